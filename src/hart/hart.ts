@@ -68,7 +68,7 @@ for (const [name, id] of Object.entries(Op)) {
 }
 
 /** An empty code page: every lookup misses until the first real page is installed. */
-const NO_PAGE = new Int32Array(CODE_STRIDE * (PAGE_SIZE >> 1));
+const NO_PAGE: Int32Array = new Int32Array(CODE_STRIDE * (PAGE_SIZE >> 1));
 
 export class Hart {
   readonly state: HartState;
@@ -129,7 +129,7 @@ export class Hart {
     const r = state.r;
     const view = this.mem.view;
     let pc = r[PC + 1]! * TWO32 + (r[PC]! >>> 0);
-    let page = NO_PAGE;
+    let page: Int32Array = NO_PAGE;
     let pageVA = Number.NEGATIVE_INFINITY;
     let pageHost = 0;
     let n = 0;
