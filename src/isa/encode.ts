@@ -122,5 +122,14 @@ export function encode(name: string, f: Operands): number {
     const what = scratch.op === 0 ? "a reserved encoding" : `${scratch.spec.name}, not ${name}`;
     fail(`operands ${JSON.stringify(f)} give ${what}`);
   }
+  // ... and give back the operands: catches values a fixed field cannot hold (c.addi16sp rd must be sp).
+  const given = { ...f, rm, imm } as Record<string, number | undefined>;
+  for (const k of ["rd", "rs1", "rs2", "rs3", "rm", "imm"] as const) {
+    const v = given[k];
+    // imm compares as int32: a U-type immediate may be given unsigned.
+    if (v !== undefined && scratch[k] !== (k === "imm" ? v | 0 : v)) {
+      fail(`${k} = ${v} cannot be encoded (this instruction has ${k} = ${scratch[k]})`);
+    }
+  }
   return word;
 }
