@@ -1,0 +1,190 @@
+// The `hartscope` command: parses the command line, runs the subcommand, and turns every failure
+// into one line on stderr and an exit status.
+
+import { readFileSync } from "node:fs";
+import { ElfError, parseElf } from "../elf/elf.js";
+import { LoadError } from "../linux-user/loader.js";
+import { FileError, readProgram, UsageError } from "./errors.js";
+import { err, out } from "./output.js";
+import { DEFAULT_QUANTUM, MIN_QUANTUM, type RunOptions, runCommand } from "./run.js";
+
+export const EXIT_USAGE = 1;
+export const EXIT_INTERNAL = 70; // EX_SOFTWARE (sysexits.h)
+
+const USAGE = `usage: hartscope COMMAND [OPTIONS]
+
+commands:
+  run [OPTIONS] PROG [ARGS...]   run a riscv64 Linux program (like qemu-riscv64)
+      --stats           print instructions retired, time and MIPS on stderr at exit
+      --strict          stop at the first syscall hartscope does not implement
+      --root DIR        directory the program sees as / (default: the current directory)
+      --sysroot DIR     where the dynamic loader and libraries of a dynamic program are
+                        (e.g. /usr/riscv64-linux-gnu)
+      --quantum N       instructions a thread runs before the next one (default ${DEFAULT_QUANTUM})
+      --wall-clock      host time instead of virtual time (1 ns per instruction)
+      --seed N          seed of getrandom, AT_RANDOM and /dev/urandom (default 0)
+  disasm PROG [--func NAME]      disassemble a riscv64 ELF file like objdump -d
+
+  --help                         this text
+  --version                      hartscope's version
+`;
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"));
+    return String(pkg.version);
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Parse a non-negative integer option value (decimal or 0x hex). */
+function integer(opt: string, v: string, min: number, max: number): number {
+  const n = /^(0x[0-9a-f]+|\d+)$/i.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${opt} must be an integer from ${min} to ${max} (got '${v}')`);
+  }
+  return n;
+}
+
+export function parseRunArgs(args: string[]): RunOptions {
+  const o: RunOptions = {
+    stats: false,
+    strict: false,
+    root: ".",
+    quantum: DEFAULT_QUANTUM,
+    wallClock: false,
+    seed: 0,
+    prog: "",
+    args: [],
+  };
+  let i = 0;
+  const value = (opt: string, inline: string | undefined): string => {
+    if (inline !== undefined) return inline;
+    const v = args[++i];
+    if (v === undefined) throw new UsageError(`${opt} needs a value`);
+    return v;
+  };
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--") {
+      i++;
+      break;
+    }
+    if (!a.startsWith("-") || a === "-") break;
+    const eq = a.indexOf("=");
+    const name = eq >= 0 ? a.slice(0, eq) : a;
+    const inline = eq >= 0 ? a.slice(eq + 1) : undefined;
+    const flag = (set: () => void) => {
+      if (inline !== undefined) throw new UsageError(`${name} takes no value`);
+      set();
+    };
+    switch (name) {
+      case "--stats":
+        flag(() => {
+          o.stats = true;
+        });
+        break;
+      case "--strict":
+        flag(() => {
+          o.strict = true;
+        });
+        break;
+      case "--wall-clock":
+        flag(() => {
+          o.wallClock = true;
+        });
+        break;
+      case "--root":
+        o.root = value(name, inline);
+        break;
+      case "--sysroot":
+        o.sysroot = value(name, inline);
+        break;
+      case "--quantum":
+        o.quantum = integer(name, value(name, inline), MIN_QUANTUM, 2 ** 31 - 1);
+        break;
+      case "--seed":
+        o.seed = integer(name, value(name, inline), 0, Number.MAX_SAFE_INTEGER);
+        break;
+      default:
+        throw new UsageError(`unknown option '${a}' for run (try hartscope --help)`);
+    }
+  }
+  const prog = args[i];
+  if (prog === undefined)
+    throw new UsageError("run: missing program (usage: hartscope run [OPTIONS] PROG [ARGS...])");
+  o.prog = prog;
+  o.args = args.slice(i + 1);
+  return o;
+}
+
+async function disasmCommand(args: string[]): Promise<number> {
+  let prog: string | undefined;
+  let func: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--func" || a.startsWith("--func=")) {
+      func = a.includes("=") ? a.slice(a.indexOf("=") + 1) : args[++i];
+      if (func === undefined || func === "") throw new UsageError("--func needs a function name");
+    } else if (a.startsWith("-") && a !== "-") {
+      throw new UsageError(`unknown option '${a}' for disasm (try hartscope --help)`);
+    } else if (prog === undefined) prog = a;
+    else throw new UsageError(`disasm: unexpected argument '${a}'`);
+  }
+  if (prog === undefined)
+    throw new UsageError("disasm: missing program (usage: hartscope disasm PROG [--func NAME])");
+  const elf = parseElf(readProgram(prog), prog);
+  // Loaded on demand: `run` does not need the listing code.
+  const { disassembleElf } = await import("./disasm.js");
+  out(disassembleElf(elf, { func }));
+  return 0;
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case undefined:
+      err(USAGE.trimEnd());
+      return EXIT_USAGE;
+    case "--help":
+    case "-h":
+    case "help":
+      out(USAGE);
+      return 0;
+    case "--version":
+    case "-V":
+      out(`hartscope ${version()}\n`);
+      return 0;
+    case "run":
+      return runCommand(parseRunArgs(rest));
+    case "disasm":
+      return disasmCommand(rest);
+    default:
+      throw new UsageError(`unknown command '${cmd}' (try hartscope --help)`);
+  }
+}
+
+/** Run the command line `argv` (without node and the script); resolves to the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`hartscope: ${e.message}`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof FileError || e instanceof LoadError) {
+      err(`hartscope: ${e.message}`);
+      return e.exitCode;
+    }
+    if (e instanceof ElfError) {
+      err(`hartscope: ${e.message}`);
+      return 126;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    err(`hartscope: internal error: ${msg}`);
+    if (process.env.HARTSCOPE_DEBUG && e instanceof Error && e.stack) err(e.stack);
+    return EXIT_INTERNAL;
+  }
+}

@@ -1,0 +1,71 @@
+// `hartscope run`: run a static (or, with --sysroot, dynamic) riscv64 Linux program like
+// qemu-riscv64 does, and return the exit status a shell would see.
+
+import { statSync } from "node:fs";
+import { parseElf } from "../elf/elf.js";
+import { type ExitStatus, LinuxProcess } from "../linux-user/process.js";
+import { runProcess } from "../linux-user/scheduler.js";
+import { readProgram, UsageError } from "./errors.js";
+import { err } from "./output.js";
+
+export interface RunOptions {
+  stats: boolean;
+  strict: boolean;
+  root: string;
+  sysroot?: string;
+  quantum: number;
+  wallClock: boolean;
+  seed: number;
+  prog: string;
+  args: string[];
+  /** environment as NAME=VALUE strings; default: the host's */
+  env?: string[];
+}
+
+export const DEFAULT_QUANTUM = 10_000;
+export const MIN_QUANTUM = 64;
+
+function requireDir(opt: string, dir: string): void {
+  let ok = false;
+  try {
+    ok = statSync(dir).isDirectory();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new UsageError(`${opt} ${dir}: not a directory`);
+}
+
+/** The exit status a shell sees for how the guest ended: its code, or 128 + the signal. */
+export function shellStatus(s: ExitStatus): number {
+  if (s.hostCode !== undefined) return s.hostCode;
+  if (s.signal !== undefined) return 128 + s.signal;
+  return s.code ?? 0;
+}
+
+export function runCommand(o: RunOptions): number {
+  requireDir("--root", o.root);
+  if (o.sysroot !== undefined) requireDir("--sysroot", o.sysroot);
+  const bytes = readProgram(o.prog);
+  const elf = parseElf(bytes, o.prog);
+  const p = new LinuxProcess({
+    root: o.root,
+    sysroot: o.sysroot,
+    quantum: o.quantum,
+    wallClock: o.wallClock,
+    seed: o.seed,
+    strict: o.strict,
+    warn: err,
+  });
+  const env = o.env ?? Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
+  p.exec(elf, o.prog, [o.prog, ...o.args], env);
+  const start = process.hrtime.bigint();
+  const status = runProcess(p);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (status.message) err(`hartscope: ${status.message}`);
+  if (o.stats) {
+    const n = p.clock.retired;
+    const mips = seconds > 0 ? n / seconds / 1e6 : 0;
+    err(`hartscope: retired ${n} instructions in ${seconds.toFixed(3)} s (${mips.toFixed(1)} MIPS)`);
+  }
+  return shellStatus(status);
+}

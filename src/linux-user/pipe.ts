@@ -1,0 +1,44 @@
+// Pipes between guest threads live inside hartscope (a host pipe would block the one host
+// thread that runs every guest thread). Capacity and atomicity follow pipe(7).
+
+export const PIPE_CAPACITY = 65536;
+export const PIPE_BUF = 4096;
+
+export class Pipe {
+  private chunks: Uint8Array[] = [];
+  size = 0;
+  readers = 0;
+  writers = 0;
+  readonly id: number;
+  private static next = 1;
+
+  constructor() {
+    this.id = Pipe.next++;
+  }
+
+  get space(): number {
+    return PIPE_CAPACITY - this.size;
+  }
+
+  /** Take up to n bytes (n > 0, size > 0). */
+  take(n: number): Uint8Array {
+    const out = new Uint8Array(Math.min(n, this.size));
+    let at = 0;
+    while (at < out.length) {
+      const c = this.chunks[0]!;
+      const k = Math.min(c.length, out.length - at);
+      out.set(c.subarray(0, k), at);
+      at += k;
+      if (k === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(k);
+    }
+    this.size -= out.length;
+    return out;
+  }
+
+  put(b: Uint8Array): void {
+    if (b.length === 0) return;
+    this.chunks.push(b.slice());
+    this.size += b.length;
+  }
+}

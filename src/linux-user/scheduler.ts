@@ -1,0 +1,120 @@
+// The deterministic scheduler: guest threads run round-robin, each for a fixed quantum of
+// instructions (--quantum), on the one host thread. A thread leaves the CPU when its quantum is
+// used up, when it blocks (futex, pipe, sleep) or yields, or when it exits. When every thread
+// waits, time skips to the earliest timeout (virtual time) or the host sleeps (wall clock); when
+// every thread waits with no timeout, that is a deadlock and the run ends with a clear message.
+
+import { Stop } from "../hart/hart.js";
+import { CAUSE_BREAKPOINT, faultSignal } from "./fault-report.js";
+import type { ExitStatus, LinuxProcess, Thread } from "./process.js";
+import { deliverSignals, forceSignal, interruptingSignal, interruptWait } from "./signal-delivery.js";
+import { dispatchSyscall } from "./syscalls/index.js";
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** Run the process until it exits, is killed, or deadlocks. */
+export function runProcess(p: LinuxProcess): ExitStatus {
+  let cursor = 0;
+  let current: Thread | undefined;
+  while (!p.exit) {
+    const threads = p.threads;
+    if (threads.length === 0) {
+      p.exit = { code: 0 };
+      break;
+    }
+    const now = p.clock.monotonicNs();
+    let chosen: Thread | undefined;
+    for (let k = 0; k < threads.length; k++) {
+      const i = (cursor + k) % threads.length;
+      const t = threads[i]!;
+      if (t.wait) settleWait(p, t, now);
+      if (!t.wait) {
+        chosen = t;
+        cursor = i + 1;
+        break;
+      }
+    }
+    if (!chosen) {
+      idle(p);
+      continue;
+    }
+    if (current !== chosen) {
+      // Another thread may have written what this one reserved: its SC must fail (Unprivileged
+      // ISA, "Load-Reserved/Store-Conditional": a reservation may be lost on a context switch).
+      current?.hart.clearReservation();
+      chosen.hart.clearReservation();
+      current = chosen;
+    }
+    runSlice(p, chosen);
+  }
+  return p.exit;
+}
+
+/** End a wait that can end: a signal, readiness (retry the syscall), or its timeout. */
+function settleWait(p: LinuxProcess, t: Thread, now: number): void {
+  const w = t.wait!;
+  if (interruptingSignal(p, t)) {
+    interruptWait(t);
+    return;
+  }
+  if (w.ready?.()) {
+    t.wait = undefined;
+    return;
+  }
+  if (w.deadline !== undefined && now >= w.deadline) t.complete(w.timeoutResult ?? 0);
+}
+
+/** Every thread waits: let time pass to the earliest deadline, or report the deadlock. */
+function idle(p: LinuxProcess): void {
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const t of p.threads)
+    if (t.wait?.deadline !== undefined) earliest = Math.min(earliest, t.wait.deadline);
+  if (earliest !== Number.POSITIVE_INFINITY) {
+    p.clock.idleUntil(earliest);
+    return;
+  }
+  const who = p.threads.map((t) => `thread ${t.tid}: ${t.wait?.what ?? "?"}`).join("; ");
+  const n = p.threads.length;
+  p.exit = {
+    hostCode: 1,
+    message: `deadlock: ${n === 1 ? "the only thread is" : `all ${n} threads are`} blocked forever (${who})`,
+  };
+}
+
+/** Run one thread for up to a quantum. */
+function runSlice(p: LinuxProcess, t: Thread): void {
+  deliverSignals(p, t);
+  let left = p.options.quantum;
+  while (left > 0 && !p.exit && !t.exited && !t.wait) {
+    const hart = t.hart;
+    const before = hart.retired;
+    const stop = hart.run(left);
+    const n = hart.retired - before;
+    p.clock.retired += n;
+    left -= n;
+    switch (stop) {
+      case Stop.BUDGET:
+        if (n === 0) return;
+        break;
+      case Stop.ECALL: {
+        const yielded = dispatchSyscall(p, t);
+        if (p.exit || t.exited || t.wait) return;
+        deliverSignals(p, t);
+        if (yielded) return;
+        break;
+      }
+      case Stop.EBREAK: {
+        const pc = t.state.pc;
+        forceSignal(p, t, faultSignal(p, pc, CAUSE_BREAKPOINT, pc));
+        break;
+      }
+      case Stop.FAULT:
+        forceSignal(p, t, faultSignal(p, t.state.pc, hart.cause, hart.tval));
+        break;
+      case Stop.EXIT:
+        return;
+      default:
+        throw new Error(`hart ${t.tid} stopped with unknown code ${stop} at pc ${hex(t.state.pc)}`);
+    }
+  }
+}

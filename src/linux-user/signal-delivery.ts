@@ -1,0 +1,147 @@
+// Sending and delivering signals: what kill/tgkill/faults queue, and what happens when a thread
+// is about to run with a deliverable signal (kernel/signal.c get_signal, arch handle_signal).
+
+import { GuestFault } from "./address-space.js";
+import { EINTR } from "./errno.js";
+import type { LinuxProcess, PendingSignal, Thread } from "./process.js";
+import {
+  defaultAction,
+  pushSignalFrame,
+  SA_NODEFER,
+  SA_RESETHAND,
+  SIG_DFL,
+  SIG_IGN,
+  SIGKILL,
+  SIGPIPE,
+  SIGSEGV,
+  SIGSTOP,
+  sigBit,
+  signalName,
+  UNBLOCKABLE,
+} from "./signals.js";
+
+/** Would delivering `sig` now do nothing (ignored explicitly or by default)? */
+function ignored(p: LinuxProcess, sig: number): boolean {
+  const a = p.sigactions[sig]!;
+  if (a.handler === SIG_IGN) return sig !== SIGKILL && sig !== SIGSTOP;
+  if (a.handler === SIG_DFL) {
+    const d = defaultAction(sig);
+    return d === "ignore" || d === "cont" || d === "stop";
+  }
+  return false;
+}
+
+/** Queue a signal for one thread (tgkill, or a synchronous fault). Ignored signals are dropped. */
+export function sendToThread(p: LinuxProcess, t: Thread, sig: PendingSignal): void {
+  const blocked = (t.sigmask & sigBit(sig.signo)) !== 0n;
+  if (!blocked && ignored(p, sig.signo)) return;
+  // Standard signals do not queue twice (signal(7)); real-time ones do.
+  if (sig.signo < 32 && t.pending.some((q) => q.signo === sig.signo)) return;
+  t.pending.push(sig);
+}
+
+/** Queue a process-directed signal (kill): the first thread not blocking it takes it. */
+export function sendToProcess(p: LinuxProcess, sig: PendingSignal, prefer?: Thread): void {
+  const live = p.threads.filter((t) => !t.exited);
+  const bit = sigBit(sig.signo);
+  const target =
+    prefer && !prefer.exited && (prefer.sigmask & bit) === 0n
+      ? prefer
+      : (live.find((t) => (t.sigmask & bit) === 0n) ?? live[0]);
+  if (target) sendToThread(p, target, sig);
+}
+
+/** A synchronous fault: if blocked or ignored it cannot be, so the default action is forced. */
+export function forceSignal(p: LinuxProcess, t: Thread, sig: PendingSignal): void {
+  const bit = sigBit(sig.signo);
+  const a = p.sigactions[sig.signo]!;
+  if ((t.sigmask & bit) !== 0n || a.handler === SIG_IGN) {
+    a.handler = SIG_DFL;
+    t.sigmask &= ~bit;
+  }
+  t.pending = t.pending.filter((q) => q.signo !== sig.signo);
+  t.pending.unshift({ ...sig, sync: true });
+  deliverSignals(p, t);
+}
+
+/** Index of the pending signal `t` acts on next: a synchronous fault first, then the lowest number. */
+function nextDeliverable(t: Thread): number {
+  let best = -1;
+  for (let i = 0; i < t.pending.length; i++) {
+    const q = t.pending[i]!;
+    if ((t.sigmask & sigBit(q.signo)) !== 0n && (sigBit(q.signo) & UNBLOCKABLE) === 0n) continue;
+    if (q.sync) return i;
+    if (best < 0 || q.signo < t.pending[best]!.signo) best = i;
+  }
+  return best;
+}
+
+/** Whether a blocked thread should be woken by a signal (one it would not ignore). */
+export function interruptingSignal(p: LinuxProcess, t: Thread): boolean {
+  return t.pending.some((q) => (t.sigmask & sigBit(q.signo)) === 0n && !ignored(p, q.signo));
+}
+
+/** End a thread's wait with -EINTR because a signal arrived. */
+export function interruptWait(t: Thread): void {
+  t.complete(-EINTR);
+}
+
+/** Kill the whole process with `sig`. */
+export function killProcess(p: LinuxProcess, sig: number, report?: string): void {
+  if (p.exit) return;
+  let message: string | undefined = report ?? `terminated by ${signalName(sig)}`;
+  if (report === undefined && sig === SIGPIPE) message = undefined; // as quiet as a shell is
+  p.exit = { signal: sig, message };
+}
+
+/**
+ * Deliver every deliverable pending signal of `t`: default actions (possibly ending the process),
+ * or a handler frame on its stack. Called before the thread runs again.
+ */
+export function deliverSignals(p: LinuxProcess, t: Thread): void {
+  for (;;) {
+    if (p.exit) return;
+    const i = nextDeliverable(t);
+    if (i < 0) {
+      // rt_sigsuspend ended without running a handler: its temporary mask goes away.
+      if (t.suspendMask !== undefined && !t.wait) {
+        t.sigmask = t.suspendMask;
+        t.suspendMask = undefined;
+      }
+      return;
+    }
+    const sig = t.pending.splice(i, 1)[0]!;
+    const s = sig.signo;
+    const a = p.sigactions[s]!;
+    if (a.handler === SIG_IGN && s !== SIGKILL && s !== SIGSTOP) continue;
+    if (a.handler === SIG_DFL || s === SIGKILL || s === SIGSTOP) {
+      const d = defaultAction(s);
+      if (d === "ignore" || d === "cont" || d === "stop") continue;
+      killProcess(p, s, sig.report);
+      return;
+    }
+    const savedMask = t.suspendMask ?? t.sigmask;
+    t.suspendMask = undefined;
+    const action = { ...a };
+    try {
+      pushSignalFrame(p.mem, t.state, {
+        info: sig,
+        action,
+        savedMask,
+        altstack: t.altstack,
+        trampoline: p.trampoline,
+      });
+    } catch (e) {
+      if (!(e instanceof GuestFault)) throw e;
+      // No room for the frame: the kernel's force_sigsegv.
+      killProcess(
+        p,
+        SIGSEGV,
+        `${signalName(SIGSEGV)} while delivering ${signalName(s)}: signal frame at 0x${e.addr.toString(16)} is not writable`,
+      );
+      return;
+    }
+    t.sigmask = (savedMask | action.mask | (action.flags & SA_NODEFER ? 0n : sigBit(s))) & ~UNBLOCKABLE;
+    if (action.flags & SA_RESETHAND) p.sigactions[s] = { handler: SIG_DFL, flags: 0, mask: 0n };
+  }
+}

@@ -1,0 +1,247 @@
+// Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise and friends (mm/mmap.c, mm/mremap.c).
+
+import { GuestFault, PROT_EXEC, PROT_READ, PROT_WRITE } from "../address-space.js";
+import { EACCES, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM } from "../errno.js";
+import { isPageAligned, MMAP_BASE, PAGE, pageUp, TASK_SIZE } from "../layout.js";
+import type { LinuxProcess } from "../process.js";
+import type { Handler } from "./context.js";
+
+export const MAP_SHARED = 0x01;
+export const MAP_PRIVATE = 0x02;
+export const MAP_SHARED_VALIDATE = 0x03;
+export const MAP_TYPE = 0x0f;
+export const MAP_FIXED = 0x10;
+export const MAP_ANONYMOUS = 0x20;
+export const MAP_FIXED_NOREPLACE = 0x100000;
+
+export const MREMAP_MAYMOVE = 1;
+export const MREMAP_FIXED = 2;
+export const MREMAP_DONTUNMAP = 4;
+
+const MADV_DONTNEED = 4;
+const MADV_FREE = 8;
+const PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
+/** Upper end of user space the guest may name in MAP_FIXED and mremap. */
+const USER_END = TASK_SIZE;
+
+function overlapsMapping(p: LinuxProcess, start: number, len: number): boolean {
+  return p.vmas.overlapping(start, start + len).length > 0;
+}
+
+/** A free range of `len` bytes: the hint if free, else top-down from the mmap base. */
+function placeMapping(p: LinuxProcess, hint: number, len: number): number {
+  if (hint !== 0) {
+    const h = hint - (hint % PAGE);
+    if (h >= PAGE * 16 && h + len <= USER_END && !overlapsMapping(p, h, len)) return h;
+  }
+  try {
+    const at = p.mem.findFree(len, MMAP_BASE);
+    return at >= 0 ? at : -ENOMEM;
+  } catch {
+    return -ENOMEM;
+  }
+}
+
+/** Map fresh pages and record them; false when the host's pool of guest memory is exhausted. */
+function mapFresh(
+  p: LinuxProcess,
+  addr: number,
+  len: number,
+  prot: number,
+  name: string,
+  offset = 0,
+): boolean {
+  try {
+    p.mem.map(addr, len, prot);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    p.mem.unmap(addr, len);
+    p.vmas.remove(addr, addr + len);
+    return false;
+  }
+  p.vmas.add(addr, addr + len, prot, name, offset);
+  return true;
+}
+
+export const memorySyscalls: Record<string, Handler> = {
+  brk(c) {
+    const p = c.p;
+    const want = c.ulong(0);
+    if (want < p.brkStart || want >= MMAP_BASE) return p.brk;
+    const oldTop = pageUp(p.brk);
+    const newTop = pageUp(want);
+    if (newTop > oldTop) {
+      if (overlapsMapping(p, oldTop, newTop - oldTop)) return p.brk;
+      if (!mapFresh(p, oldTop, newTop - oldTop, PROT_READ | PROT_WRITE, "[heap]")) return p.brk;
+    } else if (newTop < oldTop) {
+      p.mem.unmap(newTop, oldTop - newTop);
+      p.vmas.remove(newTop, oldTop);
+    }
+    p.brk = want;
+    return want;
+  },
+
+  mmap(c) {
+    const p = c.p;
+    const addr = c.ulong(0);
+    const length = c.ulong(1);
+    const prot = c.int(2);
+    const flags = c.int(3);
+    const fd = c.int(4);
+    const offset = c.ulong(5);
+    if (length === 0 || prot & ~PROT_MASK) return -EINVAL;
+    const type = flags & MAP_TYPE;
+    if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return -EINVAL;
+    if (!isPageAligned(offset)) return -EINVAL;
+    const len = pageUp(length);
+    if (len > USER_END) return -ENOMEM;
+
+    let data: Uint8Array | undefined;
+    let name = "[anon]";
+    if (!(flags & MAP_ANONYMOUS)) {
+      const f = p.fds.get(fd);
+      if (!f) return -EBADF;
+      if (!f.readable) return -EACCES;
+      if (type !== MAP_PRIVATE && prot & PROT_WRITE && !f.writable) return -EACCES;
+      if (f.path !== "/dev/zero") {
+        const r = f.pread(len, offset);
+        if (typeof r === "number") return r === -29 /* ESPIPE */ ? -ENODEV : r;
+        data = r;
+        name = f.path;
+      }
+    }
+
+    let at: number;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+      if (!isPageAligned(addr)) return -EINVAL;
+      if (addr + len > USER_END) return -ENOMEM;
+      if (flags & MAP_FIXED_NOREPLACE && overlapsMapping(p, addr, len)) return -EEXIST;
+      at = addr;
+    } else {
+      at = placeMapping(p, addr, len);
+      if (at < 0) return at;
+    }
+    if (!mapFresh(p, at, len, prot, name, offset)) return -ENOMEM;
+    if (data && data.length > 0) p.mem.write(at, data);
+    return at;
+  },
+
+  munmap(c) {
+    const addr = c.ulong(0);
+    const len = pageUp(c.ulong(1));
+    if (!isPageAligned(addr) || len === 0 || addr + len > USER_END) return -EINVAL;
+    c.p.mem.unmap(addr, len);
+    c.p.vmas.remove(addr, addr + len);
+    return 0;
+  },
+
+  mprotect(c) {
+    const addr = c.ulong(0);
+    const len = pageUp(c.ulong(1));
+    const prot = c.int(2);
+    if (!isPageAligned(addr) || prot & ~(PROT_MASK | 0x01000000 | 0x02000000)) return -EINVAL;
+    if (len === 0) return 0;
+    if (!c.p.vmas.covers(addr, addr + len)) return -ENOMEM;
+    try {
+      c.p.mem.protect(addr, len, prot & PROT_MASK);
+    } catch (e) {
+      if (e instanceof GuestFault) return -ENOMEM;
+      throw e;
+    }
+    c.p.vmas.protect(addr, addr + len, prot & PROT_MASK);
+    return 0;
+  },
+
+  mremap(c) {
+    const p = c.p;
+    const old = c.ulong(0);
+    const oldLen = pageUp(c.ulong(1));
+    const newLen = pageUp(c.ulong(2));
+    const flags = c.int(3);
+    const newAddr = c.ulong(4);
+    if (!isPageAligned(old) || newLen === 0 || flags & ~7) return -EINVAL;
+    if (flags & MREMAP_FIXED && !(flags & MREMAP_MAYMOVE)) return -EINVAL;
+    if (flags & MREMAP_DONTUNMAP) return -EINVAL;
+    if (oldLen === 0 || !p.vmas.covers(old, old + oldLen)) return -14; // EFAULT
+    const vma = p.vmas.find(old)!;
+    if (!(flags & MREMAP_FIXED)) {
+      if (newLen <= oldLen) {
+        if (newLen < oldLen) {
+          p.mem.unmap(old + newLen, oldLen - newLen);
+          p.vmas.remove(old + newLen, old + oldLen);
+        }
+        return old;
+      }
+      if (old + newLen <= USER_END && !overlapsMapping(p, old + oldLen, newLen - oldLen)) {
+        return mapFresh(p, old + oldLen, newLen - oldLen, vma.prot, vma.name, vma.offset + oldLen)
+          ? old
+          : -ENOMEM;
+      }
+      if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
+    }
+    let to: number;
+    if (flags & MREMAP_FIXED) {
+      if (!isPageAligned(newAddr) || newAddr + newLen > USER_END) return -EINVAL;
+      if (newAddr < old + oldLen && old < newAddr + newLen) return -EINVAL;
+      to = newAddr;
+    } else {
+      to = placeMapping(p, 0, newLen);
+      if (to < 0) return to;
+    }
+    // Move the pages themselves (contents and protections), then extend or trim at the new place.
+    const pieces = p.vmas.overlapping(old, old + oldLen);
+    const keep = Math.min(oldLen, newLen);
+    if (newLen < oldLen) {
+      p.mem.unmap(old + newLen, oldLen - newLen);
+      p.vmas.remove(old + newLen, old + oldLen);
+    }
+    p.mem.move(old, to, keep);
+    p.vmas.remove(to, to + newLen);
+    for (const v of pieces) {
+      const s = Math.max(v.start, old);
+      const e = Math.min(v.end, old + keep);
+      if (e > s) p.vmas.add(s - old + to, e - old + to, v.prot, v.name, v.offset + (s - v.start));
+    }
+    p.vmas.remove(old, old + keep);
+    if (
+      newLen > oldLen &&
+      !mapFresh(p, to + oldLen, newLen - oldLen, vma.prot, vma.name, vma.offset + oldLen)
+    ) {
+      return -ENOMEM;
+    }
+    return to;
+  },
+
+  madvise(c) {
+    const addr = c.ulong(0);
+    const len = pageUp(c.ulong(1));
+    const advice = c.int(2);
+    if (!isPageAligned(addr)) return -EINVAL;
+    if (advice === MADV_DONTNEED || advice === MADV_FREE) {
+      // Private pages read back as zero after MADV_DONTNEED (madvise(2)); re-map them fresh.
+      for (const v of c.p.vmas.overlapping(addr, addr + len)) {
+        const s = Math.max(v.start, addr);
+        const e = Math.min(v.end, addr + len);
+        c.p.mem.map(s, e - s, v.prot); // reuses the frames: no new memory
+      }
+    }
+    return 0;
+  },
+
+  msync: () => 0,
+  mlock: () => 0,
+  munlock: () => 0,
+  mlockall: () => 0,
+  munlockall: () => 0,
+  mlock2: () => 0,
+
+  mincore(c) {
+    const addr = c.ulong(0);
+    const len = pageUp(c.ulong(1));
+    const vec = c.ulong(2);
+    if (!isPageAligned(addr)) return -EINVAL;
+    if (!c.p.vmas.covers(addr, addr + len)) return -ENOMEM;
+    c.mem.write(vec, new Uint8Array(len / PAGE).fill(1));
+    return 0;
+  },
+};

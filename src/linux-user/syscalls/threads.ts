@@ -1,0 +1,283 @@
+// Threads: clone/clone3 (threads only: CLONE_VM|CLONE_THREAD), futex, thread exit with
+// CLONE_CHILD_CLEARTID, set_tid_address, robust lists, sched_yield, membarrier.
+
+import { decodeTimespec } from "../abi.js";
+import { GuestFault } from "../address-space.js";
+import { CLOCK_MONOTONIC, CLOCK_REALTIME } from "../clock.js";
+import { EAGAIN, EINVAL, ENOSYS, ETIMEDOUT } from "../errno.js";
+import type { LinuxProcess, Thread } from "../process.js";
+import type { Handler, Sys, SyscallResult } from "./context.js";
+import { monotonicDeadline } from "./time.js";
+
+export const CLONE_VM = 0x100;
+export const CLONE_FS = 0x200;
+export const CLONE_FILES = 0x400;
+export const CLONE_SIGHAND = 0x800;
+export const CLONE_PIDFD = 0x1000;
+export const CLONE_VFORK = 0x4000;
+export const CLONE_THREAD = 0x10000;
+export const CLONE_SETTLS = 0x80000;
+export const CLONE_PARENT_SETTID = 0x100000;
+export const CLONE_CHILD_CLEARTID = 0x200000;
+export const CLONE_CHILD_SETTID = 0x1000000;
+
+const FUTEX_WAIT = 0;
+const FUTEX_WAKE = 1;
+const FUTEX_REQUEUE = 3;
+const FUTEX_CMP_REQUEUE = 4;
+const FUTEX_WAKE_OP = 5;
+const FUTEX_WAIT_BITSET = 9;
+const FUTEX_WAKE_BITSET = 10;
+const FUTEX_PRIVATE_FLAG = 128;
+const FUTEX_CLOCK_REALTIME = 256;
+const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+/** Threads waiting on the futex at addr (matching bitset), first come first served. */
+function waitersOn(p: LinuxProcess, addr: number, bitset: number): Thread[] {
+  return p.threads
+    .filter((t) => t.wait?.futex?.addr === addr && (t.wait.futex.bitset & bitset) !== 0)
+    .sort((a, b) => a.wait!.seq! - b.wait!.seq!);
+}
+
+/** Wake up to n waiters on addr; returns how many woke. */
+export function futexWake(p: LinuxProcess, addr: number, n: number, bitset = FUTEX_BITSET_MATCH_ANY): number {
+  const woken = waitersOn(p, addr, bitset).slice(0, Math.max(0, n));
+  for (const t of woken) t.complete(0);
+  return woken.length;
+}
+
+/** Move up to n waiters from addr to addr2 (FUTEX_REQUEUE). */
+function futexRequeue(p: LinuxProcess, addr: number, addr2: number, n: number): number {
+  const moved = waitersOn(p, addr, FUTEX_BITSET_MATCH_ANY).slice(0, Math.max(0, n));
+  for (const t of moved) {
+    t.wait!.futex = { addr: addr2, bitset: FUTEX_BITSET_MATCH_ANY };
+    t.wait!.what = `futex wait on ${hex(addr2)}`;
+  }
+  return moved.length;
+}
+
+/** FUTEX_WAKE_OP's operation on *uaddr2 and its comparison (futex(2)). */
+function wakeOp(
+  p: LinuxProcess,
+  c: Sys,
+  addr: number,
+  n: number,
+  addr2: number,
+  n2: number,
+  encoded: number,
+): number {
+  const op = (encoded >>> 28) & 0xf;
+  const cmp = (encoded >>> 24) & 0xf;
+  let oparg = (encoded << 8) >> 20; // bits 12..23, sign-extended
+  const cmparg = (encoded << 20) >> 20; // bits 0..11, sign-extended
+  if (op & 8) oparg = 1 << (oparg & 31);
+  const old = c.mem.readU32(addr2) | 0;
+  let v: number;
+  switch (op & 7) {
+    case 0:
+      v = oparg;
+      break;
+    case 1:
+      v = old + oparg;
+      break;
+    case 2:
+      v = old | oparg;
+      break;
+    case 3:
+      v = old & ~oparg;
+      break;
+    case 4:
+      v = old ^ oparg;
+      break;
+    default:
+      return -ENOSYS;
+  }
+  c.mem.writeU32(addr2, v >>> 0);
+  let woke = futexWake(p, addr, n);
+  const tests = [old === cmparg, old !== cmparg, old < cmparg, old <= cmparg, old > cmparg, old >= cmparg];
+  if (cmp > 5) return -ENOSYS;
+  if (tests[cmp]) woke += futexWake(p, addr2, n2);
+  return woke;
+}
+
+/** The thread leaves: CLONE_CHILD_CLEARTID handling, and the process ends with its last thread. */
+export function exitThread(p: LinuxProcess, t: Thread, code: number): void {
+  t.exited = true;
+  t.wait = undefined;
+  const i = p.threads.indexOf(t);
+  if (i >= 0) p.threads.splice(i, 1);
+  if (t.tid === p.pid) p.leaderExitCode = code & 0xff;
+  if (t.clearChildTid !== 0) {
+    try {
+      p.mem.writeU32(t.clearChildTid, 0);
+      futexWake(p, t.clearChildTid, 1);
+    } catch (e) {
+      if (!(e instanceof GuestFault)) throw e;
+    }
+  }
+  if (p.threads.length === 0 && !p.exit) p.exit = { code: p.leaderExitCode ?? code & 0xff };
+}
+
+interface CloneArgs {
+  flags: number;
+  stack: number;
+  parentTid: number;
+  childTid: number;
+  tls: number;
+}
+
+function doClone(c: Sys, a: CloneArgs): SyscallResult {
+  const p = c.p;
+  const f = a.flags;
+  if (f & CLONE_THREAD && !(f & CLONE_SIGHAND)) return -EINVAL;
+  if (f & CLONE_SIGHAND && !(f & CLONE_VM)) return -EINVAL;
+  if (!(f & CLONE_VM) || !(f & CLONE_THREAD) || f & CLONE_VFORK) {
+    p.warnOnce(
+      -220,
+      "hartscope: clone without CLONE_VM|CLONE_THREAD (fork, vfork, posix_spawn) is not supported; returning ENOSYS",
+    );
+    return -ENOSYS;
+  }
+  if (f & CLONE_PIDFD) return -EINVAL;
+  const child = p.spawnThread(c.t);
+  const s = child.state;
+  s.setX(10, 0);
+  if (a.stack !== 0) s.setX(2, a.stack);
+  if (f & CLONE_SETTLS) s.setX(4, a.tls);
+  s.pc = c.t.state.pc + 4;
+  if (f & CLONE_PARENT_SETTID) c.mem.writeU32(a.parentTid, child.tid);
+  if (f & CLONE_CHILD_SETTID) c.mem.writeU32(a.childTid, child.tid);
+  if (f & CLONE_CHILD_CLEARTID) child.clearChildTid = a.childTid;
+  return child.tid;
+}
+
+export const threadSyscalls: Record<string, Handler> = {
+  // riscv64 passes clone's arguments as (flags, newsp, parent_tid, tls, child_tid).
+  clone: (c) =>
+    doClone(c, {
+      flags: c.ulong(0),
+      stack: c.ulong(1),
+      parentTid: c.ulong(2),
+      tls: c.ulong(3),
+      childTid: c.ulong(4),
+    }),
+
+  clone3(c) {
+    const size = c.ulong(1);
+    if (size < 64 || size > 4096) return -EINVAL;
+    const b = c.mem.read(c.ulong(0), 64);
+    const v = new DataView(b.buffer, b.byteOffset, 64);
+    const u64 = (off: number) => v.getUint32(off, true) + v.getUint32(off + 4, true) * 2 ** 32;
+    const stack = u64(40);
+    const stackSize = u64(48);
+    if ((stack === 0) !== (stackSize === 0)) return -EINVAL;
+    return doClone(c, {
+      flags: u64(0),
+      childTid: u64(16),
+      parentTid: u64(24),
+      stack: stack === 0 ? 0 : stack + stackSize,
+      tls: u64(56),
+    });
+  },
+
+  exit(c) {
+    exitThread(c.p, c.t, c.int(0));
+    return undefined;
+  },
+
+  exit_group(c) {
+    c.p.exit = { code: c.int(0) & 0xff };
+    return undefined;
+  },
+
+  set_tid_address(c) {
+    c.t.clearChildTid = c.ulong(0);
+    return c.t.tid;
+  },
+
+  set_robust_list(c) {
+    if (c.ulong(1) !== 24) return -EINVAL;
+    c.t.robustList = c.ulong(0);
+    return 0;
+  },
+
+  get_robust_list(c) {
+    const t = c.int(0) === 0 ? c.t : c.p.thread(c.int(0));
+    if (!t) return -3; // ESRCH
+    c.mem.writeU64(c.ulong(1), t.robustList);
+    c.mem.writeU64(c.ulong(2), 24);
+    return 0;
+  },
+
+  futex(c) {
+    const p = c.p;
+    const addr = c.ulong(0);
+    const op = c.int(1);
+    const val = c.uint(2);
+    const cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+    if (addr % 4 !== 0) return -EINVAL;
+    switch (cmd) {
+      case FUTEX_WAIT:
+      case FUTEX_WAIT_BITSET: {
+        const bitset = cmd === FUTEX_WAIT ? FUTEX_BITSET_MATCH_ANY : c.uint(5);
+        if (bitset === 0) return -EINVAL;
+        const tsAddr = c.ulong(3);
+        let deadline: number | undefined;
+        if (tsAddr !== 0) {
+          const ns = decodeTimespec(c.mem.read(tsAddr, 16));
+          if (ns === undefined || ns < 0n) return -EINVAL;
+          if (cmd === FUTEX_WAIT) deadline = p.clock.monotonicNs() + Number(ns);
+          else
+            deadline = monotonicDeadline(c, op & FUTEX_CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC, ns);
+        }
+        if (c.mem.readU32(addr) !== val) return -EAGAIN;
+        c.t.wait = {
+          what: `futex wait on ${hex(addr)}`,
+          futex: { addr, bitset },
+          deadline,
+          timeoutResult: -ETIMEDOUT,
+          seq: ++p.waitSeq,
+        };
+        return undefined;
+      }
+      case FUTEX_WAKE:
+        return futexWake(p, addr, val);
+      case FUTEX_WAKE_BITSET: {
+        const bitset = c.uint(5);
+        if (bitset === 0) return -EINVAL;
+        return futexWake(p, addr, val, bitset);
+      }
+      case FUTEX_REQUEUE:
+      case FUTEX_CMP_REQUEUE: {
+        const addr2 = c.ulong(4);
+        if (addr2 % 4 !== 0) return -EINVAL;
+        if (cmd === FUTEX_CMP_REQUEUE && c.mem.readU32(addr) !== c.uint(5)) return -EAGAIN;
+        const woke = futexWake(p, addr, val);
+        return woke + futexRequeue(p, addr, addr2, c.uint(3));
+      }
+      case FUTEX_WAKE_OP: {
+        const addr2 = c.ulong(4);
+        if (addr2 % 4 !== 0) return -EINVAL;
+        return wakeOp(p, c, addr, val, addr2, c.uint(3), c.uint(5));
+      }
+      default:
+        return -ENOSYS;
+    }
+  },
+
+  sched_yield(c) {
+    c.p.yieldRequested = true;
+    return 0;
+  },
+
+  membarrier(c) {
+    const cmd = c.int(0);
+    if (cmd === 0) return 0; // MEMBARRIER_CMD_QUERY: nothing supported, and nothing needed
+    return -EINVAL;
+  },
+
+  // One hart sees its own stores; the decoded-instruction cache follows every store.
+  riscv_flush_icache: () => 0,
+};
