@@ -1,0 +1,92 @@
+// Helpers for tests that run real riscv64 programs: build C sources with Debian's cross
+// toolchain (cached by content), run them under hartscope (as a child process, like a user) and
+// under qemu-riscv64 (the reference).
+
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { constants, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const CC = "riscv64-linux-gnu-gcc";
+export const QEMU = "qemu-riscv64";
+export const SYSROOT = "/usr/riscv64-linux-gnu";
+/** bin/hartscope.js, seen from dist/test/linux-user/ */
+export const HARTSCOPE = fileURLToPath(new URL("../../../bin/hartscope.js", import.meta.url));
+export const GUEST_BIN = fileURLToPath(new URL("../../../guest/bin/", import.meta.url));
+
+function have(tool: string): boolean {
+  try {
+    execFileSync(tool, ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const haveCC = have(CC);
+export const haveQemu = have(QEMU);
+/** For `test(..., { skip })`: a reason when the cross compiler is missing. */
+export const needCC = haveCC ? false : `${CC} not installed`;
+export const needQemu = haveQemu ? false : `${QEMU} not installed`;
+
+const cacheDir = join(tmpdir(), "hartscope-test-builds");
+
+/** Compile C source to a riscv64 binary (static by default); cached by source and flags. */
+export function buildC(name: string, source: string, flags: string[] = ["-static", "-O2"]): string {
+  const key = createHash("sha256").update(source).update(flags.join(" ")).digest("hex").slice(0, 16);
+  const dir = join(cacheDir, `${name}-${key}`);
+  const out = join(dir, name);
+  if (existsSync(out)) return out;
+  mkdirSync(dir, { recursive: true });
+  const src = join(dir, `${name}.c`);
+  writeFileSync(src, source);
+  const tmp = `${out}.${process.pid}.tmp`;
+  execFileSync(CC, [...flags, "-o", tmp, src], { stdio: ["ignore", "ignore", "pipe"] });
+  renameSync(tmp, out);
+  return out;
+}
+
+export interface Result {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOpts {
+  cwd?: string;
+  input?: string;
+  env?: Record<string, string>;
+  timeout?: number;
+}
+
+/** Exit status as a shell reports it: the code, or 128 + signal number when killed. */
+function shellStatus(r: ReturnType<typeof spawnSync>): number {
+  if (r.status !== null) return r.status;
+  if (r.signal) return 128 + (constants.signals[r.signal as keyof typeof constants.signals] ?? 0);
+  return -1;
+}
+
+function run(cmd: string, args: string[], o: RunOpts): Result {
+  const r = spawnSync(cmd, args, {
+    cwd: o.cwd,
+    input: o.input ?? "",
+    env: o.env ?? { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    timeout: o.timeout ?? 60_000,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
+  if (r.error) throw r.error;
+  return { status: shellStatus(r), stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `hartscope ARGS...` as a child process. */
+export function hartscope(args: string[], o: RunOpts = {}): Result {
+  return run(process.execPath, [HARTSCOPE, ...args], o);
+}
+
+/** `qemu-riscv64 ARGS...`; a signal death is reported as 128 + signal, as a shell would. */
+export function qemu(args: string[], o: RunOpts = {}): Result {
+  return run(QEMU, args, o);
+}
