@@ -114,7 +114,7 @@ int strncmp(const char *a, const char *b, size_t n) {
 }
 
 /* ---- buffered stdout and a printf subset: %d %i %u %x %X %o %c %s %%, flags '-' '0',
- * width, length l/ll/z/h/hh ---- */
+ * width, precision (for %s), length l/ll/z/h/hh ---- */
 
 static char outbuf[4096];
 static size_t outlen;
@@ -158,13 +158,17 @@ int printf(const char *fmt, ...) {
       continue;
     }
     p++;
-    int left = 0, zero = 0, width = 0, lng = 0, half = 0;
+    int left = 0, zero = 0, width = 0, lng = 0, half = 0, prec = -1;
     for (;; p++) {
       if (*p == '-') left = 1;
       else if (*p == '0') zero = 1;
       else break;
     }
     while (*p >= '0' && *p <= '9') width = width * 10 + (*p++ - '0');
+    if (*p == '.') {
+      prec = 0;
+      for (p++; *p >= '0' && *p <= '9'; p++) prec = prec * 10 + (*p - '0');
+    }
     for (;; p++) {
       if (*p == 'l' || *p == 'z') lng = 1;
       else if (*p == 'h') half++;
@@ -212,7 +216,8 @@ int printf(const char *fmt, ...) {
       case 's':
         str = va_arg(ap, const char *);
         if (!str) str = "(null)";
-        len = strlen(str);
+        for (len = 0; (prec < 0 || (int)len < prec) && str[len]; len++) {
+        }
         break;
       case '%':
         str = "%";

@@ -41,6 +41,7 @@ typedef long intptr_t;
 #define SYS_mmap 222
 #define SYS_mprotect 226
 
+#define PROT_NONE 0
 #define PROT_READ 1
 #define PROT_WRITE 2
 #define PROT_EXEC 4
