@@ -12,6 +12,7 @@
 import { type Decoded, decode } from "../isa/decode.js";
 import { Op, OP_COUNT } from "../isa/ops.js";
 import { writesIntRd } from "../isa/classes.js";
+import { BASE_INSNS } from "../isa/table.js";
 import * as fpu from "./fpu/index.js";
 import { divrem, divremw, mul, mulh } from "./int64.js";
 import {
@@ -61,10 +62,10 @@ type FpuOp = (r: Int32Array, fd: Float64Array, rd: number, rs1: number, rs2: num
 /** FP operations by op id, from the fpu module's functions of the same (lower-case) names. */
 const FP_OPS: (FpuOp | undefined)[] = new Array(OP_COUNT).fill(undefined);
 const INT_RD = new Uint8Array(OP_COUNT + 1);
-for (const [name, id] of Object.entries(Op)) {
-  const fn = (fpu as unknown as Record<string, FpuOp | undefined>)[name.toLowerCase()];
-  if (typeof fn === "function") FP_OPS[id] = fn;
-  INT_RD[id] = writesIntRd(id) ? 1 : 0;
+for (const spec of BASE_INSNS) {
+  const fn = (fpu as unknown as Record<string, FpuOp | undefined>)[spec.name.replace(/\./g, "_")];
+  if (typeof fn === "function") FP_OPS[spec.op] = fn;
+  INT_RD[spec.op] = writesIntRd(spec.op) ? 1 : 0;
 }
 
 /** An empty code page: every lookup misses until the first real page is installed. */
@@ -926,11 +927,11 @@ export class Hart {
 const AmoKind = { SWAP: 1, ADD: 2, XOR: 3, AND: 4, OR: 5, MIN: 6, MAX: 7, MINU: 8, MAXU: 9 } as const;
 const AMO_SIZE = new Uint8Array(OP_COUNT + 1);
 const AMO_KIND = new Uint8Array(OP_COUNT + 1);
-for (const [kind, k] of Object.entries(AmoKind)) {
-  AMO_SIZE[Op[`AMO${kind}_W` as keyof typeof Op]] = 4;
-  AMO_KIND[Op[`AMO${kind}_W` as keyof typeof Op]] = k;
-  AMO_SIZE[Op[`AMO${kind}_D` as keyof typeof Op]] = 8;
-  AMO_KIND[Op[`AMO${kind}_D` as keyof typeof Op]] = k;
+for (const spec of BASE_INSNS) {
+  const amo = /^amo([a-z]+)\.([wd])$/.exec(spec.name);
+  if (amo === null) continue;
+  AMO_SIZE[spec.op] = amo[2] === "w" ? 4 : 8;
+  AMO_KIND[spec.op] = AmoKind[amo[1]!.toUpperCase() as keyof typeof AmoKind];
 }
 
 const LOAD_SIZE = new Uint8Array(OP_COUNT + 1);
