@@ -51,13 +51,23 @@ export const OP_PROBE = 511;
 
 const VALID = 1 << 31;
 const LEN4 = 1 << 30;
+/** Words of decoded entries per page: e = (pc - pageVA) * 2 ranges below this. */
+const PAGE_ENTRY_WORDS = (PAGE_SIZE >> 1) * CODE_STRIDE;
 const TLB_SIZE = 256;
 const TLB_MASK = TLB_SIZE - 1;
 const TWO32 = 4294967296;
 /** Guest time: the `time` CSR ticks at 10 MHz against 1 GHz of virtual instructions. */
 const INSTRUCTIONS_PER_TIME_TICK = 100;
 
-type FpuOp = (r: Int32Array, fd: Float64Array, rd: number, rs1: number, rs2: number, rs3: number, rm: number) => number;
+type FpuOp = (
+  r: Int32Array,
+  fd: Float64Array,
+  rd: number,
+  rs1: number,
+  rs2: number,
+  rs3: number,
+  rm: number,
+) => number;
 
 /** FP operations by op id, from the fpu module's functions of the same (lower-case) names. */
 const FP_OPS: (FpuOp | undefined)[] = new Array(OP_COUNT).fill(undefined);
@@ -131,445 +141,505 @@ export class Hart {
     const view = this.mem.view;
     let pc = r[PC + 1]! * TWO32 + (r[PC]! >>> 0);
     let page: Int32Array = NO_PAGE;
-    let pageVA = Number.NEGATIVE_INFINITY;
+    let pageVA = 0;
     let pageHost = 0;
+    // Position in the page as an index into its decoded entries: e = (pc - pageVA) * 2. Sequential
+    // flow and branches within the page update e with int32 arithmetic only; pc, a double, is
+    // rebuilt from it when an instruction needs it or the page changes.
+    let e = 0;
     let n = 0;
     let stop: number = Stop.BUDGET;
 
     outer: while (n < budget) {
-      // ---- fetch ----
-      let off = pc - pageVA;
-      if (off < 0 || off >= PAGE_SIZE) {
-        const vpn = Math.floor(pc / PAGE_SIZE);
-        const i = vpn & TLB_MASK;
-        if (this.xTag[i] !== vpn) {
-          if (!this.fillFetch(pc, i)) {
-            stop = Stop.FAULT;
-            break;
-          }
-        }
-        page = this.xPage[i]!;
-        pageHost = this.xBase[i]!;
-        pageVA = vpn * PAGE_SIZE;
-        off = pc - pageVA;
-      }
-      const e = (off >> 1) * CODE_STRIDE;
-      let w0 = page[e]!;
-      if (w0 === 0) {
-        w0 = this.decodeInto(page, e, pageHost, off, pc);
-        if (w0 === 0) {
-          stop = Stop.FAULT;
-          break;
-        }
-      }
-      const imm = page[e + 1]!;
-      const npc = pc + 2 + ((w0 >>> 29) & 2);
-
-      for (;;) {
-        const rd = ((w0 >>> 9) & 63) << 1;
-        const a = ((w0 >>> 15) & 31) << 1;
-        const b = ((w0 >>> 20) & 31) << 1;
-        switch (w0 & 511) {
-          // ---- RV64I ----
-          case Op.LUI:
-            r[rd] = imm;
-            r[rd + 1] = imm >> 31;
-            break;
-          case Op.AUIPC: {
-            const v = pc + imm;
-            r[rd] = v | 0;
-            r[rd + 1] = Math.floor(v / TWO32) | 0;
-            break;
-          }
-          case Op.JAL:
-            r[rd] = npc | 0;
-            r[rd + 1] = Math.floor(npc / TWO32) | 0;
-            pc += imm;
-            n++;
-            continue outer;
-          case Op.JALR: {
-            // target = (rs1 + imm) & ~1, computed before rd is written (rd may be rs1)
-            const t = this.addr(r[a]!, r[a + 1]!, imm);
-            r[rd] = npc | 0;
-            r[rd + 1] = Math.floor(npc / TWO32) | 0;
-            pc = t % 2 === 0 ? t : t - 1;
-            n++;
-            continue outer;
-          }
-          case Op.BEQ:
-            if (r[a] === r[b] && r[a + 1] === r[b + 1]) {
-              pc += imm;
-              n++;
-              continue outer;
-            }
-            break;
-          case Op.BNE:
-            if (r[a] !== r[b] || r[a + 1] !== r[b + 1]) {
-              pc += imm;
-              n++;
-              continue outer;
-            }
-            break;
-          case Op.BLT:
-            if (r[a + 1]! < r[b + 1]! || (r[a + 1] === r[b + 1] && r[a]! >>> 0 < r[b]! >>> 0)) {
-              pc += imm;
-              n++;
-              continue outer;
-            }
-            break;
-          case Op.BGE:
-            if (!(r[a + 1]! < r[b + 1]! || (r[a + 1] === r[b + 1] && r[a]! >>> 0 < r[b]! >>> 0))) {
-              pc += imm;
-              n++;
-              continue outer;
-            }
-            break;
-          case Op.BLTU:
-            if (r[a + 1]! >>> 0 < r[b + 1]! >>> 0 || (r[a + 1] === r[b + 1] && r[a]! >>> 0 < r[b]! >>> 0)) {
-              pc += imm;
-              n++;
-              continue outer;
-            }
-            break;
-          case Op.BGEU:
-            if (!(r[a + 1]! >>> 0 < r[b + 1]! >>> 0 || (r[a + 1] === r[b + 1] && r[a]! >>> 0 < r[b]! >>> 0))) {
-              pc += imm;
-              n++;
-              continue outer;
-            }
-            break;
-
-          case Op.LB:
-          case Op.LH:
-          case Op.LW:
-          case Op.LD:
-          case Op.LBU:
-          case Op.LHU:
-          case Op.LWU:
-          case Op.FLW:
-          case Op.FLD: {
-            const op = w0 & 511;
-            const size = LOAD_SIZE[op]!;
-            const h = this.loadAddress(r[a]!, r[a + 1]!, imm, size);
-            if (h < 0) {
-              stop = Stop.FAULT;
-              break outer;
-            }
-            switch (op) {
-              case Op.LB: {
-                const v = view.getInt8(h);
-                r[rd] = v;
-                r[rd + 1] = v >> 31;
-                break;
-              }
-              case Op.LH: {
-                const v = view.getInt16(h, true);
-                r[rd] = v;
-                r[rd + 1] = v >> 31;
-                break;
-              }
-              case Op.LW: {
-                const v = view.getInt32(h, true);
-                r[rd] = v;
-                r[rd + 1] = v >> 31;
-                break;
-              }
-              case Op.LD:
-                r[rd] = view.getInt32(h, true);
-                r[rd + 1] = view.getInt32(h + 4, true);
-                break;
-              case Op.LBU:
-                r[rd] = view.getUint8(h);
-                r[rd + 1] = 0;
-                break;
-              case Op.LHU:
-                r[rd] = view.getUint16(h, true);
-                r[rd + 1] = 0;
-                break;
-              case Op.LWU:
-                r[rd] = view.getInt32(h, true);
-                r[rd + 1] = 0;
-                break;
-              case Op.FLW:
-                // NaN-box the single (Unprivileged ISA, "NaN Boxing of Narrower Values")
-                r[F + rd] = view.getInt32(h, true);
-                r[F + rd + 1] = -1;
-                break;
-              default:
-                r[F + rd] = view.getInt32(h, true);
-                r[F + rd + 1] = view.getInt32(h + 4, true);
-            }
-            break;
-          }
-
-          case Op.SB:
-          case Op.SH:
-          case Op.SW:
-          case Op.SD:
-          case Op.FSW:
-          case Op.FSD: {
-            const op = w0 & 511;
-            const size = STORE_SIZE[op]!;
-            const h = this.storeAddress(r[a]!, r[a + 1]!, imm, size);
-            if (h < 0) {
-              stop = Stop.FAULT;
-              break outer;
-            }
-            switch (op) {
-              case Op.SB:
-                view.setInt8(h, r[b]!);
-                break;
-              case Op.SH:
-                view.setInt16(h, r[b]!, true);
-                break;
-              case Op.SW:
-                view.setInt32(h, r[b]!, true);
-                break;
-              case Op.SD:
-                view.setInt32(h, r[b]!, true);
-                view.setInt32(h + 4, r[b + 1]!, true);
-                break;
-              case Op.FSW:
-                view.setInt32(h, r[F + b]!, true);
-                break;
-              default:
-                view.setInt32(h, r[F + b]!, true);
-                view.setInt32(h + 4, r[F + b + 1]!, true);
-            }
-            if (h === this.mem.bounce) this.finishStraddlingStore();
-            break;
-          }
-
-          case Op.ADDI: {
-            const alo = r[a]!;
-            const lo = (alo + imm) | 0;
-            r[rd + 1] = (r[a + 1]! + (imm >> 31) + (lo >>> 0 < alo >>> 0 ? 1 : 0)) | 0;
-            r[rd] = lo;
-            break;
-          }
-          case Op.SLTI: {
-            const hi = r[a + 1]!;
-            const ihi = imm >> 31;
-            r[rd] = hi < ihi || (hi === ihi && r[a]! >>> 0 < imm >>> 0) ? 1 : 0;
-            r[rd + 1] = 0;
-            break;
-          }
-          case Op.SLTIU: {
-            const hi = r[a + 1]! >>> 0;
-            const ihi = (imm >> 31) >>> 0;
-            r[rd] = hi < ihi || (hi === ihi && r[a]! >>> 0 < imm >>> 0) ? 1 : 0;
-            r[rd + 1] = 0;
-            break;
-          }
-          case Op.XORI:
-            r[rd + 1] = r[a + 1]! ^ (imm >> 31);
-            r[rd] = r[a]! ^ imm;
-            break;
-          case Op.ORI:
-            r[rd + 1] = r[a + 1]! | (imm >> 31);
-            r[rd] = r[a]! | imm;
-            break;
-          case Op.ANDI:
-            r[rd + 1] = r[a + 1]! & (imm >> 31);
-            r[rd] = r[a]! & imm;
-            break;
-          case Op.SLLI:
-            shiftLeft(r, rd, r[a]!, r[a + 1]!, imm);
-            break;
-          case Op.SRLI:
-            shiftRight(r, rd, r[a]!, r[a + 1]!, imm, false);
-            break;
-          case Op.SRAI:
-            shiftRight(r, rd, r[a]!, r[a + 1]!, imm, true);
-            break;
-          case Op.ADD: {
-            const alo = r[a]!;
-            const lo = (alo + r[b]!) | 0;
-            r[rd + 1] = (r[a + 1]! + r[b + 1]! + (lo >>> 0 < alo >>> 0 ? 1 : 0)) | 0;
-            r[rd] = lo;
-            break;
-          }
-          case Op.SUB: {
-            const alo = r[a]!;
-            const blo = r[b]!;
-            r[rd + 1] = (r[a + 1]! - r[b + 1]! - (alo >>> 0 < blo >>> 0 ? 1 : 0)) | 0;
-            r[rd] = (alo - blo) | 0;
-            break;
-          }
-          case Op.SLL:
-            shiftLeft(r, rd, r[a]!, r[a + 1]!, r[b]! & 63);
-            break;
-          case Op.SLT: {
-            const ahi = r[a + 1]!;
-            const bhi = r[b + 1]!;
-            r[rd] = ahi < bhi || (ahi === bhi && r[a]! >>> 0 < r[b]! >>> 0) ? 1 : 0;
-            r[rd + 1] = 0;
-            break;
-          }
-          case Op.SLTU: {
-            const ahi = r[a + 1]! >>> 0;
-            const bhi = r[b + 1]! >>> 0;
-            r[rd] = ahi < bhi || (ahi === bhi && r[a]! >>> 0 < r[b]! >>> 0) ? 1 : 0;
-            r[rd + 1] = 0;
-            break;
-          }
-          case Op.XOR:
-            r[rd + 1] = r[a + 1]! ^ r[b + 1]!;
-            r[rd] = r[a]! ^ r[b]!;
-            break;
-          case Op.SRL:
-            shiftRight(r, rd, r[a]!, r[a + 1]!, r[b]! & 63, false);
-            break;
-          case Op.SRA:
-            shiftRight(r, rd, r[a]!, r[a + 1]!, r[b]! & 63, true);
-            break;
-          case Op.OR:
-            r[rd + 1] = r[a + 1]! | r[b + 1]!;
-            r[rd] = r[a]! | r[b]!;
-            break;
-          case Op.AND:
-            r[rd + 1] = r[a + 1]! & r[b + 1]!;
-            r[rd] = r[a]! & r[b]!;
-            break;
-          case Op.ADDIW: {
-            const v = (r[a]! + imm) | 0;
-            r[rd] = v;
-            r[rd + 1] = v >> 31;
-            break;
-          }
-          case Op.SLLIW: {
-            const v = r[a]! << imm;
-            r[rd] = v;
-            r[rd + 1] = v >> 31;
-            break;
-          }
-          case Op.SRLIW: {
-            const v = (r[a]! >>> imm) | 0;
-            r[rd] = v;
-            r[rd + 1] = v >> 31;
-            break;
-          }
-          case Op.SRAIW: {
-            const v = r[a]! >> imm;
-            r[rd] = v;
-            r[rd + 1] = v >> 31;
-            break;
-          }
-          case Op.ADDW: {
-            const v = (r[a]! + r[b]!) | 0;
-            r[rd] = v;
-            r[rd + 1] = v >> 31;
-            break;
-          }
-          case Op.SUBW: {
-            const v = (r[a]! - r[b]!) | 0;
-            r[rd] = v;
-            r[rd + 1] = v >> 31;
-            break;
-          }
-          case Op.SLLW: {
-            const v = r[a]! << (r[b]! & 31);
-            r[rd] = v;
-            r[rd + 1] = v >> 31;
-            break;
-          }
-          case Op.SRLW: {
-            const v = (r[a]! >>> (r[b]! & 31)) | 0;
-            r[rd] = v;
-            r[rd + 1] = v >> 31;
-            break;
-          }
-          case Op.SRAW: {
-            const v = r[a]! >> (r[b]! & 31);
-            r[rd] = v;
-            r[rd + 1] = v >> 31;
-            break;
-          }
-          case Op.FENCE:
-            break;
-          case Op.FENCE_I:
-            // Stores already drop the decoded instructions they overwrite (AddressSpace.noteCodeWrite),
-            // so this hart's next fetch sees the new code; nothing is stale to flush.
-            break;
-          case Op.ECALL:
-            stop = Stop.ECALL;
-            this.cause = Cause.ECALL_U;
-            this.tval = 0;
-            n++;
-            break outer;
-          case Op.EBREAK:
-            stop = Stop.EBREAK;
-            this.cause = Cause.BREAKPOINT;
-            this.tval = pc;
-            break outer;
-
-          // ---- M ----
-          case Op.MUL:
-            mul(r, rd, r[a]!, r[a + 1]!, r[b]!, r[b + 1]!);
-            break;
-          case Op.MULH:
-            mulh(r, rd, r[a]!, r[a + 1]!, r[b]!, r[b + 1]!, true, true);
-            break;
-          case Op.MULHSU:
-            mulh(r, rd, r[a]!, r[a + 1]!, r[b]!, r[b + 1]!, true, false);
-            break;
-          case Op.MULHU:
-            mulh(r, rd, r[a]!, r[a + 1]!, r[b]!, r[b + 1]!, false, false);
-            break;
-          case Op.DIV:
-            divrem(r, rd, r[a]!, r[a + 1]!, r[b]!, r[b + 1]!, true, false);
-            break;
-          case Op.DIVU:
-            divrem(r, rd, r[a]!, r[a + 1]!, r[b]!, r[b + 1]!, false, false);
-            break;
-          case Op.REM:
-            divrem(r, rd, r[a]!, r[a + 1]!, r[b]!, r[b + 1]!, true, true);
-            break;
-          case Op.REMU:
-            divrem(r, rd, r[a]!, r[a + 1]!, r[b]!, r[b + 1]!, false, true);
-            break;
-          case Op.MULW: {
-            const v = Math.imul(r[a]!, r[b]!);
-            r[rd] = v;
-            r[rd + 1] = v >> 31;
-            break;
-          }
-          case Op.DIVW:
-            divremw(r, rd, r[a]!, r[b]!, true, false);
-            break;
-          case Op.DIVUW:
-            divremw(r, rd, r[a]!, r[b]!, false, false);
-            break;
-          case Op.REMW:
-            divremw(r, rd, r[a]!, r[b]!, true, true);
-            break;
-          case Op.REMUW:
-            divremw(r, rd, r[a]!, r[b]!, false, true);
-            break;
-
-          case OP_PROBE:
-            r[PC] = pc | 0;
-            r[PC + 1] = Math.floor(pc / TWO32) | 0;
-            this.probeHook?.(this, pc);
-            w0 = page[e + 3]!;
-            continue;
-
-          default: {
-            // A, F, D, Zicsr and everything rare: out of the hot switch.
-            r[PC] = pc | 0;
-            r[PC + 1] = Math.floor(pc / TWO32) | 0;
-            this.retired += n;
-            n = 0;
-            if (!this.executeRare(w0, imm, page[e + 2]!, pc)) {
-              stop = Stop.FAULT;
-              break outer;
-            }
-          }
-        }
+      // ---- find pc's page ----
+      const vpn = Math.floor(pc / PAGE_SIZE);
+      const slot = vpn & TLB_MASK;
+      if (this.xTag[slot] !== vpn && !this.fillFetch(pc, slot)) {
+        stop = Stop.FAULT;
         break;
       }
-      pc = npc;
-      n++;
+      page = this.xPage[slot]!;
+      pageHost = this.xBase[slot]!;
+      pageVA = vpn * PAGE_SIZE;
+      e = ((pc - pageVA) * 2) | 0;
+
+      inner: while (n < budget) {
+        let w0 = page[e]!;
+        if (w0 === 0) {
+          pc = pageVA + (e >> 1);
+          w0 = this.decodeInto(page, e, pageHost, e >> 1, pc);
+          if (w0 === 0) {
+            stop = Stop.FAULT;
+            break outer;
+          }
+        }
+        const imm = page[e + 1]!;
+
+        for (;;) {
+          const rd = ((w0 >>> 9) & 63) << 1;
+          const a = ((w0 >>> 15) & 31) << 1;
+          const b = ((w0 >>> 20) & 31) << 1;
+          switch (w0 & 511) {
+            // ---- RV64I ----
+            case Op.LUI:
+              r[rd] = imm;
+              r[rd + 1] = imm >> 31;
+              break;
+            case Op.AUIPC: {
+              const v = pageVA + (e >> 1) + imm;
+              r[rd] = v | 0;
+              r[rd + 1] = Math.floor(v / TWO32) | 0;
+              break;
+            }
+            case Op.JAL: {
+              const npc = pageVA + (e >> 1) + 2 + ((w0 >>> 29) & 2);
+              r[rd] = npc | 0;
+              r[rd + 1] = Math.floor(npc / TWO32) | 0;
+              n++;
+              const ne = e + (imm << 1);
+              if (ne >>> 0 < PAGE_ENTRY_WORDS) {
+                e = ne;
+                continue inner;
+              }
+              pc = pageVA + (ne >> 1);
+              continue outer;
+            }
+            case Op.JALR: {
+              // target = (rs1 + imm) & ~1, computed before rd is written (rd may be rs1)
+              const t = this.addr(r[a]!, r[a + 1]!, imm);
+              const npc = pageVA + (e >> 1) + 2 + ((w0 >>> 29) & 2);
+              r[rd] = npc | 0;
+              r[rd + 1] = Math.floor(npc / TWO32) | 0;
+              pc = t % 2 === 0 ? t : t - 1;
+              n++;
+              const off = pc - pageVA;
+              if (off >= 0 && off < PAGE_SIZE) {
+                e = (off * 2) | 0;
+                continue inner;
+              }
+              continue outer;
+            }
+            case Op.BEQ:
+              if (r[a] === r[b] && r[a + 1] === r[b + 1]) {
+                n++;
+                const ne = e + (imm << 1);
+                if (ne >>> 0 < PAGE_ENTRY_WORDS) {
+                  e = ne;
+                  continue inner;
+                }
+                pc = pageVA + (ne >> 1);
+                continue outer;
+              }
+              break;
+            case Op.BNE:
+              if (r[a] !== r[b] || r[a + 1] !== r[b + 1]) {
+                n++;
+                const ne = e + (imm << 1);
+                if (ne >>> 0 < PAGE_ENTRY_WORDS) {
+                  e = ne;
+                  continue inner;
+                }
+                pc = pageVA + (ne >> 1);
+                continue outer;
+              }
+              break;
+            case Op.BLT:
+              if (r[a + 1]! < r[b + 1]! || (r[a + 1] === r[b + 1] && r[a]! >>> 0 < r[b]! >>> 0)) {
+                n++;
+                const ne = e + (imm << 1);
+                if (ne >>> 0 < PAGE_ENTRY_WORDS) {
+                  e = ne;
+                  continue inner;
+                }
+                pc = pageVA + (ne >> 1);
+                continue outer;
+              }
+              break;
+            case Op.BGE:
+              if (!(r[a + 1]! < r[b + 1]! || (r[a + 1] === r[b + 1] && r[a]! >>> 0 < r[b]! >>> 0))) {
+                n++;
+                const ne = e + (imm << 1);
+                if (ne >>> 0 < PAGE_ENTRY_WORDS) {
+                  e = ne;
+                  continue inner;
+                }
+                pc = pageVA + (ne >> 1);
+                continue outer;
+              }
+              break;
+            case Op.BLTU:
+              if (r[a + 1]! >>> 0 < r[b + 1]! >>> 0 || (r[a + 1] === r[b + 1] && r[a]! >>> 0 < r[b]! >>> 0)) {
+                n++;
+                const ne = e + (imm << 1);
+                if (ne >>> 0 < PAGE_ENTRY_WORDS) {
+                  e = ne;
+                  continue inner;
+                }
+                pc = pageVA + (ne >> 1);
+                continue outer;
+              }
+              break;
+            case Op.BGEU:
+              if (
+                !(r[a + 1]! >>> 0 < r[b + 1]! >>> 0 || (r[a + 1] === r[b + 1] && r[a]! >>> 0 < r[b]! >>> 0))
+              ) {
+                n++;
+                const ne = e + (imm << 1);
+                if (ne >>> 0 < PAGE_ENTRY_WORDS) {
+                  e = ne;
+                  continue inner;
+                }
+                pc = pageVA + (ne >> 1);
+                continue outer;
+              }
+              break;
+
+            case Op.LB:
+            case Op.LH:
+            case Op.LW:
+            case Op.LD:
+            case Op.LBU:
+            case Op.LHU:
+            case Op.LWU:
+            case Op.FLW:
+            case Op.FLD: {
+              const op = w0 & 511;
+              const size = LOAD_SIZE[op]!;
+              const h = this.loadAddress(r[a]!, r[a + 1]!, imm, size);
+              if (h < 0) {
+                pc = pageVA + (e >> 1);
+                stop = Stop.FAULT;
+                break outer;
+              }
+              switch (op) {
+                case Op.LB: {
+                  const v = view.getInt8(h);
+                  r[rd] = v;
+                  r[rd + 1] = v >> 31;
+                  break;
+                }
+                case Op.LH: {
+                  const v = view.getInt16(h, true);
+                  r[rd] = v;
+                  r[rd + 1] = v >> 31;
+                  break;
+                }
+                case Op.LW: {
+                  const v = view.getInt32(h, true);
+                  r[rd] = v;
+                  r[rd + 1] = v >> 31;
+                  break;
+                }
+                case Op.LD:
+                  r[rd] = view.getInt32(h, true);
+                  r[rd + 1] = view.getInt32(h + 4, true);
+                  break;
+                case Op.LBU:
+                  r[rd] = view.getUint8(h);
+                  r[rd + 1] = 0;
+                  break;
+                case Op.LHU:
+                  r[rd] = view.getUint16(h, true);
+                  r[rd + 1] = 0;
+                  break;
+                case Op.LWU:
+                  r[rd] = view.getInt32(h, true);
+                  r[rd + 1] = 0;
+                  break;
+                case Op.FLW:
+                  // NaN-box the single (Unprivileged ISA, "NaN Boxing of Narrower Values")
+                  r[F + rd] = view.getInt32(h, true);
+                  r[F + rd + 1] = -1;
+                  break;
+                default:
+                  r[F + rd] = view.getInt32(h, true);
+                  r[F + rd + 1] = view.getInt32(h + 4, true);
+              }
+              break;
+            }
+
+            case Op.SB:
+            case Op.SH:
+            case Op.SW:
+            case Op.SD:
+            case Op.FSW:
+            case Op.FSD: {
+              const op = w0 & 511;
+              const size = STORE_SIZE[op]!;
+              const h = this.storeAddress(r[a]!, r[a + 1]!, imm, size);
+              if (h < 0) {
+                pc = pageVA + (e >> 1);
+                stop = Stop.FAULT;
+                break outer;
+              }
+              switch (op) {
+                case Op.SB:
+                  view.setInt8(h, r[b]!);
+                  break;
+                case Op.SH:
+                  view.setInt16(h, r[b]!, true);
+                  break;
+                case Op.SW:
+                  view.setInt32(h, r[b]!, true);
+                  break;
+                case Op.SD:
+                  view.setInt32(h, r[b]!, true);
+                  view.setInt32(h + 4, r[b + 1]!, true);
+                  break;
+                case Op.FSW:
+                  view.setInt32(h, r[F + b]!, true);
+                  break;
+                default:
+                  view.setInt32(h, r[F + b]!, true);
+                  view.setInt32(h + 4, r[F + b + 1]!, true);
+              }
+              if (h === this.mem.bounce) this.finishStraddlingStore();
+              break;
+            }
+
+            case Op.ADDI: {
+              const alo = r[a]!;
+              const lo = (alo + imm) | 0;
+              r[rd + 1] = (r[a + 1]! + (imm >> 31) + (lo >>> 0 < alo >>> 0 ? 1 : 0)) | 0;
+              r[rd] = lo;
+              break;
+            }
+            case Op.SLTI: {
+              const hi = r[a + 1]!;
+              const ihi = imm >> 31;
+              r[rd] = hi < ihi || (hi === ihi && r[a]! >>> 0 < imm >>> 0) ? 1 : 0;
+              r[rd + 1] = 0;
+              break;
+            }
+            case Op.SLTIU: {
+              const hi = r[a + 1]! >>> 0;
+              const ihi = (imm >> 31) >>> 0;
+              r[rd] = hi < ihi || (hi === ihi && r[a]! >>> 0 < imm >>> 0) ? 1 : 0;
+              r[rd + 1] = 0;
+              break;
+            }
+            case Op.XORI:
+              r[rd + 1] = r[a + 1]! ^ (imm >> 31);
+              r[rd] = r[a]! ^ imm;
+              break;
+            case Op.ORI:
+              r[rd + 1] = r[a + 1]! | (imm >> 31);
+              r[rd] = r[a]! | imm;
+              break;
+            case Op.ANDI:
+              r[rd + 1] = r[a + 1]! & (imm >> 31);
+              r[rd] = r[a]! & imm;
+              break;
+            case Op.SLLI:
+              shiftLeft(r, rd, r[a]!, r[a + 1]!, imm);
+              break;
+            case Op.SRLI:
+              shiftRight(r, rd, r[a]!, r[a + 1]!, imm, false);
+              break;
+            case Op.SRAI:
+              shiftRight(r, rd, r[a]!, r[a + 1]!, imm, true);
+              break;
+            case Op.ADD: {
+              const alo = r[a]!;
+              const lo = (alo + r[b]!) | 0;
+              r[rd + 1] = (r[a + 1]! + r[b + 1]! + (lo >>> 0 < alo >>> 0 ? 1 : 0)) | 0;
+              r[rd] = lo;
+              break;
+            }
+            case Op.SUB: {
+              const alo = r[a]!;
+              const blo = r[b]!;
+              r[rd + 1] = (r[a + 1]! - r[b + 1]! - (alo >>> 0 < blo >>> 0 ? 1 : 0)) | 0;
+              r[rd] = (alo - blo) | 0;
+              break;
+            }
+            case Op.SLL:
+              shiftLeft(r, rd, r[a]!, r[a + 1]!, r[b]! & 63);
+              break;
+            case Op.SLT: {
+              const ahi = r[a + 1]!;
+              const bhi = r[b + 1]!;
+              r[rd] = ahi < bhi || (ahi === bhi && r[a]! >>> 0 < r[b]! >>> 0) ? 1 : 0;
+              r[rd + 1] = 0;
+              break;
+            }
+            case Op.SLTU: {
+              const ahi = r[a + 1]! >>> 0;
+              const bhi = r[b + 1]! >>> 0;
+              r[rd] = ahi < bhi || (ahi === bhi && r[a]! >>> 0 < r[b]! >>> 0) ? 1 : 0;
+              r[rd + 1] = 0;
+              break;
+            }
+            case Op.XOR:
+              r[rd + 1] = r[a + 1]! ^ r[b + 1]!;
+              r[rd] = r[a]! ^ r[b]!;
+              break;
+            case Op.SRL:
+              shiftRight(r, rd, r[a]!, r[a + 1]!, r[b]! & 63, false);
+              break;
+            case Op.SRA:
+              shiftRight(r, rd, r[a]!, r[a + 1]!, r[b]! & 63, true);
+              break;
+            case Op.OR:
+              r[rd + 1] = r[a + 1]! | r[b + 1]!;
+              r[rd] = r[a]! | r[b]!;
+              break;
+            case Op.AND:
+              r[rd + 1] = r[a + 1]! & r[b + 1]!;
+              r[rd] = r[a]! & r[b]!;
+              break;
+            case Op.ADDIW: {
+              const v = (r[a]! + imm) | 0;
+              r[rd] = v;
+              r[rd + 1] = v >> 31;
+              break;
+            }
+            case Op.SLLIW: {
+              const v = r[a]! << imm;
+              r[rd] = v;
+              r[rd + 1] = v >> 31;
+              break;
+            }
+            case Op.SRLIW: {
+              const v = (r[a]! >>> imm) | 0;
+              r[rd] = v;
+              r[rd + 1] = v >> 31;
+              break;
+            }
+            case Op.SRAIW: {
+              const v = r[a]! >> imm;
+              r[rd] = v;
+              r[rd + 1] = v >> 31;
+              break;
+            }
+            case Op.ADDW: {
+              const v = (r[a]! + r[b]!) | 0;
+              r[rd] = v;
+              r[rd + 1] = v >> 31;
+              break;
+            }
+            case Op.SUBW: {
+              const v = (r[a]! - r[b]!) | 0;
+              r[rd] = v;
+              r[rd + 1] = v >> 31;
+              break;
+            }
+            case Op.SLLW: {
+              const v = r[a]! << (r[b]! & 31);
+              r[rd] = v;
+              r[rd + 1] = v >> 31;
+              break;
+            }
+            case Op.SRLW: {
+              const v = (r[a]! >>> (r[b]! & 31)) | 0;
+              r[rd] = v;
+              r[rd + 1] = v >> 31;
+              break;
+            }
+            case Op.SRAW: {
+              const v = r[a]! >> (r[b]! & 31);
+              r[rd] = v;
+              r[rd + 1] = v >> 31;
+              break;
+            }
+            case Op.FENCE:
+              break;
+            case Op.FENCE_I:
+              // Stores already drop the decoded instructions they overwrite (AddressSpace.noteCodeWrite),
+              // so this hart's next fetch sees the new code; nothing is stale to flush.
+              break;
+            case Op.ECALL:
+              pc = pageVA + (e >> 1);
+              stop = Stop.ECALL;
+              this.cause = Cause.ECALL_U;
+              this.tval = 0;
+              n++;
+              break outer;
+            case Op.EBREAK:
+              pc = pageVA + (e >> 1);
+              stop = Stop.EBREAK;
+              this.cause = Cause.BREAKPOINT;
+              this.tval = pc;
+              break outer;
+
+            // ---- M ----
+            case Op.MUL:
+              mul(r, rd, r[a]!, r[a + 1]!, r[b]!, r[b + 1]!);
+              break;
+            case Op.MULH:
+              mulh(r, rd, r[a]!, r[a + 1]!, r[b]!, r[b + 1]!, true, true);
+              break;
+            case Op.MULHSU:
+              mulh(r, rd, r[a]!, r[a + 1]!, r[b]!, r[b + 1]!, true, false);
+              break;
+            case Op.MULHU:
+              mulh(r, rd, r[a]!, r[a + 1]!, r[b]!, r[b + 1]!, false, false);
+              break;
+            case Op.DIV:
+              divrem(r, rd, r[a]!, r[a + 1]!, r[b]!, r[b + 1]!, true, false);
+              break;
+            case Op.DIVU:
+              divrem(r, rd, r[a]!, r[a + 1]!, r[b]!, r[b + 1]!, false, false);
+              break;
+            case Op.REM:
+              divrem(r, rd, r[a]!, r[a + 1]!, r[b]!, r[b + 1]!, true, true);
+              break;
+            case Op.REMU:
+              divrem(r, rd, r[a]!, r[a + 1]!, r[b]!, r[b + 1]!, false, true);
+              break;
+            case Op.MULW: {
+              const v = Math.imul(r[a]!, r[b]!);
+              r[rd] = v;
+              r[rd + 1] = v >> 31;
+              break;
+            }
+            case Op.DIVW:
+              divremw(r, rd, r[a]!, r[b]!, true, false);
+              break;
+            case Op.DIVUW:
+              divremw(r, rd, r[a]!, r[b]!, false, false);
+              break;
+            case Op.REMW:
+              divremw(r, rd, r[a]!, r[b]!, true, true);
+              break;
+            case Op.REMUW:
+              divremw(r, rd, r[a]!, r[b]!, false, true);
+              break;
+
+            case OP_PROBE:
+              pc = pageVA + (e >> 1);
+              r[PC] = pc | 0;
+              r[PC + 1] = Math.floor(pc / TWO32) | 0;
+              this.probeHook?.(this, pc);
+              w0 = page[e + 3]!;
+              continue;
+
+            default: {
+              // A, F, D, Zicsr and everything rare: out of the hot switch.
+              pc = pageVA + (e >> 1);
+              r[PC] = pc | 0;
+              r[PC + 1] = Math.floor(pc / TWO32) | 0;
+              this.retired += n;
+              budget -= n;
+              n = 0;
+              if (!this.executeRare(w0, imm, page[e + 2]!, pc)) {
+                stop = Stop.FAULT;
+                break outer;
+              }
+            }
+          }
+          break;
+        }
+        n++;
+        e += 4 + ((w0 >>> 28) & 4);
+        if (e >= PAGE_ENTRY_WORDS) {
+          pc = pageVA + (e >> 1);
+          continue outer;
+        }
+      }
+      // budget spent inside the page
+      pc = pageVA + (e >> 1);
+      break;
     }
 
     r[PC] = pc | 0;
@@ -595,7 +665,15 @@ export class Hart {
       let rm = rmField & 7;
       if (rm === 7) rm = r[FCSR]! >>> 5;
       if (rm > 4) return this.illegal(pc);
-      const flags = fn(r, this.state.fd, (w0 >>> 9) & 63, (w0 >>> 15) & 31, (w0 >>> 20) & 31, (w0 >>> 25) & 31, rm);
+      const flags = fn(
+        r,
+        this.state.fd,
+        (w0 >>> 9) & 63,
+        (w0 >>> 15) & 31,
+        (w0 >>> 20) & 31,
+        (w0 >>> 25) & 31,
+        rm,
+      );
       if (flags !== 0) r[FCSR] |= flags;
       return true;
     }
@@ -774,7 +852,8 @@ export class Hart {
     const vpn = lo >>> PAGE_SHIFT;
     const i = vpn & TLB_MASK;
     const off = lo & PAGE_MASK;
-    if (this.rTagLo[i] === vpn && this.rTagHi[i] === hi && off <= PAGE_SIZE - size) return this.rBase[i]! + off;
+    if (this.rTagLo[i] === vpn && this.rTagHi[i] === hi && off <= PAGE_SIZE - size)
+      return this.rBase[i]! + off;
     return this.loadSlow(lo, hi, size);
   }
 
@@ -784,7 +863,8 @@ export class Hart {
     const vpn = lo >>> PAGE_SHIFT;
     const i = vpn & TLB_MASK;
     const off = lo & PAGE_MASK;
-    if (this.wTagLo[i] === vpn && this.wTagHi[i] === hi && off <= PAGE_SIZE - size) return this.wBase[i]! + off;
+    if (this.wTagLo[i] === vpn && this.wTagHi[i] === hi && off <= PAGE_SIZE - size)
+      return this.wBase[i]! + off;
     return this.storeSlow(lo, hi, size);
   }
 
@@ -829,7 +909,8 @@ export class Hart {
       return base + off;
     }
     const { lo: lo2, hi: hi2 } = nextPage(lo, hi);
-    if (this.mem.translate(lo2, hi2, ACCESS_WRITE) < 0) return this.dataFault(lo2, hi2, Cause.STORE_PAGE_FAULT);
+    if (this.mem.translate(lo2, hi2, ACCESS_WRITE) < 0)
+      return this.dataFault(lo2, hi2, Cause.STORE_PAGE_FAULT);
     this.pendingStore.lo = lo;
     this.pendingStore.hi = hi;
     this.pendingStore.size = size;
@@ -900,7 +981,7 @@ export class Hart {
           this.tval = next;
           return 0;
         }
-        raw = (raw | (view.getUint16(second, true) << 16)) | 0;
+        raw = raw | (view.getUint16(second, true) << 16) | 0;
         this.mem.codePage(second);
       }
     }
@@ -912,7 +993,8 @@ export class Hart {
       return 0;
     }
     const rd = d.rd === 0 && INT_RD[d.op] === 1 ? X_SINK : d.rd;
-    const w0 = d.op | (rd << 9) | (d.rs1 << 15) | (d.rs2 << 20) | (d.rs3 << 25) | (d.len === 4 ? LEN4 : 0) | VALID;
+    const w0 =
+      d.op | (rd << 9) | (d.rs1 << 15) | (d.rs2 << 20) | (d.rs3 << 25) | (d.len === 4 ? LEN4 : 0) | VALID;
     page[e] = w0;
     page[e + 1] = d.imm;
     page[e + 2] = d.rm;
