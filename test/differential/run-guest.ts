@@ -1,0 +1,147 @@
+// Running a riscv64 Linux program under qemu-riscv64 (the reference) and under hartscope's CLI,
+// capturing stdout, stderr and how it ended. Shared by the differential tests, the random
+// instruction tests and the benchmark.
+
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { constants } from "node:os";
+import { fileURLToPath } from "node:url";
+
+/** The repository root: this file is dist/test/differential/run-guest.js once built. */
+export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+export const GUEST_BIN = `${REPO_ROOT}guest/bin/`;
+export const HARTSCOPE_JS = `${REPO_ROOT}bin/hartscope.js`;
+/** Where Debian's cross libc lives: the sysroot for dynamically linked guests. */
+export const DEBIAN_SYSROOT = "/usr/riscv64-linux-gnu";
+
+export interface RunResult {
+  stdout: Buffer;
+  stderr: Buffer;
+  /** What a shell would see: the exit code, or 128 + signal number when killed by a signal. */
+  status: number;
+  /** The host signal that ended the process, if any (qemu dies of the guest's fatal signal). */
+  signal: NodeJS.Signals | null;
+  wallMs: number;
+  timedOut: boolean;
+}
+
+export interface RunSpec {
+  prog: string;
+  args?: readonly string[];
+  stdin?: string | Buffer;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** run a dynamically linked program against this sysroot */
+  sysroot?: string;
+  timeoutMs?: number;
+}
+
+let qemuPath: string | null | undefined;
+
+/** The path of qemu-riscv64, or null when it is not installed. */
+export function findQemu(): string | null {
+  if (qemuPath !== undefined) return qemuPath;
+  const fromEnv = process.env.QEMU_RISCV64;
+  if (fromEnv && existsSync(fromEnv)) {
+    qemuPath = fromEnv;
+    return qemuPath;
+  }
+  const r = spawnSync("sh", ["-c", "command -v qemu-riscv64"], { encoding: "utf8" });
+  const p = r.status === 0 ? r.stdout.trim() : "";
+  qemuPath = p !== "" && existsSync(p) ? p : null;
+  return qemuPath;
+}
+
+/** Whether hartscope's CLI has been built (bin/hartscope.js imports dist/src/cli/main.js). */
+export function hartscopeBuilt(): boolean {
+  return existsSync(`${REPO_ROOT}dist/src/cli/main.js`);
+}
+
+export function run(command: string, args: readonly string[], spec: RunSpec): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(command, args, {
+      cwd: spec.cwd,
+      env: spec.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    const timer =
+      spec.timeoutMs !== undefined
+        ? setTimeout(() => {
+            timedOut = true;
+            child.kill("SIGKILL");
+          }, spec.timeoutMs)
+        : undefined;
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.on("error", (e) => {
+      if (timer) clearTimeout(timer);
+      reject(new Error(`cannot run ${command}: ${e.message}`));
+    });
+    child.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      const signo = signal ? (constants.signals[signal] ?? 0) : 0;
+      resolve({
+        stdout: Buffer.concat(out),
+        stderr: Buffer.concat(err),
+        status: code ?? 128 + signo,
+        signal,
+        wallMs: performance.now() - start,
+        timedOut,
+      });
+    });
+    // A guest that exits without reading its stdin closes the pipe: not an error.
+    child.stdin.on("error", () => {});
+    child.stdin.end(spec.stdin ?? "");
+  });
+}
+
+/** Runs the program under qemu-riscv64, with core dumps off (a guest killed by a signal would leave one). */
+export function runQemu(spec: RunSpec): Promise<RunResult> {
+  const qemu = findQemu();
+  if (!qemu) throw new Error("qemu-riscv64 is not installed");
+  const qargs = spec.sysroot !== undefined ? ["-L", spec.sysroot] : [];
+  return run(
+    "sh",
+    ["-c", 'ulimit -c 0; exec "$@"', "sh", qemu, ...qargs, spec.prog, ...(spec.args ?? [])],
+    spec,
+  );
+}
+
+/** Runs the program under `node bin/hartscope.js run [OPTIONS] PROG ARGS...`. */
+export function runHartscope(spec: RunSpec, options: readonly string[] = []): Promise<RunResult> {
+  const opts = [...options];
+  if (spec.sysroot !== undefined) opts.push("--sysroot", spec.sysroot);
+  return run(process.execPath, [HARTSCOPE_JS, "run", ...opts, spec.prog, ...(spec.args ?? [])], spec);
+}
+
+export interface Stats {
+  instructions: number;
+  seconds: number;
+  mips: number;
+}
+
+/** Parses the line `hartscope: retired N instructions in S s (M MIPS)` that --stats prints. */
+export function parseStats(stderr: string): Stats | undefined {
+  const m = /^hartscope: retired (\d+) instructions in ([\d.]+) s \(([\d.]+) MIPS\)$/m.exec(stderr);
+  if (!m) return undefined;
+  return { instructions: Number(m[1]), seconds: Number(m[2]), mips: Number(m[3]) };
+}
+
+/** Where two outputs first differ, as a short human-readable report (line number and both lines). */
+export function describeDifference(what: string, expected: Buffer, actual: Buffer): string {
+  const a = expected.toString("latin1").split("\n");
+  const b = actual.toString("latin1").split("\n");
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const clip = (s: string | undefined) =>
+    s === undefined ? "(end of output)" : JSON.stringify(s.length > 400 ? `${s.slice(0, 400)}...` : s);
+  return [
+    `${what} differs at line ${i + 1} (qemu ${expected.length} bytes, hartscope ${actual.length} bytes):`,
+    `  qemu:      ${clip(a[i])}`,
+    `  hartscope: ${clip(b[i])}`,
+  ].join("\n");
+}
