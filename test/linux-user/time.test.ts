@@ -1,0 +1,61 @@
+// Guest time: virtual by default (1 ns per instruction from 2024-01-01, sleeps skip ahead, runs
+// repeat exactly), host time with --wall-clock.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { buildC, hartscope, needCC } from "./guest.js";
+
+const TIME_C = String.raw`
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/time.h>
+#include <time.h>
+int main(int argc, char **argv) {
+  struct timespec a, b, res;
+  long ms = argc > 1 ? atol(argv[1]) : 1500; /* integers only: no FP needed */
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  struct timespec d = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&d, 0);
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  long ns = (b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec);
+  long want = d.tv_sec * 1000000000L + d.tv_nsec;
+  printf("slept at least %d, overshoot under 1ms %d\n", ns >= want, ns - want < 1000000);
+  time_t t = time(0);
+  struct timeval tv;
+  gettimeofday(&tv, 0);
+  printf("year %d, gettimeofday agrees %d\n", gmtime(&t)->tm_year + 1900, tv.tv_sec - t <= 1);
+  clock_getres(CLOCK_MONOTONIC, &res);
+  printf("resolution %ld ns\n", res.tv_nsec);
+  printf("elapsed %ld\n", ns);
+  printf("cpu %ld\n", (long)clock());
+  return 0;
+}
+`;
+
+test("virtual time: sleeps skip ahead, the calendar starts in 2024, runs repeat exactly", {
+  skip: needCC,
+}, () => {
+  const prog = buildC("time", TIME_C);
+  const start = Date.now();
+  const r = hartscope(["run", prog, "100000"]);
+  assert.ok(Date.now() - start < 20_000, "a 100 s guest sleep takes no host time");
+  assert.equal(r.status, 0);
+  const lines = r.stdout.split("\n");
+  assert.deepEqual(lines.slice(0, 3), [
+    "slept at least 1, overshoot under 1ms 1",
+    "year 2024, gettimeofday agrees 1",
+    "resolution 1 ns",
+  ]);
+  assert.equal(hartscope(["run", prog, "100000"]).stdout, r.stdout, "identical, to the nanosecond");
+});
+
+test("--wall-clock: host time and real sleeps", { skip: needCC }, () => {
+  const prog = buildC("time", TIME_C);
+  const start = Date.now();
+  const r = hartscope(["run", "--wall-clock", prog, "300"]);
+  assert.ok(Date.now() - start >= 300, "the sleep really happened");
+  assert.equal(r.status, 0);
+  const year = Number(/year (\d+)/.exec(r.stdout)![1]);
+  assert.equal(year, new Date().getUTCFullYear());
+  assert.match(r.stdout, /^slept at least 1/);
+});
