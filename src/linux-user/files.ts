@@ -152,9 +152,10 @@ export class HostFile extends OpenFile {
     super(flags, path);
   }
 
-  /** Wrap host descriptor 0, 1 or 2. */
-  static std(fd: number): HostFile {
-    return new HostFile(fd, fd === 0 ? O_RDONLY : O_WRONLY, `/dev/fd/${fd}`, undefined, false, false, false);
+  /** Wrap a host descriptor the guest gets as its stdin (0), stdout (1) or stderr (2); never closed. */
+  static std(host: number, guestFd: number): HostFile {
+    const flags = guestFd === 0 ? O_RDONLY : O_WRONLY;
+    return new HostFile(host, flags, `/dev/fd/${guestFd}`, undefined, false, false, false);
   }
 
   override get hostFd(): number {

@@ -38,6 +38,12 @@ export interface ProcessOptions {
   strict: boolean;
   /** where hartscope's own messages go (stderr) */
   warn: (line: string) => void;
+  /** size of the pool guest pages come from (default: the address space's own default) */
+  memoryBytes?: number;
+  /** host descriptors the guest gets as 0, 1, 2 (default: hartscope's own) */
+  stdio?: [number, number, number];
+  /** stop the run after this many instructions (tests, fuzzing) */
+  maxInstructions?: number;
 }
 
 /** Why a thread is not runnable. */
@@ -145,12 +151,15 @@ export class LinuxProcess {
   program?: LoadedProgram;
 
   constructor(readonly options: ProcessOptions) {
-    this.mem = new AddressSpace();
+    this.mem = new AddressSpace(options.memoryBytes);
     this.fs = new GuestFs(options.root, options.sysroot);
     this.clock = new GuestClock(options.wallClock);
     this.prng = new Prng(options.seed);
     for (let s = 0; s <= NSIG; s++) this.sigactions.push({ handler: SIG_DFL, flags: 0, mask: 0n });
-    for (const fd of [0, 1, 2]) this.fds.install(HostFile.std(fd), false);
+    const stdio = options.stdio ?? [0, 1, 2];
+    stdio.forEach((host, fd) => {
+      this.fds.install(HostFile.std(host, fd), false);
+    });
   }
 
   /** execve: load `elf` (read from host path `exe`) with argv/envp and create the main thread. */

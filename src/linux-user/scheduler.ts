@@ -46,6 +46,10 @@ export function runProcess(p: LinuxProcess): ExitStatus {
       current = chosen;
     }
     runSlice(p, chosen);
+    const limit = p.options.maxInstructions;
+    if (limit !== undefined && p.clock.retired >= limit && !p.exit) {
+      p.exit = { hostCode: 2, message: `stopped after ${p.clock.retired} instructions (limit ${limit})` };
+    }
   }
   return p.exit;
 }
