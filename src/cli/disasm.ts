@@ -15,6 +15,7 @@ import { AddressNotes } from "../isa/address-notes.js";
 import { DEFAULT_PRIV_SPEC, type PrivSpec, privSpecOf } from "../isa/csr.js";
 import { decode, newDecoded } from "../isa/decode.js";
 import { format, hexAddr, targetText } from "../isa/disasm.js";
+import { type IsaSet, parseIsaString, RV64GC } from "../isa/isa-string.js";
 
 export interface DisasmElfOptions {
   /** Only this function (any of its symbol names). */
@@ -27,20 +28,30 @@ const BYTES_WIDTH: Record<number, number> = { 1: 18, 2: 20, 4: 18 };
 /** Symbol names as objdump prints them: control characters in caret notation (\x02 -> ^B). */
 export function printableName(name: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: these are what we replace
-  return name.replace(/[\x00-\x1f\x7f]/g, (c) => (c === "\x7f" ? "^?" : `^${String.fromCharCode(c.charCodeAt(0) + 64)}`));
+  return name.replace(/[\x00-\x1f\x7f]/g, (c) =>
+    c === "\x7f" ? "^?" : `^${String.fromCharCode(c.charCodeAt(0) + 64)}`,
+  );
 }
 
 function hex16(addr: number): string {
   return hexAddr(addr).padStart(16, "0");
 }
 
-/** Mapping symbols of one section: sorted addresses and whether data ($d) starts there. */
-function mappingOf(file: ElfFile, section: number): { addr: number; data: boolean }[] {
-  const out: { addr: number; data: boolean }[] = [];
+interface Mapping {
+  addr: number;
+  data: boolean;
+  /** Extensions of the code from here on ($x<isa>); undefined: the file's. */
+  isa?: IsaSet;
+}
+
+/** Mapping symbols of one section, sorted: where data ($d) or code ($x, $x<isa>) starts. */
+function mappingOf(file: ElfFile, section: number): Mapping[] {
+  const out: Mapping[] = [];
   for (const s of file.symbols) {
     if (s.shndx !== section) continue;
     if (s.name === "$d" || s.name.startsWith("$d.")) out.push({ addr: s.value, data: true });
-    else if (s.name.startsWith("$x")) out.push({ addr: s.value, data: false });
+    else if (s.name.startsWith("$x"))
+      out.push({ addr: s.value, data: false, isa: parseIsaString(s.name.slice(2)) });
   }
   return out.sort((a, b) => a.addr - b.addr);
 }
@@ -73,11 +84,14 @@ class Lister {
   private readonly symbols: SymbolIndex;
   private readonly priv: PrivSpec;
   private readonly gp: number | undefined;
+  /** The file's ISA (Tag_RISCV_arch), default RV64GC. */
+  private readonly isa: IsaSet;
 
   constructor(private readonly file: ElfFile) {
     this.symbols = new SymbolIndex(file);
     const attrs = riscvAttributes(file);
     this.priv = (attrs.privSpec && privSpecOf(attrs.privSpec[0], attrs.privSpec[1])) || DEFAULT_PRIV_SPEC;
+    this.isa = (attrs.arch && parseIsaString(attrs.arch)) || RV64GC;
     this.gp = file.symbols.find((s) => s.name === "__global_pointer$" && s.shndx !== 0)?.value;
   }
 
@@ -105,10 +119,13 @@ class Lister {
     let li = 0;
     let mi = 0;
     let data = false;
+    let isa = this.isa;
     let objectRegion = false;
     let pos = from;
     const line = (addr: number, value: string, text: string) => {
-      lines.push(`${hexAddr(addr).padStart(width, " ")}:\t${value.padEnd(BYTES_WIDTH[value.length / 2]!)}\t${text}`);
+      lines.push(
+        `${hexAddr(addr).padStart(width, " ")}:\t${value.padEnd(BYTES_WIDTH[value.length / 2]!)}\t${text}`,
+      );
     };
     while (pos < to) {
       const label = labels.get(pos);
@@ -124,7 +141,11 @@ class Lister {
       }
       while (li < labelAddrs.length && labelAddrs[li]! <= pos) li++;
       const stop = li < labelAddrs.length ? labelAddrs[li]! : to;
-      while (mi < mapping.length && mapping[mi]!.addr <= pos) data = mapping[mi++]!.data;
+      while (mi < mapping.length && mapping[mi]!.addr <= pos) {
+        const m = mapping[mi++]!;
+        data = m.data;
+        if (!m.data) isa = m.isa ?? this.isa;
+      }
       const regionEnd = Math.min(stop, mi < mapping.length ? mapping[mi]!.addr : to);
 
       // Runs of zero bytes.
@@ -169,7 +190,7 @@ class Lister {
         len = 4;
       }
       decode(raw, d);
-      let text = format(d, pos, target, this.priv);
+      let text = format(d, pos, target, this.priv, isa);
       const note = notes.step(d, pos);
       if (note !== undefined) text += ` # ${target(note)}`;
       line(pos, raw.toString(16).padStart(len * 2, "0"), text);
@@ -192,9 +213,8 @@ export function disassembleElf(file: ElfFile, opts: DisasmElfOptions = {}): stri
     if (!only || !code.some((s) => s.index === only!.shndx)) {
       const names = lister.index.sorted.filter((s) => s.type === 2).map((s) => s.name);
       const close = closeNames(names, want);
-      throw new Error(
-        `${file.name}: no function named "${want}"` + (close.length ? `; similar: ${close.join(", ")}` : ""),
-      );
+      const hint = close.length ? `; similar: ${close.join(", ")}` : "";
+      throw new Error(`${file.name}: no function named "${want}"${hint}`);
     }
   }
 

@@ -23,7 +23,9 @@ export function riscvAttributes(elf: ElfFile): RiscvAttributes {
   if (!sec || sec.size === 0) return {};
   const b = elf.bytes.subarray(sec.offset, sec.offset + sec.size);
   const fail = (at: number, what: string): never => {
-    throw new ElfError(`${elf.name}: bad .riscv.attributes at offset 0x${(sec.offset + at).toString(16)}: ${what}`);
+    throw new ElfError(
+      `${elf.name}: bad .riscv.attributes at offset 0x${(sec.offset + at).toString(16)}: ${what}`,
+    );
   };
   if (b[0] !== 0x41) fail(0, "format version is not 'A'");
   const u32 = (at: number) => {

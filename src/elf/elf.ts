@@ -2,6 +2,8 @@
 // Every offset and size is checked against the file before it is read, so a corrupt file gives an
 // ElfError naming the file and the byte offset of the bad part, never a RangeError.
 
+import { isMappingSymbol, preferSymbol } from "./symbol-order.js";
+
 export class ElfError extends Error {
   override name = "ElfError";
 }
@@ -100,6 +102,8 @@ export interface ElfFile {
   phdrs: ProgramHeader[];
   sections: Section[];
   symbols: ElfSymbol[]; // from .symtab, else .dynsym
+  /** .dynsym entries by index (entry 0 included); empty without a dynamic symbol table. */
+  dynsym: ElfSymbol[];
   interpreter?: string; // PT_INTERP
   bytes: Uint8Array;
   /** Nearest preceding function (or untyped) symbol, as objdump labels an address. */
@@ -284,10 +288,9 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
     sections.push({ ...s, name: nm });
   }
 
-  let symtab = sections.find((s) => s.type === SHT_SYMTAB);
-  symtab ??= sections.find((s) => s.type === SHT_DYNSYM);
-  const symbols: ElfSymbol[] = [];
-  if (symtab) {
+  /** Entries [first, end) of a symbol table section. */
+  const readSymbols = (symtab: Section, first: number): ElfSymbol[] => {
+    const out: ElfSymbol[] = [];
     const entsize = symtab.entsize === 0 ? SYM_SIZE : symtab.entsize;
     if (entsize < SYM_SIZE) {
       r.fail(`symbol table ${symtab.name || symtab.index}: entry size ${entsize} is smaller than 24`);
@@ -296,12 +299,11 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
       r.fail(`symbol table ${symtab.name || symtab.index}: string table link ${symtab.link} is out of range`);
     }
     const count = Math.floor(symtab.size / entsize);
-    // Entry 0 is the reserved undefined symbol (gABI "Symbol Table").
-    for (let i = 1; i < count; i++) {
+    for (let i = first; i < count; i++) {
       const at = symtab.offset + i * entsize;
       r.need(at, SYM_SIZE, `symbol ${i}`);
       const info = r.u8(at + 4);
-      symbols.push({
+      out.push({
         name: stringAt(symtab.link, r.u32(at), `name of symbol ${i} (at ${hex(at)})`),
         value: r.u64(at + 8),
         size: r.u64(at + 16),
@@ -311,7 +313,15 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
         shndx: r.u16(at + 6),
       });
     }
-  }
+    return out;
+  };
+
+  // Entry 0 is the reserved undefined symbol (gABI "Symbol Table"): left out of `symbols`, kept in
+  // `dynsym` so relocation and version indices line up.
+  const symtab = sections.find((s) => s.type === SHT_SYMTAB);
+  const dynsymSec = sections.find((s) => s.type === SHT_DYNSYM);
+  const dynsym = dynsymSec ? readSymbols(dynsymSec, 0) : [];
+  const symbols = symtab ? readSymbols(symtab, 1) : dynsym.slice(1);
 
   let interpreter: string | undefined;
   const interp = phdrs.find((p) => p.type === PT_INTERP);
@@ -328,11 +338,13 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
         (s) =>
           (s.type === STT_FUNC || s.type === STT_NOTYPE) &&
           s.name !== "" &&
+          !isMappingSymbol(s.name) &&
           s.shndx !== SHN_UNDEF &&
           s.shndx !== SHN_ABS,
       )
-      .sort((a, b) => a.value - b.value);
-    // Binary search for the last symbol at or below addr.
+      // Among symbols at one address, objdump's choice comes first.
+      .sort((a, b) => a.value - b.value || preferSymbol(a, b));
+    // Binary search for the last symbol at or below addr, then back to the first of its address.
     let lo = 0;
     let hi = sorted.length - 1;
     let best = -1;
@@ -344,6 +356,7 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
       } else hi = mid - 1;
     }
     if (best < 0) return undefined;
+    while (best > 0 && sorted[best - 1]!.value === sorted[best]!.value) best--;
     const s = sorted[best]!;
     return { name: s.name, offset: addr - s.value };
   };
@@ -357,6 +370,7 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
     phdrs,
     sections,
     symbols,
+    dynsym,
     interpreter,
     bytes,
     symbolize,

@@ -1,52 +1,21 @@
-// Symbols ordered and chosen the way GNU objdump names addresses ("<main+0x1c>") and labels code.
-// When several symbols share an address, objdump prefers (in this order, found by experiment with
-// crafted symbol tables, see test/elf/symbols.test.ts): a function, then an object, then anything else; global, then weak, then local; the larger size; a name not starting
-// with '.'; finally the smaller name in byte order.
+// Symbols ordered and chosen the way GNU objdump names addresses ("<main+0x1c>") and labels code
+// (tie-breaking between symbols at one address: symbol-order.ts).
 
-import {
-  type ElfFile,
-  type ElfSymbol,
-  SHN_UNDEF,
-  STB_GLOBAL,
-  STB_LOCAL,
-  STT_FILE,
-  STT_FUNC,
-  STT_SECTION,
-} from "./elf.js";
+import { pltSymbols, relocationSlotNames } from "./dynamic.js";
+import { type ElfFile, type ElfSymbol, SHN_UNDEF, STT_FILE, STT_SECTION } from "./elf.js";
+import { isMappingSymbol, preferSymbol } from "./symbol-order.js";
+
+export { isMappingSymbol, preferSymbol };
 
 export type IndexedSymbol = ElfSymbol;
-
-/** RISC-V mapping symbols ($x, $x<isa>, $d) mark code and data; they never name an address (psABI). */
-export function isMappingSymbol(name: string): boolean {
-  return name === "$d" || name.startsWith("$x") || name.startsWith("$d.");
-}
-
-function byteCompare(a: string, b: string): number {
-  // Symbol names are mostly ASCII; compare UTF-16 code units like strcmp compares bytes for ASCII.
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-const STT_OBJECT = 1;
-const STT_GNU_IFUNC = 10;
-
-const typeRank = (s: IndexedSymbol) =>
-  s.type === STT_FUNC || s.type === STT_GNU_IFUNC ? 0 : s.type === STT_OBJECT ? 1 : 2;
-const bindRank = (s: IndexedSymbol) => (s.bind === STB_GLOBAL ? 0 : s.bind === STB_LOCAL ? 2 : 1);
-
-/** Negative when `a` is objdump's better name for their (equal) address. */
-export function preferSymbol(a: IndexedSymbol, b: IndexedSymbol): number {
-  return (
-    typeRank(a) - typeRank(b) ||
-    bindRank(a) - bindRank(b) ||
-    b.size - a.size ||
-    (a.name.startsWith(".") ? 1 : 0) - (b.name.startsWith(".") ? 1 : 0) ||
-    byteCompare(a.name, b.name)
-  );
-}
 
 export class SymbolIndex {
   /** Candidate symbols sorted by address, the preferred name first among equal addresses. */
   readonly sorted: IndexedSymbol[];
+  /** Symbols from the symbol table itself (not synthetic), by identity. */
+  private readonly regular = new Set<IndexedSymbol>();
+  /** Exact names of dynamic-relocation slots (GOT entries). */
+  private readonly slots: Map<number, string>;
 
   constructor(readonly elf: ElfFile) {
     const syms: IndexedSymbol[] = [];
@@ -56,8 +25,11 @@ export class SymbolIndex {
       if (s.name === "" || isMappingSymbol(s.name)) continue;
       syms.push(s);
     }
+    for (const s of syms) this.regular.add(s);
+    syms.push(...pltSymbols(elf));
     syms.sort((a, b) => a.value - b.value || preferSymbol(a, b));
     this.sorted = syms;
+    this.slots = relocationSlotNames(elf);
   }
 
   /** Index of the first symbol of the last address group at or below addr, or -1. */
@@ -104,6 +76,8 @@ export class SymbolIndex {
 
   /** "name", "name+0x1c" or (below every symbol) "name-0x8", as objdump writes between < and >. */
   describe(addr: number, section?: number): string | undefined {
+    const slot = this.slots.get(addr);
+    if (slot !== undefined) return slot;
     const hit = this.lookup(addr, section);
     if (!hit) return undefined;
     if (hit.offset === 0) return hit.symbol.name;
@@ -117,11 +91,12 @@ export class SymbolIndex {
     return `${hit.symbol.name}+0x${off}`;
   }
 
-  /** The first symbol defined in `section` at or after `addr`. */
+  /** The first symbol-table (not synthetic) symbol defined in `section` at or after `addr`. */
   firstInSectionFrom(section: number, addr: number): IndexedSymbol | undefined {
     let best: IndexedSymbol | undefined;
     for (const s of this.sorted) {
-      if (s.shndx === section && s.value >= addr && (!best || s.value < best.value)) best = s;
+      if (this.regular.has(s) && s.shndx === section && s.value >= addr && (!best || s.value < best.value))
+        best = s;
     }
     return best;
   }

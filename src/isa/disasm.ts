@@ -11,6 +11,7 @@
 
 import { csrName, DEFAULT_PRIV_SPEC, type PrivSpec } from "./csr.js";
 import { type Decoded, decode, newDecoded } from "./decode.js";
+import { type IsaSet, RV64GC } from "./isa-string.js";
 import type { InsnSpec } from "./table.js";
 
 /** ABI register names (psABI "Integer Register Convention"). */
@@ -30,6 +31,10 @@ const RM_NAMES = ["rne", "rtz", "rdn", "rup", "rmm", "unknown", "unknown", ""];
 export interface DisasmOptions {
   /** Privileged-spec version whose CSR names apply (from the ELF's attributes); default 1.12. */
   privSpec?: PrivSpec;
+  /** Formats a branch/jump target completely (overrides `symbolize`), e.g. "0x10144" for a stripped file. */
+  target?: (addr: number) => string;
+  /** Extensions the code was built for (ELF attributes, $x<isa> mapping symbols); default RV64GC. */
+  isa?: IsaSet;
 }
 
 /** Formats a target address as objdump does: lowercase hex without 0x, as a 64-bit unsigned value. */
@@ -53,7 +58,8 @@ export function disassemble(
   opts?: DisasmOptions,
 ): string {
   decode(raw, d);
-  return format(d, pc, symbolize, opts?.privSpec ?? DEFAULT_PRIV_SPEC);
+  const target = opts?.target ?? targetText(symbolize);
+  return format(d, pc, target, opts?.privSpec ?? DEFAULT_PRIV_SPEC, opts?.isa);
 }
 
 function unknown(x: Decoded): string {
@@ -66,15 +72,26 @@ function unknown(x: Decoded): string {
   return `.4byte\t0x${x.raw.toString(16)}`;
 }
 
+/** "addr <name>" or just "addr" when `symbolize` has no name for it. */
+export function targetText(symbolize?: (addr: number) => string | undefined): (addr: number) => string {
+  return (t) => {
+    const name = symbolize?.(t);
+    return name === undefined ? hexAddr(t) : `${hexAddr(t)} <${name}>`;
+  };
+}
+
 /** Formats a decoded instruction (exported for the listing, which decodes anyway). */
 export function format(
   x: Decoded,
   pc: number,
-  symbolize: ((addr: number) => string | undefined) | undefined,
+  targetOf: (addr: number) => string,
   priv: PrivSpec,
+  isa: IsaSet = RV64GC,
 ): string {
   const spec = x.spec;
   if (x.op === 0) return unknown(x);
+  // Instructions of extensions the code was not built for are unknown to objdump.
+  if (!isa.has(spec.ext) || (spec.base !== undefined && !isa.has(spec.base.ext))) return unknown(x);
   if (x.len === 4) {
     if (x.raw === 0x8330000f) return "fence.tso";
     if ((x.raw & spec.strictMask) >>> 0 !== spec.strictMatch) return unknown(x);
@@ -88,11 +105,7 @@ export function format(
   const imm = x.imm;
   const off = `${imm}(${xr(x.rs1)})`;
   const hex = (n: number) => `0x${n.toString(16)}`;
-  const target = () => {
-    const t = pc + imm;
-    const name = symbolize?.(t);
-    return name === undefined ? hexAddr(t) : `${hexAddr(t)} <${name}>`;
-  };
+  const target = () => targetOf(pc + imm);
   const op = (name: string, ...args: string[]) => (args.length ? `${name}\t${args.join(",")}` : name);
 
   // HINTs and forms objdump prints under their compressed name (C extension §16.7, table 16.3).

@@ -3,7 +3,7 @@
 // must compare one by one against property loads (measured: 6x slower dispatch). Compressed instructions decode to
 // the id of the instruction they expand to. test/isa/table.test.ts checks this literal against table.ts.
 
-export const enum Op {
+export enum Op {
   ILLEGAL = 0,
   LUI = 1,
   AUIPC = 2,
