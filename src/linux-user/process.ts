@@ -143,6 +143,8 @@ export class LinuxProcess {
   leaderExitCode?: number;
   /** counter for Wait.seq */
   waitSeq = 0;
+  /** some mapping is MAP_SHARED over a file (see syncSharedMappings) */
+  hasSharedFileMappings = false;
   /** sched_yield was called: end the running thread's quantum */
   yieldRequested = false;
   /** what readlink("/proc/self/exe") gives, and the host file behind it */

@@ -9,6 +9,7 @@ import { CAUSE_BREAKPOINT, faultSignal } from "./fault-report.js";
 import type { ExitStatus, LinuxProcess, Thread } from "./process.js";
 import { deliverSignals, forceSignal, interruptingSignal, interruptWait } from "./signal-delivery.js";
 import { dispatchSyscall } from "./syscalls/index.js";
+import { syncSharedMappings } from "./syscalls/memory.js";
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
@@ -51,6 +52,7 @@ export function runProcess(p: LinuxProcess): ExitStatus {
       p.exit = { hostCode: 2, message: `stopped after ${p.clock.retired} instructions (limit ${limit})` };
     }
   }
+  syncSharedMappings(p);
   return p.exit;
 }
 

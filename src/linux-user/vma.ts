@@ -8,6 +8,8 @@ export interface Vma {
   name: string;
   /** file offset of `start` for file mappings */
   offset: number;
+  /** MAP_SHARED file mapping: host descriptor its pages are written back to (msync, munmap, exit) */
+  sharedFd?: number;
 }
 
 export class VmaList {
@@ -15,11 +17,11 @@ export class VmaList {
   readonly list: Vma[] = [];
 
   /** Record [start, end) as a new mapping, replacing whatever overlapped it. */
-  add(start: number, end: number, prot: number, name: string, offset = 0): void {
+  add(start: number, end: number, prot: number, name: string, offset = 0, sharedFd?: number): void {
     this.remove(start, end);
     let i = 0;
     while (i < this.list.length && this.list[i]!.start < start) i++;
-    this.list.splice(i, 0, { start, end, prot, name, offset });
+    this.list.splice(i, 0, { start, end, prot, name, offset, sharedFd });
   }
 
   /** Forget [start, end), splitting mappings that straddle its edges. */
@@ -43,7 +45,7 @@ export class VmaList {
     for (const p of pieces) {
       const s = Math.max(p.start, start);
       const e = Math.min(p.end, end);
-      this.add(s, e, prot, p.name, p.offset + (s - p.start));
+      this.add(s, e, prot, p.name, p.offset + (s - p.start), p.sharedFd);
     }
   }
 

@@ -73,6 +73,7 @@ import { sendToThread } from "../signal-delivery.js";
 import { SI_KERNEL, SIGPIPE } from "../signals.js";
 import type { Location, Resolved } from "../vfs.js";
 import type { Handler, Sys } from "./context.js";
+import { syncSharedMappings } from "./memory.js";
 
 const IOV_MAX = 1024;
 const MAX_IO = 1 << 24;
@@ -81,9 +82,10 @@ function fileOf(c: Sys, fd: number): OpenFile | undefined {
   return c.p.fds.get(fd);
 }
 
-/** The file at fd if it was opened for reading. */
+/** The file at fd if it was opened for reading (shared mappings written back first, so it is current). */
 function forReading(c: Sys, fd: number): OpenFile | undefined {
   const f = c.p.fds.get(fd);
+  if (f instanceof HostFile && f.positional) syncSharedMappings(c.p);
   return f?.readable ? f : undefined;
 }
 

@@ -1,7 +1,9 @@
 // Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise and friends (mm/mmap.c, mm/mremap.c).
 
+import { fstatSync, openSync, writeSync } from "node:fs";
 import { GuestFault, PROT_EXEC, PROT_READ, PROT_WRITE } from "../address-space.js";
 import { EACCES, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM } from "../errno.js";
+import { HostFile } from "../files.js";
 import { isPageAligned, MMAP_BASE, PAGE, pageUp, TASK_SIZE } from "../layout.js";
 import type { LinuxProcess } from "../process.js";
 import type { Handler } from "./context.js";
@@ -42,6 +44,28 @@ function placeMapping(p: LinuxProcess, hint: number, len: number): number {
   }
 }
 
+/**
+ * Write the pages of MAP_SHARED file mappings in [start, end) back to their files, as far as the
+ * files reach (a shared mapping never extends its file). hartscope keeps shared file pages
+ * private between these points: msync, munmap, reads of any file, and exit.
+ */
+export function syncSharedMappings(p: LinuxProcess, start = 0, end = Number.MAX_SAFE_INTEGER): void {
+  if (!p.hasSharedFileMappings) return;
+  for (const v of p.vmas.overlapping(start, end)) {
+    if (v.sharedFd === undefined) continue;
+    const s = Math.max(v.start, start);
+    const e = Math.min(v.end, end);
+    const fileOff = v.offset + (s - v.start);
+    try {
+      const len = Math.min(e - s, Number(fstatSync(v.sharedFd).size) - fileOff);
+      if (len > 0) writeSync(v.sharedFd, p.mem.read(s, len), 0, len, fileOff);
+    } catch (err) {
+      if (err instanceof GuestFault) continue; // pages unmapped underneath: nothing to write
+      // a host write error has no one to report to (Linux would lose it the same way)
+    }
+  }
+}
+
 /** Map fresh pages and record them; false when the host's pool of guest memory is exhausted. */
 function mapFresh(
   p: LinuxProcess,
@@ -50,6 +74,7 @@ function mapFresh(
   prot: number,
   name: string,
   offset = 0,
+  sharedFd?: number,
 ): boolean {
   try {
     p.mem.map(addr, len, prot);
@@ -59,7 +84,7 @@ function mapFresh(
     p.vmas.remove(addr, addr + len);
     return false;
   }
-  p.vmas.add(addr, addr + len, prot, name, offset);
+  p.vmas.add(addr, addr + len, prot, name, offset, sharedFd);
   return true;
 }
 
@@ -98,16 +123,27 @@ export const memorySyscalls: Record<string, Handler> = {
 
     let data: Uint8Array | undefined;
     let name = "[anon]";
+    let sharedFd: number | undefined;
     if (!(flags & MAP_ANONYMOUS)) {
       const f = p.fds.get(fd);
       if (!f) return -EBADF;
       if (!f.readable) return -EACCES;
       if (type !== MAP_PRIVATE && prot & PROT_WRITE && !f.writable) return -EACCES;
       if (f.path !== "/dev/zero") {
+        syncSharedMappings(p);
         const r = f.pread(len, offset);
         if (typeof r === "number") return r === -29 /* ESPIPE */ ? -ENODEV : r;
         data = r;
         name = f.path;
+        if (type !== MAP_PRIVATE && f.writable && f instanceof HostFile && f.hostPath !== undefined) {
+          // Its own host descriptor: the mapping outlives the guest's fd (mmap(2)).
+          try {
+            sharedFd = openSync(f.hostPath, "r+");
+            p.hasSharedFileMappings = true;
+          } catch {
+            sharedFd = undefined;
+          }
+        }
       }
     }
 
@@ -121,7 +157,8 @@ export const memorySyscalls: Record<string, Handler> = {
       at = placeMapping(p, addr, len);
       if (at < 0) return at;
     }
-    if (!mapFresh(p, at, len, prot, name, offset)) return -ENOMEM;
+    if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) syncSharedMappings(p, at, at + len);
+    if (!mapFresh(p, at, len, prot, name, offset, sharedFd)) return -ENOMEM;
     if (data && data.length > 0) p.mem.write(at, data);
     return at;
   },
@@ -130,6 +167,7 @@ export const memorySyscalls: Record<string, Handler> = {
     const addr = c.ulong(0);
     const len = pageUp(c.ulong(1));
     if (!isPageAligned(addr) || len === 0 || addr + len > USER_END) return -EINVAL;
+    syncSharedMappings(c.p, addr, addr + len);
     c.p.mem.unmap(addr, len);
     c.p.vmas.remove(addr, addr + len);
     return 0;
@@ -189,6 +227,7 @@ export const memorySyscalls: Record<string, Handler> = {
       if (to < 0) return to;
     }
     // Move the pages themselves (contents and protections), then extend or trim at the new place.
+    syncSharedMappings(p, old, old + oldLen);
     const pieces = p.vmas.overlapping(old, old + oldLen);
     const keep = Math.min(oldLen, newLen);
     if (newLen < oldLen) {
@@ -228,7 +267,14 @@ export const memorySyscalls: Record<string, Handler> = {
     return 0;
   },
 
-  msync: () => 0,
+  msync(c) {
+    const addr = c.ulong(0);
+    const len = pageUp(c.ulong(1));
+    if (!isPageAligned(addr) || c.int(2) & ~7) return -EINVAL;
+    if (!c.p.vmas.covers(addr, addr + len)) return -ENOMEM;
+    syncSharedMappings(c.p, addr, addr + len);
+    return 0;
+  },
   mlock: () => 0,
   munlock: () => 0,
   mlockall: () => 0,
