@@ -1,0 +1,82 @@
+// Reruns one random-instruction program: node dist/test/random/rerun.js SEED [options]
+//   --length N     instructions in the body (default 1200, as the test)
+//   --units K      keep only the first K units
+//   --bisect       find the unit where qemu-riscv64 and hartscope part
+//   --keep DIR     leave the ELF file in DIR (default: a temporary directory, removed)
+//   --list         print the whole disassembly even when the runs agree
+// Exit status: 0 when the dumps agree, 1 when they differ, 2 on bad usage.
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { findQemu, hartscopeBuilt } from "../differential/run-guest.js";
+import { bisect, listing, report, runBoth } from "./compare.js";
+import { buildProgram, type ProgramOptions } from "./program.js";
+
+function usage(msg: string): never {
+  process.stderr.write(
+    `rerun: ${msg}\nusage: node dist/test/random/rerun.js SEED [--length N] [--units K] [--bisect] [--keep DIR] [--list]\n`,
+  );
+  process.exit(2);
+}
+
+function integer(name: string, v: string | undefined): number {
+  if (v === undefined || !/^\d+$/.test(v)) usage(`${name} needs a non-negative integer, got '${v ?? ""}'`);
+  return Number(v);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let seed: number | undefined;
+  const opts: ProgramOptions = { length: 1200 };
+  let doBisect = false;
+  let keep: string | undefined;
+  let list = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--length") opts.length = integer(a, argv[++i]);
+    else if (a === "--units") opts.units = integer(a, argv[++i]);
+    else if (a === "--bisect") doBisect = true;
+    else if (a === "--keep") keep = argv[++i] ?? usage("--keep needs a directory");
+    else if (a === "--list") list = true;
+    else if (seed === undefined) seed = integer("SEED", a);
+    else usage(`unexpected argument '${a}'`);
+  }
+  if (seed === undefined) usage("missing SEED");
+  if (!findQemu()) usage("qemu-riscv64 is not installed");
+  if (!hartscopeBuilt()) usage("hartscope is not built (npx tsc -p .)");
+  const dir = keep ?? mkdtempSync(join(tmpdir(), "hs-rerun-"));
+  try {
+    const program = buildProgram(seed, opts);
+    const verdict = await runBoth(program, dir);
+    process.stdout.write(`${report(program, verdict, list || !verdict.ok)}\n`);
+    if (keep) process.stdout.write(`ELF file: ${join(dir, `random-${seed}.elf`)}\n`);
+    if (verdict.ok) return 0;
+    if (doBisect) {
+      const found = await bisect(seed, opts, join(dir, "bisect"), (s) => process.stdout.write(`${s}\n`));
+      if (found && found.units > 0) {
+        const unit = found.units - 1;
+        process.stdout.write(
+          `\nfirst divergence at unit ${unit} (${found.program.units[unit]!.kind}), ${found.units} units:\n`,
+        );
+        process.stdout.write(
+          `${listing(found.program, [], unit)}\n${report(found.program, found.verdict, false)}\n`,
+        );
+      } else if (found) {
+        process.stdout.write("even the empty body diverges: the prologue or epilogue\n");
+      }
+    }
+    return 1;
+  } finally {
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`rerun: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 2;
+  },
+);
