@@ -10,6 +10,7 @@ const Op: Record<string, number> = Object.fromEntries(
     (e): e is [string, number] => typeof e[1] === "number",
   ),
 );
+
 import { BASE_INSNS, COMPRESSED_INSNS, type InsnSpec, SPEC_BY_OP } from "../../src/isa/table.js";
 
 test("Op literal is exactly the table's base instructions, dense, below 512", () => {
