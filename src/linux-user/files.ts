@@ -28,6 +28,8 @@ export class WouldBlock {
     /** CLOCK_MONOTONIC ns at which to give up with `timeoutResult` */
     readonly deadline?: number,
     readonly timeoutResult = 0,
+    /** what the syscall leaves in memory when it times out */
+    readonly onTimeout?: () => void,
   ) {}
 }
 

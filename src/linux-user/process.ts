@@ -53,6 +53,8 @@ export interface Wait {
   /** CLOCK_MONOTONIC ns at which the wait ends with `timeoutResult` */
   deadline?: number;
   timeoutResult?: number;
+  /** called at the deadline, before the syscall returns timeoutResult */
+  onTimeout?: () => void;
   /** a blocked read/write: when this turns true the syscall is executed again */
   ready?: () => boolean;
   /** a futex wait: woken by FUTEX_WAKE on addr with a matching bitset */

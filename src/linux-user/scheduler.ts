@@ -5,6 +5,7 @@
 // every thread waits with no timeout, that is a deadlock and the run ends with a clear message.
 
 import { Stop } from "../hart/hart.js";
+import { GuestFault } from "./address-space.js";
 import { CAUSE_BREAKPOINT, faultSignal } from "./fault-report.js";
 import type { ExitStatus, LinuxProcess, Thread } from "./process.js";
 import { deliverSignals, forceSignal, interruptingSignal, interruptWait } from "./signal-delivery.js";
@@ -67,7 +68,14 @@ function settleWait(p: LinuxProcess, t: Thread, now: number): void {
     t.wait = undefined;
     return;
   }
-  if (w.deadline !== undefined && now >= w.deadline) t.complete(w.timeoutResult ?? 0);
+  if (w.deadline !== undefined && now >= w.deadline) {
+    try {
+      w.onTimeout?.();
+    } catch (e) {
+      if (!(e instanceof GuestFault)) throw e; // the guest unmapped its own buffer meanwhile
+    }
+    t.complete(w.timeoutResult ?? 0);
+  }
 }
 
 /** Every thread waits: let time pass to the earliest deadline, or report the deadlock. */

@@ -216,3 +216,167 @@ test("deadlocks end the run with every thread's wait named", { skip: needCC }, (
     /^hartscope: deadlock: the only thread is blocked forever \(thread 1000: futex wait on 0x[0-9a-f]+\)\n$/,
   );
 });
+
+const CLONE3_C = String.raw`
+#define _GNU_SOURCE
+#include <linux/futex.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static volatile int child_ran;
+static volatile int child_tid_seen;
+
+/* Runs on the new thread's own stack; touches no TLS (tp is the parent's). */
+static void child(void) {
+  child_tid_seen = (int)syscall(SYS_gettid);
+  child_ran = 1;
+}
+
+/* clone3, then in the child: call fn and exit the thread (the C frame is not usable there). */
+static long clone3_run(struct clone_args *args, void (*fn)(void)) {
+  register long a0 __asm__("a0") = (long)args;
+  register long a1 __asm__("a1") = sizeof *args;
+  register long a2 __asm__("a2") = (long)fn;
+  register long a7 __asm__("a7") = SYS_clone3;
+  __asm__ volatile("ecall\n"
+                   "bnez a0, 1f\n"
+                   "jalr a2\n"
+                   "li a0, 0\n"
+                   "li a7, 93\n" /* exit: this thread only */
+                   "ecall\n"
+                   "1:\n"
+                   : "+r"(a0)
+                   : "r"(a1), "r"(a2), "r"(a7)
+                   : "memory", "ra");
+  return a0;
+}
+
+int main(void) {
+  static volatile pid_t ptid, ctid;
+  size_t size = 64 * 1024;
+  char *stack = malloc(size);
+  struct clone_args args = {0};
+  args.flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM |
+               CLONE_PARENT_SETTID | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
+  args.parent_tid = (uintptr_t)&ptid;
+  args.child_tid = (uintptr_t)&ctid;
+  args.stack = (uintptr_t)stack;
+  args.stack_size = size;
+  long tid = clone3_run(&args, child);
+  if (tid < 0) {
+    printf("clone3 failed %ld\n", tid);
+    return 1;
+  }
+  /* CLONE_CHILD_CLEARTID: the kernel zeroes ctid and wakes its futex when the thread is gone. */
+  while (ctid != 0) syscall(SYS_futex, &ctid, FUTEX_WAIT, ctid, 0, 0, 0);
+  printf("clone3: ran %d, parent_tid set %d, tid seen by child %d\n", child_ran, ptid == tid, child_tid_seen == tid);
+  pid_t f = fork();
+  printf("fork: %d\n", (int)f);
+  return 0;
+}
+`;
+
+test("clone3 with SETTID/CLEARTID; fork is refused with ENOSYS and one line", { skip: needCC }, () => {
+  const prog = buildC("clone3", CLONE3_C);
+  const r = hartscope(["run", prog]);
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout, "clone3: ran 1, parent_tid set 1, tid seen by child 1\nfork: -1\n");
+  assert.equal(
+    r.stderr,
+    "hartscope: clone without CLONE_VM|CLONE_THREAD (fork, vfork, posix_spawn) is not supported; returning ENOSYS\n",
+  );
+});
+
+const MAIN_EXIT_C = String.raw`
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+static void *late(void *arg) {
+  usleep(10000);
+  printf("the other thread finishes after main left (%s)\n", (char *)arg);
+  fflush(stdout);
+  if (arg && *(char *)arg == 'x') exit(9);
+  return 0;
+}
+int main(int argc, char **argv) {
+  pthread_t t;
+  pthread_create(&t, 0, late, argc > 1 ? argv[1] : "");
+  pthread_exit(0);
+}
+`;
+
+test("the main thread may leave first; the process ends with the last thread", { skip: needCC }, () => {
+  const prog = buildC("main-exit", MAIN_EXIT_C, ["-static", "-O2", "-pthread"]);
+  const a = hartscope(["run", prog]);
+  assert.equal(a.stdout, "the other thread finishes after main left ()\n");
+  assert.equal(a.status, 0);
+  const b = hartscope(["run", prog, "x"]);
+  assert.equal(b.stdout, "the other thread finishes after main left (x)\n");
+  assert.equal(b.status, 9);
+});
+
+const POLL_C = String.raw`
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/select.h>
+#include <unistd.h>
+static int p[2];
+static void *later(void *arg) {
+  (void)arg;
+  usleep(20000);
+  write(p[1], "x", 1);
+  return 0;
+}
+int main(void) {
+  pipe(p);
+  struct pollfd fd = {p[0], POLLIN, 0};
+  printf("poll, nothing there, 50 ms: %d revents %d\n", poll(&fd, 1, 50), fd.revents);
+  pthread_t t;
+  pthread_create(&t, 0, later, 0);
+  printf("poll until the thread writes: %d revents %d\n", poll(&fd, 1, 5000), fd.revents);
+  fd_set r;
+  FD_ZERO(&r);
+  FD_SET(p[0], &r);
+  struct timeval tv = {1, 0};
+  printf("select with data: %d isset %d\n", select(p[0] + 1, &r, 0, 0, &tv), FD_ISSET(p[0], &r));
+  char c;
+  read(p[0], &c, 1);
+  FD_ZERO(&r);
+  FD_SET(p[0], &r);
+  tv.tv_sec = 0;
+  tv.tv_usec = 30000;
+  printf("select timeout: %d isset %d\n", select(p[0] + 1, &r, 0, 0, &tv), FD_ISSET(p[0], &r));
+  pthread_join(t, 0);
+  close(p[1]);
+  fd.revents = 0;
+  printf("poll after the writer closed: %d hup %d\n", poll(&fd, 1, 0), (fd.revents & POLLHUP) != 0);
+  return 0;
+}
+`;
+
+test("poll and select: readiness, waiting for another thread, timeouts on virtual time", {
+  skip: needCC,
+}, () => {
+  const prog = buildC("poll", POLL_C, ["-static", "-O2", "-pthread"]);
+  const r = hartscope(["run", prog]);
+  assert.equal(r.stderr, "");
+  assert.equal(
+    r.stdout,
+    [
+      "poll, nothing there, 50 ms: 0 revents 0",
+      "poll until the thread writes: 1 revents 1",
+      "select with data: 1 isset 1",
+      "select timeout: 0 isset 0",
+      "poll after the writer closed: 1 hup 1",
+      "",
+    ].join("\n"),
+  );
+  if (haveQemu) assert.equal(qemu([prog]).stdout, r.stdout);
+});

@@ -21,7 +21,7 @@ import {
   unlinkSync,
   utimesSync,
 } from "node:fs";
-import { encodeStat, encodeStatx, type StatInfo, Struct, statFromHost } from "../abi.js";
+import { decodeTimespec, encodeStat, encodeStatx, type StatInfo, Struct, statFromHost } from "../abi.js";
 import {
   EBADF,
   EEXIST,
@@ -883,6 +883,57 @@ export const fileSyscalls: Record<string, Handler> = {
     }
   },
 
+  pselect6(c) {
+    const nfds = c.int(0);
+    if (nfds < 0 || nfds > 1024) return -EINVAL;
+    const sets = [c.ulong(1), c.ulong(2), c.ulong(3)];
+    const bytes = Math.ceil(nfds / 64) * 8;
+    const wanted = sets.map((a) => (a === 0 ? undefined : c.mem.read(a, bytes)));
+    for (let fd = 0; fd < nfds; fd++) {
+      const asked = wanted.some((w) => w && w[fd >> 3]! & (1 << (fd & 7)));
+      if (asked && !c.p.fds.get(fd)) return -EBADF;
+    }
+    const check = (write: boolean): number => {
+      let n = 0;
+      const out = wanted.map((w) => (w ? new Uint8Array(w.length) : undefined));
+      for (let fd = 0; fd < nfds; fd++) {
+        const bit = 1 << (fd & 7);
+        const inR = wanted[0] && wanted[0][fd >> 3]! & bit;
+        const inW = wanted[1] && wanted[1][fd >> 3]! & bit;
+        if (!inR && !inW) continue;
+        const rev = pollReady(c.p, fd, (inR ? POLLIN : 0) | (inW ? POLLOUT : 0));
+        if (inR && rev & (POLLIN | POLLHUP)) {
+          out[0]![fd >> 3]! |= bit;
+          n++;
+        }
+        if (inW && rev & (POLLOUT | 0x8)) {
+          out[1]![fd >> 3]! |= bit;
+          n++;
+        }
+      }
+      if (write && n > 0) out.forEach((o, i) => o && c.mem.write(sets[i]!, o));
+      return n;
+    };
+    const ready = check(true);
+    if (ready > 0) return ready;
+    const tsAddr = c.ulong(4);
+    let deadline: number | undefined;
+    if (tsAddr !== 0) {
+      const ns = decodeTimespec(c.mem.read(tsAddr, 16));
+      if (ns === undefined || ns < 0n) return -EINVAL;
+      if (ns === 0n) {
+        for (let i = 0; i < 3; i++) if (sets[i]) c.mem.write(sets[i]!, new Uint8Array(bytes));
+        return 0;
+      }
+      deadline = c.p.clock.monotonicNs() + Number(ns);
+    }
+    // Nothing ready: wait and run again when something is; a timeout leaves the sets empty.
+    const clear = () => {
+      for (let i = 0; i < 3; i++) if (sets[i]) c.mem.write(sets[i]!, new Uint8Array(bytes));
+    };
+    return new WouldBlock("pselect6", () => check(false) > 0, deadline, 0, clear);
+  },
+
   ppoll(c) {
     const fdsAddr = c.ulong(0);
     const n = c.uint(1);
@@ -917,8 +968,12 @@ export const fileSyscalls: Record<string, Handler> = {
       }
       deadline = c.p.clock.monotonicNs() + ns;
     }
-    // Nothing ready: wait; the syscall runs again when something is (timeout: 0 ready).
-    return new WouldBlock("ppoll", () => check() > 0, deadline, 0);
+    // Nothing ready: wait; the syscall runs again when something is (timeout: 0 ready, revents 0).
+    const clear = () => {
+      for (let i = 0; i < n; i++) v.setInt16(8 * i + 6, 0, true);
+      c.mem.write(fdsAddr, raw);
+    };
+    return new WouldBlock("ppoll", () => check() > 0, deadline, 0, clear);
   },
 };
 

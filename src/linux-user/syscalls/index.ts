@@ -69,7 +69,13 @@ export function dispatchSyscall(p: LinuxProcess, t: Thread): boolean {
     r = -EFAULT;
   }
   if (r instanceof WouldBlock) {
-    t.wait = { what: r.what, ready: r.ready, deadline: r.deadline, timeoutResult: r.timeoutResult };
+    t.wait = {
+      what: r.what,
+      ready: r.ready,
+      deadline: r.deadline,
+      timeoutResult: r.timeoutResult,
+      onTimeout: r.onTimeout,
+    };
   } else if (r !== undefined) t.complete(r);
   const yielded = p.yieldRequested;
   p.yieldRequested = false;
