@@ -911,7 +911,9 @@ export const fileSyscalls: Record<string, Handler> = {
           n++;
         }
       }
-      if (write && n > 0) out.forEach((o, i) => o && c.mem.write(sets[i]!, o));
+      if (write && n > 0) {
+        for (let i = 0; i < 3; i++) if (out[i]) c.mem.write(sets[i]!, out[i]!);
+      }
       return n;
     };
     const ready = check(true);
