@@ -64,14 +64,20 @@ test(`random instructions: ${PROGRAMS} programs x ${LENGTH} instructions vs qemu
     const first = failures[0]!;
     const found = await bisect(first.program.seed, { length: LENGTH }, join(dir, "bisect"));
     if (found && found.units > 0) {
+      // The shortest diverging prefix is the most useful disassembly: it ends where the runs part.
       const unit = found.units - 1;
+      const regs = found.verdict.differences.flatMap((d) => (d.reg ? [d.reg] : []));
       parts.push(
         `seed ${first.program.seed} first diverges at unit ${unit} (${found.program.units[unit]!.kind}):`,
         listing(found.program, [], unit),
         report(found.program, found.verdict, false),
+        `disassembly of that prefix (">" marks writes of a differing register):\n${listing(found.program, regs)}`,
       );
     } else if (!found) {
-      parts.push(`seed ${first.program.seed} agreed when run again for bisection: a flaky run?`);
+      parts.push(
+        `seed ${first.program.seed} agreed when run again for bisection: a flaky run?`,
+        report(first.program, first.verdict, true),
+      );
     } else {
       parts.push(
         `seed ${first.program.seed}: even the empty body diverges (prologue/epilogue):`,
