@@ -4,29 +4,21 @@
 //
 // Double common path, without BigInt: Dekker's TwoProduct gives a*b = ph + pl exactly; TwoSum
 // gives c + ph = th + tl; TwoSum again gives tl + pl = uh + ul, so a*b + c = th + uh + ul exactly.
-//  - ul == 0: the exact value is th + uh, one more TwoSum gives z + e; z is RNE and e the exact
-//    error, so fixRounding handles every mode, ties included.
-//  - ul != 0: v = uh rounded to odd (uh or its odd neighbour toward ul). When |th| >= 16|v|, the
-//    grid of result midpoints is at least 2 ulp(v) coarse, th + v is an odd multiple of ulp(v) and
-//    the exact value lies within the same ulp(v)-wide gap around it, so both round alike in every
-//    mode and neither is a tie (Boldo & Melquiond's rounding-to-odd argument). Otherwise: BigInt.
+// A last TwoSum gives th + uh = z + e, z = RNE(th + uh).
+//  - ul == 0: the exact value is z + e, so fixRounding handles every mode, ties included.
+//  - ul != 0 and |th| >= 16|uh|: th, z, e and every midpoint between doubles near z are
+//    multiples of ulp(uh), while |ul| <= ulp(uh)/2. So ul cannot move the exact value across a
+//    midpoint or a double unless th + uh sits exactly on one: z is the nearest double unless
+//    th + uh is a midpoint (then ul picks the side: the rounding-to-odd idea of Boldo and
+//    Melquiond, done with a comparison), and the exact value lies on e's side of z (ul's if e == 0).
+//  - anything else (huge or tiny operands, near-total cancellation with ul != 0): BigInt.
 // Singles: a*b is exact in double and TwoSum(a*b, c) gives exact = d + e; roundS finishes.
 
 import { FFLAG_NX, FFLAG_OF, RM_RDN, RM_RMM, RM_RNE } from "../state.js";
 import { SPLIT, TINY_PRODUCT } from "./arith64.js";
 import { FMT_D, FMT_S } from "./format.js";
 import { refFma } from "./ref/arith.js";
-import {
-  FD,
-  readS,
-  regBitsD,
-  regBitsS,
-  scratchF64,
-  scratchI32,
-  writeBitsD,
-  writeBitsS,
-  writeS,
-} from "./regs.js";
+import { FD, readS, regBitsD, regBitsS, writeBitsD, writeBitsS, writeS } from "./regs.js";
 import { directed, fixRounding, ROUND_SLOW, roundS, roundSFlags } from "./round.js";
 
 const SIGN_D = 1n << 63n;
@@ -34,22 +26,6 @@ const SIGN_S = 1n << 31n;
 const MAX_OPERAND = 2 ** 1000;
 /** results below this may be subnormal or have lost bits of the error terms */
 const MIN_RESULT = 2 ** -960;
-
-/** uh rounded to odd, toward uh + ul (ul != 0, uh normal and nonzero). */
-function roundOdd(uh: number, ul: number): number {
-  scratchF64[0] = uh;
-  const lo = scratchI32[0]!;
-  if ((lo & 1) !== 0) return uh;
-  if (ul > 0 === uh > 0)
-    scratchI32[0] = lo | 1; // one unit further from zero
-  else if (lo !== 0)
-    scratchI32[0] = lo - 1; // one unit closer to zero
-  else {
-    scratchI32[0] = -1;
-    scratchI32[1] = scratchI32[1]! - 1;
-  }
-  return scratchF64[0]!;
-}
 
 function fmaD(
   r: Int32Array,
@@ -82,10 +58,10 @@ function fmaD(
     const uh = tl + pl;
     bb = uh - tl;
     const ul = tl - (uh - bb) + (pl - bb);
+    const z = th + uh;
+    bb = z - th;
+    const e = th - (z - bb) + (uh - bb);
     if (ul === 0) {
-      const z = th + uh;
-      bb = z - th;
-      const e = th - (z - bb) + (uh - bb);
       if (e === 0) {
         if (z === 0) {
           fd[FD + rd] = rm === RM_RDN ? -0 : 0; // exact cancellation of a nonzero product
@@ -101,15 +77,16 @@ function fmaD(
         return v - v === 0 ? FFLAG_NX : FFLAG_NX | FFLAG_OF;
       }
     } else {
-      const v = roundOdd(uh, ul);
       const ath = th < 0 ? -th : th;
-      const av = v < 0 ? -v : v;
-      if (ath >= 16 * av && ath > MIN_RESULT) {
-        const z = th + v;
-        bb = z - th;
-        const e = th - (z - bb) + (v - bb); // nonzero: th + v is never on the result grid
-        const w = rm === RM_RNE || rm === RM_RMM ? z : directed(z, e, rm);
-        fd[FD + rd] = w;
+      const auh = uh < 0 ? -uh : uh;
+      if (ath >= 16 * auh && ath > MIN_RESULT) {
+        let v: number;
+        if (rm === RM_RNE || rm === RM_RMM) {
+          // th + uh halfway between z and z + 2e (exactly representable then): ul breaks the tie
+          const e2 = e + e;
+          v = e !== 0 && z + e2 - z === e2 && ul > 0 === e > 0 ? z + e2 : z;
+        } else v = directed(z, e !== 0 ? e : ul, rm);
+        fd[FD + rd] = v;
         return FFLAG_NX;
       }
     }
