@@ -6,13 +6,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { describe, hex, OPS, Rng, randomOperands, runFast, runRef } from "./harness.js";
 
-const CASES = 200_000;
+/** cases per seed */
+const CASES = 100_000;
 const seeds = process.env.FPU_SEED ? [Number(process.env.FPU_SEED)] : [0x5eed1, 0xfee1600d];
 
 for (const seed of seeds) {
-  test(`fast F/D ops agree with the BigInt reference (seed ${seed}, ${CASES} cases)`, () => {
+  test(`fast F/D ops agree with the BigInt reference (seed ${seed}, ${CASES} cases, rd = rs1 in 10%)`, () => {
     const rng = new Rng(seed);
-    const perOp = Math.ceil(CASES / seeds.length / OPS.length);
+    const perOp = Math.ceil(CASES / OPS.length);
     const failures: string[] = [];
     for (const op of OPS) {
       for (let i = 0; i < perOp; i++) {
