@@ -145,6 +145,8 @@ export class LinuxProcess {
   leaderExitCode?: number;
   /** counter for Wait.seq */
   waitSeq = 0;
+  /** no single mapping can be larger than the pool guest pages come from */
+  readonly memoryLimit: number;
   /** some mapping is MAP_SHARED over a file (see syncSharedMappings) */
   hasSharedFileMappings = false;
   /** sched_yield was called: end the running thread's quantum */
@@ -156,6 +158,7 @@ export class LinuxProcess {
 
   constructor(readonly options: ProcessOptions) {
     this.mem = new AddressSpace(options.memoryBytes);
+    this.memoryLimit = this.mem.bytes.length;
     this.fs = new GuestFs(options.root, options.sysroot);
     this.clock = new GuestClock(options.wallClock);
     this.prng = new Prng(options.seed);

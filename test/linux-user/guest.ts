@@ -43,7 +43,10 @@ export function buildC(name: string, source: string, flags: string[] = ["-static
   const src = join(dir, `${name}.c`);
   writeFileSync(src, source);
   const tmp = `${out}.${process.pid}.tmp`;
-  execFileSync(CC, [...flags, "-o", tmp, src], { stdio: ["ignore", "ignore", "pipe"] });
+  // Libraries go after the source, where the linker looks for what it still needs.
+  const libs = flags.filter((f) => f.startsWith("-l"));
+  const opts = flags.filter((f) => !f.startsWith("-l"));
+  execFileSync(CC, [...opts, "-o", tmp, src, ...libs], { stdio: ["ignore", "ignore", "pipe"] });
   renameSync(tmp, out);
   return out;
 }

@@ -256,3 +256,61 @@ for (const [arg, status, stdout, stderr] of killCases) {
     if (haveQemu) assert.equal(qemu([prog, arg]).status, status, "qemu agrees");
   });
 }
+
+const FRAME_C = String.raw`
+#define _GNU_SOURCE
+#include <fenv.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <ucontext.h>
+
+static unsigned long seen_t0, seen_f0, seen_fcsr;
+
+static void handler(int sig, siginfo_t *si, void *ctx) {
+  ucontext_t *uc = ctx;
+  (void)sig;
+  (void)si;
+  uc->uc_mcontext.__gregs[REG_PC] += 4; /* past the 4-byte ebreak */
+  seen_t0 = uc->uc_mcontext.__gregs[5];
+  memcpy(&seen_f0, &uc->uc_mcontext.__fpregs.__d.__f[0], 8);
+  seen_fcsr = uc->uc_mcontext.__fpregs.__d.__fcsr;
+  fesetround(FE_TOWARDZERO);
+  __asm__ volatile("li t0, 0\n fmv.d.x ft0, zero" ::: "t0", "ft0");
+}
+
+int main(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = handler;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGTRAP, &sa, 0);
+  fesetround(FE_UPWARD);
+  unsigned long t0, f0;
+  __asm__ volatile("li t0, 12345\n"
+                   "fmv.d.x ft0, t0\n"
+                   "li t0, 777\n"
+                   ".4byte 0x00100073\n" /* ebreak */
+                   "mv %0, t0\n"
+                   "fmv.x.d %1, ft0\n"
+                   : "=r"(t0), "=r"(f0)
+                   :
+                   : "t0", "ft0");
+  printf("frame saw t0 %lu f0 %lu frm %lu\n", seen_t0, seen_f0, seen_fcsr >> 5);
+  printf("after the handler t0 %lu f0 %lu rounding upward %d\n", t0, f0, fegetround() == FE_UPWARD);
+  return 0;
+}
+`;
+
+test("the signal frame saves and restores integer, FP registers and fcsr (ucontext layout)", {
+  skip: needCC,
+}, () => {
+  const prog = buildC("frame", FRAME_C, ["-static", "-O2", "-lm"]);
+  const r = hartscope(["run", prog]);
+  assert.equal(r.stderr, "");
+  assert.equal(
+    r.stdout,
+    "frame saw t0 777 f0 12345 frm 3\nafter the handler t0 777 f0 12345 rounding upward 1\n",
+  );
+  if (haveQemu) assert.equal(qemu([prog]).stdout, r.stdout);
+});

@@ -92,7 +92,7 @@ export const memorySyscalls: Record<string, Handler> = {
   brk(c) {
     const p = c.p;
     const want = c.ulong(0);
-    if (want < p.brkStart || want >= MMAP_BASE) return p.brk;
+    if (want < p.brkStart || want >= MMAP_BASE || want - p.brkStart > p.memoryLimit) return p.brk;
     const oldTop = pageUp(p.brk);
     const newTop = pageUp(want);
     if (newTop > oldTop) {
@@ -119,7 +119,7 @@ export const memorySyscalls: Record<string, Handler> = {
     if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return -EINVAL;
     if (!isPageAligned(offset)) return -EINVAL;
     const len = pageUp(length);
-    if (len > USER_END) return -ENOMEM;
+    if (len > USER_END || len > p.memoryLimit) return -ENOMEM;
 
     let data: Uint8Array | undefined;
     let name = "[anon]";
@@ -198,6 +198,7 @@ export const memorySyscalls: Record<string, Handler> = {
     const flags = c.int(3);
     const newAddr = c.ulong(4);
     if (!isPageAligned(old) || newLen === 0 || flags & ~7) return -EINVAL;
+    if (newLen > p.memoryLimit) return -ENOMEM;
     if (flags & MREMAP_FIXED && !(flags & MREMAP_MAYMOVE)) return -EINVAL;
     if (flags & MREMAP_DONTUNMAP) return -EINVAL;
     if (oldLen === 0 || !p.vmas.covers(old, old + oldLen)) return -14; // EFAULT
