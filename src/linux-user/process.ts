@@ -114,6 +114,17 @@ export interface ExitStatus {
   hostCode?: number;
 }
 
+/** An interval timer (setitimer): fires `signal` when its clock reaches `deadline`. */
+export interface IntervalTimer {
+  signal: number;
+  /** ITIMER_REAL counts CLOCK_MONOTONIC; ITIMER_VIRTUAL and ITIMER_PROF count CPU time (instructions) */
+  cpu: boolean;
+  /** ns on its clock; undefined when disarmed */
+  deadline?: number;
+  /** ns between firings; 0 for one shot */
+  interval: number;
+}
+
 export const GUEST_PID = 1000;
 export const GUEST_PPID = 999;
 
@@ -145,6 +156,12 @@ export class LinuxProcess {
   leaderExitCode?: number;
   /** counter for Wait.seq */
   waitSeq = 0;
+  /** setitimer's ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
+  readonly itimers: IntervalTimer[] = [
+    { signal: 14, cpu: false, interval: 0 },
+    { signal: 26, cpu: true, interval: 0 },
+    { signal: 27, cpu: true, interval: 0 },
+  ];
   /** no single mapping can be larger than the pool guest pages come from */
   readonly memoryLimit: number;
   /** some mapping is MAP_SHARED over a file (see syncSharedMappings) */

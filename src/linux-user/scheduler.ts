@@ -8,7 +8,14 @@ import { Stop } from "../hart/hart.js";
 import { GuestFault } from "./address-space.js";
 import { CAUSE_BREAKPOINT, faultSignal } from "./fault-report.js";
 import type { ExitStatus, LinuxProcess, Thread } from "./process.js";
-import { deliverSignals, forceSignal, interruptingSignal, interruptWait } from "./signal-delivery.js";
+import {
+  deliverSignals,
+  forceSignal,
+  interruptingSignal,
+  interruptWait,
+  sendToProcess,
+} from "./signal-delivery.js";
+import { SI_KERNEL } from "./signals.js";
 import { dispatchSyscall } from "./syscalls/index.js";
 import { syncSharedMappings } from "./syscalls/memory.js";
 
@@ -48,6 +55,7 @@ export function runProcess(p: LinuxProcess): ExitStatus {
       current = chosen;
     }
     runSlice(p, chosen);
+    fireTimers(p);
     const limit = p.options.maxInstructions;
     if (limit !== undefined && p.clock.retired >= limit && !p.exit) {
       p.exit = { hostCode: 2, message: `stopped after ${p.clock.retired} instructions (limit ${limit})` };
@@ -78,13 +86,30 @@ function settleWait(p: LinuxProcess, t: Thread, now: number): void {
   }
 }
 
+/** Interval timers whose time has come send their signal to the process (setitimer(2)). */
+function fireTimers(p: LinuxProcess): void {
+  for (const timer of p.itimers) {
+    if (timer.deadline === undefined) continue;
+    const now = timer.cpu ? p.clock.retired : p.clock.monotonicNs();
+    if (now < timer.deadline) continue;
+    sendToProcess(p, { signo: timer.signal, code: SI_KERNEL });
+    if (timer.interval > 0) {
+      while (timer.deadline <= now) timer.deadline += timer.interval;
+    } else timer.deadline = undefined;
+  }
+}
+
 /** Every thread waits: let time pass to the earliest deadline, or report the deadlock. */
 function idle(p: LinuxProcess): void {
   let earliest = Number.POSITIVE_INFINITY;
-  for (const t of p.threads)
+  for (const t of p.threads) {
     if (t.wait?.deadline !== undefined) earliest = Math.min(earliest, t.wait.deadline);
+  }
+  const alarm = p.itimers[0]!.deadline;
+  if (alarm !== undefined) earliest = Math.min(earliest, alarm);
   if (earliest !== Number.POSITIVE_INFINITY) {
     p.clock.idleUntil(earliest);
+    fireTimers(p);
     return;
   }
   const who = p.threads.map((t) => `thread ${t.tid}: ${t.wait?.what ?? "?"}`).join("; ");

@@ -59,3 +59,60 @@ test("--wall-clock: host time and real sleeps", { skip: needCC }, () => {
   assert.equal(year, new Date().getUTCFullYear());
   assert.match(r.stdout, /^slept at least 1/);
 });
+
+const ALARM_C = String.raw`
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+static volatile int ticks, vticks;
+static void on_alarm(int s) { (void)s; ticks++; }
+static void on_vtalarm(int s) { (void)s; vticks++; }
+int main(void) {
+  signal(SIGALRM, on_alarm);
+  struct timespec a, b;
+  clock_gettime(CLOCK_MONOTONIC, &a);
+  alarm(2);
+  pause(); /* only the alarm ends it: every thread waits, time skips to the alarm */
+  clock_gettime(CLOCK_MONOTONIC, &b);
+  printf("alarm after %ld s, ticks %d\n", (long)(b.tv_sec - a.tv_sec), ticks);
+  struct itimerval it = {{0, 1000}, {0, 1000}}; /* every 1 ms */
+  setitimer(ITIMER_REAL, &it, 0);
+  while (ticks < 6) {
+  }
+  struct itimerval off = {{0, 0}, {0, 0}}, old;
+  setitimer(ITIMER_REAL, &off, &old);
+  printf("interval timer ticked %d times while the program spun; interval was %ld us\n", ticks,
+         (long)old.it_interval.tv_usec);
+  signal(SIGVTALRM, on_vtalarm);
+  struct itimerval v = {{0, 500}, {0, 500}};
+  setitimer(ITIMER_VIRTUAL, &v, 0);
+  while (vticks < 3) {
+  }
+  printf("virtual timer ticked %d times\n", vticks);
+  fflush(stdout); /* the signal ends the process without flushing stdio */
+  signal(SIGALRM, SIG_DFL);
+  alarm(1);
+  sleep(5); /* SIGALRM's default action ends the process */
+  printf("not reached\n");
+  return 0;
+}
+`;
+
+test("alarm, pause, interval timers (real and CPU time), SIGALRM's default action", { skip: needCC }, () => {
+  const prog = buildC("alarm", ALARM_C);
+  const r = hartscope(["run", prog]);
+  assert.equal(
+    r.stdout,
+    [
+      "alarm after 2 s, ticks 1",
+      "interval timer ticked 6 times while the program spun; interval was 1000 us",
+      "virtual timer ticked 3 times",
+      "",
+    ].join("\n"),
+  );
+  assert.equal(r.stderr, "hartscope: terminated by SIGALRM\n");
+  assert.equal(r.status, 128 + 14);
+});

@@ -3,6 +3,7 @@
 import { decodeTimespec, encodeTimespec, encodeTimeval, Struct } from "../abi.js";
 import { CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID } from "../clock.js";
 import { EINVAL, EOPNOTSUPP } from "../errno.js";
+import type { IntervalTimer } from "../process.js";
 import type { Handler, Sys, SyscallResult } from "./context.js";
 
 const TIMER_ABSTIME = 1;
@@ -15,6 +16,16 @@ function readClock(c: Sys, id: number): bigint | undefined {
 
 function readTimespec(c: Sys, addr: number): bigint | undefined {
   return decodeTimespec(c.mem.read(addr, 16));
+}
+
+/** struct itimerval {it_interval, it_value} (timevals) of a timer, as getitimer reports it. */
+function encodeItimerval(c: Sys, timer: IntervalTimer): Uint8Array {
+  const now = timer.cpu ? c.p.clock.retired : c.p.clock.monotonicNs();
+  const left = timer.deadline === undefined ? 0 : Math.max(1000, timer.deadline - now);
+  const out = new Uint8Array(32);
+  out.set(encodeTimeval(BigInt(timer.interval)), 0);
+  out.set(encodeTimeval(BigInt(left)), 16);
+  return out;
 }
 
 /** Block the calling thread until CLOCK_MONOTONIC reaches `deadline`; the sleep returns 0. */
@@ -90,6 +101,35 @@ export const timeSyscalls: Record<string, Handler> = {
     const s = new Struct(144);
     s.bytes.set(encodeTimeval(BigInt(ns)), 0);
     c.mem.write(c.ulong(1), s.bytes);
+    return 0;
+  },
+
+  getitimer(c) {
+    const timer = c.p.itimers[c.int(0)];
+    if (!timer) return -EINVAL;
+    c.mem.write(c.ulong(1), encodeItimerval(c, timer));
+    return 0;
+  },
+
+  setitimer(c) {
+    const timer = c.p.itimers[c.int(0)];
+    if (!timer) return -EINVAL;
+    let next: [number, number] | undefined;
+    if (c.ulong(1) !== 0) {
+      const b = c.mem.read(c.ulong(1), 32);
+      const v = new DataView(b.buffer, b.byteOffset, 32);
+      const usec = [v.getBigInt64(8, true), v.getBigInt64(24, true)];
+      if (usec.some((u) => u < 0n || u >= 1_000_000n)) return -EINVAL;
+      const ns = (off: number) =>
+        Number(v.getBigInt64(off, true)) * 1e9 + Number(v.getBigInt64(off + 8, true)) * 1e3;
+      next = [ns(0), ns(16)];
+    }
+    if (c.ulong(2) !== 0) c.mem.write(c.ulong(2), encodeItimerval(c, timer));
+    if (next) {
+      const now = timer.cpu ? c.p.clock.retired : c.p.clock.monotonicNs();
+      timer.interval = next[0];
+      timer.deadline = next[1] > 0 ? now + next[1] : undefined;
+    }
     return 0;
   },
 
