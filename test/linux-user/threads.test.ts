@@ -380,3 +380,43 @@ test("poll and select: readiness, waiting for another thread, timeouts on virtua
   );
   if (haveQemu) assert.equal(qemu([prog]).stdout, r.stdout);
 });
+
+const SIGWAIT_C = String.raw`
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+static pthread_t main_thread;
+static void *sender(void *arg) {
+  (void)arg;
+  usleep(5000);
+  pthread_kill(main_thread, SIGUSR1);
+  return 0;
+}
+int main(void) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &set, 0);
+  main_thread = pthread_self();
+  pthread_t t;
+  pthread_create(&t, 0, sender, 0);
+  siginfo_t info;
+  int sig = sigwaitinfo(&set, &info);
+  printf("sigwaitinfo: %d code %d\n", sig, info.si_code);
+  struct timespec ts = {0, 2000000};
+  printf("sigtimedwait with nothing pending: %d\n", sigtimedwait(&set, &info, &ts));
+  pthread_join(t, 0);
+  return 0;
+}
+`;
+
+test("sigwaitinfo takes a signal another thread sends; sigtimedwait times out", { skip: needCC }, () => {
+  const prog = buildC("sigwait", SIGWAIT_C, ["-static", "-O2", "-pthread"]);
+  const r = hartscope(["run", prog]);
+  assert.equal(r.stderr, "");
+  // si_code: the kernel says SI_TKILL; glibc's sigtimedwait reports that as SI_USER (0).
+  assert.equal(r.stdout, "sigwaitinfo: 10 code 0\nsigtimedwait with nothing pending: -1\n");
+  if (haveQemu) assert.equal(qemu([prog]).stdout, r.stdout);
+});

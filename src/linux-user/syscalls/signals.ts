@@ -1,11 +1,13 @@
 // Signal syscalls: actions, masks, the alternate stack, sigreturn, kill/tkill/tgkill (to this
 // process only), sigsuspend.
 
-import { Struct } from "../abi.js";
+import { decodeTimespec, Struct } from "../abi.js";
 import { GuestFault } from "../address-space.js";
-import { EFAULT, EINVAL, ENOMEM, EPERM, ESRCH } from "../errno.js";
+import { EAGAIN, EFAULT, EINVAL, ENOMEM, EPERM, ESRCH } from "../errno.js";
+import { WouldBlock } from "../files.js";
 import { sendToProcess, sendToThread } from "../signal-delivery.js";
 import {
+  encodeSigInfo,
   MINSIGSTKSZ,
   NSIG,
   onAltStack,
@@ -111,6 +113,32 @@ export const signalSyscalls: Record<string, Handler> = {
     for (const q of c.t.pending) if (c.t.sigmask & sigBit(q.signo)) m |= sigBit(q.signo);
     writeMask(c, c.ulong(0), m);
     return 0;
+  },
+
+  rt_sigtimedwait(c) {
+    if (c.ulong(3) !== SIGSET_SIZE) return -EINVAL;
+    const set = readMask(c, c.ulong(0)) & ~UNBLOCKABLE;
+    const t = c.t;
+    const i = t.pending.findIndex((q) => (set & sigBit(q.signo)) !== 0n);
+    if (i >= 0) {
+      const q = t.pending.splice(i, 1)[0]!;
+      if (c.ulong(1) !== 0) c.mem.write(c.ulong(1), encodeSigInfo(q));
+      return q.signo;
+    }
+    let deadline: number | undefined;
+    if (c.ulong(2) !== 0) {
+      const ns = decodeTimespec(c.mem.read(c.ulong(2), 16));
+      if (ns === undefined || ns < 0n) return -EINVAL;
+      if (ns === 0n) return -EAGAIN;
+      deadline = c.p.clock.monotonicNs() + Number(ns);
+    }
+    // Wait until one of them is pending, then run again to take it.
+    return new WouldBlock(
+      "rt_sigtimedwait",
+      () => t.pending.some((q) => (set & sigBit(q.signo)) !== 0n),
+      deadline,
+      -EAGAIN,
+    );
   },
 
   rt_sigsuspend(c) {
