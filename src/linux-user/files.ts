@@ -30,6 +30,8 @@ export class WouldBlock {
     readonly timeoutResult = 0,
     /** what the syscall leaves in memory when it times out */
     readonly onTimeout?: () => void,
+    /** a handler with SA_RESTART makes it start again rather than fail with EINTR (signal(7)) */
+    readonly restartable = false,
   ) {}
 }
 
@@ -381,7 +383,14 @@ export class PipeEnd extends OpenFile {
     if (p.size > 0) return p.take(len);
     if (p.writers === 0) return new Uint8Array(0);
     if (this.nonblocking) return -EAGAIN;
-    return new WouldBlock(`read from ${this.path}`, () => p.size > 0 || p.writers === 0);
+    return new WouldBlock(
+      `read from ${this.path}`,
+      () => p.size > 0 || p.writers === 0,
+      undefined,
+      0,
+      undefined,
+      true,
+    );
   }
 
   override write(data: Uint8Array): WriteResult {
@@ -393,7 +402,14 @@ export class PipeEnd extends OpenFile {
     const need = data.length <= PIPE_BUF ? data.length : 1;
     if (p.space < need) {
       if (this.nonblocking) return -EAGAIN;
-      return new WouldBlock(`write to ${this.path}`, () => p.space >= need || p.readers === 0);
+      return new WouldBlock(
+        `write to ${this.path}`,
+        () => p.space >= need || p.readers === 0,
+        undefined,
+        0,
+        undefined,
+        true,
+      );
     }
     const n = Math.min(p.space, data.length);
     p.put(data.subarray(0, n));

@@ -55,6 +55,8 @@ export interface Wait {
   timeoutResult?: number;
   /** called at the deadline, before the syscall returns timeoutResult */
   onTimeout?: () => void;
+  /** an SA_RESTART handler restarts the syscall instead of failing it with EINTR */
+  restartable?: boolean;
   /** a blocked read/write: when this turns true the syscall is executed again */
   ready?: () => boolean;
   /** a futex wait: woken by FUTEX_WAKE on addr with a matching bitset */

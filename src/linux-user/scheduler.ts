@@ -69,7 +69,7 @@ export function runProcess(p: LinuxProcess): ExitStatus {
 function settleWait(p: LinuxProcess, t: Thread, now: number): void {
   const w = t.wait!;
   if (interruptingSignal(p, t)) {
-    interruptWait(t);
+    interruptWait(p, t);
     return;
   }
   if (w.ready?.()) {

@@ -9,6 +9,7 @@ import {
   pushSignalFrame,
   SA_NODEFER,
   SA_RESETHAND,
+  SA_RESTART,
   SIG_DFL,
   SIG_IGN,
   SIGKILL,
@@ -81,8 +82,17 @@ export function interruptingSignal(p: LinuxProcess, t: Thread): boolean {
   return t.pending.some((q) => (t.sigmask & sigBit(q.signo)) === 0n && !ignored(p, q.signo));
 }
 
-/** End a thread's wait with -EINTR because a signal arrived. */
-export function interruptWait(t: Thread): void {
+/**
+ * A signal ends a thread's wait: the syscall fails with -EINTR, or, if it is restartable and the
+ * handler about to run has SA_RESTART, it is left at the ecall to run again after the handler.
+ */
+export function interruptWait(p: LinuxProcess, t: Thread): void {
+  const i = nextDeliverable(t);
+  const a = i >= 0 ? p.sigactions[t.pending[i]!.signo]! : undefined;
+  if (t.wait?.restartable && a && a.handler !== SIG_DFL && a.handler !== SIG_IGN && a.flags & SA_RESTART) {
+    t.wait = undefined;
+    return;
+  }
   t.complete(-EINTR);
 }
 

@@ -420,3 +420,55 @@ test("sigwaitinfo takes a signal another thread sends; sigtimedwait times out", 
   assert.equal(r.stdout, "sigwaitinfo: 10 code 0\nsigtimedwait with nothing pending: -1\n");
   if (haveQemu) assert.equal(qemu([prog]).stdout, r.stdout);
 });
+
+const RESTART_C = String.raw`
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+static int p[2];
+static pthread_t reader_thread;
+static volatile int handled;
+static void on_usr1(int s) { (void)s; handled++; }
+static void *poke(void *arg) {
+  usleep(2000);
+  pthread_kill(reader_thread, SIGUSR1); /* while the reader waits on the empty pipe */
+  usleep(2000);
+  if (arg) write(p[1], "data", 4);
+  return 0;
+}
+static void attempt(int flags) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_usr1;
+  sa.sa_flags = flags;
+  sigaction(SIGUSR1, &sa, 0);
+  pthread_t t;
+  pthread_create(&t, 0, poke, flags ? (void *)1 : 0);
+  char buf[8] = {0};
+  ssize_t n = read(p[0], buf, sizeof buf - 1);
+  printf("%s: read %zd %s, handler ran %d\n", flags ? "SA_RESTART" : "no SA_RESTART", n,
+         n < 0 ? strerror(errno) : buf, handled);
+  pthread_join(t, 0);
+}
+int main(void) {
+  pipe(p);
+  reader_thread = pthread_self();
+  attempt(0);
+  attempt(SA_RESTART);
+  return 0;
+}
+`;
+
+test("a signal interrupts a blocking read: EINTR, or a restart with SA_RESTART", { skip: needCC }, () => {
+  const prog = buildC("restart", RESTART_C, ["-static", "-O2", "-pthread"]);
+  const r = hartscope(["run", prog]);
+  assert.equal(r.stderr, "");
+  assert.equal(
+    r.stdout,
+    "no SA_RESTART: read -1 Interrupted system call, handler ran 1\nSA_RESTART: read 4 data, handler ran 2\n",
+  );
+  if (haveQemu) assert.equal(qemu([prog]).stdout, r.stdout);
+});

@@ -75,6 +75,7 @@ export function dispatchSyscall(p: LinuxProcess, t: Thread): boolean {
       deadline: r.deadline,
       timeoutResult: r.timeoutResult,
       onTimeout: r.onTimeout,
+      restartable: r.restartable,
     };
   } else if (r !== undefined) t.complete(r);
   const yielded = p.yieldRequested;
