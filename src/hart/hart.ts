@@ -9,12 +9,13 @@
 //   w3  the entry's own w0 while a probe replaces it (OP_PROBE): probes live in the cache, never
 //       in guest memory, and unprobed instructions pay nothing for them.
 
-import { type Decoded, decode } from "../isa/decode.js";
-import { Op, OP_COUNT } from "../isa/ops.js";
 import { writesIntRd } from "../isa/classes.js";
+import { type Decoded, decode } from "../isa/decode.js";
+import { OP_COUNT, Op } from "../isa/ops.js";
 import { BASE_INSNS } from "../isa/table.js";
 import * as fpu from "./fpu/index.js";
 import { divrem, divremw, mul, mulh } from "./int64.js";
+import { HartJit } from "./jit/hart-jit.js";
 import {
   ACCESS_EXEC,
   ACCESS_READ,
@@ -81,7 +82,17 @@ for (const spec of BASE_INSNS) {
 /** An empty code page: every lookup misses until the first real page is installed. */
 const NO_PAGE: Int32Array = new Int32Array(CODE_STRIDE * (PAGE_SIZE >> 1));
 
+export interface HartOptions {
+  /** compile hot blocks to JavaScript (hart/jit/); default `Hart.jitByDefault` */
+  jit?: boolean;
+}
+
 export class Hart {
+  /** whether new harts compile hot code; HARTSCOPE_JIT=off in the environment turns it off */
+  static jitByDefault: boolean =
+    (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.HARTSCOPE_JIT !==
+    "off";
+
   readonly state: HartState;
   readonly mem: GuestMemory;
   /** instructions retired by this hart, in total */
@@ -91,15 +102,19 @@ export class Hart {
   tval = 0;
   /** called when a probed instruction is about to execute (trace layer) */
   probeHook: ((hart: Hart, pc: number) => void) | undefined = undefined;
+  /** the block compiler running this hart's hot code; undefined: every instruction is interpreted */
+  jit: HartJit | undefined;
 
-  private gen = -1;
+  // Members below without `private` are internal: the block compiler's code uses them (hart/jit/).
+  /** the memory generation the TLBs were filled in */
+  gen = -1;
   // Data TLBs: tag = (vpn low 20 bits, address high word); base = host offset of the page.
-  private readonly rTagLo = new Int32Array(TLB_SIZE).fill(-1);
-  private readonly rTagHi = new Int32Array(TLB_SIZE);
-  private readonly rBase = new Int32Array(TLB_SIZE);
-  private readonly wTagLo = new Int32Array(TLB_SIZE).fill(-1);
-  private readonly wTagHi = new Int32Array(TLB_SIZE);
-  private readonly wBase = new Int32Array(TLB_SIZE);
+  readonly rTagLo = new Int32Array(TLB_SIZE).fill(-1);
+  readonly rTagHi = new Int32Array(TLB_SIZE);
+  readonly rBase = new Int32Array(TLB_SIZE);
+  readonly wTagLo = new Int32Array(TLB_SIZE).fill(-1);
+  readonly wTagHi = new Int32Array(TLB_SIZE);
+  readonly wBase = new Int32Array(TLB_SIZE);
   // Fetch TLB: virtual page (as a number) → decoded page and its host offset.
   private readonly xTag = new Float64Array(TLB_SIZE).fill(-1);
   private readonly xBase = new Int32Array(TLB_SIZE);
@@ -117,9 +132,10 @@ export class Hart {
     spec: undefined as unknown as Decoded["spec"],
   };
 
-  constructor(state: HartState, mem: GuestMemory) {
+  constructor(state: HartState, mem: GuestMemory, options: HartOptions = {}) {
     this.state = state;
     this.mem = mem;
+    this.jit = (options.jit ?? Hart.jitByDefault) ? new HartJit(this) : undefined;
   }
 
   clearReservation(): void {
@@ -135,6 +151,12 @@ export class Hart {
 
   /** Execute up to `budget` instructions; returns a Stop code. */
   run(budget: number): number {
+    if (this.jit !== undefined) return this.jit.run(budget);
+    return this.interpret(budget);
+  }
+
+  /** `run` one instruction at a time: the reference, and the block compiler's fallback. */
+  interpret(budget: number): number {
     if (this.gen !== this.mem.generation) this.flushTlb();
     const state = this.state;
     const r = state.r;
@@ -868,7 +890,7 @@ export class Hart {
     return this.storeSlow(lo, hi, size);
   }
 
-  private loadSlow(lo: number, hi: number, size: number): number {
+  loadSlow(lo: number, hi: number, size: number): number {
     const off = lo & PAGE_MASK;
     const base = this.mem.translate(lo, hi, ACCESS_READ);
     if (base < 0) return this.dataFault(lo, hi, Cause.LOAD_PAGE_FAULT);
@@ -892,7 +914,7 @@ export class Hart {
 
   private pendingStore = { lo: 0, hi: 0, size: 0 };
 
-  private storeSlow(lo: number, hi: number, size: number): number {
+  storeSlow(lo: number, hi: number, size: number): number {
     const off = lo & PAGE_MASK;
     const base = this.mem.translate(lo, hi, ACCESS_WRITE);
     if (base < 0) return this.dataFault(lo, hi, Cause.STORE_PAGE_FAULT);
@@ -918,7 +940,7 @@ export class Hart {
   }
 
   /** Scatter a store that went to the bounce buffer over the two pages it straddles. */
-  private finishStraddlingStore(): void {
+  finishStraddlingStore(): void {
     const { lo, hi, size } = this.pendingStore;
     const bytes = this.mem.bytes;
     for (let k = 0; k < size; k++) {

@@ -17,6 +17,14 @@ export const ACCESS_EXEC = 2;
 /** Words per decoded-cache entry; one entry per 2-byte slot of a page (ARCHITECTURE.md decision 2). */
 export const CODE_STRIDE = 4;
 export const CODE_ENTRIES = PAGE_SIZE >> 1;
+/**
+ * Index of a decoded page's version word, after its entries. Whoever drops or rewrites decoded
+ * entries (a code write, a probe) increments it, so code compiled from the page (hart/jit) is
+ * known stale.
+ */
+export const CODE_VERSION = CODE_ENTRIES * CODE_STRIDE;
+/** Int32 words of a decoded page: its entries and the version word. */
+export const CODE_PAGE_WORDS = CODE_VERSION + 1;
 
 export interface GuestMemory {
   readonly bytes: Uint8Array;
@@ -31,11 +39,15 @@ export interface GuestMemory {
   codePage(hostPage: number): Int32Array;
   /** the decoded cache of a host page, or undefined when nothing on it was decoded */
   codePageIfAny(hostPage: number): Int32Array | undefined;
-  /** bytes [hostOffset, hostOffset + length) were written: drop decoded entries that overlap them */
+  /**
+   * bytes [hostOffset, hostOffset + length) were written: drop decoded entries that overlap them,
+   * and bump the version word of each page where one was dropped
+   */
   noteCodeWrite(hostOffset: number, length: number): void;
   /**
    * An instruction cached at `entry` of `page` has its second half at the start of the host page
-   * `secondHostPage`: drop it when those bytes are written or any mapping changes.
+   * `secondHostPage`: drop it (and bump its page's version) when those bytes are written or any
+   * mapping changes.
    */
   noteCrossPageInstruction(page: Int32Array, entry: number, secondHostPage: number): void;
 }

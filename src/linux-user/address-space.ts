@@ -5,8 +5,9 @@
 import {
   ACCESS_EXEC,
   ACCESS_WRITE,
-  CODE_ENTRIES,
+  CODE_PAGE_WORDS,
   CODE_STRIDE,
+  CODE_VERSION,
   type GuestMemory,
   PAGE_MASK,
   PAGE_SHIFT,
@@ -72,7 +73,7 @@ export class AddressSpace implements GuestMemory {
     const frame = hostPage >>> PAGE_SHIFT;
     let page = this.code[frame];
     if (page === undefined) {
-      page = new Int32Array(CODE_ENTRIES * CODE_STRIDE);
+      page = new Int32Array(CODE_PAGE_WORDS);
       this.code[frame] = page;
       // Harts may hold write translations of this frame; stores to it must now take the slow
       // path that keeps its decoded instructions coherent.
@@ -94,9 +95,17 @@ export class AddressSpace implements GuestMemory {
       const page = this.code[frame];
       if (page === undefined) continue;
       const base = frame * PAGE_SIZE;
-      const from = Math.max(first, base) - base;
-      const to = Math.min(last, base + PAGE_MASK) - base;
-      page.fill(0, (from >> 1) * CODE_STRIDE, ((to >> 1) + 1) * CODE_STRIDE);
+      const from = ((Math.max(first, base) - base) >> 1) * CODE_STRIDE;
+      const to = (((Math.min(last, base + PAGE_MASK) - base) >> 1) + 1) * CODE_STRIDE;
+      // Data written beside code leaves the page's decoded instructions (and code compiled from
+      // them) alone; only overwritten instructions are dropped.
+      for (let k = from; k < to; k += CODE_STRIDE) {
+        if (page[k] !== 0) {
+          page.fill(0, from, to);
+          page[CODE_VERSION]++;
+          break;
+        }
+      }
     }
   }
 
@@ -109,6 +118,7 @@ export class AddressSpace implements GuestMemory {
     this.crossPage = this.crossPage.filter(([page, entry, second]) => {
       if (secondHostPage !== undefined && second !== secondHostPage) return true;
       page.fill(0, entry, entry + CODE_STRIDE);
+      page[CODE_VERSION]++;
       return false;
     });
   }

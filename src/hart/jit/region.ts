@@ -1,0 +1,181 @@
+// What one compiled region of a page holds: blocks of decoded entries, each running from a start
+// entry to its first control transfer. A region grows from the page's hot starts by following
+// branches, jumps and fall-throughs to code the interpreter has already decoded, so a loop of
+// several blocks runs inside one generated function.
+//
+// Entries are read from the decoded-page layout of hart.ts: w0 = op | rd << 9 | rs1 << 15 |
+// rs2 << 20 | rs3 << 25 | LEN4 | VALID, w1 = immediate, w2 = rm field.
+
+import { writesIntRd } from "../../isa/classes.js";
+import { OP_COUNT, Op } from "../../isa/ops.js";
+import { BASE_INSNS } from "../../isa/table.js";
+import * as fpu from "../fpu/index.js";
+import { CODE_ENTRIES, CODE_STRIDE } from "../memory.js";
+
+/** w0 bit: a 4-byte instruction (hart.ts). */
+export const LEN4 = 1 << 30;
+/** The op of a probed entry (hart.ts OP_PROBE): never compiled, the interpreter runs probes. */
+export const OP_PROBE = 511;
+
+/** How compiled code treats an op. */
+export const Kind = {
+  /** left to the interpreter: A, Zicsr, privileged, probes */
+  RARE: 0,
+  /** compiled inline, falls through */
+  INLINE: 1,
+  /** an F/D operation: a call into the fpu module */
+  FPU: 2,
+  /** conditional branch: ends its block with two exits */
+  BRANCH: 3,
+  JAL: 4,
+  JALR: 5,
+  /** ECALL, EBREAK: end the block and stop the hart */
+  TRAP: 6,
+} as const;
+
+export const KIND = new Uint8Array(512);
+/** The fpu function of each F/D op, named after its mnemonic ("fadd.d" -> fadd_d). */
+export const FPU_FN: (fpu.FpuOp | undefined)[] = new Array(512).fill(undefined);
+/** Ops whose rd is an x register (rd = x0 decodes to the sink, X_SINK). */
+export const INT_RD = new Uint8Array(512);
+
+for (const spec of BASE_INSNS) {
+  const fn = (fpu as unknown as Record<string, fpu.FpuOp | undefined>)[spec.name.replace(/\./g, "_")];
+  if (typeof fn === "function") {
+    FPU_FN[spec.op] = fn;
+    KIND[spec.op] = Kind.FPU;
+  }
+  if (writesIntRd(spec.op)) INT_RD[spec.op] = 1;
+}
+for (let op = Op.LUI; op <= Op.REMUW; op++) {
+  if (op < Op.CSRRW || op > Op.CSRRCI) KIND[op] = Kind.INLINE;
+}
+for (const op of [Op.FLW, Op.FSW, Op.FLD, Op.FSD]) KIND[op] = Kind.INLINE;
+for (let op = Op.BEQ; op <= Op.BGEU; op++) KIND[op] = Kind.BRANCH;
+KIND[Op.JAL] = Kind.JAL;
+KIND[Op.JALR] = Kind.JALR;
+KIND[Op.ECALL] = Kind.TRAP;
+KIND[Op.EBREAK] = Kind.TRAP;
+if (OP_COUNT > OP_PROBE) throw new Error("op ids reach OP_PROBE");
+
+/** How a block ends. */
+export const End = {
+  /** its last instruction (branch, jump, ecall, ebreak) decides */
+  TERM: 0,
+  /** it runs on into entry `next` (another block, or code outside the region) */
+  FALL: 1,
+  /** entry `next` holds an instruction only the interpreter runs */
+  RARE: 2,
+} as const;
+
+export interface Insn {
+  /** entry index in the page: pc = pageVA + 2 * idx */
+  idx: number;
+  w0: number;
+  imm: number;
+  rm: number;
+}
+
+export interface Block {
+  start: number;
+  insns: Insn[];
+  end: number;
+  /** entry after the last instruction (CODE_ENTRIES: the next page) */
+  next: number;
+}
+
+/** An FP op's rounding mode is static and reserved (5, 6): the interpreter raises the trap. */
+function reservedRm(op: number, rmField: number): boolean {
+  const rm = rmField & 7;
+  return KIND[op] === Kind.FPU && (rm === 5 || rm === 6);
+}
+
+/** Scan one block from entry `start`, stopping before any other entry in `starts`. */
+export function scanBlock(page: Int32Array, start: number, starts: Set<number> | undefined): Block {
+  const insns: Insn[] = [];
+  let i = start;
+  for (;;) {
+    if (i >= CODE_ENTRIES || (i !== start && starts?.has(i))) return { start, insns, end: End.FALL, next: i };
+    const e = i * CODE_STRIDE;
+    const w0 = page[e]!;
+    // Not decoded yet, or a 4-byte instruction whose second half lies on the next page.
+    if (w0 === 0 || ((w0 & LEN4) !== 0 && i === CODE_ENTRIES - 1))
+      return { start, insns, end: End.FALL, next: i };
+    const op = w0 & 511;
+    const kind = KIND[op]!;
+    if (kind === Kind.RARE || reservedRm(op, page[e + 2]!)) return { start, insns, end: End.RARE, next: i };
+    insns.push({ idx: i, w0, imm: page[e + 1]!, rm: page[e + 2]! });
+    i += (w0 & LEN4) !== 0 ? 2 : 1;
+    if (kind >= Kind.BRANCH) return { start, insns, end: End.TERM, next: i };
+  }
+}
+
+/** Entries a block may continue at, within the page. */
+function successors(page: Int32Array, b: Block, out: number[]): void {
+  if (b.end === End.FALL) out.push(b.next);
+  else if (b.end === End.RARE) {
+    // The rare instruction never starts a block; the dispatcher resumes after it.
+    out.push(b.next + ((page[b.next * CODE_STRIDE]! & LEN4) !== 0 ? 2 : 1));
+  } else {
+    const last = b.insns[b.insns.length - 1]!;
+    const op = last.w0 & 511;
+    const rd = (last.w0 >>> 9) & 63;
+    if (op === Op.JAL || (op >= Op.BEQ && op <= Op.BGEU)) out.push(last.idx + (last.imm >> 1));
+    // After a branch, an ECALL, or a call (rd = ra): the fall-through or the return point.
+    if (op !== Op.JAL && op !== Op.JALR && op !== Op.EBREAK) out.push(b.next);
+    else if ((op === Op.JAL || op === Op.JALR) && rd !== 32 && rd !== 0) out.push(b.next);
+  }
+}
+
+/**
+ * The blocks of a region grown from `seeds` (entry indices, in order of heat), at most about
+ * `maxInsns` instructions. Successors are followed when `warm` says they ran often enough (only
+ * decoded entries can be), never into `exclude` (starts other regions of the page own). Blocks are
+ * split where another block of the region starts, so no instruction is compiled twice in it.
+ */
+export function buildRegion(
+  page: Int32Array,
+  seeds: readonly number[],
+  maxInsns: number,
+  exclude: ReadonlySet<number>,
+  warm: (idx: number) => boolean,
+): Block[] {
+  const starts = new Set<number>();
+  const order: number[] = [];
+  const queue = seeds.slice();
+  const next: number[] = [];
+  let total = 0;
+  for (let q = 0; q < queue.length && total < maxInsns; q++) {
+    const s = queue[q]!;
+    if (starts.has(s) || exclude.has(s) || s < 0 || s >= CODE_ENTRIES || page[s * CODE_STRIDE] === 0)
+      continue;
+    if (q >= seeds.length && !warm(s)) continue;
+    const b = scanBlock(page, s, undefined);
+    if (b.insns.length === 0) continue;
+    starts.add(s);
+    order.push(s);
+    total += b.insns.length;
+    next.length = 0;
+    successors(page, b, next);
+    for (const n of next) if (!starts.has(n)) queue.push(n);
+  }
+  return order.map((s) => scanBlock(page, s, starts));
+}
+
+/**
+ * Instructions the interpreter runs from entry `idx` to the first control transfer (inclusive);
+ * negative when it reaches an entry not decoded yet (the stretch then ends there).
+ */
+export function stretchLength(page: Int32Array, idx: number): number {
+  let n = 0;
+  let i = idx;
+  while (i < CODE_ENTRIES) {
+    const w0 = page[i * CODE_STRIDE]!;
+    n++;
+    if (w0 === 0) return -n;
+    const kind = KIND[w0 & 511]!;
+    if (kind >= Kind.BRANCH || (w0 & 511) === OP_PROBE) break;
+    i += (w0 & LEN4) !== 0 ? 2 : 1;
+  }
+  return n;
+}
