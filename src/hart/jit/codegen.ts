@@ -1,25 +1,58 @@
-// JavaScript source for one region of a page (the blocks region.ts found), and the function built
-// from it with `new Function`.
+// JavaScript source for one region (the blocks region.ts found), and the function built from it
+// with `new Function`.
 //
 // The function runs blocks until it leaves the region: `switch (L)` over dense block labels inside
-// a loop, so a branch to a block of the same region is `L = n; continue`. Guest x registers live in
-// int32 locals (xlN, xhN: low and high word) from entry to exit; register numbers, immediates and
-// pcs are literals. Every block first checks that it fits in the budget `left`, then retires all its
-// instructions at once; an exit before the end (a fault) gives back the ones it did not run, so
-// `retired` stays exact. f registers stay in the state buffer: F/D operations are calls into the
-// fpu module, like the interpreter's. Exits write the registers back, set pc, add to `retired` and
-// return an Exit code.
+// a loop, so a jump to a block of the same region is `L = n; continue`. A block loads the x
+// registers it uses into int32 locals (xlN, xhN: low and high word) and stores each one it writes
+// back to the state before anything that may leave the block, so leaving never needs a write-back;
+// a block that branches back to its own start loops in place. Register numbers, immediates and pcs
+// are literals. Each block checks that it fits in the budget `left` and retires all its instructions
+// at once. f registers stay in the state buffer: F/D operations are calls into the fpu module.
+//
+// Shaped for V8: all locals are declared once per function (its deoptimization points carry every
+// local), and a rarely taken exit (a TLB miss) is `return <constant>` with its pc and count in a
+// table, because V8 deoptimizes code that reaches an operation it has never run before.
 
 import { KIND_X, rs1Kind } from "../../isa/classes.js";
 import { Op } from "../../isa/ops.js";
-import type { Hart } from "../hart.js";
 import { divrem, divremw, mulh, mulhu32 } from "../int64.js";
 import { CODE_ENTRIES, PAGE_SIZE } from "../memory.js";
 import { F, FCSR, PC, X_SINK } from "../state.js";
-import { type Block, End, FPU_FN, INT_RD, type Insn, KIND, Kind, LEN4 } from "./region.js";
+import {
+  type Block,
+  type CodePage,
+  End,
+  FPU_FN,
+  INT_RD,
+  type Insn,
+  KIND,
+  Kind,
+  LEN4,
+  locate,
+} from "./region.js";
 
-/** Compiled code for a region: runs from block `label` with `left` instructions of budget. */
-export type RegionFn = (hart: Hart, label: number, left: number) => number;
+/** What compiled code works on: one hart's registers and data TLBs (hart.ts). */
+export interface JitContext {
+  readonly r: Int32Array;
+  readonly fd: Float64Array;
+  readonly rTL: Int32Array;
+  readonly rTH: Int32Array;
+  readonly rB: Int32Array;
+  readonly wTL: Int32Array;
+  readonly wTH: Int32Array;
+  readonly wB: Int32Array;
+  /** mark[0]: the budget left when compiled code returned (RegionFn) */
+  readonly mark: Int32Array;
+}
+
+/**
+ * Compiled code for a region: runs from block `label` with `left` instructions of budget. Returns
+ * an Exit code after writing pc, with the budget left in mark[0]; or, from a side exit, -1 - n
+ * where n indexes the region's side-exit table, with the budget left at the start of the block
+ * in mark[0] (the caller sets pc from the table). It touches nothing of the Hart object itself,
+ * whose layout V8 may change while code depending on it is optimized.
+ */
+export type RegionFn = (cx: JitContext, label: number, left: number) => number;
 
 /** Why compiled code returned; pc is always written back first. */
 export const Exit = {
@@ -37,10 +70,13 @@ export const Exit = {
 
 export interface RegionCode {
   fn: RegionFn;
-  /** label of the block starting at each entry, -1 for none */
-  labels: Int16Array;
-  /** instructions in each label's block */
+  /** per page of the region: the label of the block starting at each entry, -1 for none */
+  labels: Int16Array[];
+  /** budget each label's block needs */
   lens: Int32Array;
+  /** side exits: pc of the instruction to interpret, instructions of its block retired before it */
+  exitPc: Float64Array;
+  exitRetired: Int32Array;
   source: string;
 }
 
@@ -69,16 +105,16 @@ const SIZE: Partial<Record<number, number>> = {
   [Op.FSD]: 8,
 };
 
-/** Build the function for `blocks` of the page at `pageVA`. */
-export function compileRegion(env: CompileEnv, pageVA: number, blocks: Block[]): RegionCode {
-  const sorted = blocks.slice().sort((a, b) => a.start - b.start);
-  const labels = new Int16Array(CODE_ENTRIES).fill(-1);
+/** Build the function running `blocks` (of `pages`). */
+export function compileRegion(env: CompileEnv, pages: readonly CodePage[], blocks: Block[]): RegionCode {
+  const sorted = blocks.slice().sort((a, b) => a.page - b.page || a.start - b.start);
+  const labels = pages.map(() => new Int16Array(CODE_ENTRIES).fill(-1));
   const lens = new Int32Array(sorted.length);
   sorted.forEach((b, i) => {
-    labels[b.start] = i;
+    labels[b.page]![b.start] = i;
     lens[i] = b.insns.length;
   });
-  const g = new Gen(env, pageVA, labels);
+  const g = new Gen(env, pages, labels);
   const cases = sorted.map((b, i) => g.block(b, i)).join("");
   const source = g.wrap(cases);
   const fpus = [...g.fpuOps].map((op) => FPU_FN[op]);
@@ -93,7 +129,14 @@ export function compileRegion(env: CompileEnv, pageVA: number, blocks: Block[]):
     divremw,
     fpu: fpus,
   });
-  return { fn, labels, lens, source };
+  return {
+    fn,
+    labels,
+    lens,
+    exitPc: Float64Array.from(g.exitPc),
+    exitRetired: Int32Array.from(g.exitRetired),
+    source,
+  };
 }
 
 const lo = (i: number): string => (i === 0 ? "0" : `xl${i}`);
@@ -103,21 +146,29 @@ class Gen {
   readonly fpuOps = new Set<number>();
   usesMemory = false;
   usesFd = false;
-  // the block being generated: its length, start, and the x registers it uses and writes
+  totalInsns = 0;
+  /** x registers some block uses: function-level locals */
+  readonly allRegs = new Set<number>();
+  readonly exitPc: number[] = [];
+  readonly exitRetired: number[] = [];
+  // the block being generated: its page, start and length; the x registers it uses, and those
+  // written but not stored back yet
   private len = 0;
+  private page = 0;
   private start = 0;
   private selfLoop = false;
   private used = new Set<number>();
-  private written = new Set<number>();
+  private dirty = new Set<number>();
 
   constructor(
     readonly env: CompileEnv,
-    readonly pageVA: number,
-    readonly labels: Int16Array,
+    readonly pages: readonly CodePage[],
+    readonly labels: Int16Array[],
   ) {}
 
+  /** pc of entry idx of the current block's page */
   private pc(idx: number): number {
-    return this.pageVA + idx * 2;
+    return this.pages[this.page]!.pageVA + idx * 2;
   }
 
   /** x register i as a source: its locals (x0 reads as the literal 0). */
@@ -129,64 +180,70 @@ class Gen {
   private dst(i: number): boolean {
     if (i === 0 || i === X_SINK) return false;
     this.used.add(i);
-    this.written.add(i);
+    this.dirty.add(i);
     return true;
   }
 
+  /** Store the registers written since the last flush. */
+  private flush(): string {
+    const out = [...this.dirty]
+      .sort((x, y) => x - y)
+      .map((i) => `r[${2 * i}] = xl${i}; r[${2 * i + 1}] = xh${i};`)
+      .join(" ");
+    this.dirty.clear();
+    return out;
+  }
+
   /**
-   * Leave the region before instruction k of the block (k instructions retired). Only constants
-   * are assigned: V8 deoptimizes optimized code that reaches an operation it has no type feedback
-   * for, and these exits are rarely taken.
+   * Leave before instruction k of the block (k instructions retired) for the interpreter to run
+   * it. Registers must be flushed. Only a constant is returned: this path is rarely taken.
    */
-  private exitAt(k: number, idx: number, kind: number): string {
-    return `{ k = ${k}; L = -1; npc = ${this.pc(idx)}; kind = ${kind}; break ex; }`;
+  private sideExit(k: number, idx: number): string {
+    this.exitPc.push(this.pc(idx));
+    this.exitRetired.push(k);
+    return `return ${-this.exitPc.length};`;
   }
 
-  /** Continue at entry idx: this block again, another block of the region, or out of the region. */
+  /** Continue at entry idx of this page (or past it): this block again, another block of the region, or out. */
   private goto(idx: number): string {
-    if (idx === this.start && this.selfLoop) return `left -= ${this.len}; continue ex;`;
-    if (idx >= 0 && idx < CODE_ENTRIES) {
-      const l = this.labels[idx]!;
-      if (l >= 0) return `L = ${l}; break ex;`;
+    if (idx === this.start && this.selfLoop) return "continue blk;";
+    const pc = this.pc(idx);
+    const k = locate(this.pages, pc);
+    if (k >= 0) {
+      const p = Math.floor(k / CODE_ENTRIES);
+      const l = this.labels[p]![k - p * CODE_ENTRIES]!;
+      if (l >= 0) return `L = ${l}; continue loop;`;
     }
-    return `L = -1; npc = ${this.pc(idx)}; break ex;`;
+    return `npc = ${pc}; break loop;`;
   }
 
-  // A block keeps the x registers it uses in locals, loaded at its start and written back at its
-  // one exit (the end of the labelled statement `ex`), where `k` says how many of its instructions
-  // retired; a block that branches back to its own start loops inside `ex`, so a tight loop keeps
-  // its registers in locals throughout.
   block(b: Block, label: number): string {
     this.len = b.insns.length;
+    this.totalInsns += this.len;
+    this.page = b.page;
     this.start = b.start;
     this.used = new Set();
-    this.written = new Set();
+    this.dirty = new Set();
     const last = b.insns[b.insns.length - 1]!;
     const lastOp = last.w0 & 511;
     this.selfLoop =
       b.end === End.TERM &&
       (lastOp === Op.JAL || (lastOp >= Op.BEQ && lastOp <= Op.BGEU)) &&
       last.idx + (last.imm >> 1) === b.start;
+    // an EBREAK ends its block without retiring, but the interpreter too needs budget to reach it
+    const retire = lastOp === Op.EBREAK && b.end === End.TERM ? this.len - 1 : this.len;
     let body = b.insns.map((ins, k) => this.insn(ins, k)).join("\n");
-    if (b.end === End.FALL) body += `\n${this.goto(b.next)}`;
-    else if (b.end === End.RARE) body += `\nL = -1; npc = ${this.pc(b.next)}; kind = ${Exit.RARE}; break ex;`;
+    if (b.end === End.FALL) body += `\n${this.flush()}\n${this.goto(b.next)}`;
+    else if (b.end === End.RARE)
+      body += `\n${this.flush()}\nnpc = ${this.pc(b.next)}; kind = ${Exit.RARE}; break loop;`;
     const regs = [...this.used].sort((x, y) => x - y);
-    const load = regs.map((i) => `let xl${i} = r[${2 * i}], xh${i} = r[${2 * i + 1}];`).join(" ");
-    const store = [...this.written]
-      .sort((x, y) => x - y)
-      .map((i) => `r[${2 * i}] = xl${i}; r[${2 * i + 1}] = xh${i};`)
-      .join(" ");
+    for (const i of regs) this.allRegs.add(i);
+    const load = regs.map((i) => `xl${i} = r[${2 * i}]; xh${i} = r[${2 * i + 1}];`).join(" ");
+    const head = `if (left < ${this.len}) { npc = ${this.pc(b.start)}; break loop; }
+mark[0] = left; left -= ${retire};`;
     return `case ${label}: {
 ${load}
-let k = ${this.len};
-ex: ${this.selfLoop ? "for (;;) " : ""}{
-if (left < ${this.len}) { k = 0; L = -1; npc = ${this.pc(b.start)}; break ex; }
-${body}
-}
-left -= k;
-${store}
-if (L < 0) break loop;
-continue loop;
+${this.selfLoop ? `blk: for (;;) {\n${head}\n${body}\n}` : `${head}\n${body}`}
 }
 `;
   }
@@ -194,18 +251,24 @@ continue loop;
   wrap(cases: string): string {
     const fpus = [...this.fpuOps].map((op, i) => `const fpu${op} = ENV.fpu[${i}];`).join("\n");
     const mem = this.usesMemory
-      ? "const rTL = hart.rTagLo, rTH = hart.rTagHi, rB = hart.rBase, wTL = hart.wTagLo, wTH = hart.wTagHi, wB = hart.wBase;"
+      ? "const rTL = cx.rTL, rTH = cx.rTH, rB = cx.rB, wTL = cx.wTL, wTH = cx.wTH, wB = cx.wB;"
       : "";
     return `"use strict";
-const view = ENV.view, LAB = ENV.labels, T = ENV.scratch;
+const view = ENV.view, T = ENV.scratch;
+${this.pages.map((_, p) => `const LAB${p} = ENV.labels[${p}];`).join(" ")}
 const mulhu32 = ENV.mulhu32, mulh = ENV.mulh, divrem = ENV.divrem, divremw = ENV.divremw;
 ${fpus}
-return function region_${Math.floor(this.pageVA / PAGE_SIZE).toString(16)}(hart, L, left) {
-const r = hart.state.r;
-${this.usesFd ? "const fd = hart.state.fd;" : ""}
+return function region_${Math.floor(this.pages[0]!.pageVA / PAGE_SIZE).toString(16)}_${this.totalInsns}_${this.pages.length}(cx, L, left) {
+const r = cx.r, mark = cx.mark;
+${this.usesFd ? "const fd = cx.fd;" : ""}
 ${mem}
-const left0 = left;
 let kind = 0, npc = 0;
+// one set of locals for all blocks: V8 sizes every deoptimization point by the function's locals
+let s = 0, t = 0, u = 0, sh = 0, al = 0, ah = 0, vp = 0, ti = 0, p = 0, o = 0, rm = 0, fl = 0, d = 0;
+${[...this.allRegs]
+  .sort((x, y) => x - y)
+  .map((i) => `let xl${i} = 0, xh${i} = 0;`)
+  .join(" ")}
 loop: for (;;) {
 switch (L) {
 ${cases}default: throw new Error("no block " + L);
@@ -213,7 +276,7 @@ ${cases}default: throw new Error("no block " + L);
 }
 r[${PC}] = npc | 0;
 r[${PC + 1}] = Math.floor(npc / ${TWO32}) | 0;
-hart.retired += left0 - left;
+mark[0] = left;
 return kind;
 };`;
   }
@@ -239,17 +302,22 @@ return kind;
       case Op.JAL: {
         const link = pc + ((w0 & LEN4) !== 0 ? 4 : 2);
         const set = this.dst(rd) ? `xl${rd} = ${link | 0}; xh${rd} = ${Math.floor(link / TWO32) | 0}; ` : "";
-        return set + this.goto(ins.idx + (imm >> 1));
+        return `${set}${this.flush()}\n${this.goto(ins.idx + (imm >> 1))}`;
       }
       case Op.JALR: {
         this.src(a);
         const link = pc + ((w0 & LEN4) !== 0 ? 4 : 2);
         const set = this.dst(rd) ? `xl${rd} = ${link | 0}; xh${rd} = ${Math.floor(link / TWO32) | 0}; ` : "";
         // target = (rs1 + imm) & ~1, read before rd is written; as a number, like the interpreter
-        return `{ const t = ${hi(a)} * ${TWO32} + (${lo(a)} >>> 0) + ${imm}; ${set}npc = t % 2 === 0 ? t : t - 1;
-const o = npc - ${this.pageVA};
-L = o >= 0 && o < ${PAGE_SIZE} ? LAB[o >> 1] : -1;
-break ex; }`;
+        // a target in one of the region's pages continues at its label, if it has one
+        const find = this.pages
+          .map((pg, p) => `(o = npc - ${pg.pageVA}) >= 0 && o < ${PAGE_SIZE} ? LAB${p}[o >> 1] : `)
+          .join("");
+        return `d = ${hi(a)} * ${TWO32} + (${lo(a)} >>> 0) + ${imm}; ${set}${this.flush()}
+npc = d % 2 === 0 ? d : d - 1;
+L = ${find}-1;
+if (L >= 0) continue loop;
+break loop;`;
       }
       case Op.BEQ:
       case Op.BNE:
@@ -261,12 +329,12 @@ break ex; }`;
         this.src(b);
         const cond = branchCondition(op, a, b);
         const target = ins.idx + (imm >> 1);
-        return `if (${cond}) { ${this.goto(target)} }\n${this.goto(next)}`;
+        return `${this.flush()}\nif (${cond}) { ${this.goto(target)} }\n${this.goto(next)}`;
       }
       case Op.ECALL:
-        return `L = -1; npc = ${pc}; kind = ${Exit.ECALL}; break ex;`;
+        return `${this.flush()}\nnpc = ${pc}; kind = ${Exit.ECALL}; break loop;`;
       case Op.EBREAK:
-        return `k = ${k}; L = -1; npc = ${pc}; kind = ${Exit.EBREAK}; break ex;`;
+        return `${this.flush()}\nnpc = ${pc}; kind = ${Exit.EBREAK}; break loop;`;
       case Op.FENCE:
       case Op.FENCE_I:
         // Stores to code run in the interpreter, which drops the decoded instructions (and so the
@@ -309,7 +377,7 @@ break ex; }`;
       case Op.ADDI:
         if (a === 0) return `${dl} = ${imm}; ${dh} = ${immHi};`;
         if (imm === 0) return `${dl} = ${al}; ${dh} = ${ah};`;
-        return `{ const s = ${al}, t = (s + ${imm}) | 0; ${dh} = (${ah}${immHi !== 0 ? " - 1" : ""} + ((t >>> 0) < (s >>> 0) ? 1 : 0)) | 0; ${dl} = t; }`;
+        return `{ s = ${al}; t = (s + ${imm}) | 0; ${dh} = (${ah}${immHi !== 0 ? " - 1" : ""} + ${carry("s", String(imm), "t")}) | 0; ${dl} = t; }`;
       case Op.SLTI:
         return `${dl} = ${ah} < ${immHi} || (${ah} === ${immHi} && (${al} >>> 0) < ${imm >>> 0}) ? 1 : 0; ${dh} = 0;`;
       case Op.SLTIU:
@@ -327,18 +395,18 @@ break ex; }`;
       case Op.SRAI:
         return shiftRightConst(dl, dh, al, ah, imm & 63, true);
       case Op.ADD:
-        return `{ const s = ${al}, t = (s + ${bl}) | 0; ${dh} = (${ah} + ${bh} + ((t >>> 0) < (s >>> 0) ? 1 : 0)) | 0; ${dl} = t; }`;
+        return `{ s = ${al}; u = ${bl}; t = (s + u) | 0; ${dh} = (${ah} + ${bh} + ${carry("s", "u", "t")}) | 0; ${dl} = t; }`;
       case Op.SUB:
-        return `{ const s = ${al}, u = ${bl}; ${dh} = (${ah} - ${bh} - ((s >>> 0) < (u >>> 0) ? 1 : 0)) | 0; ${dl} = (s - u) | 0; }`;
+        return `{ s = ${al}; u = ${bl}; t = (s - u) | 0; ${dh} = (${ah} - ${bh} - ${borrow("s", "u", "t")}) | 0; ${dl} = t; }`;
       case Op.SLL:
-        return `{ const sh = ${bl} & 63, s = ${al}, u = ${ah};
+        return `{ sh = ${bl} & 63; s = ${al}; u = ${ah};
 if (sh === 0) { ${dl} = s; ${dh} = u; }
 else if (sh < 32) { ${dh} = (u << sh) | (s >>> (32 - sh)); ${dl} = s << sh; }
 else { ${dh} = s << (sh - 32); ${dl} = 0; } }`;
       case Op.SRL:
       case Op.SRA: {
         const ar = op === Op.SRA;
-        return `{ const sh = ${bl} & 63, s = ${al}, u = ${ah};
+        return `{ sh = ${bl} & 63; s = ${al}; u = ${ah};
 if (sh === 0) { ${dl} = s; ${dh} = u; }
 else if (sh < 32) { ${dl} = (s >>> sh) | (u << (32 - sh)); ${dh} = ${ar ? "u >> sh" : "(u >>> sh) | 0"}; }
 else { ${dl} = ${ar ? "u >> (sh - 32)" : "(u >>> (sh - 32)) | 0"}; ${dh} = ${ar ? "u >> 31" : "0"}; } }`;
@@ -372,7 +440,7 @@ else { ${dl} = ${ar ? "u >> (sh - 32)" : "(u >>> (sh - 32)) | 0"}; ${dh} = ${ar 
       case Op.SRAW:
         return w(`${al} >> (${bl} & 31)`);
       case Op.MUL:
-        return `{ const s = ${al}, u = ${bl}; ${dh} = (Math.imul(s, ${bh}) + Math.imul(${ah}, u) + mulhu32(s, u)) | 0; ${dl} = Math.imul(s, u); }`;
+        return `{ s = ${al}; u = ${bl}; ${dh} = (Math.imul(s, ${bh}) + Math.imul(${ah}, u) + mulhu32(s, u)) | 0; ${dl} = Math.imul(s, u); }`;
       case Op.MULW:
         return w(`Math.imul(${al}, ${bl})`);
       case Op.MULH:
@@ -406,21 +474,22 @@ else { ${dl} = ${ar ? "u >> (sh - 32)" : "(u >>> (sh - 32)) | 0"}; ${dh} = ${ar 
   /** rs1 + imm as (al, ah) int32 words, exactly as the interpreter's loadAddress/storeAddress. */
   private address(a: number, imm: number): string {
     this.src(a);
-    if (a === 0) return `const al = ${imm}, ah = ${imm >> 31};`;
-    if (imm === 0) return `const al = xl${a}, ah = xh${a};`;
-    return `const al = (xl${a} + ${imm}) | 0, ah = (xh${a}${imm < 0 ? " - 1" : ""} + ((al >>> 0) < (xl${a} >>> 0) ? 1 : 0)) | 0;`;
+    if (a === 0) return `al = ${imm}; ah = ${imm >> 31};`;
+    if (imm === 0) return `al = xl${a}; ah = xh${a};`;
+    return `al = (xl${a} + ${imm}) | 0; ah = (xh${a}${imm < 0 ? " - 1" : ""} + ${carry(`xl${a}`, String(imm), "al")}) | 0;`;
   }
 
   private tlbCheck(tag: "r" | "w", size: number): string {
     const mask = this.env.tlbMask;
     const fits = size > 1 ? ` && (al & ${PAGE_SIZE - 1}) <= ${PAGE_SIZE - size}` : "";
-    return `const vp = al >>> 12, ti = vp & ${mask};
-let p = 0;
+    return `vp = al >>> 12; ti = vp & ${mask};
 if (${tag}TL[ti] === vp && ${tag}TH[ti] === ah${fits})`;
   }
 
   private load(op: number, k: number, idx: number, rd: number, a: number, imm: number): string {
     this.usesMemory = true;
+    const flush = this.flush();
+    const exit = this.sideExit(k, idx);
     const size = SIZE[op]!;
     let read: string;
     if (op === Op.FLW) read = `r[${F + 2 * rd}] = view.getInt32(p, true); r[${F + 2 * rd + 1}] = -1;`;
@@ -453,14 +522,17 @@ if (${tag}TL[ti] === vp && ${tag}TH[ti] === ah${fits})`;
           read = `${d} = view.getInt32(p, true); ${h} = 0;`;
       }
     }
-    return `{ ${this.address(a, imm)}
+    return `${flush}
+${this.address(a, imm)}
 ${this.tlbCheck("r", size)} p = rB[ti] + (al & ${PAGE_SIZE - 1});
-else ${this.exitAt(k, idx, Exit.RARE)}
-${read} }`;
+else ${exit}
+${read}`;
   }
 
   private store(op: number, k: number, idx: number, a: number, b: number, imm: number): string {
     this.usesMemory = true;
+    const flush = this.flush();
+    const exit = this.sideExit(k, idx);
     const size = SIZE[op]!;
     let write: string;
     if (op === Op.FSW) write = `view.setInt32(p, r[${F + 2 * b}], true);`;
@@ -485,31 +557,43 @@ ${read} }`;
     }
     // Stores to pages holding code never hit (they get no write TLB entry): the interpreter runs
     // them and drops the decoded instructions they overwrite, and with them this region.
-    return `{ ${this.address(a, imm)}
+    return `${flush}
+${this.address(a, imm)}
 ${this.tlbCheck("w", size)} p = wB[ti] + (al & ${PAGE_SIZE - 1});
-else ${this.exitAt(k, idx, Exit.RARE)}
-${write} }`;
+else ${exit}
+${write}`;
   }
 
   private fpu(ins: Insn, k: number, op: number, rd: number, a: number): string {
     this.fpuOps.add(op);
     this.usesFd = true;
-    let s = "{ ";
-    // The fpu reads and writes x registers in the state buffer: sync the locals around the call.
-    if (rs1Kind(op) === KIND_X && a !== 0) {
-      this.src(a);
-      s += `r[${2 * a}] = xl${a}; r[${2 * a + 1}] = xh${a}; `;
-    }
+    // The fpu reads and writes x registers in the state buffer: store the locals before the call
+    // and reload a destination after it.
+    if (rs1Kind(op) === KIND_X) this.src(a);
+    let s = this.flush();
     let rm = String(ins.rm & 7);
     if ((ins.rm & 7) === 7) {
-      s += `const rm = r[${FCSR}] >>> 5; if (rm > 4) ${this.exitAt(k, ins.idx, Exit.RARE)} `;
+      s += `\nrm = r[${FCSR}] >>> 5; if (rm > 4) ${this.sideExit(k, ins.idx)}`;
       rm = "rm";
     }
     const w0 = ins.w0;
-    s += `const fl = fpu${op}(r, fd, ${rd}, ${(w0 >>> 15) & 31}, ${(w0 >>> 20) & 31}, ${(w0 >>> 25) & 31}, ${rm}); if (fl !== 0) r[${FCSR}] |= fl;`;
-    if (INT_RD[op] === 1 && this.dst(rd)) s += ` xl${rd} = r[${2 * rd}]; xh${rd} = r[${2 * rd + 1}];`;
-    return `${s} }`;
+    s += `\nfl = fpu${op}(r, fd, ${rd}, ${(w0 >>> 15) & 31}, ${(w0 >>> 20) & 31}, ${(w0 >>> 25) & 31}, ${rm}); if (fl !== 0) r[${FCSR}] |= fl;`;
+    if (INT_RD[op] === 1 && rd !== 0 && rd !== X_SINK) {
+      this.used.add(rd);
+      s += ` xl${rd} = r[${2 * rd}]; xh${rd} = r[${2 * rd + 1}];`;
+    }
+    return s;
   }
+}
+
+// Carry out of (and borrow into) bit 31 of t = s + u (t = s - u), without a branch: a
+// conditional would split the block in V8's graph, which costs compile time and mispredictions.
+function carry(s: string, u: string, t: string): string {
+  return `(((${s} & ${u}) | ((${s} | ${u}) & ~${t})) >>> 31)`;
+}
+
+function borrow(s: string, u: string, t: string): string {
+  return `(((~${s} & ${u}) | ((~${s} | ${u}) & ${t})) >>> 31)`;
 }
 
 function isImmediateOp(op: number): boolean {

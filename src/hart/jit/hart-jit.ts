@@ -1,32 +1,50 @@
-// The block compiler's run loop for one hart. It finds the compiled region of pc's page and enters
-// it; code that is not compiled yet runs in the interpreter (Hart.interpret) one stretch at a time,
-// up to its next control transfer, so that every block start passes through here and is counted.
-// A start reached HOT times gets its page's region (re)compiled.
+// The block compiler's run loop for one hart. It finds the compiled region that runs from pc and
+// enters it; code that is not compiled yet runs in the interpreter (Hart.interpret) one stretch at a
+// time, up to its next control transfer, so that every block start passes through here and is
+// counted. A start reached `hot` times gets a region of its own (with the warm code around it); a
+// region that keeps jumping into other regions absorbs their code, so that loops spanning them
+// run in one generated function.
 //
-// Compiled regions belong to a decoded page (the Int32Array from GuestMemory.codePage), so every
-// hart on the same memory shares them. A region is used only while the page's version word equals
-// the one it was compiled at: noteCodeWrite bumps it when a store drops decoded instructions, and
-// unmap/remap replace the page altogether.
+// Regions are found through decoded pages (the Int32Array from GuestMemory.codePage), so every
+// hart on the same memory shares them. A region runs only while each of its pages' version word
+// equals the one it was compiled at (noteCodeWrite bumps it when a store drops decoded
+// instructions; unmap/remap replace the page altogether) and is mapped where it was.
 
 import type { Hart } from "../hart.js";
 import { ACCESS_EXEC, CODE_ENTRIES, CODE_VERSION, type GuestMemory, PAGE_SIZE } from "../memory.js";
 import { INSTRET, PC } from "../state.js";
-import { type CompileEnv, compileRegion, Exit, type RegionCode, type RegionFn } from "./codegen.js";
-import { buildRegion, stretchLength } from "./region.js";
+import { type CompileEnv, compileRegion, Exit, type JitContext } from "./codegen.js";
+import { PageCode, Region } from "./page-code.js";
+import { type Block, buildRegion, key, locate } from "./region.js";
 
-/** Executions of a block start before it is compiled. */
-export const HOT = Number(globalThis.process?.env?.HS_HOT ?? 40);
-/** Executions that make a successor of a hot block join its region. */
-export const WARM = HOT / 4;
-/** Region size bound, in instructions, so that V8 optimizes the generated function soon. */
-export const MAX_REGION_INSNS = Number(globalThis.process?.env?.HS_MAX ?? 300);
-/**
- * Jumps between two regions of one page (each through the run loop) after which the page's
- * regions are compiled again as one, so that loops spanning them stay inside generated code.
- */
-export const MERGE_CROSSINGS = 5000;
-/** Merges of one page version; after that its regions stay as they are. */
-export const MAX_MERGES = Number(globalThis.process?.env?.HS_MERGES ?? 6);
+/** Tuning of the block compiler (tests lower the thresholds to compile sooner). */
+export interface JitOptions {
+  /** executions of a block start before it is compiled */
+  hot: number;
+  /** executions that make a successor of a hot block join its region */
+  warm: number;
+  /** size bound of a new region, in instructions (V8 optimizes small functions sooner) */
+  maxInsns: number;
+  /** jumps from one region into others (through the run loop) before merging them is considered */
+  growAt: number;
+  /** ... and per instruction of the merged region, the jumps that make it worth compiling */
+  growPerInsn: number;
+  /** times a region grows at most, its size bound then, and the pages it may span */
+  maxGrows: number;
+  maxGrownInsns: number;
+  maxPages: number;
+}
+
+export const DEFAULT_JIT_OPTIONS: Readonly<JitOptions> = {
+  hot: Number(globalThis.process?.env?.HS_HOT ?? 300),
+  warm: Number(globalThis.process?.env?.HS_HOT ?? 300) / 4,
+  maxInsns: Number(globalThis.process?.env?.HS_MAX ?? 100),
+  growAt: Number(globalThis.process?.env?.HS_GROWAT ?? 2000),
+  growPerInsn: Number(globalThis.process?.env?.HS_GPI ?? 200),
+  maxGrows: Number(globalThis.process?.env?.HS_GROWS ?? 3),
+  maxGrownInsns: Number(globalThis.process?.env?.HS_GMAX ?? 500),
+  maxPages: 4,
+};
 
 const TWO32 = 4294967296;
 // Stop codes and causes (hart.ts Stop, Cause), repeated here because hart.ts imports this module.
@@ -34,107 +52,12 @@ const STOP_BUDGET = 0;
 const CAUSE_BREAKPOINT = 3;
 const CAUSE_ECALL_U = 8;
 
-/**
- * Compilation state of one decoded page, shared by the harts of its memory. New hot code gets a
- * region of its own, so the functions already compiled (and optimized by V8) stay; regions that
- * jump to each other a lot are merged.
- */
-export class PageCode {
-  /** the page version the counts, lengths and regions below belong to */
-  version: number;
-  /** executions of each entry as a block start, counted while not compiled */
-  readonly counts = new Int32Array(CODE_ENTRIES);
-  /** cached stretch lengths for the interpreter (0: not known) */
-  readonly stretches = new Uint16Array(CODE_ENTRIES);
-  /** entries that reached HOT, in that order */
-  hot: number[] = [];
-  /** per entry: the region whose block starts there, its label and its length */
-  readonly entryFn: (RegionFn | undefined)[] = new Array(CODE_ENTRIES).fill(undefined);
-  readonly entryLabel = new Int16Array(CODE_ENTRIES);
-  readonly entryLen = new Uint16Array(CODE_ENTRIES);
-  regions: RegionCode[] = [];
-  /** entries that started a block of some region of this version (merges recompile them) */
-  readonly compiledOnce = new Uint8Array(CODE_ENTRIES);
-  /** dispatches from one region of this page to another since the last merge */
-  crossings = 0;
-  merges = 0;
-
-  constructor(
-    readonly page: Int32Array,
-    readonly pageVA: number,
-  ) {
-    this.version = page[CODE_VERSION]!;
-  }
-
-  /** The page's code changed: forget everything learned about it. */
-  reset(): void {
-    this.version = this.page[CODE_VERSION]!;
-    this.counts.fill(0);
-    this.stretches.fill(0);
-    this.hot = [];
-    this.entryFn.fill(undefined);
-    this.regions = [];
-    this.compiledOnce.fill(0);
-    this.crossings = 0;
-    this.merges = 0;
-  }
-
-  stretch(idx: number): number {
-    const cached = this.stretches[idx]!;
-    if (cached !== 0) return cached;
-    const n = stretchLength(this.page, idx);
-    if (n < 0) return -n;
-    this.stretches[idx] = Math.min(n, 0xffff);
-    return n;
-  }
-
-  /**
-   * Compile regions for the hot entries `seeds` not covered yet; with `merge`, compile the page
-   * anew from every hot entry, so that blocks that jump to each other share a region.
-   */
-  compile(env: CompileEnv, seeds: readonly number[], merge: boolean): number {
-    if (merge) {
-      this.entryFn.fill(undefined);
-      this.regions = [];
-      this.crossings = 0;
-      this.merges++;
-    }
-    const covered = new Set<number>();
-    for (let i = 0; i < CODE_ENTRIES; i++) if (this.entryFn[i] !== undefined) covered.add(i);
-    const warm = (idx: number) => this.counts[idx]! >= WARM || this.compiledOnce[idx] === 1;
-    let insns = 0;
-    for (let k = 0; k < seeds.length; k++) {
-      if (covered.has(seeds[k]!)) continue;
-      // A merge groups every hot entry of the page, also those only reached by jalr (calls
-      // through pointers, returns), up to the region size bound.
-      const from = merge ? seeds.slice(k) : [seeds[k]!];
-      const blocks = buildRegion(this.page, from, MAX_REGION_INSNS, covered, warm);
-      if (blocks.length === 0) continue;
-      const code = compileRegion(env, this.pageVA, blocks);
-      this.regions.push(code);
-      for (const b of blocks) {
-        const label = code.labels[b.start]!;
-        this.entryFn[b.start] = code.fn;
-        this.entryLabel[b.start] = label;
-        this.entryLen[b.start] = code.lens[label]!;
-        this.compiledOnce[b.start] = 1;
-        covered.add(b.start);
-        insns += b.insns.length;
-      }
-    }
-    return insns;
-  }
-}
-
-/** Compiled code of one memory, by decoded page. */
+/** Compiled code of one memory, by decoded page; statistics. */
 export class CodeCache {
   readonly pages = new WeakMap<Int32Array, PageCode>();
-  /** regions compiled so far (statistics, tests) */
+  /** regions compiled so far, and their instructions */
   compiled = 0;
-  /** instructions in all regions compiled so far */
   compiledInsns = 0;
-  /** every page's state, for debugging */
-  readonly all: PageCode[] = [];
   readonly env: CompileEnv;
 
   constructor(
@@ -142,12 +65,6 @@ export class CodeCache {
     tlbMask: number,
   ) {
     this.env = { view: mem.view, tlbMask };
-  }
-
-  compile(code: PageCode, seeds: readonly number[], merge: boolean): void {
-    const before = code.regions.length;
-    this.compiledInsns += code.compile(this.env, seeds, merge);
-    this.compiled += merge ? code.regions.length : code.regions.length - before;
   }
 }
 
@@ -163,41 +80,69 @@ export function cacheOf(mem: GuestMemory, tlbMask: number): CodeCache {
 }
 
 const SLOTS = 64;
+const CHUNK = 1 << 30;
 
 export class HartJit {
-  private readonly cache: CodeCache;
+  readonly options: JitOptions;
+  readonly cache: CodeCache;
   // pc's virtual page -> its PageCode, valid for one memory generation
   private readonly tags = new Float64Array(SLOTS).fill(-1);
+  /** what compiled code works on */
+  private readonly cx: JitContext;
   private readonly codes: (PageCode | undefined)[] = new Array(SLOTS).fill(undefined);
   private gen = -1;
 
-  constructor(private readonly hart: Hart) {
+  constructor(
+    private readonly hart: Hart,
+    options: Partial<JitOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_JIT_OPTIONS, ...options };
     this.cache = cacheOf(hart.mem, hart.rTagLo.length - 1);
+    this.cx = {
+      r: hart.state.r,
+      fd: hart.state.fd,
+      rTL: hart.rTagLo,
+      rTH: hart.rTagHi,
+      rB: hart.rBase,
+      wTL: hart.wTagLo,
+      wTH: hart.wTagHi,
+      wB: hart.wBase,
+      mark: new Int32Array(1),
+    };
   }
 
-  /** Regions compiled for this hart's memory so far. */
-  get regionsCompiled(): number {
-    return this.cache.compiled;
-  }
-
-  /** The compilation state of the page holding pc (for tests and debugging). */
+  /** The compilation state of the page holding pc (tests, debugging). */
   pageCodeAt(pc: number): PageCode | undefined {
+    if (this.gen !== this.hart.mem.generation) {
+      this.tags.fill(-1);
+      this.gen = this.hart.mem.generation;
+    }
     return this.lookup(pc, Math.floor(pc / PAGE_SIZE));
   }
 
   /** Hart.run with compiled blocks: the same contract, stop codes and counts. */
   run(budget: number): number {
+    // the run loop counts in int32
+    for (; budget > CHUNK; budget -= CHUNK) {
+      const stop = this.runChunk(CHUNK);
+      if (stop !== STOP_BUDGET) return stop;
+    }
+    return this.runChunk(budget);
+  }
+
+  private runChunk(budget: number): number {
     const hart = this.hart;
     const mem = hart.mem;
     const r = hart.state.r;
-    const start = hart.retired;
+    const cx = this.cx;
+    const mark = cx.mark;
+    const hot = this.options.hot;
     let stop = STOP_BUDGET;
-    // the region that ran last, to notice jumps between regions of one page
-    let lastCode: PageCode | undefined;
-    let lastFn: RegionFn | undefined;
-    for (;;) {
-      const left = budget - (hart.retired - start);
-      if (left <= 0) break;
+    // an int32 count (hart.retired is a double): it is passed to compiled code at every entry
+    let left = budget;
+    // the region that ran last and left by a jump, to notice jumps between regions
+    let last: Region | undefined;
+    while (left > 0) {
       if (this.gen !== mem.generation) {
         this.tags.fill(-1);
         this.gen = mem.generation;
@@ -210,35 +155,69 @@ export class HartJit {
       const off = pc - vpn * PAGE_SIZE;
       if (code === undefined || (off & 1) !== 0) {
         // Not decoded yet (or a fetch fault to report): the interpreter decodes it.
+        last = undefined;
+        const before = hart.retired;
         stop = hart.interpret(1);
+        left -= hart.retired - before;
         if (stop !== STOP_BUDGET) break;
         continue;
       }
       if (code.page[CODE_VERSION] !== code.version) code.reset();
       const idx = off >> 1;
-      const fn = code.entryFn[idx];
-      if (fn !== undefined) {
+      const region = code.entryRegion[idx];
+      if (region !== undefined) {
+        if (region.pages.length > 1 && !this.check(region)) {
+          this.drop(region);
+          continue;
+        }
         if (code.entryLen[idx]! > left) {
           stop = hart.interpret(left);
           break;
         }
         if (
-          code === lastCode &&
-          fn !== lastFn &&
-          ++code.crossings >= MERGE_CROSSINGS &&
-          code.merges < MAX_MERGES
+          last !== undefined &&
+          last !== region &&
+          last.grown < this.options.maxGrows &&
+          this.crossed(last, pc)
         ) {
-          this.cache.compile(code, code.hot, true);
-          lastCode = undefined;
+          last = undefined;
+          continue; // regions were merged: look again
+        }
+        const fn = region.fn;
+        const exit = fn(cx, code.entryLabel[idx]!, left);
+        const done = left - mark[0]!;
+        region.executed += done;
+        if (exit === Exit.JUMP) {
+          hart.retired += done;
+          left -= done;
+          last = region;
           continue;
         }
-        const exit = fn(hart, code.entryLabel[idx]!, left);
-        lastCode = code;
-        lastFn = fn;
-        if (exit === Exit.JUMP) continue;
-        lastCode = undefined;
+        last = undefined;
+        if (exit < 0) {
+          // A side exit: the interpreter runs the rest of the block from the instruction at its
+          // pc, so that the run continues at the start of a block (one that is compiled).
+          const x = -1 - exit;
+          const to = region.exitPc[x]!;
+          r[PC] = to | 0;
+          r[PC + 1] = Math.floor(to / TWO32) | 0;
+          const n = done + region.exitRetired[x]!;
+          hart.retired += n;
+          left -= n;
+          region.executed += n;
+          const before = hart.retired;
+          stop = hart.interpret(Math.min(left, this.stretchAt(to)));
+          left -= hart.retired - before;
+          if (stop !== STOP_BUDGET) break;
+          continue;
+        }
+        hart.retired += done;
+        left -= done;
         if (exit === Exit.RARE) {
+          if (left <= 0) break;
+          const before = hart.retired;
           stop = hart.interpret(1);
+          left -= hart.retired - before;
           if (stop !== STOP_BUDGET) break;
           continue;
         }
@@ -248,20 +227,27 @@ export class HartJit {
         stop = exit;
         break;
       }
-      lastCode = undefined;
-      if (++code.counts[idx]! === HOT) {
-        code.hot.push(idx);
-        this.cache.compile(code, [idx], false);
-        if (code.entryFn[idx] !== undefined) continue;
+      last = undefined;
+      if (++code.counts[idx]! === hot) {
+        this.compileNew(code, idx);
+        if (code.entryRegion[idx] !== undefined) continue;
       }
       const n = code.stretch(idx);
+      const before = hart.retired;
       stop = hart.interpret(Math.min(n, left));
+      left -= hart.retired - before;
       if (stop !== STOP_BUDGET) break;
     }
     const ret = hart.retired;
     r[INSTRET] = ret | 0;
     r[INSTRET + 1] = Math.floor(ret / TWO32) | 0;
     return stop;
+  }
+
+  /** Instructions from pc to its block's end (the interpreter runs them after a side exit). */
+  private stretchAt(pc: number): number {
+    const code = this.lookup(pc, Math.floor(pc / PAGE_SIZE));
+    return code === undefined ? 1 : code.stretch((pc - code.pageVA) >> 1);
   }
 
   private lookup(pc: number, vpn: number): PageCode | undefined {
@@ -274,13 +260,148 @@ export class HartJit {
     if (code === undefined) {
       code = new PageCode(page, vpn * PAGE_SIZE);
       this.cache.pages.set(page, code);
-      this.cache.all.push(code);
     } else if (code.pageVA !== vpn * PAGE_SIZE) {
-      return undefined; // one frame mapped at two addresses: the other one runs compiled
+      return undefined; // one frame mapped at two addresses: the first one runs compiled
     }
+    if (code.page[CODE_VERSION] !== code.version) code.reset();
     const slot = vpn & (SLOTS - 1);
     this.tags[slot] = vpn;
     this.codes[slot] = code;
     return code;
+  }
+
+  /** A region over several pages runs only while each page holds its code at its address. */
+  private check(region: Region): boolean {
+    if (!region.valid || !region.current()) return false;
+    const mem = this.hart.mem;
+    if (region.gen !== mem.generation) {
+      for (const pg of region.pages) {
+        const host = mem.translate(pg.pageVA | 0, Math.floor(pg.pageVA / TWO32) | 0, ACCESS_EXEC);
+        if (host < 0 || mem.codePageIfAny(host) !== pg.page) return false;
+      }
+      region.gen = mem.generation;
+    }
+    return true;
+  }
+
+  /** Forget a region: its entries count again from zero. */
+  private drop(region: Region): void {
+    region.valid = false;
+    for (const b of region.blocks) {
+      const pg = region.pages[b.page]!;
+      if (pg.entryRegion[b.start] === region) {
+        pg.entryRegion[b.start] = undefined;
+        pg.counts[b.start] = 0;
+      }
+    }
+  }
+
+  private warm(pages: readonly PageCode[]): (p: number, idx: number) => boolean {
+    const warm = this.options.warm;
+    return (p, idx) => pages[p]!.counts[idx]! >= warm || pages[p]!.compiled[idx] === 1;
+  }
+
+  /** Entry idx of code got hot: compile a region from it, around code no region runs yet. */
+  private compileNew(code: PageCode, idx: number): void {
+    const pages = [code];
+    const blocks = buildRegion(
+      pages,
+      [idx],
+      this.options.maxInsns,
+      (_, i) => code.entryRegion[i] !== undefined,
+      this.warm(pages),
+    );
+    if (blocks.length > 0) this.install(this.build(pages, blocks, 0), []);
+  }
+
+  /**
+   * Count a jump from region `from` to pc, which another region runs; merge them when they are
+   * many. True when regions were merged.
+   */
+  private crossed(from: Region, pc: number): boolean {
+    if (!from.valid) return false;
+    from.crossings++;
+    from.exits.set(pc, (from.exits.get(pc) ?? 0) + 1);
+    if (from.crossings < from.nextCheck) return false;
+    // Merge the regions of the frequent targets into this one (within the size and page
+    // bounds): a loop that runs through several regions then stays in one function. It is worth
+    // it when the run loop's cost (per jump) is high next to the region's work (per instruction
+    // it runs) and to V8's cost of compiling the merged code (per instruction in it).
+    const o = this.options;
+    if (from.crossings * 16 < from.executed) {
+      from.crossings = 0;
+      from.executed = 0;
+      from.exits.clear();
+      return false;
+    }
+    const targets = [...from.exits].sort((a, b) => b[1] - a[1]);
+    const pages = from.pages.slice();
+    const merged: Region[] = [from];
+    let size = from.size;
+    for (const [target] of targets) {
+      const code = this.lookup(target, Math.floor(target / PAGE_SIZE));
+      const region = code?.entryRegion[(target - code.pageVA) >> 1];
+      if (
+        region === undefined ||
+        merged.includes(region) ||
+        !region.valid ||
+        size + region.size > o.maxGrownInsns
+      )
+        continue;
+      const more = region.pages.filter((pg) => !pages.includes(pg));
+      if (pages.length + more.length > o.maxPages) continue;
+      pages.push(...more);
+      merged.push(region);
+      size += region.size;
+    }
+    if (merged.length === 1 || from.crossings < o.growPerInsn * size) {
+      from.nextCheck = from.crossings * 2;
+      return false;
+    }
+    from.grown++;
+    from.crossings = 0;
+    from.exits.clear();
+    const seeds = merged.flatMap((m) => m.blocks.map((b) => key(pages.indexOf(m.pages[b.page]!), b.start)));
+    const blocks = buildRegion(pages, seeds, o.maxGrownInsns, () => false, this.warm(pages));
+    const grown = this.build(pages, blocks, Math.max(...merged.map((m) => m.grown)));
+    this.install(grown, merged);
+    return true;
+  }
+
+  private build(pages: PageCode[], blocks: Block[], grown: number): Region {
+    const code = compileRegion(this.cache.env, pages, blocks);
+    const region = new Region(
+      code,
+      pages,
+      pages.map((pg) => pg.version),
+      blocks.map((b) => ({
+        page: b.page,
+        start: b.start,
+        label: code.labels[b.page]![b.start]!,
+        len: b.insns.length,
+      })),
+      this.hart.mem.generation,
+      code.source,
+      this.options.growAt,
+    );
+    region.grown = grown;
+    this.cache.compiled++;
+    for (const b of blocks) this.cache.compiledInsns += b.insns.length;
+    return region;
+  }
+
+  /** Make `region` run from its entries that no other region runs, and from those of `replaced`. */
+  private install(region: Region, replaced: readonly Region[]): void {
+    for (const b of region.blocks) {
+      const pg = region.pages[b.page]!;
+      pg.compiled[b.start] = 1;
+      const owner = pg.entryRegion[b.start];
+      if (owner === undefined || replaced.includes(owner) || !owner.valid) {
+        pg.entryRegion[b.start] = region;
+        pg.entryLabel[b.start] = b.label;
+        pg.entryLen[b.start] = b.len;
+      }
+    }
+    for (const old of replaced) this.drop(old);
   }
 }

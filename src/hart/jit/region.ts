@@ -10,7 +10,7 @@ import { writesIntRd } from "../../isa/classes.js";
 import { OP_COUNT, Op } from "../../isa/ops.js";
 import { BASE_INSNS } from "../../isa/table.js";
 import * as fpu from "../fpu/index.js";
-import { CODE_ENTRIES, CODE_STRIDE } from "../memory.js";
+import { CODE_ENTRIES, CODE_STRIDE, PAGE_SIZE } from "../memory.js";
 
 /** w0 bit: a 4-byte instruction (hart.ts). */
 export const LEN4 = 1 << 30;
@@ -69,18 +69,26 @@ export const End = {
 } as const;
 
 export interface Insn {
-  /** entry index in the page: pc = pageVA + 2 * idx */
+  /** entry index in its page: pc = pageVA + 2 * idx */
   idx: number;
   w0: number;
   imm: number;
   rm: number;
 }
 
+/** A decoded page as a region sees it. */
+export interface CodePage {
+  readonly page: Int32Array;
+  readonly pageVA: number;
+}
+
 export interface Block {
+  /** index of its page in the region's page list */
+  page: number;
   start: number;
   insns: Insn[];
   end: number;
-  /** entry after the last instruction (CODE_ENTRIES: the next page) */
+  /** entry after the last instruction (CODE_ENTRIES: the start of the next page) */
   next: number;
 }
 
@@ -91,75 +99,109 @@ function reservedRm(op: number, rmField: number): boolean {
 }
 
 /** Scan one block from entry `start`, stopping before any other entry in `starts`. */
-export function scanBlock(page: Int32Array, start: number, starts: Set<number> | undefined): Block {
+export function scanBlock(
+  page: Int32Array,
+  p: number,
+  start: number,
+  starts: ReadonlySet<number> | undefined,
+): Block {
   const insns: Insn[] = [];
   let i = start;
   for (;;) {
-    if (i >= CODE_ENTRIES || (i !== start && starts?.has(i))) return { start, insns, end: End.FALL, next: i };
+    if (i >= CODE_ENTRIES || (i !== start && starts?.has(key(p, i))))
+      return { page: p, start, insns, end: End.FALL, next: i };
     const e = i * CODE_STRIDE;
     const w0 = page[e]!;
     // Not decoded yet, or a 4-byte instruction whose second half lies on the next page.
     if (w0 === 0 || ((w0 & LEN4) !== 0 && i === CODE_ENTRIES - 1))
-      return { start, insns, end: End.FALL, next: i };
+      return { page: p, start, insns, end: End.FALL, next: i };
     const op = w0 & 511;
     const kind = KIND[op]!;
-    if (kind === Kind.RARE || reservedRm(op, page[e + 2]!)) return { start, insns, end: End.RARE, next: i };
+    if (kind === Kind.RARE || reservedRm(op, page[e + 2]!))
+      return { page: p, start, insns, end: End.RARE, next: i };
     insns.push({ idx: i, w0, imm: page[e + 1]!, rm: page[e + 2]! });
     i += (w0 & LEN4) !== 0 ? 2 : 1;
-    if (kind >= Kind.BRANCH) return { start, insns, end: End.TERM, next: i };
+    if (kind >= Kind.BRANCH) return { page: p, start, insns, end: End.TERM, next: i };
   }
 }
 
-/** Entries a block may continue at, within the page. */
-function successors(page: Int32Array, b: Block, out: number[]): void {
-  if (b.end === End.FALL) out.push(b.next);
+/** A region's name for entry idx of its page p. */
+export function key(p: number, idx: number): number {
+  return p * CODE_ENTRIES + idx;
+}
+
+/** The page (index in `pages`) and entry of pc, or -1 when no page of the list holds it. */
+export function locate(pages: readonly CodePage[], pc: number): number {
+  for (let p = 0; p < pages.length; p++) {
+    const off = pc - pages[p]!.pageVA;
+    if (off >= 0 && off < PAGE_SIZE) return key(p, off >> 1);
+  }
+  return -1;
+}
+
+/** Where a block may continue: pcs of branch targets, fall-throughs and return points. */
+function successors(pages: readonly CodePage[], b: Block, out: number[]): void {
+  const { page, pageVA } = pages[b.page]!;
+  const pc = (idx: number) => pageVA + 2 * idx;
+  if (b.end === End.FALL) out.push(pc(b.next));
   else if (b.end === End.RARE) {
     // The rare instruction never starts a block; the dispatcher resumes after it.
-    out.push(b.next + ((page[b.next * CODE_STRIDE]! & LEN4) !== 0 ? 2 : 1));
+    out.push(pc(b.next + ((page[b.next * CODE_STRIDE]! & LEN4) !== 0 ? 2 : 1)));
   } else {
     const last = b.insns[b.insns.length - 1]!;
     const op = last.w0 & 511;
     const rd = (last.w0 >>> 9) & 63;
-    if (op === Op.JAL || (op >= Op.BEQ && op <= Op.BGEU)) out.push(last.idx + (last.imm >> 1));
+    if (op === Op.JAL || (op >= Op.BEQ && op <= Op.BGEU)) out.push(pc(last.idx) + last.imm);
     // After a branch, an ECALL, or a call (rd = ra): the fall-through or the return point.
-    if (op !== Op.JAL && op !== Op.JALR && op !== Op.EBREAK) out.push(b.next);
-    else if ((op === Op.JAL || op === Op.JALR) && rd !== 32 && rd !== 0) out.push(b.next);
+    if (op !== Op.JAL && op !== Op.JALR && op !== Op.EBREAK) out.push(pc(b.next));
+    else if ((op === Op.JAL || op === Op.JALR) && rd !== 32 && rd !== 0) out.push(pc(b.next));
   }
 }
 
 /**
- * The blocks of a region grown from `seeds` (entry indices, in order of heat), at most about
- * `maxInsns` instructions. Successors are followed when `warm` says they ran often enough (only
- * decoded entries can be), never into `exclude` (starts other regions of the page own). Blocks are
- * split where another block of the region starts, so no instruction is compiled twice in it.
+ * The blocks of a region grown from `seeds` (keys of entries of `pages`, hottest first), at most
+ * about `maxInsns` instructions. Successors within the pages are followed when `warm` says they
+ * ran often enough (only decoded entries can be), never into entries `exclude` names (starts other
+ * regions own). Blocks are split where another block of the region starts, so no instruction is
+ * compiled twice in it.
  */
 export function buildRegion(
-  page: Int32Array,
+  pages: readonly CodePage[],
   seeds: readonly number[],
   maxInsns: number,
-  exclude: ReadonlySet<number>,
-  warm: (idx: number) => boolean,
+  exclude: (p: number, idx: number) => boolean,
+  warm: (p: number, idx: number) => boolean,
 ): Block[] {
   const starts = new Set<number>();
   const order: number[] = [];
   const queue = seeds.slice();
   const next: number[] = [];
   let total = 0;
-  for (let q = 0; q < queue.length && total < maxInsns; q++) {
-    const s = queue[q]!;
-    if (starts.has(s) || exclude.has(s) || s < 0 || s >= CODE_ENTRIES || page[s * CODE_STRIDE] === 0)
-      continue;
-    if (q >= seeds.length && !warm(s)) continue;
-    const b = scanBlock(page, s, undefined);
+  // every seed is taken (merges rely on it); successors while the size bound allows
+  for (let q = 0; q < queue.length && (total < maxInsns || q < seeds.length); q++) {
+    const k = queue[q]!;
+    if (k < 0 || starts.has(k)) continue;
+    const p = Math.floor(k / CODE_ENTRIES);
+    const idx = k - p * CODE_ENTRIES;
+    const page = pages[p]!.page;
+    if (page[idx * CODE_STRIDE] === 0 || exclude(p, idx)) continue;
+    if (q >= seeds.length && !warm(p, idx)) continue;
+    const b = scanBlock(page, p, idx, undefined);
     if (b.insns.length === 0) continue;
-    starts.add(s);
-    order.push(s);
+    starts.add(k);
+    order.push(k);
     total += b.insns.length;
     next.length = 0;
-    successors(page, b, next);
-    for (const n of next) if (!starts.has(n)) queue.push(n);
+    successors(pages, b, next);
+    for (const pc of next) {
+      const n = locate(pages, pc);
+      if (n >= 0 && !starts.has(n)) queue.push(n);
+    }
   }
-  return order.map((s) => scanBlock(page, s, starts));
+  return order.map((k) => {
+    const p = Math.floor(k / CODE_ENTRIES);
+    return scanBlock(pages[p]!.page, p, k - p * CODE_ENTRIES, process.env.HS_SPLIT ? starts : undefined);
+  });
 }
 
 /**

@@ -1,0 +1,99 @@
+// What the block compiler knows about one decoded page (the Int32Array GuestMemory.codePage gives),
+// shared by every hart of the memory: how often each entry started a block, and which compiled
+// region runs from each entry.
+
+import { CODE_ENTRIES, CODE_VERSION } from "../memory.js";
+import type { RegionCode, RegionFn } from "./codegen.js";
+import { type CodePage, stretchLength } from "./region.js";
+
+/** A compiled region: generated code for blocks of one or more pages. */
+export class Region {
+  /** false once dropped (code changed, a page remapped) or replaced by a larger region */
+  valid = true;
+  /** the memory generation its pages' mappings were last checked in */
+  gen: number;
+  /** jumps from this region into another region, through the run loop, by target pc */
+  crossings = 0;
+  readonly exits = new Map<number, number>();
+  /** instructions it retired since crossings were last reset */
+  executed = 0;
+  /** crossings at which merging is considered next */
+  nextCheck: number;
+  /** merges this region's code went through */
+  grown = 0;
+  /** instructions in its blocks */
+  readonly size: number;
+
+  readonly fn: RegionFn;
+  /** side exits: the pc to interpret, instructions of its block retired before it */
+  readonly exitPc: Float64Array;
+  readonly exitRetired: Int32Array;
+
+  constructor(
+    code: RegionCode,
+    /** its pages; their versions when compiled */
+    readonly pages: readonly PageCode[],
+    readonly versions: readonly number[],
+    /** its blocks: page index in `pages`, entry, label, length */
+    readonly blocks: readonly { page: number; start: number; label: number; len: number }[],
+    gen: number,
+    readonly source: string,
+    growAt: number,
+  ) {
+    this.fn = code.fn;
+    this.size = blocks.reduce((n, b) => n + b.len, 0);
+    this.exitPc = code.exitPc;
+    this.exitRetired = code.exitRetired;
+    this.gen = gen;
+    this.nextCheck = growAt;
+  }
+
+  /** Its code is still what the pages hold (single-page regions are checked by the run loop). */
+  current(): boolean {
+    for (let p = 0; p < this.pages.length; p++) {
+      const pg = this.pages[p]!;
+      if (pg.page[CODE_VERSION] !== this.versions[p]) return false;
+    }
+    return true;
+  }
+}
+
+export class PageCode implements CodePage {
+  /** the page version the counts and entries below belong to */
+  version: number;
+  /** executions of each entry as a block start, counted while no region runs from it */
+  readonly counts = new Int32Array(CODE_ENTRIES);
+  /** cached stretch lengths for the interpreter (0: not known) */
+  readonly stretches = new Uint16Array(CODE_ENTRIES);
+  /** entries that started a block of a region of this version (they stay warm for growth) */
+  readonly compiled = new Uint8Array(CODE_ENTRIES);
+  /** per entry: the region whose block starts there, the block's label and length */
+  readonly entryRegion: (Region | undefined)[] = new Array(CODE_ENTRIES).fill(undefined);
+  readonly entryLabel = new Int16Array(CODE_ENTRIES);
+  readonly entryLen = new Uint16Array(CODE_ENTRIES);
+
+  constructor(
+    readonly page: Int32Array,
+    readonly pageVA: number,
+  ) {
+    this.version = page[CODE_VERSION]!;
+  }
+
+  /** The page's code changed: forget everything learned about it (its regions fail `current`). */
+  reset(): void {
+    this.version = this.page[CODE_VERSION]!;
+    this.counts.fill(0);
+    this.stretches.fill(0);
+    this.compiled.fill(0);
+    this.entryRegion.fill(undefined);
+  }
+
+  stretch(idx: number): number {
+    const cached = this.stretches[idx]!;
+    if (cached !== 0) return cached;
+    const n = stretchLength(this.page, idx);
+    if (n < 0) return -n;
+    this.stretches[idx] = Math.min(n, 0xffff);
+    return n;
+  }
+}
