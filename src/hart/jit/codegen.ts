@@ -30,8 +30,9 @@ import {
   LEN4,
   locate,
 } from "./region.js";
+import { JIT_TLB_MASK } from "./tlb.js";
 
-/** What compiled code works on: one hart's registers and data TLBs (hart.ts). */
+/** What compiled code works on: one hart's registers, and the data TLB of its compiled code. */
 export interface JitContext {
   readonly r: Int32Array;
   readonly fd: Float64Array;
@@ -82,8 +83,6 @@ export interface RegionCode {
 
 export interface CompileEnv {
   view: DataView;
-  /** data TLB size - 1 (hart.ts) */
-  tlbMask: number;
 }
 
 const TWO32 = 4294967296;
@@ -357,6 +356,13 @@ break loop;`;
       case Op.FSW:
       case Op.FSD:
         return this.store(op, k, ins.idx, a, b, imm);
+      case Op.CSRRW:
+      case Op.CSRRS:
+      case Op.CSRRC:
+      case Op.CSRRWI:
+      case Op.CSRRSI:
+      case Op.CSRRCI:
+        return this.fcsr(op, rd, a, imm);
       default:
         return this.alu(op, rd, a, b, imm, immHi);
     }
@@ -480,7 +486,7 @@ else { ${dl} = ${ar ? "u >> (sh - 32)" : "(u >>> (sh - 32)) | 0"}; ${dh} = ${ar 
   }
 
   private tlbCheck(tag: "r" | "w", size: number): string {
-    const mask = this.env.tlbMask;
+    const mask = JIT_TLB_MASK;
     const fits = size > 1 ? ` && (al & ${PAGE_SIZE - 1}) <= ${PAGE_SIZE - size}` : "";
     return `vp = al >>> 12; ti = vp & ${mask};
 if (${tag}TL[ti] === vp && ${tag}TH[ti] === ah${fits})`;
@@ -562,6 +568,35 @@ ${this.address(a, imm)}
 ${this.tlbCheck("w", size)} p = wB[ti] + (al & ${PAGE_SIZE - 1});
 else ${exit}
 ${write}`;
+  }
+
+  /**
+   * Zicsr on fflags (1), frm (2) or fcsr (3), as hart.ts's csr(): rd = old value; a write unless
+   * csrrs/csrrc (or their immediate forms) name x0 or 0 (Zicsr, "CSR Instructions").
+   */
+  private fcsr(op: number, rd: number, src: number, csr: number): string {
+    const immediate = op >= Op.CSRRWI;
+    let value = String(src);
+    if (!immediate) {
+      this.src(src);
+      value = lo(src);
+    }
+    const writes = op === Op.CSRRW || op === Op.CSRRWI || src !== 0;
+    const f = `r[${FCSR}]`;
+    let s = `o = ${csr === 1 ? `${f} & 31` : csr === 2 ? `${f} >>> 5` : `${f} & 255`};`;
+    if (writes) {
+      const next =
+        op === Op.CSRRW || op === Op.CSRRWI
+          ? value
+          : op === Op.CSRRS || op === Op.CSRRSI
+            ? `(o | ${value})`
+            : `(o & ~${value})`;
+      if (csr === 1) s += ` ${f} = (${f} & ~31) | (${next} & 31);`;
+      else if (csr === 2) s += ` ${f} = (${f} & 31) | ((${next} & 7) << 5);`;
+      else s += ` ${f} = ${next} & 255;`;
+    }
+    if (this.dst(rd)) s += ` xl${rd} = o; xh${rd} = 0;`;
+    return s;
   }
 
   private fpu(ins: Insn, k: number, op: number, rd: number, a: number): string {

@@ -11,11 +11,12 @@
 // instructions; unmap/remap replace the page altogether) and is mapped where it was.
 
 import type { Hart } from "../hart.js";
-import { ACCESS_EXEC, CODE_ENTRIES, CODE_VERSION, type GuestMemory, PAGE_SIZE } from "../memory.js";
+import { ACCESS_EXEC, CODE_STRIDE, CODE_VERSION, type GuestMemory, PAGE_SIZE } from "../memory.js";
 import { INSTRET, PC } from "../state.js";
 import { type CompileEnv, compileRegion, Exit, type JitContext } from "./codegen.js";
 import { PageCode, Region } from "./page-code.js";
-import { type Block, buildRegion, key, locate } from "./region.js";
+import { type Block, buildRegion, key } from "./region.js";
+import { DataTlb } from "./tlb.js";
 
 /** Tuning of the block compiler (tests lower the thresholds to compile sooner). */
 export interface JitOptions {
@@ -35,7 +36,8 @@ export interface JitOptions {
   maxPages: number;
 }
 
-export const DEFAULT_JIT_OPTIONS: Readonly<JitOptions> = {
+/** Options of harts created from now on (tests lower the thresholds to compile sooner). */
+export const jitDefaults: JitOptions = {
   hot: Number(globalThis.process?.env?.HS_HOT ?? 300),
   warm: Number(globalThis.process?.env?.HS_HOT ?? 300) / 4,
   maxInsns: Number(globalThis.process?.env?.HS_MAX ?? 100),
@@ -60,20 +62,17 @@ export class CodeCache {
   compiledInsns = 0;
   readonly env: CompileEnv;
 
-  constructor(
-    readonly mem: GuestMemory,
-    tlbMask: number,
-  ) {
-    this.env = { view: mem.view, tlbMask };
+  constructor(readonly mem: GuestMemory) {
+    this.env = { view: mem.view };
   }
 }
 
 const caches = new WeakMap<GuestMemory, CodeCache>();
 
-export function cacheOf(mem: GuestMemory, tlbMask: number): CodeCache {
+export function cacheOf(mem: GuestMemory): CodeCache {
   let c = caches.get(mem);
   if (c === undefined) {
-    c = new CodeCache(mem, tlbMask);
+    c = new CodeCache(mem);
     caches.set(mem, c);
   }
   return c;
@@ -89,6 +88,7 @@ export class HartJit {
   private readonly tags = new Float64Array(SLOTS).fill(-1);
   /** what compiled code works on */
   private readonly cx: JitContext;
+  private readonly tlb = new DataTlb();
   private readonly codes: (PageCode | undefined)[] = new Array(SLOTS).fill(undefined);
   private gen = -1;
 
@@ -96,17 +96,18 @@ export class HartJit {
     private readonly hart: Hart,
     options: Partial<JitOptions> = {},
   ) {
-    this.options = { ...DEFAULT_JIT_OPTIONS, ...options };
-    this.cache = cacheOf(hart.mem, hart.rTagLo.length - 1);
+    this.options = { ...jitDefaults, ...options };
+    this.cache = cacheOf(hart.mem);
+    const tlb = this.tlb;
     this.cx = {
       r: hart.state.r,
       fd: hart.state.fd,
-      rTL: hart.rTagLo,
-      rTH: hart.rTagHi,
-      rB: hart.rBase,
-      wTL: hart.wTagLo,
-      wTH: hart.wTagHi,
-      wB: hart.wBase,
+      rTL: tlb.rTL,
+      rTH: tlb.rTH,
+      rB: tlb.rB,
+      wTL: tlb.wTL,
+      wTH: tlb.wTH,
+      wB: tlb.wB,
       mark: new Int32Array(1),
     };
   }
@@ -145,6 +146,7 @@ export class HartJit {
     while (left > 0) {
       if (this.gen !== mem.generation) {
         this.tags.fill(-1);
+        this.tlb.flush();
         this.gen = mem.generation;
       }
       if (hart.gen !== mem.generation) hart.flushTlb();
@@ -205,8 +207,15 @@ export class HartJit {
           hart.retired += n;
           left -= n;
           region.executed += n;
+          const at = this.lookup(to, Math.floor(to / PAGE_SIZE));
+          let stretch = 1;
+          if (at !== undefined) {
+            const e = (to - at.pageVA) >> 1;
+            this.tlb.fill(mem, r, at.page, e * CODE_STRIDE);
+            stretch = at.stretch(e);
+          }
           const before = hart.retired;
-          stop = hart.interpret(Math.min(left, this.stretchAt(to)));
+          stop = hart.interpret(Math.min(left, stretch));
           left -= hart.retired - before;
           if (stop !== STOP_BUDGET) break;
           continue;
@@ -242,12 +251,6 @@ export class HartJit {
     r[INSTRET] = ret | 0;
     r[INSTRET + 1] = Math.floor(ret / TWO32) | 0;
     return stop;
-  }
-
-  /** Instructions from pc to its block's end (the interpreter runs them after a side exit). */
-  private stretchAt(pc: number): number {
-    const code = this.lookup(pc, Math.floor(pc / PAGE_SIZE));
-    return code === undefined ? 1 : code.stretch((pc - code.pageVA) >> 1);
   }
 
   private lookup(pc: number, vpn: number): PageCode | undefined {

@@ -98,6 +98,11 @@ function reservedRm(op: number, rmField: number): boolean {
   return KIND[op] === Kind.FPU && (rm === 5 || rm === 6);
 }
 
+/** A Zicsr instruction on fflags, frm or fcsr (compiled inline; the counters need the interpreter). */
+export function isFcsrAccess(op: number, csr: number): boolean {
+  return op >= Op.CSRRW && op <= Op.CSRRCI && csr >= 1 && csr <= 3;
+}
+
 /** Scan one block from entry `start`, stopping before any other entry in `starts`. */
 export function scanBlock(
   page: Int32Array,
@@ -117,7 +122,7 @@ export function scanBlock(
       return { page: p, start, insns, end: End.FALL, next: i };
     const op = w0 & 511;
     const kind = KIND[op]!;
-    if (kind === Kind.RARE || reservedRm(op, page[e + 2]!))
+    if ((kind === Kind.RARE && !isFcsrAccess(op, page[e + 1]!)) || reservedRm(op, page[e + 2]!))
       return { page: p, start, insns, end: End.RARE, next: i };
     insns.push({ idx: i, w0, imm: page[e + 1]!, rm: page[e + 2]! });
     i += (w0 & LEN4) !== 0 ? 2 : 1;
@@ -205,7 +210,8 @@ export function buildRegion(
 }
 
 /**
- * Instructions the interpreter runs from entry `idx` to the first control transfer (inclusive);
+ * Instructions the interpreter runs from entry `idx` to the first control transfer or rare
+ * instruction (inclusive);
  * negative when it reaches an entry not decoded yet (the stretch then ends there).
  */
 export function stretchLength(page: Int32Array, idx: number): number {
@@ -215,8 +221,11 @@ export function stretchLength(page: Int32Array, idx: number): number {
     const w0 = page[i * CODE_STRIDE]!;
     n++;
     if (w0 === 0) return -n;
-    const kind = KIND[w0 & 511]!;
-    if (kind >= Kind.BRANCH || (w0 & 511) === OP_PROBE) break;
+    const op = w0 & 511;
+    const kind = KIND[op]!;
+    // Stop after control transfers, and after what compiled code leaves to the interpreter (so
+    // that the code after it starts a block of its own).
+    if (kind >= Kind.BRANCH || (kind === Kind.RARE && !isFcsrAccess(op, page[i * CODE_STRIDE + 1]!))) break;
     i += (w0 & LEN4) !== 0 ? 2 : 1;
   }
   return n;
