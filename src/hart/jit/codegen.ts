@@ -9,15 +9,20 @@
 // are literals. Each block checks that it fits in the budget `left` and retires all its instructions
 // at once. f registers stay in the state buffer: F/D operations are calls into the fpu module.
 //
+// Loads and stores look up the compiled code's data TLB (tlb.ts); accesses through one base
+// register in a block share one check. A miss (or a reserved dynamic rounding mode) is a side exit:
+// the interpreter runs the instruction, with its fault if it has one.
+//
 // Shaped for V8: all locals are declared once per function (its deoptimization points carry every
-// local), and a rarely taken exit (a TLB miss) is `return <constant>` with its pc and count in a
-// table, because V8 deoptimizes code that reaches an operation it has never run before.
+// local), and a side exit is `return <constant>` with its pc and count in a table, because V8
+// deoptimizes code that reaches an operation it has never run before.
 
 import { KIND_X, rs1Kind } from "../../isa/classes.js";
 import { Op } from "../../isa/ops.js";
-import { divrem, divremw, mulh, mulhu32 } from "../int64.js";
+import { divremw, mulh, mulhu32 } from "../int64.js";
 import { CODE_ENTRIES, PAGE_SIZE } from "../memory.js";
 import { F, FCSR, PC, X_SINK } from "../state.js";
+import { divrem64 } from "./div64.js";
 import {
   type Block,
   type CodePage,
@@ -62,10 +67,7 @@ export const Exit = {
   /** at an ECALL (retired) or EBREAK (not retired): the Stop codes of the same name */
   ECALL: 1,
   EBREAK: 2,
-  /**
-   * pc is at an instruction the interpreter must run: A, Zicsr, a reserved dynamic rm, or a load
-   * or store that missed the TLB (the interpreter refills it, or raises the fault)
-   */
+  /** pc is at an instruction only the interpreter runs: A, counter CSRs, privileged, probes */
   RARE: 5,
 } as const;
 
@@ -86,6 +88,7 @@ export interface CompileEnv {
 }
 
 const TWO32 = 4294967296;
+const STORE_OP = new Set<number>([Op.SB, Op.SH, Op.SW, Op.SD, Op.FSW, Op.FSD]);
 const SIZE: Partial<Record<number, number>> = {
   [Op.LB]: 1,
   [Op.LBU]: 1,
@@ -104,8 +107,16 @@ const SIZE: Partial<Record<number, number>> = {
   [Op.FSD]: 8,
 };
 
-/** Build the function running `blocks` (of `pages`). */
-export function compileRegion(env: CompileEnv, pages: readonly CodePage[], blocks: Block[]): RegionCode {
+/**
+ * Build the function running `blocks` (of `pages`); with `grouping`, accesses through one base
+ * register share a TLB check (planAccesses).
+ */
+export function compileRegion(
+  env: CompileEnv,
+  pages: readonly CodePage[],
+  blocks: Block[],
+  grouping = true,
+): RegionCode {
   const sorted = blocks.slice().sort((a, b) => a.page - b.page || a.start - b.start);
   const labels = pages.map(() => new Int16Array(CODE_ENTRIES).fill(-1));
   const lens = new Int32Array(sorted.length);
@@ -113,7 +124,7 @@ export function compileRegion(env: CompileEnv, pages: readonly CodePage[], block
     labels[b.page]![b.start] = i;
     lens[i] = b.insns.length;
   });
-  const g = new Gen(env, pages, labels);
+  const g = new Gen(env, pages, labels, grouping);
   const cases = sorted.map((b, i) => g.block(b, i)).join("");
   const source = g.wrap(cases);
   const fpus = [...g.fpuOps].map((op) => FPU_FN[op]);
@@ -124,7 +135,7 @@ export function compileRegion(env: CompileEnv, pages: readonly CodePage[], block
     scratch: new Int32Array(2),
     mulhu32,
     mulh,
-    divrem,
+    divrem64,
     divremw,
     fpu: fpus,
   });
@@ -159,10 +170,15 @@ class Gen {
   private used = new Set<number>();
   private dirty = new Set<number>();
 
+  // the block's planned access groups: per instruction, its group (or undefined)
+  private plan: (AccessGroup | undefined)[] = [];
+  private groupTemps = 0;
+
   constructor(
     readonly env: CompileEnv,
     readonly pages: readonly CodePage[],
     readonly labels: Int16Array[],
+    readonly grouping: boolean,
   ) {}
 
   /** pc of entry idx of the current block's page */
@@ -231,6 +247,8 @@ class Gen {
       last.idx + (last.imm >> 1) === b.start;
     // an EBREAK ends its block without retiring, but the interpreter too needs budget to reach it
     const retire = lastOp === Op.EBREAK && b.end === End.TERM ? this.len - 1 : this.len;
+    this.plan = this.grouping ? planAccesses(b.insns) : [];
+    for (const g of this.plan) if (g !== undefined) this.groupTemps = Math.max(this.groupTemps, g.temp + 1);
     let body = b.insns.map((ins, k) => this.insn(ins, k)).join("\n");
     if (b.end === End.FALL) body += `\n${this.flush()}\n${this.goto(b.next)}`;
     else if (b.end === End.RARE)
@@ -255,15 +273,16 @@ ${this.selfLoop ? `blk: for (;;) {\n${head}\n${body}\n}` : `${head}\n${body}`}
     return `"use strict";
 const view = ENV.view, T = ENV.scratch;
 ${this.pages.map((_, p) => `const LAB${p} = ENV.labels[${p}];`).join(" ")}
-const mulhu32 = ENV.mulhu32, mulh = ENV.mulh, divrem = ENV.divrem, divremw = ENV.divremw;
+const mulhu32 = ENV.mulhu32, mulh = ENV.mulh, divrem64 = ENV.divrem64, divremw = ENV.divremw;
 ${fpus}
-return function region_${Math.floor(this.pages[0]!.pageVA / PAGE_SIZE).toString(16)}_${this.totalInsns}_${this.pages.length}(cx, L, left) {
+return function region_${Math.floor(this.pages[0]!.pageVA / PAGE_SIZE).toString(16)}_${this.totalInsns}(cx, L, left) {
 const r = cx.r, mark = cx.mark;
 ${this.usesFd ? "const fd = cx.fd;" : ""}
 ${mem}
 let kind = 0, npc = 0;
 // one set of locals for all blocks: V8 sizes every deoptimization point by the function's locals
 let s = 0, t = 0, u = 0, sh = 0, al = 0, ah = 0, vp = 0, ti = 0, p = 0, o = 0, rm = 0, fl = 0, d = 0;
+${Array.from({ length: this.groupTemps }, (_, i) => `let g${i} = 0;`).join(" ")}
 ${[...this.allRegs]
   .sort((x, y) => x - y)
   .map((i) => `let xl${i} = 0, xh${i} = 0;`)
@@ -462,7 +481,7 @@ else { ${dl} = ${ar ? "u >> (sh - 32)" : "(u >>> (sh - 32)) | 0"}; ${dh} = ${ar 
       case Op.REMU: {
         const signed = op === Op.DIV || op === Op.REM;
         const rem = op === Op.REM || op === Op.REMU;
-        return `divrem(T, 0, ${al}, ${ah}, ${bl}, ${bh}, ${signed}, ${rem}); ${dl} = T[0]; ${dh} = T[1];`;
+        return `divrem64(T, ${al}, ${ah}, ${bl}, ${bh}, ${signed}, ${rem}); ${dl} = T[0]; ${dh} = T[1];`;
       }
       case Op.DIVW:
       case Op.DIVUW:
@@ -494,9 +513,10 @@ if (${tag}TL[ti] === vp && ${tag}TH[ti] === ah${fits})`;
 
   private load(op: number, k: number, idx: number, rd: number, a: number, imm: number): string {
     this.usesMemory = true;
-    const flush = this.flush();
-    const exit = this.sideExit(k, idx);
     const size = SIZE[op]!;
+    // (before the destination is marked written: the flush stores what was written earlier)
+    const where = this.groupAccess(k, idx, a, imm);
+    const flush = where === undefined ? this.flush() : "";
     let read: string;
     if (op === Op.FLW) read = `r[${F + 2 * rd}] = view.getInt32(p, true); r[${F + 2 * rd + 1}] = -1;`;
     else if (op === Op.FLD)
@@ -528,18 +548,42 @@ if (${tag}TL[ti] === vp && ${tag}TH[ti] === ah${fits})`;
           read = `${d} = view.getInt32(p, true); ${h} = 0;`;
       }
     }
+    if (where !== undefined) return `${where}\n${read}`;
     return `${flush}
 ${this.address(a, imm)}
 ${this.tlbCheck("r", size)} p = rB[ti] + (al & ${PAGE_SIZE - 1});
-else ${exit}
+else ${this.sideExit(k, idx)}
 ${read}`;
+  }
+
+  /**
+   * For an access of a group: the code that sets p (the group's check first, at its head);
+   * undefined for an access checked on its own.
+   */
+  private groupAccess(k: number, idx: number, a: number, imm: number): string | undefined {
+    const g = this.plan[k];
+    if (g === undefined) return undefined;
+    this.src(a);
+    const at = `p = g${g.temp}${imm - g.minOff !== 0 ? ` + ${imm - g.minOff}` : ""};`;
+    if (g.head !== k) return at;
+    // One check for all: the span of the group's accesses lies in one page, with read and/or
+    // write entries as its accesses need (a write entry is never made for a page holding code).
+    const flush = this.flush();
+    const tags: string[] = [];
+    if (g.load) tags.push("rTL[ti] === vp && rTH[ti] === ah");
+    if (g.store) tags.push("wTL[ti] === vp && wTH[ti] === ah");
+    return `${flush}
+${this.address(a, g.minOff)}
+vp = al >>> 12; ti = vp & ${JIT_TLB_MASK};
+if (${tags.join(" && ")} && (al & ${PAGE_SIZE - 1}) <= ${PAGE_SIZE - g.span}) g${g.temp} = ${g.store ? "wB" : "rB"}[ti] + (al & ${PAGE_SIZE - 1});
+else ${this.sideExit(k, idx)}
+${at}`;
   }
 
   private store(op: number, k: number, idx: number, a: number, b: number, imm: number): string {
     this.usesMemory = true;
-    const flush = this.flush();
-    const exit = this.sideExit(k, idx);
     const size = SIZE[op]!;
+    const where = this.groupAccess(k, idx, a, imm);
     let write: string;
     if (op === Op.FSW) write = `view.setInt32(p, r[${F + 2 * b}], true);`;
     else if (op === Op.FSD)
@@ -561,12 +605,14 @@ ${read}`;
           write = `view.setInt32(p, ${v}, true); view.setInt32(p + 4, ${hi(b)}, true);`;
       }
     }
+    if (where !== undefined) return `${where}\n${write}`;
     // Stores to pages holding code never hit (they get no write TLB entry): the interpreter runs
     // them and drops the decoded instructions they overwrite, and with them this region.
+    const flush = this.flush();
     return `${flush}
 ${this.address(a, imm)}
 ${this.tlbCheck("w", size)} p = wB[ti] + (al & ${PAGE_SIZE - 1});
-else ${exit}
+else ${this.sideExit(k, idx)}
 ${write}`;
   }
 
@@ -619,6 +665,82 @@ ${write}`;
     }
     return s;
   }
+}
+
+/** Accesses of a block through one base register, checked once (at `head`) for all. */
+interface AccessGroup {
+  head: number;
+  /** smallest offset, bytes from it to the end of the farthest access */
+  minOff: number;
+  span: number;
+  load: boolean;
+  store: boolean;
+  /** the local (gN) holding the host offset of base + minOff */
+  temp: number;
+}
+
+/** Bytes a group may span: more would make its one check fail near page ends more often. */
+const MAX_GROUP_SPAN = 512;
+const MAX_GROUP_TEMPS = 8;
+
+/**
+ * Group the loads and stores of a block that use the same base register, with no write to it in
+ * between: their addresses differ by constants, so one TLB check covers them all if their span
+ * lies in one page. (Translations cannot change within a block: nothing in it maps memory.)
+ */
+function planAccesses(insns: readonly Insn[]): (AccessGroup | undefined)[] {
+  const plan: (AccessGroup | undefined)[] = new Array(insns.length).fill(undefined);
+  const members = new Map<AccessGroup, number[]>();
+  const open = new Map<number, AccessGroup>();
+  insns.forEach((ins, k) => {
+    const op = ins.w0 & 511;
+    const size = SIZE[op];
+    const base = (ins.w0 >>> 15) & 31;
+    if (size !== undefined && base !== 0) {
+      const off = ins.imm | 0;
+      const store = STORE_OP.has(op);
+      let g = open.get(base);
+      if (g !== undefined) {
+        const min = Math.min(g.minOff, off);
+        const end = Math.max(g.minOff + g.span, off + size);
+        if (end - min > MAX_GROUP_SPAN) g = undefined;
+        else {
+          g.minOff = min;
+          g.span = end - min;
+          g.load ||= !store;
+          g.store ||= store;
+        }
+      }
+      if (g === undefined) {
+        g = { head: k, minOff: off, span: size, load: !store, store, temp: -1 };
+        open.set(base, g);
+        members.set(g, []);
+      }
+      members.get(g)!.push(k);
+      plan[k] = g;
+    }
+    // a write to a register ends the group using it as a base
+    const rd = (ins.w0 >>> 9) & 63;
+    if (INT_RD[op] === 1 || (op >= Op.CSRRW && op <= Op.CSRRCI)) open.delete(rd);
+  });
+  // groups of one are checked on their own; the others get a local while they are in use
+  const busy: number[] = [];
+  for (const [g, ks] of members) {
+    const last = ks[ks.length - 1]!;
+    if (ks.length < 2) {
+      plan[ks[0]!] = undefined;
+      continue;
+    }
+    let temp = busy.findIndex((until) => until < g.head);
+    if (temp < 0 && busy.length < MAX_GROUP_TEMPS) temp = busy.length;
+    if (temp < 0) {
+      for (const k of ks) plan[k] = undefined;
+      continue;
+    }
+    busy[temp] = last;
+    g.temp = temp;
+  }
+  return plan;
 }
 
 // Carry out of (and borrow into) bit 31 of t = s + u (t = s - u), without a branch: a

@@ -17,6 +17,9 @@ export class Region {
   readonly exits = new Map<number, number>();
   /** instructions it retired since crossings were last reset */
   executed = 0;
+  /** whether its accesses share TLB checks; side exits it took */
+  grouped = true;
+  sideExits = 0;
   /** crossings at which merging is considered next */
   nextCheck: number;
   /** merges this region's code went through */
