@@ -9,9 +9,9 @@
 //   w3  the entry's own w0 while a probe replaces it (OP_PROBE): probes live in the cache, never
 //       in guest memory, and unprobed instructions pay nothing for them.
 
-import { writesIntRd } from "../isa/classes.js";
 import { type Decoded, decode } from "../isa/decode.js";
-import { OP_COUNT, Op } from "../isa/ops.js";
+import { Op, OP_COUNT } from "../isa/ops.js";
+import { writesIntRd } from "../isa/classes.js";
 import { BASE_INSNS } from "../isa/table.js";
 import * as fpu from "./fpu/index.js";
 import { divrem, divremw, mul, mulh } from "./int64.js";
@@ -105,16 +105,14 @@ export class Hart {
   /** the block compiler running this hart's hot code; undefined: every instruction is interpreted */
   jit: HartJit | undefined;
 
-  // Members below without `private` are internal: the block compiler's code uses them (hart/jit/).
-  /** the memory generation the TLBs were filled in */
-  gen = -1;
+  private gen = -1;
   // Data TLBs: tag = (vpn low 20 bits, address high word); base = host offset of the page.
-  readonly rTagLo = new Int32Array(TLB_SIZE).fill(-1);
-  readonly rTagHi = new Int32Array(TLB_SIZE);
-  readonly rBase = new Int32Array(TLB_SIZE);
-  readonly wTagLo = new Int32Array(TLB_SIZE).fill(-1);
-  readonly wTagHi = new Int32Array(TLB_SIZE);
-  readonly wBase = new Int32Array(TLB_SIZE);
+  private readonly rTagLo = new Int32Array(TLB_SIZE).fill(-1);
+  private readonly rTagHi = new Int32Array(TLB_SIZE);
+  private readonly rBase = new Int32Array(TLB_SIZE);
+  private readonly wTagLo = new Int32Array(TLB_SIZE).fill(-1);
+  private readonly wTagHi = new Int32Array(TLB_SIZE);
+  private readonly wBase = new Int32Array(TLB_SIZE);
   // Fetch TLB: virtual page (as a number) → decoded page and its host offset.
   private readonly xTag = new Float64Array(TLB_SIZE).fill(-1);
   private readonly xBase = new Int32Array(TLB_SIZE);
@@ -890,7 +888,7 @@ export class Hart {
     return this.storeSlow(lo, hi, size);
   }
 
-  loadSlow(lo: number, hi: number, size: number): number {
+  private loadSlow(lo: number, hi: number, size: number): number {
     const off = lo & PAGE_MASK;
     const base = this.mem.translate(lo, hi, ACCESS_READ);
     if (base < 0) return this.dataFault(lo, hi, Cause.LOAD_PAGE_FAULT);
@@ -914,7 +912,7 @@ export class Hart {
 
   private pendingStore = { lo: 0, hi: 0, size: 0 };
 
-  storeSlow(lo: number, hi: number, size: number): number {
+  private storeSlow(lo: number, hi: number, size: number): number {
     const off = lo & PAGE_MASK;
     const base = this.mem.translate(lo, hi, ACCESS_WRITE);
     if (base < 0) return this.dataFault(lo, hi, Cause.STORE_PAGE_FAULT);
@@ -940,7 +938,7 @@ export class Hart {
   }
 
   /** Scatter a store that went to the bounce buffer over the two pages it straddles. */
-  finishStraddlingStore(): void {
+  private finishStraddlingStore(): void {
     const { lo, hi, size } = this.pendingStore;
     const bytes = this.mem.bytes;
     for (let k = 0; k < size; k++) {
