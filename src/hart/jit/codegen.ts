@@ -35,18 +35,14 @@ import {
   LEN4,
   locate,
 } from "./region.js";
-import { JIT_TLB_MASK } from "./tlb.js";
+import { ENTRY_WORDS, JIT_TLB_MASK, R_BASE, R_HI, R_TAG, W_BASE, W_HI, W_TAG } from "./tlb.js";
 
 /** What compiled code works on: one hart's registers, and the data TLB of its compiled code. */
 export interface JitContext {
   readonly r: Int32Array;
   readonly fd: Float64Array;
-  readonly rTL: Int32Array;
-  readonly rTH: Int32Array;
-  readonly rB: Int32Array;
-  readonly wTL: Int32Array;
-  readonly wTH: Int32Array;
-  readonly wB: Int32Array;
+  /** the data TLB's entries (tlb.ts) */
+  readonly tlb: Int32Array;
   /** mark[0]: the budget left when compiled code returned (RegionFn) */
   readonly mark: Int32Array;
 }
@@ -267,9 +263,7 @@ ${this.selfLoop ? `blk: for (;;) {\n${head}\n${body}\n}` : `${head}\n${body}`}
 
   wrap(cases: string): string {
     const fpus = [...this.fpuOps].map((op, i) => `const fpu${op} = ENV.fpu[${i}];`).join("\n");
-    const mem = this.usesMemory
-      ? "const rTL = cx.rTL, rTH = cx.rTH, rB = cx.rB, wTL = cx.wTL, wTH = cx.wTH, wB = cx.wB;"
-      : "";
+    const mem = this.usesMemory ? "const TB = cx.tlb;" : "";
     return `"use strict";
 const view = ENV.view, T = ENV.scratch;
 ${this.pages.map((_, p) => `const LAB${p} = ENV.labels[${p}];`).join(" ")}
@@ -505,10 +499,10 @@ else { ${dl} = ${ar ? "u >> (sh - 32)" : "(u >>> (sh - 32)) | 0"}; ${dh} = ${ar 
   }
 
   private tlbCheck(tag: "r" | "w", size: number): string {
-    const mask = JIT_TLB_MASK;
     const fits = size > 1 ? ` && (al & ${PAGE_SIZE - 1}) <= ${PAGE_SIZE - size}` : "";
-    return `vp = al >>> 12; ti = vp & ${mask};
-if (${tag}TL[ti] === vp && ${tag}TH[ti] === ah${fits})`;
+    const [t, h] = tag === "r" ? [R_TAG, R_HI] : [W_TAG, W_HI];
+    return `vp = al >>> 12; ti = (vp & ${JIT_TLB_MASK}) << ${Math.log2(ENTRY_WORDS)};
+if (TB[ti + ${t}] === vp && TB[ti + ${h}] === ah${fits})`;
   }
 
   private load(op: number, k: number, idx: number, rd: number, a: number, imm: number): string {
@@ -551,7 +545,7 @@ if (${tag}TL[ti] === vp && ${tag}TH[ti] === ah${fits})`;
     if (where !== undefined) return `${where}\n${read}`;
     return `${flush}
 ${this.address(a, imm)}
-${this.tlbCheck("r", size)} p = rB[ti] + (al & ${PAGE_SIZE - 1});
+${this.tlbCheck("r", size)} p = TB[ti + ${R_BASE}] + (al & ${PAGE_SIZE - 1});
 else ${this.sideExit(k, idx)}
 ${read}`;
   }
@@ -570,12 +564,12 @@ ${read}`;
     // write entries as its accesses need (a write entry is never made for a page holding code).
     const flush = this.flush();
     const tags: string[] = [];
-    if (g.load) tags.push("rTL[ti] === vp && rTH[ti] === ah");
-    if (g.store) tags.push("wTL[ti] === vp && wTH[ti] === ah");
+    if (g.load) tags.push(`TB[ti + ${R_TAG}] === vp && TB[ti + ${R_HI}] === ah`);
+    if (g.store) tags.push(`TB[ti + ${W_TAG}] === vp && TB[ti + ${W_HI}] === ah`);
     return `${flush}
 ${this.address(a, g.minOff)}
-vp = al >>> 12; ti = vp & ${JIT_TLB_MASK};
-if (${tags.join(" && ")} && (al & ${PAGE_SIZE - 1}) <= ${PAGE_SIZE - g.span}) g${g.temp} = ${g.store ? "wB" : "rB"}[ti] + (al & ${PAGE_SIZE - 1});
+vp = al >>> 12; ti = (vp & ${JIT_TLB_MASK}) << ${Math.log2(ENTRY_WORDS)};
+if (${tags.join(" && ")} && (al & ${PAGE_SIZE - 1}) <= ${PAGE_SIZE - g.span}) g${g.temp} = TB[ti + ${g.store ? W_BASE : R_BASE}] + (al & ${PAGE_SIZE - 1});
 else ${this.sideExit(k, idx)}
 ${at}`;
   }
@@ -611,7 +605,7 @@ ${at}`;
     const flush = this.flush();
     return `${flush}
 ${this.address(a, imm)}
-${this.tlbCheck("w", size)} p = wB[ti] + (al & ${PAGE_SIZE - 1});
+${this.tlbCheck("w", size)} p = TB[ti + ${W_BASE}] + (al & ${PAGE_SIZE - 1});
 else ${this.sideExit(k, idx)}
 ${write}`;
   }

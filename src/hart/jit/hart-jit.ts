@@ -102,12 +102,7 @@ export class HartJit {
     this.cx = {
       r: hart.state.r,
       fd: hart.state.fd,
-      rTL: tlb.rTL,
-      rTH: tlb.rTH,
-      rB: tlb.rB,
-      wTL: tlb.wTL,
-      wTH: tlb.wTH,
-      wB: tlb.wB,
+      tlb: tlb.t,
       mark: new Int32Array(1),
     };
   }

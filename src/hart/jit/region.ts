@@ -1,7 +1,7 @@
-// What one compiled region of a page holds: blocks of decoded entries, each running from a start
-// entry to its first control transfer. A region grows from the page's hot starts by following
-// branches, jumps and fall-throughs to code the interpreter has already decoded, so a loop of
-// several blocks runs inside one generated function.
+// What a compiled region holds: blocks of decoded entries (of one or more pages), each running
+// from a start entry to its first control transfer. A region grows from hot starts by following
+// branches, jumps, fall-throughs and return points to warm code the interpreter has decoded, so a
+// loop of several blocks runs inside one generated function.
 //
 // Entries are read from the decoded-page layout of hart.ts: w0 = op | rd << 9 | rs1 << 15 |
 // rs2 << 20 | rs3 << 25 | LEN4 | VALID, w1 = immediate, w2 = rm field.
@@ -19,7 +19,7 @@ export const OP_PROBE = 511;
 
 /** How compiled code treats an op. */
 export const Kind = {
-  /** left to the interpreter: A, Zicsr, privileged, probes */
+  /** left to the interpreter: A, Zicsr (but fflags, frm, fcsr), privileged, probes */
   RARE: 0,
   /** compiled inline, falls through */
   INLINE: 1,

@@ -1,14 +1,23 @@
 // The data TLB compiled code looks up: larger than the interpreter's (hart.ts), because compiled
-// code leaves for the run loop on every miss. Same layout and rules: tag = (vpn low 20 bits,
-// address high word), base = host offset of the page; a write entry is never made for a page that
-// holds decoded code (stores there take the interpreter's slow path, which keeps the cache
-// coherent); everything is dropped when the memory's generation changes.
+// code leaves for the run loop on every miss. Same rules: tag = (vpn low 20 bits, address high
+// word), base = host offset of the page; a write entry is never made for a page that holds decoded
+// code (stores there take the interpreter's slow path, which keeps the cache coherent); everything
+// is dropped when the memory's generation changes. One Int32Array holds it all, ENTRY_WORDS per
+// entry, because V8 checks each typed array an access touches.
 
 import { Op } from "../../isa/ops.js";
 import { ACCESS_READ, ACCESS_WRITE, type GuestMemory, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from "../memory.js";
 
 export const JIT_TLB_SIZE = 4096;
 export const JIT_TLB_MASK = JIT_TLB_SIZE - 1;
+/** Words of an entry: read tag low, read tag high, read base, write tag low, high, base. */
+export const ENTRY_WORDS = 8;
+export const R_TAG = 0;
+export const R_HI = 1;
+export const R_BASE = 2;
+export const W_TAG = 3;
+export const W_HI = 4;
+export const W_BASE = 5;
 
 /** Access size of each load and store op; negative for stores. */
 const ACCESS = new Int8Array(512);
@@ -32,16 +41,11 @@ for (const [op, size] of [
   ACCESS[op] = size;
 
 export class DataTlb {
-  readonly rTL = new Int32Array(JIT_TLB_SIZE).fill(-1);
-  readonly rTH = new Int32Array(JIT_TLB_SIZE);
-  readonly rB = new Int32Array(JIT_TLB_SIZE);
-  readonly wTL = new Int32Array(JIT_TLB_SIZE).fill(-1);
-  readonly wTH = new Int32Array(JIT_TLB_SIZE);
-  readonly wB = new Int32Array(JIT_TLB_SIZE);
+  /** -1 in a tag matches no page (tags are vpn's low 20 bits) */
+  readonly t = new Int32Array(JIT_TLB_SIZE * ENTRY_WORDS).fill(-1);
 
   flush(): void {
-    this.rTL.fill(-1);
-    this.wTL.fill(-1);
+    this.t.fill(-1);
   }
 
   /**
@@ -61,15 +65,16 @@ export class DataTlb {
     if ((lo & PAGE_MASK) > PAGE_SIZE - Math.abs(size)) return;
     const base = mem.translate(lo, hi, size > 0 ? ACCESS_READ : ACCESS_WRITE);
     if (base < 0) return;
-    const i = (lo >>> PAGE_SHIFT) & JIT_TLB_MASK;
+    const i = ((lo >>> PAGE_SHIFT) & JIT_TLB_MASK) * ENTRY_WORDS;
+    const t = this.t;
     if (size > 0) {
-      this.rTL[i] = lo >>> PAGE_SHIFT;
-      this.rTH[i] = hi;
-      this.rB[i] = base;
+      t[i + R_TAG] = lo >>> PAGE_SHIFT;
+      t[i + R_HI] = hi;
+      t[i + R_BASE] = base;
     } else if (mem.codePageIfAny(base) === undefined) {
-      this.wTL[i] = lo >>> PAGE_SHIFT;
-      this.wTH[i] = hi;
-      this.wB[i] = base;
+      t[i + W_TAG] = lo >>> PAGE_SHIFT;
+      t[i + W_HI] = hi;
+      t[i + W_BASE] = base;
     }
   }
 }
