@@ -9,9 +9,9 @@
 //   w3  the entry's own w0 while a probe replaces it (OP_PROBE): probes live in the cache, never
 //       in guest memory, and unprobed instructions pay nothing for them.
 
-import { type Decoded, decode } from "../isa/decode.js";
-import { Op, OP_COUNT } from "../isa/ops.js";
 import { writesIntRd } from "../isa/classes.js";
+import { type Decoded, decode } from "../isa/decode.js";
+import { OP_COUNT, Op } from "../isa/ops.js";
 import { BASE_INSNS } from "../isa/table.js";
 import * as fpu from "./fpu/index.js";
 import { divrem, divremw, mul, mulh } from "./int64.js";

@@ -73,7 +73,7 @@ function fitsSigned53(hi: number): boolean {
 }
 
 function setFromNumber(r: Int32Array, d: number, v: number): void {
-  r[d] = v % TWO32 | 0;
+  r[d] = (v % TWO32) | 0;
   r[d + 1] = Math.floor(v / TWO32) | 0;
 }
 
@@ -138,7 +138,14 @@ export function divrem(
 }
 
 /** DIVW/DIVUW/REMW/REMUW on the low words; the 32-bit result is sign-extended. */
-export function divremw(r: Int32Array, d: number, a: number, b: number, signed: boolean, remainder: boolean): void {
+export function divremw(
+  r: Int32Array,
+  d: number,
+  a: number,
+  b: number,
+  signed: boolean,
+  remainder: boolean,
+): void {
   let v: number;
   if (b === 0) v = remainder ? a : -1;
   else if (signed) {

@@ -83,7 +83,7 @@ export class HartState {
   }
 
   set pc(value: number) {
-    this.r[PC] = value % 4294967296 | 0;
+    this.r[PC] = (value % 4294967296) | 0;
     this.r[PC + 1] = Math.floor(value / 4294967296) | 0;
   }
 

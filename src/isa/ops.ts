@@ -3,7 +3,8 @@
 // must compare one by one against property loads (measured: 6x slower dispatch). Compressed instructions decode to
 // the id of the instruction they expand to. test/isa/table.test.ts checks this literal against table.ts.
 
-export enum Op {
+// biome-ignore lint/suspicious/noConstEnum: the literals are the point (see above); preserveConstEnums keeps the object for tests.
+export const enum Op {
   ILLEGAL = 0,
   LUI = 1,
   AUIPC = 2,

@@ -186,7 +186,11 @@ export class AddressSpace implements GuestMemory {
 
   isMapped(addr: number, length = 1): boolean {
     if (addr < 0 || addr + length > USER_TOP) return false;
-    for (let vpn = Math.floor(addr / PAGE_SIZE), end = Math.ceil((addr + length) / PAGE_SIZE); vpn < end; vpn++) {
+    for (
+      let vpn = Math.floor(addr / PAGE_SIZE), end = Math.ceil((addr + length) / PAGE_SIZE);
+      vpn < end;
+      vpn++
+    ) {
       if (!this.pages.has(vpn)) return false;
     }
     return true;
