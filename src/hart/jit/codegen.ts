@@ -266,7 +266,15 @@ ${this.selfLoop ? `blk: for (;;) {\n${head}\n${body}\n}` : `${head}\n${body}`}
     const mem = this.usesMemory ? "const TB = cx.tlb;" : "";
     return `"use strict";
 const view = ENV.view, T = ENV.scratch;
-${this.pages.map((_, p) => `const LAB${p} = ENV.labels[${p}];`).join(" ")}
+const LABS = ENV.labels, PAGES = [${this.pages.map((pg) => pg.pageVA).join(", ")}];
+// the label of the block at npc, -1 for none (one loop, so its feedback is complete once it found one)
+function labelOf(npc) {
+  for (let i = 0; i < PAGES.length; i++) {
+    const o = npc - PAGES[i];
+    if (o >= 0 && o < ${PAGE_SIZE}) return LABS[i][o >> 1];
+  }
+  return -1;
+}
 const mulhu32 = ENV.mulhu32, mulh = ENV.mulh, divrem64 = ENV.divrem64, divremw = ENV.divremw;
 ${fpus}
 return function region_${Math.floor(this.pages[0]!.pageVA / PAGE_SIZE).toString(16)}_${this.totalInsns}(cx, L, left) {
@@ -321,13 +329,12 @@ return kind;
         const link = pc + ((w0 & LEN4) !== 0 ? 4 : 2);
         const set = this.dst(rd) ? `xl${rd} = ${link | 0}; xh${rd} = ${Math.floor(link / TWO32) | 0}; ` : "";
         // target = (rs1 + imm) & ~1, read before rd is written; as a number, like the interpreter
-        // a target in one of the region's pages continues at its label, if it has one
-        const find = this.pages
-          .map((pg, p) => `(o = npc - ${pg.pageVA}) >= 0 && o < ${PAGE_SIZE} ? LAB${p}[o >> 1] : `)
-          .join("");
-        return `d = ${hi(a)} * ${TWO32} + (${lo(a)} >>> 0) + ${imm}; ${set}${this.flush()}
-npc = d % 2 === 0 ? d : d - 1;
-L = ${find}-1;
+        // (bit 0 of the sum is bit 0 of the low words' sum). A target in one of the region's pages
+        // continues at its label, if it has one. Both steps are free of paths that only some
+        // targets take: V8 deoptimizes optimized code that reaches an operation it never ran.
+        return `d = ${hi(a)} * ${TWO32} + (${lo(a)} >>> 0) + ${imm} - ((${lo(a)} + ${imm}) & 1); ${set}${this.flush()}
+npc = d;
+L = labelOf(npc);
 if (L >= 0) continue loop;
 break loop;`;
       }

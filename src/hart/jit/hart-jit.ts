@@ -37,9 +37,11 @@ export interface JitOptions {
 }
 
 /** Options of harts created from now on (tests lower the thresholds to compile sooner). */
+// hot: a new region's function runs in V8's slow tiers until optimized, slower than the
+// interpreter; code run fewer times than ~1000 does not repay that (bench/throughput.ts: +8%).
 export const jitDefaults: JitOptions = {
-  hot: 300,
-  warm: 75,
+  hot: 1000,
+  warm: 250,
   maxInsns: 100,
   growAt: 2000,
   growPerInsn: 200,
