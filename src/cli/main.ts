@@ -38,6 +38,9 @@ function version(): string {
   }
 }
 
+/** `COMMAND --help` (before the program, so the guest can still get its own --help). */
+const isHelp = (a: string | undefined): boolean => a === "--help" || a === "-h";
+
 /** Parse a non-negative integer option value (decimal or 0x hex). */
 function integer(opt: string, v: string, min: number, max: number): number {
   const n = /^(0x[0-9a-f]+|\d+)$/i.test(v) ? Number(v) : Number.NaN;
@@ -157,9 +160,12 @@ async function dispatch(argv: string[]): Promise<number> {
       out(`hartscope ${version()}\n`);
       return 0;
     case "run":
-      return runCommand(parseRunArgs(rest));
     case "disasm":
-      return disasmCommand(rest);
+      if (isHelp(rest[0])) {
+        out(USAGE);
+        return 0;
+      }
+      return cmd === "run" ? runCommand(parseRunArgs(rest)) : disasmCommand(rest);
     default:
       throw new UsageError(`unknown command '${cmd}' (try hartscope --help)`);
   }

@@ -49,6 +49,16 @@ test("--help and --version", () => {
   assert.ok(h.stdout.includes("disasm PROG [--func NAME]"));
   const v = hartscope(["--version"]);
   assert.deepEqual([v.status, v.stdout, v.stderr], [0, `hartscope ${version}\n`, ""]);
+  for (const args of [
+    ["run", "--help"],
+    ["disasm", "-h"],
+  ]) {
+    assert.deepEqual(hartscope(args), { ...h }, args.join(" "));
+  }
+  // after the program, --help is the guest's
+  const g = hartscope(["run", HELLO, "--help"]);
+  assert.equal(g.status, 0);
+  assert.match(g.stdout, /argv\[1\] = --help/);
 });
 
 test("no command: usage on stderr, status 1", () => {
