@@ -421,8 +421,12 @@ break loop;`;
       case Op.SRAI:
         return shiftRightConst(dl, dh, al, ah, imm & 63, true);
       case Op.ADD:
+        // c.mv is add rd, x0, rs2
+        if (a === 0) return `${dl} = ${bl}; ${dh} = ${bh};`;
+        if (b === 0) return `${dl} = ${al}; ${dh} = ${ah};`;
         return `{ s = ${al}; u = ${bl}; t = (s + u) | 0; ${dh} = (${ah} + ${bh} + ${carry("s", "u", "t")}) | 0; ${dl} = t; }`;
       case Op.SUB:
+        if (b === 0) return `${dl} = ${al}; ${dh} = ${ah};`;
         return `{ s = ${al}; u = ${bl}; t = (s - u) | 0; ${dh} = (${ah} - ${bh} - ${borrow("s", "u", "t")}) | 0; ${dl} = t; }`;
       case Op.SLL:
         return `{ sh = ${bl} & 63; s = ${al}; u = ${ah};
