@@ -60,15 +60,7 @@ const TWO32 = 4294967296;
 /** Guest time: the `time` CSR ticks at 10 MHz against 1 GHz of virtual instructions. */
 const INSTRUCTIONS_PER_TIME_TICK = 100;
 
-type FpuOp = (
-  r: Int32Array,
-  fd: Float64Array,
-  rd: number,
-  rs1: number,
-  rs2: number,
-  rs3: number,
-  rm: number,
-) => number;
+type FpuOp = fpu.FpuOp;
 
 /** FP operations by op id, from the fpu module's functions of the same (lower-case) names. */
 const FP_OPS: (FpuOp | undefined)[] = new Array(OP_COUNT).fill(undefined);

@@ -87,9 +87,37 @@ function big(lo: number, hi: number, signed: boolean): bigint {
   return signed ? BigInt.asIntN(64, v) : v;
 }
 
+/** (hi:lo) / d or % d, unsigned, for 0 < d < 2^32, into r[o..o+1]: long division in 16-bit digits,
+ * every step exact in a double (a hash or a random number modulo a table size needs no BigInt). */
+function longDivide(r: Int32Array, o: number, lo: number, hi: number, d: number, remainder: boolean): void {
+  let x = hi >>> 16;
+  const q3 = Math.floor(x / d);
+  x = (x - q3 * d) * 65536 + (hi & 0xffff);
+  const q2 = Math.floor(x / d);
+  x = (x - q2 * d) * 65536 + (lo >>> 16);
+  const q1 = Math.floor(x / d);
+  x = (x - q1 * d) * 65536 + (lo & 0xffff);
+  const q0 = Math.floor(x / d);
+  if (remainder) {
+    r[o] = (x - q0 * d) | 0;
+    r[o + 1] = 0;
+  } else {
+    r[o] = (q1 * 65536 + q0) | 0;
+    r[o + 1] = (q3 * 65536 + q2) | 0;
+  }
+}
+
+/** r[o..o+1] = -(hi:lo). */
+function negate(r: Int32Array, o: number, lo: number, hi: number): void {
+  r[o] = -lo | 0;
+  r[o + 1] = (~hi + (lo === 0 ? 1 : 0)) | 0;
+}
+
 /**
  * DIV/DIVU/REM/REMU (Unprivileged ISA, "M": division by zero gives all ones for the quotient and
  * the dividend for the remainder; signed overflow gives the dividend and a zero remainder).
+ * Doubles where both operands fit in 53 bits, long division by divisors below 2^32, BigInt only
+ * for a dividend beyond 2^53 divided by a divisor beyond 2^32.
  */
 export function divrem(
   r: Int32Array,
@@ -125,11 +153,26 @@ export function divrem(
       r[d + 1] = remainder ? 0 : ahi;
       return;
     }
+    // 0 < |b| < 2^32 (b is not -1 here unless a is small): divide the magnitudes, then the signs
+    // (the quotient is negative when the signs differ, the remainder takes the dividend's).
+    const bNeg = bhi < 0;
+    if (bNeg ? bhi === -1 && blo !== 0 && blo !== -1 : bhi === 0) {
+      const aNeg = ahi < 0;
+      if (aNeg) {
+        negate(r, d, alo, ahi);
+        longDivide(r, d, r[d]!, r[d + 1]!, bNeg ? -blo >>> 0 : blo >>> 0, remainder);
+      } else longDivide(r, d, alo, ahi, bNeg ? -blo >>> 0 : blo >>> 0, remainder);
+      if (remainder ? aNeg : aNeg !== bNeg) negate(r, d, r[d]!, r[d + 1]!);
+      return;
+    }
   } else if (ahi >>> 0 < 0x200000 && bhi >>> 0 < 0x200000) {
     const a = (ahi >>> 0) * TWO32 + (alo >>> 0);
     const b = (bhi >>> 0) * TWO32 + (blo >>> 0);
     const q = Math.floor(a / b);
     setFromNumber(r, d, remainder ? a - q * b : q);
+    return;
+  } else if (bhi === 0) {
+    longDivide(r, d, alo, ahi, blo >>> 0, remainder);
     return;
   }
   const a = big(alo, ahi, signed);

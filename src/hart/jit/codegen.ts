@@ -19,10 +19,9 @@
 
 import { KIND_X, rs1Kind } from "../../isa/classes.js";
 import { Op } from "../../isa/ops.js";
-import { divremw, mulh, mulhu32 } from "../int64.js";
+import { divrem, divremw, mulh, mulhu32 } from "../int64.js";
 import { CODE_ENTRIES, PAGE_SIZE } from "../memory.js";
 import { F, FCSR, PC, X_SINK } from "../state.js";
-import { divrem64 } from "./div64.js";
 import {
   type Block,
   type CodePage,
@@ -131,7 +130,7 @@ export function compileRegion(
     scratch: new Int32Array(2),
     mulhu32,
     mulh,
-    divrem64,
+    divrem,
     divremw,
     fpu: fpus,
   });
@@ -275,7 +274,7 @@ function labelOf(npc) {
   }
   return -1;
 }
-const mulhu32 = ENV.mulhu32, mulh = ENV.mulh, divrem64 = ENV.divrem64, divremw = ENV.divremw;
+const mulhu32 = ENV.mulhu32, mulh = ENV.mulh, divrem = ENV.divrem, divremw = ENV.divremw;
 ${fpus}
 return function region_${Math.floor(this.pages[0]!.pageVA / PAGE_SIZE).toString(16)}_${this.totalInsns}(cx, L, left) {
 const r = cx.r, mark = cx.mark;
@@ -486,7 +485,7 @@ else { ${dl} = ${ar ? "u >> (sh - 32)" : "(u >>> (sh - 32)) | 0"}; ${dh} = ${ar 
       case Op.REMU: {
         const signed = op === Op.DIV || op === Op.REM;
         const rem = op === Op.REM || op === Op.REMU;
-        return `divrem64(T, ${al}, ${ah}, ${bl}, ${bh}, ${signed}, ${rem}); ${dl} = T[0]; ${dh} = T[1];`;
+        return `divrem(T, 0, ${al}, ${ah}, ${bl}, ${bh}, ${signed}, ${rem}); ${dl} = T[0]; ${dh} = T[1];`;
       }
       case Op.DIVW:
       case Op.DIVUW:
