@@ -1,40 +1,13 @@
-// A small seeded PRNG for the random-instruction generator: xoshiro128** (Blackman and Vigna),
-// seeded through splitmix32 so that neighbouring seeds give unrelated streams. 32-bit integer
-// arithmetic only (Math.imul), so a seed reproduces the same program on every host.
+// The tests' seeded PRNG: hartscope's own xoshiro128** (src/linux-user/prng.ts), with the draws the
+// random-instruction generator and the randomized tests need. 32-bit integer arithmetic only, so a
+// seed reproduces the same program on every host.
 
-export class Prng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+import { Prng as Xoshiro } from "../../src/linux-user/prng.js";
 
-  constructor(seed: number) {
-    let x = seed >>> 0;
-    const splitmix32 = (): number => {
-      x = (x + 0x9e3779b9) | 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.s0 = splitmix32();
-    this.s1 = splitmix32();
-    this.s2 = splitmix32();
-    this.s3 = splitmix32();
-  }
-
+export class Prng extends Xoshiro {
   /** Uniform 32-bit unsigned integer. */
   u32(): number {
-    const rotl = (v: number, k: number) => (v << k) | (v >>> (32 - k));
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    return result;
+    return this.nextU32();
   }
 
   /** Uniform integer in [0, n), n ≤ 2^32. */
