@@ -21,6 +21,7 @@ import {
   ACCESS_READ,
   ACCESS_WRITE,
   CODE_STRIDE,
+  CODE_VERSION,
   type GuestMemory,
   PAGE_MASK,
   PAGE_SHIFT,
@@ -1012,11 +1013,49 @@ export class Hart {
     page[e + 2] = d.rm;
     if (second >= 0) this.mem.noteCrossPageInstruction(page, e, second);
     if (this.mem.generation !== this.gen) this.flushTlb();
+    if (this.mem.probes.size !== 0 && this.mem.probes.has(host + off)) return markProbe(page, e);
     return w0;
+  }
+
+  // ---- probes (ARCHITECTURE.md decision 4) ----
+
+  /**
+   * Probe the instruction at virtual address va (on) or stop probing it: probeHook runs each time
+   * before it executes. The guest's memory is untouched, so any instruction can be probed (LR/SC
+   * sequences, EBREAK, SYSTEM) and the guest reads its own text unchanged; only va's decoded page
+   * changes (its version word too, so code compiled from it is dropped). False when va is not
+   * mapped executable or not 2-byte aligned.
+   */
+  setProbe(va: number, on: boolean): boolean {
+    if (va % 2 !== 0) return false;
+    const host = this.mem.translate(va | 0, Math.floor(va / TWO32) | 0, ACCESS_EXEC);
+    if (host < 0) return false;
+    const off = va - Math.floor(va / PAGE_SIZE) * PAGE_SIZE;
+    if (on) this.mem.probes.add(host + off);
+    else this.mem.probes.delete(host + off);
+    const page = this.mem.codePage(host);
+    const e = off * (CODE_STRIDE / 2);
+    const w0 = page[e]!;
+    if (w0 !== 0 && ((w0 & 511) === OP_PROBE) !== on) {
+      if (on) markProbe(page, e);
+      else page[e] = page[e + 3]!;
+    }
+    page[CODE_VERSION]++;
+    if (this.mem.generation !== this.gen) this.flushTlb();
+    return true;
   }
 }
 
 // ---- tables and helpers ----
+
+/** Mark decoded entry e as probed: its w0 moves to w3, and w0 becomes OP_PROBE with the same
+ * length and valid bits (so the run loop steps over it as over the original). */
+function markProbe(page: Int32Array, e: number): number {
+  const w0 = page[e]!;
+  page[e + 3] = w0;
+  page[e] = (w0 & ~511) | OP_PROBE;
+  return page[e]!;
+}
 
 const AmoKind = { SWAP: 1, ADD: 2, XOR: 3, AND: 4, OR: 5, MIN: 6, MAX: 7, MINU: 8, MAXU: 9 } as const;
 const AMO_SIZE = new Uint8Array(OP_COUNT + 1);

@@ -50,4 +50,9 @@ export interface GuestMemory {
    * mapping changes.
    */
   noteCrossPageInstruction(page: Int32Array, entry: number, secondHostPage: number): void;
+  /**
+   * Host offsets of the probed instructions (Hart.setProbe). Decoding one marks its cache entry,
+   * so a probe outlives the guest rewriting its code; it goes away with its page's mapping.
+   */
+  readonly probes: Set<number>;
 }

@@ -49,6 +49,7 @@ export class AddressSpace implements GuestMemory {
   private readonly code: (Int32Array | undefined)[] = [];
   /** decoded instructions whose second half lies on another page: [page, entry, second host page] */
   private crossPage: [Int32Array, number, number][] = [];
+  readonly probes = new Set<number>();
 
   constructor(poolBytes = DEFAULT_POOL_BYTES) {
     const buffer = new ArrayBuffer(poolBytes);
@@ -144,8 +145,13 @@ export class AddressSpace implements GuestMemory {
       this.pages.delete(vpn);
       this.freeFrames.push(entry >>> 3);
       this.code[entry >>> 3] = undefined;
+      if (this.probes.size !== 0) this.forgetProbes(entry >>> 3);
     }
     this.mappingsChanged();
+  }
+
+  private forgetProbes(frame: number): void {
+    for (const at of this.probes) if (at >>> PAGE_SHIFT === frame) this.probes.delete(at);
   }
 
   protect(addr: number, length: number, prot: number): void {
