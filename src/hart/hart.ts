@@ -30,7 +30,7 @@ import {
 import { F, FCSR, HartState, INSTRET, PC, RES, RES_VALID, X_SINK } from "./state.js";
 
 /** Why `run` returned. */
-export const Stop = { BUDGET: 0, ECALL: 1, EBREAK: 2, FAULT: 3, EXIT: 4 } as const;
+export const Stop = { BUDGET: 0, ECALL: 1, EBREAK: 2, FAULT: 3 } as const;
 
 /** Exception causes (Privileged ISA, table "mcause values after trap"). */
 export const Cause = {

@@ -150,8 +150,6 @@ function runSlice(p: LinuxProcess, t: Thread): void {
       case Stop.FAULT:
         forceSignal(p, t, faultSignal(p, t.state.pc, hart.cause, hart.tval));
         break;
-      case Stop.EXIT:
-        return;
       default:
         throw new Error(`hart ${t.tid} stopped with unknown code ${stop} at pc ${hex(t.state.pc)}`);
     }
