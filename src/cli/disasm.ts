@@ -16,6 +16,7 @@ import { DEFAULT_PRIV_SPEC, type PrivSpec, privSpecOf } from "../isa/csr.js";
 import { decode, newDecoded } from "../isa/decode.js";
 import { format, hexAddr, targetText } from "../isa/disasm.js";
 import { type IsaSet, parseIsaString, RV64GC } from "../isa/isa-string.js";
+import { UsageError } from "./errors.js";
 
 export interface DisasmElfOptions {
   /** Only this function (any of its symbol names). */
@@ -214,7 +215,7 @@ export function disassembleElf(file: ElfFile, opts: DisasmElfOptions = {}): stri
       const names = lister.index.sorted.filter((s) => s.type === 2).map((s) => s.name);
       const close = closeNames(names, want);
       const hint = close.length ? `; similar: ${close.join(", ")}` : "";
-      throw new Error(`${file.name}: no function named "${want}"${hint}`);
+      throw new UsageError(`${file.name}: no function named "${want}"${hint}`);
     }
   }
 

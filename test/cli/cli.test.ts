@@ -98,6 +98,11 @@ test("bad command lines: one line, status 1", () => {
   fails(["disasm"], 1, "hartscope: disasm: missing program (usage: hartscope disasm PROG [--func NAME])\n");
   fails(["disasm", HELLO, "--func"], 1, "hartscope: --func needs a function name\n");
   fails(
+    ["disasm", HELLO, "--func", "mian"],
+    1,
+    `hartscope: ${HELLO}: no function named "mian"; similar: main, mmap\n`,
+  );
+  fails(
     ["disasm", HELLO, "--frob"],
     1,
     "hartscope: unknown option '--frob' for disasm (try hartscope --help)\n",
