@@ -248,13 +248,10 @@ class Gen {
     if (b.end === End.FALL) body += `\n${this.flush()}\n${this.goto(b.next)}`;
     else if (b.end === End.RARE)
       body += `\n${this.flush()}\nnpc = ${this.pc(b.next)}; kind = ${Exit.RARE}; break loop;`;
-    const regs = [...this.used].sort((x, y) => x - y);
-    for (const i of regs) this.allRegs.add(i);
-    const load = regs.map((i) => `xl${i} = r[${2 * i}]; xh${i} = r[${2 * i + 1}];`).join(" ");
+    for (const i of this.used) this.allRegs.add(i);
     const head = `if (left < ${this.len}) { npc = ${this.pc(b.start)}; break loop; }
 mark[0] = left; left -= ${retire};`;
     return `case ${label}: {
-${load}
 ${this.selfLoop ? `blk: for (;;) {\n${head}\n${body}\n}` : `${head}\n${body}`}
 }
 `;
@@ -284,9 +281,12 @@ let kind = 0, npc = 0;
 // one set of locals for all blocks: V8 sizes every deoptimization point by the function's locals
 let s = 0, t = 0, u = 0, sh = 0, al = 0, ah = 0, vp = 0, ti = 0, p = 0, o = 0, rm = 0, fl = 0, d = 0;
 ${Array.from({ length: this.groupTemps }, (_, i) => `let g${i} = 0;`).join(" ")}
+// The x registers the blocks use, loaded once: blocks store what they write before anything can
+// leave the function or read the state buffer, and reload what a helper writes there (fpu), so the
+// locals stay current from block to block.
 ${[...this.allRegs]
   .sort((x, y) => x - y)
-  .map((i) => `let xl${i} = 0, xh${i} = 0;`)
+  .map((i) => `let xl${i} = r[${2 * i}], xh${i} = r[${2 * i + 1}];`)
   .join(" ")}
 loop: for (;;) {
 switch (L) {
