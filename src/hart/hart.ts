@@ -58,8 +58,8 @@ const PAGE_ENTRY_WORDS = (PAGE_SIZE >> 1) * CODE_STRIDE;
 const TLB_SIZE = 256;
 const TLB_MASK = TLB_SIZE - 1;
 const TWO32 = 4294967296;
-/** Guest time: the `time` CSR ticks at 10 MHz against 1 GHz of virtual instructions. */
-const INSTRUCTIONS_PER_TIME_TICK = 100;
+/** The `time` CSR ticks at 10 MHz (the timebase of QEMU's virt machine, and Linux's on it). */
+export const TIME_TICK_NS = 100;
 
 type FpuOp = fpu.FpuOp;
 
@@ -95,6 +95,11 @@ export class Hart {
   tval = 0;
   /** called when a probed instruction is about to execute (trace layer) */
   probeHook: ((hart: Hart, pc: number) => void) | undefined = undefined;
+  /**
+   * The platform's timer, in `time` CSR ticks (shared by all harts of a machine); without one, this
+   * hart's retired instructions at 1 ns each.
+   */
+  timeSource: ((hart: Hart) => number) | undefined = undefined;
   /** the block compiler running this hart's hot code; undefined: every instruction is interpreted */
   jit: HartJit | undefined;
 
@@ -811,7 +816,7 @@ export class Hart {
         // time
         if (writes) return this.illegal(pc);
         const count = this.retired;
-        const v = csr === 0xc01 ? Math.floor(count / INSTRUCTIONS_PER_TIME_TICK) : count;
+        const v = csr === 0xc01 ? (this.timeSource?.(this) ?? Math.floor(count / TIME_TICK_NS)) : count;
         r[rd] = v | 0;
         r[rd + 1] = Math.floor(v / TWO32) | 0;
         return true;

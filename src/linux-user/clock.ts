@@ -2,6 +2,8 @@
 // threads), plus whatever sleeps skip when every thread waits, from a fixed epoch — so the same
 // program and input give the same times. --wall-clock uses the host's clocks instead.
 
+import { TIME_TICK_NS } from "../hart/hart.js";
+
 /** CLOCK_REALTIME of a virtual run's first instruction: 2024-01-01T00:00:00Z. */
 export const VIRTUAL_EPOCH_S = 1_704_067_200;
 /** CLOCK_MONOTONIC at start (an "uptime", so no program sees 0). */
@@ -24,6 +26,8 @@ export class GuestClock {
   retired = 0;
   /** virtual ns skipped forward because every thread was sleeping */
   skipped = 0;
+  /** the running hart's count of retired instructions when `retired` last caught up with it */
+  sliceStart = 0;
   private readonly hrStart = process.hrtime.bigint();
   private readonly realStartNs = BigInt(Date.now()) * 1_000_000n;
   private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -34,6 +38,15 @@ export class GuestClock {
   monotonicNs(): number {
     if (this.wall) return Number(process.hrtime.bigint() - this.hrStart) + MONOTONIC_START_NS;
     return this.retired + this.skipped + MONOTONIC_START_NS;
+  }
+
+  /**
+   * The `time` CSR as the running hart reads it: CLOCK_MONOTONIC in timer ticks, counting the
+   * instructions it retired since the scheduler last added them up.
+   */
+  timerTicks(hartRetired: number): number {
+    const ns = this.monotonicNs() + (this.wall ? 0 : hartRetired - this.sliceStart);
+    return Math.floor(ns / TIME_TICK_NS);
   }
 
   /** CLOCK_REALTIME in ns since 1970. */

@@ -93,8 +93,11 @@ export class Thread {
     readonly tid: number,
     readonly state: HartState,
     mem: AddressSpace,
+    clock: GuestClock,
   ) {
     this.hart = new Hart(state, mem);
+    // rdtime reads the system timer, the same for every thread: CLOCK_MONOTONIC's
+    this.hart.timeSource = (h) => clock.timerTicks(h.retired);
   }
 
   /** Finish a blocked or running syscall with `result` in a0 and continue after the ecall. */
@@ -214,14 +217,14 @@ export class LinuxProcess {
     const state = new HartState();
     state.pc = prog.entry;
     state.setX(2, prog.stack.sp);
-    const t = new Thread(this.pid, state, this.mem);
+    const t = new Thread(this.pid, state, this.mem, this.clock);
     this.threads.push(t);
     return t;
   }
 
   /** A new thread running a copy of `parent`'s registers (clone with CLONE_VM|CLONE_THREAD). */
   spawnThread(parent: Thread): Thread {
-    const t = new Thread(this.nextTid++, parent.state.clone(), this.mem);
+    const t = new Thread(this.nextTid++, parent.state.clone(), this.mem, this.clock);
     t.sigmask = parent.sigmask;
     this.threads.push(t);
     return t;

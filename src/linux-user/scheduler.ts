@@ -127,9 +127,11 @@ function runSlice(p: LinuxProcess, t: Thread): void {
   while (left > 0 && !p.exit && !t.exited && !t.wait) {
     const hart = t.hart;
     const before = hart.retired;
+    p.clock.sliceStart = before;
     const stop = hart.run(left);
     const n = hart.retired - before;
     p.clock.retired += n;
+    p.clock.sliceStart = hart.retired;
     left -= n;
     switch (stop) {
       case Stop.BUDGET:

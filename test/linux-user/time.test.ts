@@ -116,3 +116,55 @@ test("alarm, pause, interval timers (real and CPU time), SIGALRM's default actio
   assert.equal(r.stderr, "hartscope: terminated by SIGALRM\n");
   assert.equal(r.status, 128 + 14);
 });
+
+// rdtime against CLOCK_MONOTONIC (10 MHz ticks), in a thread that starts after the main thread
+// has run a while and after a sleep: the timer is the system's, not a count of one thread's work.
+const RDTIME_C = String.raw`
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+static long mono_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+static long rdtime_ns(void) {
+  unsigned long v;
+  __asm__ volatile("rdtime %0" : "=r"(v));
+  return (long)v * 100;
+}
+static void *check(void *name) {
+  long a = mono_ns(), t = rdtime_ns(), b = mono_ns();
+  printf("%s: rdtime within the clock_gettime calls around it %d\n", (char *)name, a - 100 <= t && t <= b);
+  return 0;
+}
+int main(void) {
+  volatile long spin = 0;
+  for (long i = 0; i < 3000000; i++) spin += i;
+  check("main");
+  struct timespec d = {2, 0};
+  nanosleep(&d, 0);
+  check("after sleep");
+  pthread_t th;
+  pthread_create(&th, 0, check, "thread");
+  pthread_join(th, 0);
+  return 0;
+}
+`;
+
+test("rdtime is CLOCK_MONOTONIC in 10 MHz ticks, for every thread, virtual or host time", {
+  skip: needCC,
+}, () => {
+  const prog = buildC("rdtime", RDTIME_C, ["-static", "-O2", "-pthread"]);
+  for (const opts of [[], ["--wall-clock"]]) {
+    const r = hartscope(["run", ...opts, prog]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(
+      r.stdout,
+      ["main", "after sleep", "thread"]
+        .map((w) => `${w}: rdtime within the clock_gettime calls around it 1\n`)
+        .join(""),
+      opts.join(" "),
+    );
+  }
+});
