@@ -153,15 +153,19 @@ export function divrem(
       r[d + 1] = remainder ? 0 : ahi;
       return;
     }
-    // 0 < |b| < 2^32 (b is not -1 here unless a is small): divide the magnitudes, then the signs
-    // (the quotient is negative when the signs differ, the remainder takes the dividend's).
+    // 0 < |b| < 2^32, b ≠ -1: divide the magnitudes, then the signs (the quotient is negative
+    // when the signs differ, the remainder takes the dividend's).
     const bNeg = bhi < 0;
     if (bNeg ? bhi === -1 && blo !== 0 && blo !== -1 : bhi === 0) {
       const aNeg = ahi < 0;
+      let mlo = alo;
+      let mhi = ahi;
       if (aNeg) {
         negate(r, d, alo, ahi);
-        longDivide(r, d, r[d]!, r[d + 1]!, bNeg ? -blo >>> 0 : blo >>> 0, remainder);
-      } else longDivide(r, d, alo, ahi, bNeg ? -blo >>> 0 : blo >>> 0, remainder);
+        mlo = r[d]!;
+        mhi = r[d + 1]!;
+      }
+      longDivide(r, d, mlo, mhi, bNeg ? -blo >>> 0 : blo >>> 0, remainder);
       if (remainder ? aNeg : aNeg !== bNeg) negate(r, d, r[d]!, r[d + 1]!);
       return;
     }
