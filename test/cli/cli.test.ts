@@ -6,7 +6,8 @@ import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { buildC, GUEST_BIN, hartscope, needCC, SYSROOT } from "../linux-user/guest.js";
+import { buildC, GUEST_BIN, hartscope, needCC } from "../linux-user/guest.js";
+import { skipWithout, tool } from "../tools.js";
 
 const HELLO = join(GUEST_BIN, "hello");
 const version = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")).version;
@@ -164,8 +165,8 @@ test("a dynamic program without --sysroot names its interpreter and the fix", ()
   );
 });
 
-test("a dynamic program runs with --sysroot", () => {
-  const r = hartscope(["run", "--sysroot", SYSROOT, join(GUEST_BIN, "hello-dynamic")]);
+test("a dynamic program runs with --sysroot", { skip: skipWithout("sysroot") }, () => {
+  const r = hartscope(["run", "--sysroot", tool("sysroot"), join(GUEST_BIN, "hello-dynamic")]);
   assert.equal(r.stderr, "");
   assert.equal(r.status, 0);
   assert.equal(r.stdout, hartscope(["run", HELLO]).stdout);

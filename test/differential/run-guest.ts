@@ -2,10 +2,11 @@
 // capturing stdout, stderr and how it ended. Shared by the differential tests, the random
 // instruction tests and the benchmark.
 
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
+import { tool, toolPath } from "../tools.js";
 
 /** The repository root: this file is dist/test/differential/run-guest.js once built. */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -31,25 +32,16 @@ export interface RunSpec {
   stdin?: string | Buffer;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** options for qemu-riscv64 only, e.g. ["-cpu", "rv64,zba=true"] for extensions it leaves off */
+  qemuArgs?: readonly string[];
   /** run a dynamically linked program against this sysroot */
   sysroot?: string;
   timeoutMs?: number;
 }
 
-let qemuPath: string | null | undefined;
-
-/** The path of qemu-riscv64, or null when it is not installed. */
+/** The command for qemu-riscv64 (tools.ts: HARTSCOPE_TEST_QEMU or PATH), or null when it is not there. */
 export function findQemu(): string | null {
-  if (qemuPath !== undefined) return qemuPath;
-  const fromEnv = process.env.QEMU_RISCV64;
-  if (fromEnv && existsSync(fromEnv)) {
-    qemuPath = fromEnv;
-    return qemuPath;
-  }
-  const r = spawnSync("sh", ["-c", "command -v qemu-riscv64"], { encoding: "utf8" });
-  const p = r.status === 0 ? r.stdout.trim() : "";
-  qemuPath = p !== "" && existsSync(p) ? p : null;
-  return qemuPath;
+  return toolPath("qemu") ?? null;
 }
 
 /** Whether hartscope's CLI has been built (bin/hartscope.js imports dist/src/cli/main.js). */
@@ -101,9 +93,8 @@ export function run(command: string, args: readonly string[], spec: RunSpec): Pr
 
 /** Runs the program under qemu-riscv64, with core dumps off (a guest killed by a signal would leave one). */
 export function runQemu(spec: RunSpec): Promise<RunResult> {
-  const qemu = findQemu();
-  if (!qemu) throw new Error("qemu-riscv64 is not installed");
-  const qargs = spec.sysroot !== undefined ? ["-L", spec.sysroot] : [];
+  const qemu = tool("qemu");
+  const qargs = [...(spec.qemuArgs ?? []), ...(spec.sysroot !== undefined ? ["-L", spec.sysroot] : [])];
   return run(
     "sh",
     ["-c", 'ulimit -c 0; exec "$@"', "sh", qemu, ...qargs, spec.prog, ...(spec.args ?? [])],

@@ -3,21 +3,16 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { ElfError, type ElfFile, ET_EXEC, PT_LOAD, parseElf, STT_FUNC } from "../../src/elf/elf.js";
-import { build, CC, guestBinaries, HELLO_C, have, readBytes } from "./toolchain.js";
-
-const READELF = "riscv64-linux-gnu-readelf";
-const NM = "riscv64-linux-gnu-nm";
+import { skippedWithout, tool } from "../tools.js";
+import { build, guestBinaries, HELLO_C, readBytes } from "./toolchain.js";
 
 /** A real static binary: a committed guest program if there is one, else one built now. */
-function realBinary(): string | undefined {
-  const guests = guestBinaries();
-  if (guests.length > 0) return guests[0];
-  if (!have(CC)) return undefined;
-  return build(HELLO_C);
+function realBinary(): string {
+  return guestBinaries()[0] ?? build(HELLO_C);
 }
 
-function tinyBinary(): string | undefined {
-  if (!have(CC)) return undefined;
+/** Built now: needs the cross toolchain. */
+function tinyBinary(): string {
   const asm = `
     .globl _start
     .type _start, @function
@@ -33,17 +28,18 @@ value: .dword 42
 }
 
 test("parses a real static RISC-V binary the way readelf sees it", (t) => {
+  if (skippedWithout(t, "readelf", "nm")) return;
   const path = realBinary();
-  if (!path || !have(READELF)) return t.skip("riscv64 toolchain (gcc/readelf) not installed");
+  const readelf = tool("readelf");
   const elf = parseElf(readFileSync(path), "prog");
-  const hdr = execFileSync(READELF, ["-W", "-h", path], { encoding: "utf8" });
+  const hdr = execFileSync(readelf, ["-W", "-h", path], { encoding: "utf8" });
   assert.equal(elf.machine, 243);
   assert.equal(elf.entry, Number.parseInt(/Entry point address:\s+0x([0-9a-f]+)/.exec(hdr)![1]!, 16));
   assert.equal(elf.flags, Number.parseInt(/Flags:\s+0x([0-9a-f]+)/.exec(hdr)![1]!, 16));
   assert.equal(elf.type, /Type:\s+EXEC/.test(hdr) ? ET_EXEC : 3);
 
   // Section table: name, address, offset, size per line of `readelf -S -W`.
-  const secText = execFileSync(READELF, ["-W", "-S", path], { encoding: "utf8" });
+  const secText = execFileSync(readelf, ["-W", "-S", path], { encoding: "utf8" });
   const secs = [
     ...secText.matchAll(/^\s+\[\s*(\d+)\]\s+(\S*)\s+\S+\s+([0-9a-f]{16}) ([0-9a-f]+) ([0-9a-f]+)/gm),
   ];
@@ -57,7 +53,7 @@ test("parses a real static RISC-V binary the way readelf sees it", (t) => {
   }
 
   // Program headers: the LOAD segments.
-  const phText = execFileSync(READELF, ["-W", "-l", path], { encoding: "utf8" });
+  const phText = execFileSync(readelf, ["-W", "-l", path], { encoding: "utf8" });
   const loads = [
     ...phText.matchAll(/^\s+LOAD\s+0x([0-9a-f]+) 0x([0-9a-f]+) 0x[0-9a-f]+ 0x([0-9a-f]+) 0x([0-9a-f]+)/gm),
   ];
@@ -71,7 +67,7 @@ test("parses a real static RISC-V binary the way readelf sees it", (t) => {
   });
 
   // Every defined function symbol nm reports is there with the same address.
-  const nm = execFileSync(NM, ["--defined-only", path], { encoding: "utf8" });
+  const nm = execFileSync(tool("nm"), ["--defined-only", path], { encoding: "utf8" });
   const funcs = [...nm.matchAll(/^([0-9a-f]+) [Tt] (\S+)$/gm)];
   assert.ok(funcs.length > 0);
   const byName = new Map<string, Set<number>>();
@@ -91,7 +87,7 @@ test("parses a real static RISC-V binary the way readelf sees it", (t) => {
 });
 
 test("reads PT_INTERP of a dynamic binary", (t) => {
-  if (!have(CC)) return t.skip("riscv64 toolchain not installed");
+  if (skippedWithout(t, "cc")) return;
   const path = build(HELLO_C, ["-O2"]);
   const elf = parseElf(readFileSync(path), "dyn");
   assert.equal(elf.interpreter, "/lib/ld-linux-riscv64-lp64d.so.1");
@@ -119,8 +115,8 @@ test("clear errors for non-RISC-V and non-ELF input", () => {
 });
 
 test("names the truncated part and its offset", (t) => {
+  if (skippedWithout(t, "cc")) return;
   const path = tinyBinary();
-  if (!path) return t.skip("riscv64 toolchain not installed");
   const bytes = readFileSync(path);
   const phoff = Number(bytes.readBigUInt64LE(32));
   assert.throws(() => parseElf(bytes.subarray(0, phoff + 60), "prog"), {
@@ -196,9 +192,9 @@ function fuzz(bytes: Uint8Array, iterations: number, seed: number): { errors: nu
 }
 
 test("fuzz: truncated and corrupted ELF files give only ElfError", (t) => {
+  if (skippedWithout(t, "cc")) return;
   const tiny = tinyBinary();
   const real = realBinary();
-  if (!tiny || !real) return t.skip("riscv64 toolchain not installed");
   const a = fuzz(readBytes(tiny), 6000, 1);
   const b = fuzz(readBytes(real), 1500, 2);
   // Both outcomes must occur, or the fuzzer is not exercising the parser.

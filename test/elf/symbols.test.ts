@@ -6,13 +6,13 @@ import { riscvAttributes } from "../../src/elf/attributes.js";
 import { pltSymbols, relocations, symbolVersions } from "../../src/elf/dynamic.js";
 import { parseElf } from "../../src/elf/elf.js";
 import { SymbolIndex } from "../../src/elf/symbols.js";
-import { build, CC, guestBinaries, have, OBJDUMP, readBytes } from "./toolchain.js";
+import { skippedWithout, tool } from "../tools.js";
+import { build, guestBinaries, readBytes } from "./toolchain.js";
 
 const FIXTURE = new URL("../../../test/isa/fixtures/symbol-choice.S", import.meta.url).pathname;
-const READELF = "riscv64-linux-gnu-readelf";
 
 test("objdump's choice among symbols sharing an address", (t) => {
-  if (!have(CC)) return t.skip("riscv64 toolchain not installed");
+  if (skippedWithout(t, "cc", "objdump")) return;
   const path = build(readFileSync(FIXTURE, "utf8"), ["-nostdlib", "-static"], "S");
   const elf = parseElf(readBytes(path), "fixture");
   const text = elf.section(".text")!;
@@ -32,13 +32,11 @@ test("objdump's choice among symbols sharing an address", (t) => {
     "after",
   ];
   assert.deepEqual(labels, expected);
-  if (have(OBJDUMP)) {
-    const listing = execFileSync(OBJDUMP, ["-d", path], { encoding: "utf8" });
-    assert.deepEqual(
-      [...listing.matchAll(/^[0-9a-f]{16} <(.*)>:$/gm)].map((m) => m[1]),
-      expected,
-    );
-  }
+  const listing = execFileSync(tool("objdump"), ["-d", path], { encoding: "utf8" });
+  assert.deepEqual(
+    [...listing.matchAll(/^[0-9a-f]{16} <(.*)>:$/gm)].map((m) => m[1]),
+    expected,
+  );
   // ElfFile.symbolize names code by functions and untyped symbols only.
   const at = (name: string) => elf.symbols.find((s) => s.name === name)!.value;
   assert.deepEqual(elf.symbolize(at("a_loc") + 2), { name: "a_glob", offset: 2 });
@@ -47,7 +45,7 @@ test("objdump's choice among symbols sharing an address", (t) => {
 });
 
 test("addresses below every symbol and wrapped 64-bit addresses", (t) => {
-  if (!have(CC)) return t.skip("riscv64 toolchain not installed");
+  if (skippedWithout(t, "cc")) return;
   const path = build(readFileSync(FIXTURE, "utf8"), ["-nostdlib", "-static"], "S");
   const index = new SymbolIndex(parseElf(readBytes(path), "fixture"));
   const lowest = index.sorted[0]!;
@@ -59,10 +57,10 @@ test("addresses below every symbol and wrapped 64-bit addresses", (t) => {
 });
 
 test("RISC-V attributes match readelf -A", (t) => {
-  const path = guestBinaries()[0] ?? (have(CC) ? build("int main(void){return 0;}") : undefined);
-  if (!path || !have(READELF)) return t.skip("no riscv64 binary or readelf");
+  if (skippedWithout(t, "readelf")) return;
+  const path = guestBinaries()[0] ?? build("int main(void){return 0;}");
   const attrs = riscvAttributes(parseElf(readBytes(path), "prog"));
-  const text = execFileSync(READELF, ["-A", path], { encoding: "utf8" });
+  const text = execFileSync(tool("readelf"), ["-A", path], { encoding: "utf8" });
   assert.equal(attrs.arch, /Tag_RISCV_arch: "([^"]+)"/.exec(text)?.[1]);
   const major = /Tag_RISCV_priv_spec: (\d+)/.exec(text)?.[1];
   if (major) {
@@ -73,13 +71,14 @@ test("RISC-V attributes match readelf -A", (t) => {
 });
 
 test("dynamic relocations, versions and PLT entries match readelf", (t) => {
-  let path = guestBinaries().find((p) => p.endsWith("/hello-dynamic"));
-  if (!path && have(CC)) path = build('#include <stdio.h>\nint main(void){puts("hi");return 0;}', ["-O2"]);
-  if (!path || !have(READELF)) return t.skip("no dynamic riscv64 binary or readelf");
+  if (skippedWithout(t, "readelf")) return;
+  const path =
+    guestBinaries().find((p) => p.endsWith("/hello-dynamic")) ??
+    build('#include <stdio.h>\nint main(void){puts("hi");return 0;}', ["-O2"]);
   const elf = parseElf(readBytes(path), "dyn");
   const rela = elf.section(".rela.plt")!;
   const relocs = relocations(elf, rela.index);
-  const text = execFileSync(READELF, ["-W", "-r", path], { encoding: "utf8" });
+  const text = execFileSync(tool("readelf"), ["-W", "-r", path], { encoding: "utf8" });
   const plt = text.slice(text.indexOf("'.rela.plt'"));
   const rows = [...plt.matchAll(/^([0-9a-f]{16})\s+[0-9a-f]+\s+R_RISCV_JUMP_SLOT\s+[0-9a-f]+\s+(\S+)/gm)];
   assert.equal(relocs.length, rows.length);

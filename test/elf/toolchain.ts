@@ -1,24 +1,13 @@
-// Builds small RISC-V programs with Debian's cross toolchain for tests, or reports that it is absent.
+// Builds small RISC-V programs with Debian's cross toolchain for tests (tools.ts finds it).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tool } from "../tools.js";
 
-export const CC = "riscv64-linux-gnu-gcc";
-export const OBJDUMP = "riscv64-linux-gnu-objdump";
-
-export function have(tool: string): boolean {
-  try {
-    execFileSync(tool, ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Compiles `source` (C, or assembly if `ext` is "S") to a binary in a fresh temp dir; returns its path. */
 let tmp: string | undefined;
 let serial = 0;
+/** Compiles `source` (C, or assembly if `ext` is "S") to a binary in a fresh temp dir; returns its path. */
 export function build(source: string, flags: string[] = ["-static", "-O2"], ext = "c"): string {
   if (!tmp) {
     const dir = mkdtempSync(join(tmpdir(), "hartscope-test-"));
@@ -29,7 +18,7 @@ export function build(source: string, flags: string[] = ["-static", "-O2"], ext 
   const src = join(tmp, `prog${n}.${ext}`);
   const out = join(tmp, `prog${n}`);
   writeFileSync(src, source);
-  execFileSync(CC, [...flags, "-o", out, src], { stdio: ["ignore", "ignore", "pipe"] });
+  execFileSync(tool("cc"), [...flags, "-o", out, src], { stdio: ["ignore", "ignore", "pipe"] });
   return out;
 }
 

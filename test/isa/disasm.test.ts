@@ -7,11 +7,9 @@ import type { PrivSpec } from "../../src/isa/csr.js";
 import { decode, newDecoded } from "../../src/isa/decode.js";
 import { disassemble, hexAddr } from "../../src/isa/disasm.js";
 import { encode } from "../../src/isa/encode.js";
-import { CC, have, OBJDUMP } from "../elf/toolchain.js";
+import { skippedWithout } from "../tools.js";
 import { corpus, rng } from "./corpus.js";
 import { objdumpWords, startRelative } from "./objdump-run.js";
-
-const toolchain = have(CC) && have(OBJDUMP);
 
 /** Disassembles `words` like objdump lists them from address 0 and returns the differing lines. */
 function compare(words: number[], priv?: PrivSpec): string[] {
@@ -32,20 +30,20 @@ function compare(words: number[], priv?: PrivSpec): string[] {
 }
 
 test("every 16-bit encoding disassembles as objdump prints it", (t) => {
-  if (!toolchain) return t.skip("riscv64 toolchain (gcc, objdump) not installed");
+  if (skippedWithout(t, "cc", "objdump")) return;
   const words: number[] = [];
   for (let h = 0; h < 0x10000; h++) if ((h & 3) !== 3) words.push(h);
   assert.deepEqual(compare(words).slice(0, 20), []);
 });
 
 test("every table entry, random and alias-selecting operands, matches objdump", (t) => {
-  if (!toolchain) return t.skip("riscv64 toolchain (gcc, objdump) not installed");
+  if (skippedWithout(t, "cc", "objdump")) return;
   const words = [...corpus(50, 1), ...corpus(50, 2, true)].map((c) => c.raw);
   assert.deepEqual(compare(words).slice(0, 20), []);
 });
 
 test("random 32-bit words of every major opcode match objdump (unknown ones as .4byte)", (t) => {
-  if (!toolchain) return t.skip("riscv64 toolchain (gcc, objdump) not installed");
+  if (skippedWithout(t, "cc", "objdump")) return;
   const rand = rng(3);
   const words: number[] = [];
   for (let opcode = 0; opcode < 32; opcode++) {
@@ -57,7 +55,7 @@ test("random 32-bit words of every major opcode match objdump (unknown ones as .
 });
 
 test("CSR names follow the binary's privileged-spec version", (t) => {
-  if (!toolchain) return t.skip("riscv64 toolchain (gcc, objdump) not installed");
+  if (skippedWithout(t, "cc", "objdump")) return;
   for (const priv of ["1.10", "1.11", "1.12"] as const) {
     const words: number[] = [];
     for (let csr = 0; csr < 4096; csr++) {
@@ -68,7 +66,7 @@ test("CSR names follow the binary's privileged-spec version", (t) => {
 });
 
 test("address notes follow lui/auipc through addi, loads, stores and jalr", (t) => {
-  if (!toolchain) return t.skip("riscv64 toolchain (gcc, objdump) not installed");
+  if (skippedWithout(t, "cc", "objdump")) return;
   // Sequences that exercise each rule in address-notes.ts.
   const rand = rng(5);
   const pieces = [

@@ -4,21 +4,17 @@ import { readFileSync } from "node:fs";
 import { test } from "node:test";
 import { disassembleElf } from "../../src/cli/disasm.js";
 import { ElfError, parseElf } from "../../src/elf/elf.js";
-import { build, CC, guestBinaries, have } from "../elf/toolchain.js";
+import { build } from "../elf/toolchain.js";
+import { skippedWithout } from "../tools.js";
 import { rng } from "./corpus.js";
 
 const FIXTURE = new URL("../../../test/isa/fixtures/symbol-choice.S", import.meta.url).pathname;
 
-function sample(): Uint8Array | undefined {
-  if (have(CC))
-    return new Uint8Array(readFileSync(build(readFileSync(FIXTURE, "utf8"), ["-nostdlib", "-static"], "S")));
-  const small = guestBinaries().find((p) => p.endsWith("/hello-dynamic"));
-  return small ? new Uint8Array(readFileSync(small)) : undefined;
-}
-
 test("fuzz: listing corrupted files gives output or ElfError only", (t) => {
-  const bytes = sample();
-  if (!bytes) return t.skip("no small riscv64 binary and no cross compiler");
+  if (skippedWithout(t, "cc")) return;
+  const bytes = new Uint8Array(
+    readFileSync(build(readFileSync(FIXTURE, "utf8"), ["-nostdlib", "-static"], "S")),
+  );
   const rand = rng(99);
   let listed = 0;
   let rejected = 0;

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hexAddr } from "../../src/isa/disasm.js";
-import { CC, OBJDUMP } from "../elf/toolchain.js";
+import { tool } from "../tools.js";
 
 export interface Listed {
   pc: number;
@@ -29,10 +29,13 @@ export function objdumpWords(words: readonly number[], priv?: [number, number]):
       );
     }
     writeFileSync(join(dir, "w.S"), `${lines.join("\n")}\n`);
-    execFileSync(CC, ["-c", "-o", join(dir, "w.o"), join(dir, "w.S")], {
+    execFileSync(tool("cc"), ["-c", "-o", join(dir, "w.o"), join(dir, "w.S")], {
       stdio: ["ignore", "ignore", "pipe"],
     });
-    const out = execFileSync(OBJDUMP, ["-d", join(dir, "w.o")], { encoding: "utf8", maxBuffer: 1 << 30 });
+    const out = execFileSync(tool("objdump"), ["-d", join(dir, "w.o")], {
+      encoding: "utf8",
+      maxBuffer: 1 << 30,
+    });
     const result: Listed[] = [];
     for (const line of out.split("\n")) {
       const m = /^\s*([0-9a-f]+):\t([0-9a-f]+)\s*\t(.*)$/.exec(line);

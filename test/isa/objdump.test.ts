@@ -8,7 +8,8 @@ import { test } from "node:test";
 import { promisify } from "node:util";
 import { disassembleElf } from "../../src/cli/disasm.js";
 import { parseElf } from "../../src/elf/elf.js";
-import { build, CC, guestBinaries, HELLO_C, have, OBJDUMP } from "../elf/toolchain.js";
+import { build, guestBinaries } from "../elf/toolchain.js";
+import { skippedWithout, tool } from "../tools.js";
 
 const FIXTURES = new URL("../../../test/isa/fixtures/", import.meta.url).pathname;
 const run = promisify(execFile);
@@ -20,7 +21,6 @@ interface Binary {
 
 /** Fixture binaries built now: listing corner cases the guest programs may not have. */
 function fixtureBinaries(): Binary[] {
-  if (!have(CC)) return [];
   const out: Binary[] = [];
   for (const name of readdirSync(FIXTURES).filter((n) => n.endsWith(".S"))) {
     const source = readFileSync(join(FIXTURES, name), "utf8");
@@ -50,12 +50,13 @@ function firstDifferences(ours: string[], theirs: string[], max: number): string
 }
 
 test("listing equals riscv64-linux-gnu-objdump -d", async (t) => {
-  if (!have(OBJDUMP)) return t.skip("objdump not installed");
+  if (skippedWithout(t, "cc", "objdump")) return;
   const files: Binary[] = [
     ...guestBinaries().map((p) => ({ name: basename(p), path: p })),
     ...fixtureBinaries(),
   ];
-  if (files.length === 0) return t.skip("no guest binaries and no cross compiler to build fixtures");
+  assert.ok(guestBinaries().length > 20, "the committed guest binaries are there");
+  const objdump = tool("objdump");
   // objdump runs in the background, a few at a time, while we list the files ourselves.
   const pending = new Map<string, Promise<string>>();
   let next = 0;
@@ -64,7 +65,7 @@ test("listing equals riscv64-linux-gnu-objdump -d", async (t) => {
       const f = files[next++]!;
       pending.set(
         f.path,
-        run(OBJDUMP, ["-d", f.path], { encoding: "utf8", maxBuffer: 1 << 30 }).then((r) => r.stdout),
+        run(objdump, ["-d", f.path], { encoding: "utf8", maxBuffer: 1 << 30 }).then((r) => r.stdout),
       );
     }
   };
@@ -83,13 +84,14 @@ test("listing equals riscv64-linux-gnu-objdump -d", async (t) => {
 });
 
 test("one function, as objdump --disassemble=NAME", (t) => {
-  if (!have(OBJDUMP)) return t.skip("objdump not installed");
-  let path = guestBinaries().find((p) => basename(p) === "hello");
-  if (!path && have(CC)) path = build(HELLO_C);
-  if (!path) return t.skip("no guest/bin/hello and no cross compiler");
+  if (skippedWithout(t, "objdump")) return;
+  const path = guestBinaries().find((p) => basename(p) === "hello");
+  assert.ok(path, "guest/bin/hello is committed");
   const elf = parseElf(new Uint8Array(readFileSync(path)), path);
   for (const func of ["main", "_start", "abort"]) {
-    const theirs: string = execFileSync(OBJDUMP, ["-d", `--disassemble=${func}`, path], { encoding: "utf8" });
+    const theirs: string = execFileSync(tool("objdump"), ["-d", `--disassemble=${func}`, path], {
+      encoding: "utf8",
+    });
     assert.equal(disassembleElf(elf, { func }), theirs, func);
   }
   assert.throws(() => disassembleElf(elf, { func: "mian" }), /no function named "mian"; similar: main/);

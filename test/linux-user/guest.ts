@@ -8,33 +8,24 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { skipWithout, tool } from "../tools.js";
 
-export const CC = "riscv64-linux-gnu-gcc";
-export const QEMU = "qemu-riscv64";
-export const SYSROOT = "/usr/riscv64-linux-gnu";
 /** bin/hartscope.js, seen from dist/test/linux-user/ */
 export const HARTSCOPE = fileURLToPath(new URL("../../../bin/hartscope.js", import.meta.url));
 export const GUEST_BIN = fileURLToPath(new URL("../../../guest/bin/", import.meta.url));
 
-function have(tool: string): boolean {
-  try {
-    execFileSync(tool, ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export const haveCC = have(CC);
-export const haveQemu = have(QEMU);
-/** For `test(..., { skip })`: a reason when the cross compiler is missing. */
-export const needCC = haveCC ? false : `${CC} not installed`;
-export const needQemu = haveQemu ? false : `${QEMU} not installed`;
+/** For `test(..., { skip })`: a reason when the cross compiler is missing (never under CI; see tools.ts). */
+export const needCC = skipWithout("cc");
+/** For `test(..., { skip })`: a reason when qemu-riscv64 is missing (never under CI). */
+export const needQemu = skipWithout("qemu");
+/** Both: for a test that builds a program and compares its run with qemu's. */
+export const needCCAndQemu = skipWithout("cc", "qemu");
 
 const cacheDir = join(tmpdir(), "hartscope-test-builds");
 
 /** Compile C source to a riscv64 binary (static by default); cached by source and flags. */
 export function buildC(name: string, source: string, flags: string[] = ["-static", "-O2"]): string {
+  const cc = tool("cc"); // even when cached: the tests that build are the tests that need a compiler
   const key = createHash("sha256").update(source).update(flags.join(" ")).digest("hex").slice(0, 16);
   const dir = join(cacheDir, `${name}-${key}`);
   const out = join(dir, name);
@@ -46,7 +37,7 @@ export function buildC(name: string, source: string, flags: string[] = ["-static
   // Libraries go after the source, where the linker looks for what it still needs.
   const libs = flags.filter((f) => f.startsWith("-l"));
   const opts = flags.filter((f) => !f.startsWith("-l"));
-  execFileSync(CC, [...opts, "-o", tmp, src, ...libs], { stdio: ["ignore", "ignore", "pipe"] });
+  execFileSync(cc, [...opts, "-o", tmp, src, ...libs], { stdio: ["ignore", "ignore", "pipe"] });
   renameSync(tmp, out);
   return out;
 }
@@ -91,5 +82,5 @@ export function hartscope(args: string[], o: RunOpts = {}): Result {
 
 /** `qemu-riscv64 ARGS...`; a signal death is reported as 128 + signal, as a shell would. */
 export function qemu(args: string[], o: RunOpts = {}): Result {
-  return run(QEMU, args, o);
+  return run(tool("qemu"), args, o);
 }

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { type ElfFile, PF_R, PF_W, PF_X, PT_LOAD, parseElf } from "../../src/elf/elf.js";
@@ -26,7 +26,8 @@ import {
   loadProgram,
 } from "../../src/linux-user/loader.js";
 import { VmaList } from "../../src/linux-user/vma.js";
-import { buildC, GUEST_BIN, needCC, SYSROOT } from "./guest.js";
+import { skipWithout, tool } from "../tools.js";
+import { buildC, GUEST_BIN, needCC } from "./guest.js";
 
 const ids = { uid: 1, euid: 1, gid: 2, egid: 2 };
 const random = Uint8Array.from({ length: 16 }, (_, i) => i * 7);
@@ -197,16 +198,17 @@ test("dynamic ELF without a sysroot: a clear error naming the interpreter", () =
 });
 
 test("dynamic ELF with a sysroot: the interpreter is mapped in the mmap area and is where execution starts", {
-  skip: !existsSync(join(SYSROOT, "lib/ld-linux-riscv64-lp64d.so.1")) && "no riscv64 sysroot",
+  skip: skipWithout("sysroot"),
 }, () => {
+  const sysroot = tool("sysroot");
   const elf = guest("hello-dynamic");
-  const { mem, prog } = load(elf, SYSROOT);
+  const { mem, prog } = load(elf, sysroot);
   const interp = prog.interp!;
   assert.ok(interp.bias > prog.main.end, "interpreter above the program");
   assert.equal(auxvOf(prog).get(AT_BASE), interp.bias);
   assert.equal(prog.entry, interp.entry);
   assert.equal(auxvOf(prog).get(AT_ENTRY), prog.main.entry);
-  const ld = parseElf(readFileSync(join(SYSROOT, "lib/ld-linux-riscv64-lp64d.so.1")), "ld.so");
+  const ld = parseElf(readFileSync(join(sysroot, "lib/ld-linux-riscv64-lp64d.so.1")), "ld.so");
   checkSegments(ld, mem, interp.bias);
 });
 
@@ -246,9 +248,9 @@ test("a segment whose address and file offset disagree modulo the page size is r
   );
 });
 
-test("objdump agrees on where the program headers are", { skip: needCC }, () => {
+test("readelf agrees on where the program headers are", { skip: skipWithout("readelf") }, () => {
   const path = join(GUEST_BIN, "hello");
-  const text = execFileSync("riscv64-linux-gnu-readelf", ["-lW", path], { encoding: "utf8" });
+  const text = execFileSync(tool("readelf"), ["-lW", path], { encoding: "utf8" });
   const m = /PHDR\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)/.exec(text);
   const { prog } = load(guest("hello"));
   if (m) assert.equal(auxvOf(prog).get(AT_PHDR), Number(m[1]));

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { buildC, hartscope, haveQemu, needCC, qemu } from "./guest.js";
+import { buildC, hartscope, needCC, needCCAndQemu, qemu } from "./guest.js";
 
 const STACK_C = String.raw`
 #include <elf.h>
@@ -89,7 +89,7 @@ test("AT_RANDOM comes from --seed: same seed, same bytes", { skip: needCC }, () 
 });
 
 test("the portable part of the initial state matches qemu-riscv64", {
-  skip: needCC || (!haveQemu && "no qemu"),
+  skip: needCCAndQemu,
 }, () => {
   const prog = buildC("stack", STACK_C);
   const head = (s: string) => s.slice(0, s.indexOf("auxv:"));
