@@ -5,7 +5,7 @@
 // - I-type arithmetic prints the register-form mnemonic with an immediate ("add a0,a0,1", "sll
 //   a0,a0,0x3"): binutils 2.40 lists those forms before the "i" ones;
 // - compressed instructions print as their expansion; HINT encodings print as "c.<name>";
-// - immediates are decimal, except lui/auipc (hex imm20) and shift amounts (hex);
+// - immediates are decimal, except lui/auipc (hex imm20) and shift and rotate amounts (hex);
 // - a rounding mode is printed unless it is dyn; reserved ones print as "unknown";
 // - reserved or unknown encodings print as ".2byte 0x.." / ".4byte 0x..", the zero halfword as "unimp".
 
@@ -168,6 +168,14 @@ export function format(
     case "srliw":
     case "sraiw":
       return op(name.replace("i", ""), rd, rs1, hex(imm));
+    // Zbb's rotates by an immediate print as the register forms too.
+    case "rori":
+      return op("ror", rd, rs1, hex(imm));
+    case "roriw":
+      return op("rorw", rd, rs1, hex(imm));
+    case "add.uw":
+      if (x.rs2 === 0) return op("zext.w", rd, rs1);
+      break;
     case "add":
       if (spec.name === "c.mv") return op("mv", rd, rs2);
       break;
@@ -254,6 +262,9 @@ export function format(
     }
     case "I":
       return op(name, rd, rs1, `${imm}`);
+    case "SH6":
+    case "SH5":
+      return op(name, rd, rs1, hex(imm));
     case "IL":
       return op(name, rd, off);
     case "S":

@@ -166,9 +166,41 @@ export const enum Op {
   MRET = 158,
   WFI = 159,
   SFENCE_VMA = 160,
+  ADD_UW = 161,
+  SH1ADD = 162,
+  SH2ADD = 163,
+  SH3ADD = 164,
+  SH1ADD_UW = 165,
+  SH2ADD_UW = 166,
+  SH3ADD_UW = 167,
+  SLLI_UW = 168,
+  ANDN = 169,
+  ORN = 170,
+  XNOR = 171,
+  CLZ = 172,
+  CLZW = 173,
+  CTZ = 174,
+  CTZW = 175,
+  CPOP = 176,
+  CPOPW = 177,
+  MAX = 178,
+  MAXU = 179,
+  MIN = 180,
+  MINU = 181,
+  SEXT_B = 182,
+  SEXT_H = 183,
+  ZEXT_H = 184,
+  ROL = 185,
+  ROLW = 186,
+  ROR = 187,
+  RORI = 188,
+  RORIW = 189,
+  RORW = 190,
+  ORC_B = 191,
+  REV8 = 192,
 }
 
 export type OpId = Op;
 
 /** Number of ids (ILLEGAL included); every id is < OP_COUNT. */
-export const OP_COUNT = 161;
+export const OP_COUNT = 193;

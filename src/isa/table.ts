@@ -1,11 +1,11 @@
-// The one description of RV64GC: every instruction of RV64I, M, A, F, D, C, Zicsr, Zifencei and the
-// privileged instructions a kernel needs. Decoder, encoder, disassembler, Op ids and instruction
-// classes are all derived from the rows below.
+// The one description of RV64GC and the Zba/Zbb bit-manipulation extensions: every instruction of
+// RV64I, M, A, F, D, C, Zicsr, Zifencei, Zba, Zbb and the privileged instructions a kernel needs.
+// Decoder, encoder, disassembler, Op ids and instruction classes are all derived from the rows below.
 //
 // Sources: The RISC-V Instruction Set Manual, Volume I (Unprivileged ISA, 20191213), chapter 24
 // "RV32/64G Instruction Set Listings" and chapter 16 "C Standard Extension" (table 16.5-16.7 opcode
 // maps); Volume II (Privileged Architecture, 20211203), section 9 "RISC-V Privileged Instruction Set
-// Listings".
+// Listings"; RISC-V Bit-Manipulation ISA-extensions 1.0.0 (2021), chapter 2 (the RV64 encodings).
 //
 // A pattern is written like the manual's listings, high bit first, one character per bit:
 // '0'/'1' fixed, '.' operand. Spaces only separate fields for the reader.
@@ -15,7 +15,7 @@
 import { AMO, BRANCH, CONTROL, EBREAK, FENCE, FP, LOAD, LRSC, PC_REL, STORE, SYSTEM } from "./flags.js";
 import { FORMATS, type Format, type FormatName } from "./formats.js";
 
-export type Ext = "I" | "M" | "A" | "F" | "D" | "C" | "Zicsr" | "Zifencei" | "Priv";
+export type Ext = "I" | "M" | "A" | "F" | "D" | "C" | "Zicsr" | "Zifencei" | "Priv" | "Zba" | "Zbb";
 export type RegKind = "x" | "f" | "u" | "-";
 
 export interface InsnSpec {
@@ -282,6 +282,48 @@ const PRIV: Row[] = [
   ["sfence.vma", "0001001 ..... ..... 000 00000 1110011", "R", "-xx-", SYS | FENCE],
 ];
 
+// Zba, address generation (Bit-Manipulation §2.1): shifted adds; the .uw forms take rs1 zero-extended
+// from 32 bits. zext.w is add.uw with rs2 = x0 (an alias, printed by the disassembler).
+const ZBA: Row[] = [
+  ["add.uw", "0000100 ..... ..... 000 ..... 0111011", "R", "xxx-", 0],
+  ["sh1add", "0010000 ..... ..... 010 ..... 0110011", "R", "xxx-", 0],
+  ["sh2add", "0010000 ..... ..... 100 ..... 0110011", "R", "xxx-", 0],
+  ["sh3add", "0010000 ..... ..... 110 ..... 0110011", "R", "xxx-", 0],
+  ["sh1add.uw", "0010000 ..... ..... 010 ..... 0111011", "R", "xxx-", 0],
+  ["sh2add.uw", "0010000 ..... ..... 100 ..... 0111011", "R", "xxx-", 0],
+  ["sh3add.uw", "0010000 ..... ..... 110 ..... 0111011", "R", "xxx-", 0],
+  ["slli.uw", "000010. ..... ..... 001 ..... 0011011", "SH6", "xx--", 0],
+];
+
+// Zbb, basic bit manipulation (Bit-Manipulation §2.2). The unary ones (clz ... rev8) fix the rs2 /
+// immediate field; zext.h is RV64's packw with rs2 = x0, and rev8's RV64 encoding is imm 0x6b8.
+const ZBB: Row[] = [
+  ["andn", "0100000 ..... ..... 111 ..... 0110011", "R", "xxx-", 0],
+  ["orn", "0100000 ..... ..... 110 ..... 0110011", "R", "xxx-", 0],
+  ["xnor", "0100000 ..... ..... 100 ..... 0110011", "R", "xxx-", 0],
+  ["clz", "0110000 00000 ..... 001 ..... 0010011", "R", "xx--", 0],
+  ["clzw", "0110000 00000 ..... 001 ..... 0011011", "R", "xx--", 0],
+  ["ctz", "0110000 00001 ..... 001 ..... 0010011", "R", "xx--", 0],
+  ["ctzw", "0110000 00001 ..... 001 ..... 0011011", "R", "xx--", 0],
+  ["cpop", "0110000 00010 ..... 001 ..... 0010011", "R", "xx--", 0],
+  ["cpopw", "0110000 00010 ..... 001 ..... 0011011", "R", "xx--", 0],
+  ["max", "0000101 ..... ..... 110 ..... 0110011", "R", "xxx-", 0],
+  ["maxu", "0000101 ..... ..... 111 ..... 0110011", "R", "xxx-", 0],
+  ["min", "0000101 ..... ..... 100 ..... 0110011", "R", "xxx-", 0],
+  ["minu", "0000101 ..... ..... 101 ..... 0110011", "R", "xxx-", 0],
+  ["sext.b", "0110000 00100 ..... 001 ..... 0010011", "R", "xx--", 0],
+  ["sext.h", "0110000 00101 ..... 001 ..... 0010011", "R", "xx--", 0],
+  ["zext.h", "0000100 00000 ..... 100 ..... 0111011", "R", "xx--", 0],
+  ["rol", "0110000 ..... ..... 001 ..... 0110011", "R", "xxx-", 0],
+  ["rolw", "0110000 ..... ..... 001 ..... 0111011", "R", "xxx-", 0],
+  ["ror", "0110000 ..... ..... 101 ..... 0110011", "R", "xxx-", 0],
+  ["rori", "011000. ..... ..... 101 ..... 0010011", "SH6", "xx--", 0],
+  ["roriw", "0110000 ..... ..... 101 ..... 0011011", "SH5", "xx--", 0],
+  ["rorw", "0110000 ..... ..... 101 ..... 0111011", "R", "xxx-", 0],
+  ["orc.b", "0010100 00111 ..... 101 ..... 0010011", "R", "xx--", 0],
+  ["rev8", "0110101 11000 ..... 101 ..... 0010011", "R", "xx--", 0],
+];
+
 // C extension, RV64 (Unprivileged ISA §16.8 tables 16.5-16.7). Fields: funct3 | ... | op.
 // Rows that share bits are tried in order; `nz` names fields whose zero value is reserved or belongs to
 // another row (e.g. C.MV with rs2=0 is C.JR).
@@ -354,6 +396,8 @@ const EXT_ROWS: [Ext, Row[]][] = [
   ["F", RV64F],
   ["D", RV64D],
   ["Priv", PRIV],
+  ["Zba", ZBA],
+  ["Zbb", ZBB],
 ];
 
 function build(): { base: InsnSpec[]; compressed: InsnSpec[] } {

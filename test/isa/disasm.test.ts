@@ -1,5 +1,6 @@
 // Differential tests: our disassembler against the real riscv64-linux-gnu-objdump, over every 16-bit
-// encoding, every table entry with random and alias-selecting operands, and random 32-bit words.
+// encoding, every table entry with random and alias-selecting operands, and random 32-bit words;
+// Zba and Zbb assembled with -march=rv64gc_zba_zbb (objdump reads the extensions from the attributes).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { AddressNotes } from "../../src/isa/address-notes.js";
@@ -7,20 +8,29 @@ import type { PrivSpec } from "../../src/isa/csr.js";
 import { decode, newDecoded } from "../../src/isa/decode.js";
 import { disassemble, hexAddr } from "../../src/isa/disasm.js";
 import { encode } from "../../src/isa/encode.js";
+import { type IsaSet, RV64GC_ZBA_ZBB } from "../../src/isa/isa-string.js";
+import type { InsnSpec } from "../../src/isa/table.js";
 import { skippedWithout } from "../tools.js";
 import { corpus, rng } from "./corpus.js";
 import { objdumpWords, startRelative } from "./objdump-run.js";
 
+/** Extensions beyond RV64GC: the -march the words are assembled with, and the set we disassemble with. */
+interface Arch {
+  march: string;
+  isa: IsaSet;
+}
+const ZBA_ZBB: Arch = { march: "rv64gc_zba_zbb", isa: RV64GC_ZBA_ZBB };
+
 /** Disassembles `words` like objdump lists them from address 0 and returns the differing lines. */
-function compare(words: number[], priv?: PrivSpec): string[] {
+function compare(words: number[], priv?: PrivSpec, arch?: Arch): string[] {
   const privAttr = priv ? (priv.split(".").map(Number) as [number, number]) : undefined;
-  const ref = objdumpWords(words, privAttr);
+  const ref = objdumpWords(words, privAttr, arch?.march);
   const notes = new AddressNotes();
   const d = newDecoded();
   const bad: string[] = [];
   for (const r of ref) {
     decode(r.raw, d);
-    let mine = disassemble(r.raw, r.pc, startRelative, priv ? { privSpec: priv } : undefined);
+    let mine = disassemble(r.raw, r.pc, startRelative, { privSpec: priv, isa: arch?.isa });
     const note = notes.step(d, r.pc);
     if (note !== undefined) mine += ` # ${hexAddr(note)} <${startRelative(note)}>`;
     if (mine !== r.text)
@@ -40,6 +50,33 @@ test("every table entry, random and alias-selecting operands, matches objdump", 
   if (skippedWithout(t, "cc", "objdump")) return;
   const words = [...corpus(50, 1), ...corpus(50, 2, true)].map((c) => c.raw);
   assert.deepEqual(compare(words).slice(0, 20), []);
+});
+
+test("with Zba and Zbb: every table entry, random and alias-selecting operands, matches objdump", (t) => {
+  if (skippedWithout(t, "cc", "objdump")) return;
+  const zb = (c: { spec: InsnSpec }) => c.spec.ext === "Zba" || c.spec.ext === "Zbb";
+  const all = [...corpus(50, 11), ...corpus(50, 12, true)];
+  assert.equal(new Set(all.filter(zb).map((c) => c.spec.name)).size, 32, "every Zba/Zbb entry is there");
+  // Zb entries many times over; the rest once more, to show -march=..._zba_zbb changes nothing else.
+  const words = [...corpus(400, 13).filter(zb), ...all].map((c) => c.raw);
+  assert.deepEqual(compare(words, undefined, ZBA_ZBB).slice(0, 20), []);
+});
+
+test("with Zba and Zbb: encodings one fixed bit away from a Zb instruction match objdump", (t) => {
+  if (skippedWithout(t, "cc", "objdump")) return;
+  // Unary forms fix their rs2/immediate fields (clz is 0x600, rev8 0x6b8, ...): any other value there
+  // must list as .4byte, or as whatever base instruction it happens to be, exactly as objdump has it.
+  const rand = rng(17);
+  const words: number[] = [];
+  for (const c of corpus(200, 19).filter((c) => c.spec.ext === "Zba" || c.spec.ext === "Zbb")) {
+    const fixed = c.spec.mask & ~0x7f; // keep the major opcode
+    const bits = [...Array(32).keys()].filter((b) => (fixed >>> b) & 1);
+    words.push((c.raw ^ (1 << bits[Math.floor(rand() * bits.length)]!)) >>> 0);
+  }
+  assert.deepEqual(compare(words, undefined, ZBA_ZBB).slice(0, 20), []);
+  // Without Zba/Zbb in the attributes, objdump lists none of them (.4byte): neither do we.
+  const zb = corpus(20, 23).filter((c) => c.spec.ext === "Zba" || c.spec.ext === "Zbb");
+  assert.deepEqual(compare(zb.map((c) => c.raw)).slice(0, 20), []);
 });
 
 test("random 32-bit words of every major opcode match objdump (unknown ones as .4byte)", (t) => {
@@ -122,4 +159,11 @@ test("known lines (independent of the toolchain)", () => {
   assert.equal(disassemble(0x12345537, 0), "lui\ta0,0x12345");
   assert.equal(disassemble(0x0000007f, 0), ".4byte\t0x7f");
   assert.equal(disassemble(0x8000, 0), ".2byte\t0x8000");
+  const zb = { isa: RV64GC_ZBA_ZBB };
+  assert.equal(disassemble(0x0805853b, 0, undefined, zb), "zext.w\ta0,a1");
+  assert.equal(disassemble(0x0805c53b, 0, undefined, zb), "zext.h\ta0,a1");
+  assert.equal(disassemble(0x63f5d513, 0, undefined, zb), "ror\ta0,a1,0x3f");
+  assert.equal(disassemble(0x0bf5951b, 0, undefined, zb), "slli.uw\ta0,a1,0x3f");
+  assert.equal(disassemble(0x6b85d513, 0, undefined, zb), "rev8\ta0,a1");
+  assert.equal(disassemble(0x6b85d513, 0), ".4byte\t0x6b85d513", "not in RV64GC");
 });

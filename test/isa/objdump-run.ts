@@ -14,9 +14,11 @@ export interface Listed {
 
 /**
  * Assembles `words` (16-bit if (w & 3) !== 3, else 32-bit) with `.insn` into one object file, one
- * after the other from address 0, and returns objdump's text for each.
+ * after the other from address 0, and returns objdump's text for each. `march` (e.g.
+ * "rv64gc_zba_zbb") goes into the object's RISC-V attributes, which is where objdump takes the
+ * extensions it decodes from.
  */
-export function objdumpWords(words: readonly number[], priv?: [number, number]): Listed[] {
+export function objdumpWords(words: readonly number[], priv?: [number, number], march?: string): Listed[] {
   const dir = mkdtempSync(join(tmpdir(), "hartscope-objdump-"));
   try {
     const lines = [".text", ".globl _start", "_start:"];
@@ -29,7 +31,8 @@ export function objdumpWords(words: readonly number[], priv?: [number, number]):
       );
     }
     writeFileSync(join(dir, "w.S"), `${lines.join("\n")}\n`);
-    execFileSync(tool("cc"), ["-c", "-o", join(dir, "w.o"), join(dir, "w.S")], {
+    const arch = march ? [`-march=${march}`] : [];
+    execFileSync(tool("cc"), [...arch, "-c", "-o", join(dir, "w.o"), join(dir, "w.S")], {
       stdio: ["ignore", "ignore", "pipe"],
     });
     const out = execFileSync(tool("objdump"), ["-d", join(dir, "w.o")], {

@@ -32,10 +32,12 @@ test("Op literal is exactly the table's base instructions, dense, below 512", ()
   for (const n of ["AMOMAXU_D", "LR_W", "SC_D", "CSRRWI", "FENCE", "FENCE_I", "ECALL", "EBREAK", "MRET"]) {
     assert.ok(n in Op, n);
   }
-  for (const n of ["SRET", "WFI", "SFENCE_VMA"]) assert.ok(n in Op, n);
+  for (const n of ["SRET", "WFI", "SFENCE_VMA", "ADD_UW", "SLLI_UW", "ORC_B", "REV8", "ZEXT_H"]) {
+    assert.ok(n in Op, n);
+  }
 });
 
-test("the table covers RV64GC: instruction counts per extension", () => {
+test("the table covers RV64GC, Zba and Zbb: instruction counts per extension", () => {
   const count = (ext: string) => BASE_INSNS.filter((s) => s.ext === ext).length;
   // Unprivileged ISA chapter 24 listings: RV32I has 40 (fence, ecall, ebreak included); RV64I adds 12
   // (lwu, ld, sd, addiw, slliw, srliw, sraiw, addw, subw, sllw, srlw, sraw) and widens slli/srli/srai.
@@ -46,6 +48,11 @@ test("the table covers RV64GC: instruction counts per extension", () => {
   assert.equal(count("D"), 32); // RV32D 26 + RV64D 6
   assert.equal(count("Zicsr"), 6);
   assert.equal(count("Zifencei"), 1);
+  // Bit-Manipulation 1.0.0 §2.1 and §2.2, RV64: Zba 8 (add.uw, sh[123]add, sh[123]add.uw, slli.uw);
+  // Zbb 24 (andn orn xnor, clz[w] ctz[w] cpop[w], max[u] min[u], sext.b sext.h zext.h,
+  // rol[w] ror[w] rori[w], orc.b rev8).
+  assert.equal(count("Zba"), 8);
+  assert.equal(count("Zbb"), 24);
   assert.equal(COMPRESSED_INSNS.length, 37);
 });
 
