@@ -6,25 +6,27 @@
 // became code). Decoded instructions are cached per host page (`codePages`), shared by every hart
 // that runs the page, and invalidated precisely by `noteCodeWrite`.
 
-export const PAGE_SHIFT = 12;
-export const PAGE_SIZE = 1 << PAGE_SHIFT;
-export const PAGE_MASK = PAGE_SIZE - 1;
+export { CODE_ENTRIES, CODE_PAGE_WORDS, CODE_STRIDE, CODE_VERSION } from "./decoded.js";
+export { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from "./page.js";
 
 export const ACCESS_READ = 0;
 export const ACCESS_WRITE = 1;
 export const ACCESS_EXEC = 2;
 
-/** Words per decoded-cache entry; one entry per 2-byte slot of a page (ARCHITECTURE.md decision 2). */
-export const CODE_STRIDE = 4;
-export const CODE_ENTRIES = PAGE_SIZE >> 1;
-/**
- * Index of a decoded page's version word, after its entries. Whoever drops or rewrites decoded
- * entries (a code write, a probe) increments it, so code compiled from the page (hart/jit) is
- * known stale.
- */
-export const CODE_VERSION = CODE_ENTRIES * CODE_STRIDE;
-/** Int32 words of a decoded page: its entries and the version word. */
-export const CODE_PAGE_WORDS = CODE_VERSION + 1;
+/** What `translate` returns instead of a host offset when the access must trap. */
+export const XLATE_PAGE_FAULT = -1;
+/** ... an access fault (no memory there; or no frame left for a user page: out of guest memory) */
+export const XLATE_ACCESS_FAULT = -2;
+/** ... for a peek only: a readable page that has no frame yet (all zeros) */
+export const XLATE_UNBACKED = -3;
+
+/** A holder of translations from this memory (a hart's TLBs, its compiled code's TLB). */
+export interface TlbHolder {
+  /** drop every translation of virtual pages [vpnFirst, vpnEnd) (vpn = address / 4096, as numbers) */
+  dropPages(vpnFirst: number, vpnEnd: number): void;
+  /** drop write translations onto the host page at host offset `hostPage` (it now holds decoded code) */
+  dropWritesTo(hostPage: number): void;
+}
 
 export interface GuestMemory {
   readonly bytes: Uint8Array;
@@ -33,8 +35,14 @@ export interface GuestMemory {
   readonly bounce: number;
   /** bumped whenever a translation a hart may hold becomes wrong */
   readonly generation: number;
-  /** host offset of the page holding (hi:lo), or -1 when the access must fault */
-  translate(lo: number, hi: number, access: number): number;
+  /** harts register here; the memory tells them exactly what became stale */
+  readonly tlbHolders: Set<TlbHolder>;
+  /**
+   * Host offset of the page holding (hi:lo), or a negative XLATE_* code when the access must trap.
+   * With `peek` (an observer's read), nothing changes: no frame is allocated for an untouched page,
+   * which answers XLATE_UNBACKED (it reads as zeros).
+   */
+  translate(lo: number, hi: number, access: number, peek?: boolean): number;
   /** the decoded cache of the host page at `hostPage`, created (and write-protected) on first use */
   codePage(hostPage: number): Int32Array;
   /** the decoded cache of a host page, or undefined when nothing on it was decoded */

@@ -10,6 +10,8 @@
 //   fcsr          r[FCSR] = frm << 5 | fflags
 //   instret       (r[INSTRET], r[INSTRET + 1]) retired instructions, as a 64-bit count
 //   reservation   r[RES_VALID] != 0 when an LR reservation is held; its address (r[RES], r[RES+1])
+//   trap          r[CAUSE] and (r[TVAL], r[TVAL+1]): the cause and tval of the last trap (stop.ts);
+//                 its epc is the pc the hart stopped at
 
 export const X = 0;
 export const X_SINK = 32;
@@ -20,7 +22,9 @@ export const FCSR = PC + 2;
 export const INSTRET = FCSR + 2;
 export const RES = INSTRET + 2;
 export const RES_VALID = RES + 2;
-export const STATE_WORDS = RES_VALID + 2;
+export const CAUSE = RES_VALID + 1;
+export const TVAL = CAUSE + 1;
+export const STATE_WORDS = TVAL + 2;
 
 /** fflags bits (Unprivileged ISA, "Floating-Point Control and Status Register"). */
 export const FFLAG_NX = 1;

@@ -18,10 +18,21 @@
 // deoptimizes code that reaches an operation it has never run before.
 
 import { KIND_X, rs1Kind } from "../../isa/classes.js";
-import { Op } from "../../isa/ops.js";
-import { divrem, divremw, mulh, mulhu32 } from "../int64.js";
-import { CODE_ENTRIES, PAGE_SIZE } from "../memory.js";
+import { CODE_ENTRIES } from "../decoded.js";
+import type { Expr } from "../ir.js";
+import {
+  type Binding,
+  JS_RUNTIME,
+  JS_RUNTIME_PRELUDE,
+  JsLowering,
+  type Pair,
+  src as word,
+} from "../js-lowering.js";
+import { loadWords, storeText } from "../memory-words.js";
+import { PAGE_SIZE } from "../page.js";
+import { ACCESS_SIZE, SEMANTICS_BY_OP } from "../semantics-by-op.js";
 import { F, FCSR, PC, X_SINK } from "../state.js";
+import { Cause } from "../stop.js";
 import {
   type Block,
   type CodePage,
@@ -29,6 +40,7 @@ import {
   FPU_FN,
   INT_RD,
   type Insn,
+  isBreakpoint,
   KIND,
   Kind,
   LEN4,
@@ -83,24 +95,9 @@ export interface CompileEnv {
 }
 
 const TWO32 = 4294967296;
-const STORE_OP = new Set<number>([Op.SB, Op.SH, Op.SW, Op.SD, Op.FSW, Op.FSD]);
-const SIZE: Partial<Record<number, number>> = {
-  [Op.LB]: 1,
-  [Op.LBU]: 1,
-  [Op.LH]: 2,
-  [Op.LHU]: 2,
-  [Op.LW]: 4,
-  [Op.LWU]: 4,
-  [Op.FLW]: 4,
-  [Op.LD]: 8,
-  [Op.FLD]: 8,
-  [Op.SB]: 1,
-  [Op.SH]: 2,
-  [Op.SW]: 4,
-  [Op.FSW]: 4,
-  [Op.SD]: 8,
-  [Op.FSD]: 8,
-};
+/** Access size of a load (positive) or store (negative) op; 0 for others. */
+const sizeOf = (op: number): number => Math.abs(ACCESS_SIZE[op]!);
+const isStore = (op: number): boolean => ACCESS_SIZE[op]! < 0;
 
 /**
  * Build the function running `blocks` (of `pages`); with `grouping`, accesses through one base
@@ -123,17 +120,8 @@ export function compileRegion(
   const cases = sorted.map((b, i) => g.block(b, i)).join("");
   const source = g.wrap(cases);
   const fpus = [...g.fpuOps].map((op) => FPU_FN[op]);
-  const factory = new Function("ENV", source) as (e: unknown) => RegionFn;
-  const fn = factory({
-    view: env.view,
-    labels,
-    scratch: new Int32Array(2),
-    mulhu32,
-    mulh,
-    divrem,
-    divremw,
-    fpu: fpus,
-  });
+  const factory = new Function("ENV", "RT", source) as (e: unknown, rt: unknown) => RegionFn;
+  const fn = factory({ view: env.view, labels, fpu: fpus }, JS_RUNTIME);
   return {
     fn,
     labels,
@@ -238,10 +226,10 @@ class Gen {
     const lastOp = last.w0 & 511;
     this.selfLoop =
       b.end === End.TERM &&
-      (lastOp === Op.JAL || (lastOp >= Op.BEQ && lastOp <= Op.BGEU)) &&
+      (KIND[lastOp] === Kind.JAL || KIND[lastOp] === Kind.BRANCH) &&
       last.idx + (last.imm >> 1) === b.start;
     // an EBREAK ends its block without retiring, but the interpreter too needs budget to reach it
-    const retire = lastOp === Op.EBREAK && b.end === End.TERM ? this.len - 1 : this.len;
+    const retire = isBreakpoint(lastOp) && b.end === End.TERM ? this.len - 1 : this.len;
     this.plan = this.grouping ? planAccesses(b.insns) : [];
     for (const g of this.plan) if (g !== undefined) this.groupTemps = Math.max(this.groupTemps, g.temp + 1);
     let body = b.insns.map((ins, k) => this.insn(ins, k)).join("\n");
@@ -261,7 +249,8 @@ ${this.selfLoop ? `blk: for (;;) {\n${head}\n${body}\n}` : `${head}\n${body}`}
     const fpus = [...this.fpuOps].map((op, i) => `const fpu${op} = ENV.fpu[${i}];`).join("\n");
     const mem = this.usesMemory ? "const TB = cx.tlb;" : "";
     return `"use strict";
-const view = ENV.view, T = ENV.scratch;
+const view = ENV.view;
+${JS_RUNTIME_PRELUDE}
 const LABS = ENV.labels, PAGES = [${this.pages.map((pg) => pg.pageVA).join(", ")}];
 // the label of the block at npc, -1 for none (one loop, so its feedback is complete once it found one)
 function labelOf(npc) {
@@ -271,7 +260,6 @@ function labelOf(npc) {
   }
   return -1;
 }
-const mulhu32 = ENV.mulhu32, mulh = ENV.mulh, divrem = ENV.divrem, divremw = ENV.divremw;
 ${fpus}
 return function region_${Math.floor(this.pages[0]!.pageVA / PAGE_SIZE).toString(16)}_${this.totalInsns}(cx, L, left) {
 const r = cx.r, mark = cx.mark;
@@ -307,197 +295,81 @@ return kind;
     const a = (w0 >>> 15) & 31;
     const b = (w0 >>> 20) & 31;
     const imm = ins.imm | 0;
-    const immHi = imm >> 31;
-    const next = ins.idx + ((w0 & LEN4) !== 0 ? 2 : 1);
+    const len = (w0 & LEN4) !== 0 ? 4 : 2;
+    const next = ins.idx + len / 2;
     const pc = this.pc(ins.idx);
-    if (KIND[op] === Kind.FPU) return this.fpu(ins, k, op, rd, a);
-    switch (op) {
-      case Op.LUI:
-        return this.dst(rd) ? `xl${rd} = ${imm}; xh${rd} = ${immHi};` : "";
-      case Op.AUIPC: {
-        const v = pc + imm;
-        return this.dst(rd) ? `xl${rd} = ${v | 0}; xh${rd} = ${Math.floor(v / TWO32) | 0};` : "";
+    const sem = SEMANTICS_BY_OP[op]!;
+    switch (KIND[op]) {
+      case Kind.FPU:
+        return this.fpu(ins, k, op, rd, a);
+      case Kind.JAL: {
+        const link = this.dst(rd)
+          ? `xl${rd} = ${(pc + len) | 0}; xh${rd} = ${Math.floor((pc + len) / TWO32) | 0}; `
+          : "";
+        return `${link}${this.flush()}\n${this.goto(ins.idx + (imm >> 1))}`;
       }
-      case Op.JAL: {
-        const link = pc + ((w0 & LEN4) !== 0 ? 4 : 2);
-        const set = this.dst(rd) ? `xl${rd} = ${link | 0}; xh${rd} = ${Math.floor(link / TWO32) | 0}; ` : "";
-        return `${set}${this.flush()}\n${this.goto(ins.idx + (imm >> 1))}`;
-      }
-      case Op.JALR: {
-        this.src(a);
-        const link = pc + ((w0 & LEN4) !== 0 ? 4 : 2);
-        const set = this.dst(rd) ? `xl${rd} = ${link | 0}; xh${rd} = ${Math.floor(link / TWO32) | 0}; ` : "";
-        // target = (rs1 + imm) & ~1, read before rd is written; as a number, like the interpreter
-        // (bit 0 of the sum is bit 0 of the low words' sum). A target in one of the region's pages
-        // continues at its label, if it has one. Both steps are free of paths that only some
-        // targets take: V8 deoptimizes optimized code that reaches an operation it never ran.
-        return `d = ${hi(a)} * ${TWO32} + (${lo(a)} >>> 0) + ${imm} - ((${lo(a)} + ${imm}) & 1); ${set}${this.flush()}
+      case Kind.JALR: {
+        if (sem.kind !== "jump") break;
+        // the target is computed before rd is written (rd may be rs1); a target in one of the
+        // region's pages continues at its label, found by one shared loop (labelOf) so that no
+        // path is taken only by some targets: V8 deoptimizes code reaching an operation it never ran
+        const low = this.lowering(sem.target, a, b, imm, pc, len);
+        const t = low.valueBound(sem.target);
+        const link = this.dst(rd)
+          ? `xl${rd} = ${(pc + len) | 0}; xh${rd} = ${Math.floor((pc + len) / TWO32) | 0}; `
+          : "";
+        return `{ ${low.code()} d = ${word(t.hi)} * ${TWO32} + (${word(t.lo)} >>> 0); } ${link}${this.flush()}
 npc = d;
 L = labelOf(npc);
 if (L >= 0) continue loop;
 break loop;`;
       }
-      case Op.BEQ:
-      case Op.BNE:
-      case Op.BLT:
-      case Op.BGE:
-      case Op.BLTU:
-      case Op.BGEU: {
-        this.src(a);
-        this.src(b);
-        const cond = branchCondition(op, a, b);
-        const target = ins.idx + (imm >> 1);
-        return `${this.flush()}\nif (${cond}) { ${this.goto(target)} }\n${this.goto(next)}`;
+      case Kind.BRANCH: {
+        if (sem.kind !== "branch") break;
+        const low = this.lowering(sem.cond, a, b, imm, pc, len);
+        const cond = low.cond(sem.cond);
+        return `${this.flush()}\n{ ${low.code()} if (${word(cond)}) { ${this.goto(ins.idx + (imm >> 1))} } }\n${this.goto(next)}`;
       }
-      case Op.ECALL:
-        return `${this.flush()}\nnpc = ${pc}; kind = ${Exit.ECALL}; break loop;`;
-      case Op.EBREAK:
-        return `${this.flush()}\nnpc = ${pc}; kind = ${Exit.EBREAK}; break loop;`;
-      case Op.FENCE:
-      case Op.FENCE_I:
+      case Kind.TRAP: {
+        const exit = sem.kind === "trap" && sem.cause === Cause.BREAKPOINT ? Exit.EBREAK : Exit.ECALL;
+        return `${this.flush()}\nnpc = ${pc}; kind = ${exit}; break loop;`;
+      }
+    }
+    switch (sem.kind) {
+      case "fence":
         // Stores to code run in the interpreter, which drops the decoded instructions (and so the
         // regions) they overwrite: nothing is stale at a fence.
         return "";
-      case Op.LB:
-      case Op.LH:
-      case Op.LW:
-      case Op.LD:
-      case Op.LBU:
-      case Op.LHU:
-      case Op.LWU:
-      case Op.FLW:
-      case Op.FLD:
-        return this.load(op, k, ins.idx, rd, a, imm);
-      case Op.SB:
-      case Op.SH:
-      case Op.SW:
-      case Op.SD:
-      case Op.FSW:
-      case Op.FSD:
-        return this.store(op, k, ins.idx, a, b, imm);
-      case Op.CSRRW:
-      case Op.CSRRS:
-      case Op.CSRRC:
-      case Op.CSRRWI:
-      case Op.CSRRSI:
-      case Op.CSRRCI:
-        return this.fcsr(op, rd, a, imm);
-      default:
-        return this.alu(op, rd, a, b, imm, immHi);
+      case "load":
+        return this.load(op, k, ins.idx, rd, a, imm, sem.signed, sem.fp);
+      case "store":
+        return this.store(op, k, ins.idx, a, b, imm, sem.fp);
+      case "write": {
+        const low = this.lowering(sem.value, a, b, imm, pc, len);
+        if (!this.dst(rd)) return "";
+        const v = low.valueBound(sem.value);
+        return `{ ${low.code()} xl${rd} = ${word(v.lo)}; xh${rd} = ${word(v.hi)}; }`;
+      }
     }
+    throw new Error(`block compiler: no code for op ${op}`);
   }
 
-  private alu(op: number, rd: number, a: number, b: number, imm: number, immHi: number): string {
-    this.src(a);
-    if (!isImmediateOp(op)) this.src(b);
-    if (!this.dst(rd)) return "";
-    const dl = `xl${rd}`;
-    const dh = `xh${rd}`;
-    const al = lo(a);
-    const ah = hi(a);
-    const bl = lo(b);
-    const bh = hi(b);
-    const w = (v: string) => `${dl} = ${v}; ${dh} = ${dl} >> 31;`;
-    switch (op) {
-      case Op.ADDI:
-        if (a === 0) return `${dl} = ${imm}; ${dh} = ${immHi};`;
-        if (imm === 0) return `${dl} = ${al}; ${dh} = ${ah};`;
-        return `{ s = ${al}; t = (s + ${imm}) | 0; ${dh} = (${ah}${immHi !== 0 ? " - 1" : ""} + ${carry("s", String(imm), "t")}) | 0; ${dl} = t; }`;
-      case Op.SLTI:
-        return `${dl} = ${ah} < ${immHi} || (${ah} === ${immHi} && (${al} >>> 0) < ${imm >>> 0}) ? 1 : 0; ${dh} = 0;`;
-      case Op.SLTIU:
-        return `${dl} = (${ah} >>> 0) < ${immHi >>> 0} || (${ah} === ${immHi} && (${al} >>> 0) < ${imm >>> 0}) ? 1 : 0; ${dh} = 0;`;
-      case Op.XORI:
-        return `${dh} = ${ah} ^ ${immHi}; ${dl} = ${al} ^ ${imm};`;
-      case Op.ORI:
-        return `${dh} = ${ah} | ${immHi}; ${dl} = ${al} | ${imm};`;
-      case Op.ANDI:
-        return `${dh} = ${ah} & ${immHi}; ${dl} = ${al} & ${imm};`;
-      case Op.SLLI:
-        return shiftLeftConst(dl, dh, al, ah, imm & 63);
-      case Op.SRLI:
-        return shiftRightConst(dl, dh, al, ah, imm & 63, false);
-      case Op.SRAI:
-        return shiftRightConst(dl, dh, al, ah, imm & 63, true);
-      case Op.ADD:
-        // c.mv is add rd, x0, rs2
-        if (a === 0) return `${dl} = ${bl}; ${dh} = ${bh};`;
-        if (b === 0) return `${dl} = ${al}; ${dh} = ${ah};`;
-        return `{ s = ${al}; u = ${bl}; t = (s + u) | 0; ${dh} = (${ah} + ${bh} + ${carry("s", "u", "t")}) | 0; ${dl} = t; }`;
-      case Op.SUB:
-        if (b === 0) return `${dl} = ${al}; ${dh} = ${ah};`;
-        return `{ s = ${al}; u = ${bl}; t = (s - u) | 0; ${dh} = (${ah} - ${bh} - ${borrow("s", "u", "t")}) | 0; ${dl} = t; }`;
-      case Op.SLL:
-        return `{ sh = ${bl} & 63; s = ${al}; u = ${ah};
-if (sh === 0) { ${dl} = s; ${dh} = u; }
-else if (sh < 32) { ${dh} = (u << sh) | (s >>> (32 - sh)); ${dl} = s << sh; }
-else { ${dh} = s << (sh - 32); ${dl} = 0; } }`;
-      case Op.SRL:
-      case Op.SRA: {
-        const ar = op === Op.SRA;
-        return `{ sh = ${bl} & 63; s = ${al}; u = ${ah};
-if (sh === 0) { ${dl} = s; ${dh} = u; }
-else if (sh < 32) { ${dl} = (s >>> sh) | (u << (32 - sh)); ${dh} = ${ar ? "u >> sh" : "(u >>> sh) | 0"}; }
-else { ${dl} = ${ar ? "u >> (sh - 32)" : "(u >>> (sh - 32)) | 0"}; ${dh} = ${ar ? "u >> 31" : "0"}; } }`;
-      }
-      case Op.SLT:
-        return `${dl} = ${ah} < ${bh} || (${ah} === ${bh} && (${al} >>> 0) < (${bl} >>> 0)) ? 1 : 0; ${dh} = 0;`;
-      case Op.SLTU:
-        return `${dl} = (${ah} >>> 0) < (${bh} >>> 0) || (${ah} === ${bh} && (${al} >>> 0) < (${bl} >>> 0)) ? 1 : 0; ${dh} = 0;`;
-      case Op.XOR:
-        return `${dh} = ${ah} ^ ${bh}; ${dl} = ${al} ^ ${bl};`;
-      case Op.OR:
-        return `${dh} = ${ah} | ${bh}; ${dl} = ${al} | ${bl};`;
-      case Op.AND:
-        return `${dh} = ${ah} & ${bh}; ${dl} = ${al} & ${bl};`;
-      case Op.ADDIW:
-        return w(`(${al} + ${imm}) | 0`);
-      case Op.SLLIW:
-        return w(`${al} << ${imm & 31}`);
-      case Op.SRLIW:
-        return w(`(${al} >>> ${imm & 31}) | 0`);
-      case Op.SRAIW:
-        return w(`${al} >> ${imm & 31}`);
-      case Op.ADDW:
-        return w(`(${al} + ${bl}) | 0`);
-      case Op.SUBW:
-        return w(`(${al} - ${bl}) | 0`);
-      case Op.SLLW:
-        return w(`${al} << (${bl} & 31)`);
-      case Op.SRLW:
-        return w(`(${al} >>> (${bl} & 31)) | 0`);
-      case Op.SRAW:
-        return w(`${al} >> (${bl} & 31)`);
-      case Op.MUL:
-        return `{ s = ${al}; u = ${bl}; ${dh} = (Math.imul(s, ${bh}) + Math.imul(${ah}, u) + mulhu32(s, u)) | 0; ${dl} = Math.imul(s, u); }`;
-      case Op.MULW:
-        return w(`Math.imul(${al}, ${bl})`);
-      case Op.MULH:
-      case Op.MULHSU:
-      case Op.MULHU: {
-        const as = op !== Op.MULHU;
-        const bs = op === Op.MULH;
-        return `mulh(T, 0, ${al}, ${ah}, ${bl}, ${bh}, ${as}, ${bs}); ${dl} = T[0]; ${dh} = T[1];`;
-      }
-      case Op.DIV:
-      case Op.DIVU:
-      case Op.REM:
-      case Op.REMU: {
-        const signed = op === Op.DIV || op === Op.REM;
-        const rem = op === Op.REM || op === Op.REMU;
-        return `divrem(T, 0, ${al}, ${ah}, ${bl}, ${bh}, ${signed}, ${rem}); ${dl} = T[0]; ${dh} = T[1];`;
-      }
-      case Op.DIVW:
-      case Op.DIVUW:
-      case Op.REMW:
-      case Op.REMUW: {
-        const signed = op === Op.DIVW || op === Op.REMW;
-        const rem = op === Op.REMW || op === Op.REMUW;
-        return `divremw(T, 0, ${al}, ${bl}, ${signed}, ${rem}); ${dl} = T[0]; ${dh} = T[1];`;
-      }
-      default:
-        throw new Error(`block compiler: no code for op ${op}`);
-    }
+  /** A lowering of one instruction's expression, its source registers marked used. */
+  private lowering(e: Expr, a: number, b: number, imm: number, pc: number, len: number): JsLowering {
+    const uses = new Set<string>();
+    leaves(e, uses);
+    if (uses.has("rs1")) this.src(a);
+    if (uses.has("rs2")) this.src(b);
+    const reg = (i: number): Pair => (i === 0 ? { lo: 0, hi: 0 } : { lo: `xl${i}`, hi: `xh${i}` });
+    const binding: Binding = {
+      rs1: reg(a),
+      rs2: reg(b),
+      imm: { lo: imm, hi: imm >> 31 },
+      pc: { lo: pc | 0, hi: Math.floor(pc / TWO32) | 0 },
+      next: { lo: (pc + len) | 0, hi: Math.floor((pc + len) / TWO32) | 0 },
+      old: undefined,
+    };
+    return new JsLowering(binding);
   }
 
   /** rs1 + imm as (al, ah) int32 words, exactly as the interpreter's loadAddress/storeAddress. */
@@ -515,47 +387,31 @@ else { ${dl} = ${ar ? "u >> (sh - 32)" : "(u >>> (sh - 32)) | 0"}; ${dh} = ${ar 
 if (TB[ti + ${t}] === vp && TB[ti + ${h}] === ah${fits})`;
   }
 
-  private load(op: number, k: number, idx: number, rd: number, a: number, imm: number): string {
+  private load(
+    op: number,
+    k: number,
+    idx: number,
+    rd: number,
+    a: number,
+    imm: number,
+    signed: boolean,
+    fp: boolean,
+  ): string {
     this.usesMemory = true;
-    const size = SIZE[op]!;
+    const size = sizeOf(op);
     // (before the destination is marked written: the flush stores what was written earlier)
     const where = this.groupAccess(k, idx, a, imm);
     const flush = where === undefined ? this.flush() : "";
+    const { code, value } = loadWords(size, signed, fp, "p", "v");
     let read: string;
-    if (op === Op.FLW) read = `r[${F + 2 * rd}] = view.getInt32(p, true); r[${F + 2 * rd + 1}] = -1;`;
-    else if (op === Op.FLD)
-      read = `r[${F + 2 * rd}] = view.getInt32(p, true); r[${F + 2 * rd + 1}] = view.getInt32(p + 4, true);`;
+    if (fp) read = `r[${F + 2 * rd}] = ${word(value.lo)}; r[${F + 2 * rd + 1}] = ${word(value.hi)};`;
     else if (!this.dst(rd)) read = "";
-    else {
-      const d = `xl${rd}`;
-      const h = `xh${rd}`;
-      switch (op) {
-        case Op.LB:
-          read = `${d} = view.getInt8(p); ${h} = ${d} >> 31;`;
-          break;
-        case Op.LH:
-          read = `${d} = view.getInt16(p, true); ${h} = ${d} >> 31;`;
-          break;
-        case Op.LW:
-          read = `${d} = view.getInt32(p, true); ${h} = ${d} >> 31;`;
-          break;
-        case Op.LD:
-          read = `${d} = view.getInt32(p, true); ${h} = view.getInt32(p + 4, true);`;
-          break;
-        case Op.LBU:
-          read = `${d} = view.getUint8(p); ${h} = 0;`;
-          break;
-        case Op.LHU:
-          read = `${d} = view.getUint16(p, true); ${h} = 0;`;
-          break;
-        default:
-          read = `${d} = view.getInt32(p, true); ${h} = 0;`;
-      }
-    }
+    else read = `{ ${code} xl${rd} = ${word(value.lo)}; xh${rd} = ${word(value.hi)}; }`;
+    if (fp) read = `{ ${code} ${read} }`;
     if (where !== undefined) return `${where}\n${read}`;
     return `${flush}
 ${this.address(a, imm)}
-${this.tlbCheck("r", size)} p = TB[ti + ${R_BASE}] + (al & ${PAGE_SIZE - 1});
+${this.tlbCheck("r", size)} p = (TB[ti + ${R_BASE}] + (al & ${PAGE_SIZE - 1})) >>> 0;
 else ${this.sideExit(k, idx)}
 ${read}`;
   }
@@ -579,74 +435,31 @@ ${read}`;
     return `${flush}
 ${this.address(a, g.minOff)}
 vp = al >>> 12; ti = (vp & ${JIT_TLB_MASK}) << ${Math.log2(ENTRY_WORDS)};
-if (${tags.join(" && ")} && (al & ${PAGE_SIZE - 1}) <= ${PAGE_SIZE - g.span}) g${g.temp} = TB[ti + ${g.store ? W_BASE : R_BASE}] + (al & ${PAGE_SIZE - 1});
+if (${tags.join(" && ")} && (al & ${PAGE_SIZE - 1}) <= ${PAGE_SIZE - g.span}) g${g.temp} = (TB[ti + ${g.store ? W_BASE : R_BASE}] + (al & ${PAGE_SIZE - 1})) >>> 0;
 else ${this.sideExit(k, idx)}
 ${at}`;
   }
 
-  private store(op: number, k: number, idx: number, a: number, b: number, imm: number): string {
+  private store(op: number, k: number, idx: number, a: number, b: number, imm: number, fp: boolean): string {
     this.usesMemory = true;
-    const size = SIZE[op]!;
+    const size = sizeOf(op);
     const where = this.groupAccess(k, idx, a, imm);
-    let write: string;
-    if (op === Op.FSW) write = `view.setInt32(p, r[${F + 2 * b}], true);`;
-    else if (op === Op.FSD)
-      write = `view.setInt32(p, r[${F + 2 * b}], true); view.setInt32(p + 4, r[${F + 2 * b + 1}], true);`;
+    let value: Pair;
+    if (fp) value = { lo: `r[${F + 2 * b}]`, hi: `r[${F + 2 * b + 1}]` };
     else {
       this.src(b);
-      const v = lo(b);
-      switch (op) {
-        case Op.SB:
-          write = `view.setInt8(p, ${v});`;
-          break;
-        case Op.SH:
-          write = `view.setInt16(p, ${v}, true);`;
-          break;
-        case Op.SW:
-          write = `view.setInt32(p, ${v}, true);`;
-          break;
-        default:
-          write = `view.setInt32(p, ${v}, true); view.setInt32(p + 4, ${hi(b)}, true);`;
-      }
+      value = { lo: lo(b), hi: hi(b) };
     }
+    const write = storeText(size, "p", value);
     if (where !== undefined) return `${where}\n${write}`;
     // Stores to pages holding code never hit (they get no write TLB entry): the interpreter runs
     // them and drops the decoded instructions they overwrite, and with them this region.
     const flush = this.flush();
     return `${flush}
 ${this.address(a, imm)}
-${this.tlbCheck("w", size)} p = TB[ti + ${W_BASE}] + (al & ${PAGE_SIZE - 1});
+${this.tlbCheck("w", size)} p = (TB[ti + ${W_BASE}] + (al & ${PAGE_SIZE - 1})) >>> 0;
 else ${this.sideExit(k, idx)}
 ${write}`;
-  }
-
-  /**
-   * Zicsr on fflags (1), frm (2) or fcsr (3), as hart.ts's csr(): rd = old value; a write unless
-   * csrrs/csrrc (or their immediate forms) name x0 or 0 (Zicsr, "CSR Instructions").
-   */
-  private fcsr(op: number, rd: number, src: number, csr: number): string {
-    const immediate = op >= Op.CSRRWI;
-    let value = String(src);
-    if (!immediate) {
-      this.src(src);
-      value = lo(src);
-    }
-    const writes = op === Op.CSRRW || op === Op.CSRRWI || src !== 0;
-    const f = `r[${FCSR}]`;
-    let s = `o = ${csr === 1 ? `${f} & 31` : csr === 2 ? `${f} >>> 5` : `${f} & 255`};`;
-    if (writes) {
-      const next =
-        op === Op.CSRRW || op === Op.CSRRWI
-          ? value
-          : op === Op.CSRRS || op === Op.CSRRSI
-            ? `(o | ${value})`
-            : `(o & ~${value})`;
-      if (csr === 1) s += ` ${f} = (${f} & ~31) | (${next} & 31);`;
-      else if (csr === 2) s += ` ${f} = (${f} & 31) | ((${next} & 7) << 5);`;
-      else s += ` ${f} = ${next} & 255;`;
-    }
-    if (this.dst(rd)) s += ` xl${rd} = o; xh${rd} = 0;`;
-    return s;
   }
 
   private fpu(ins: Insn, k: number, op: number, rd: number, a: number): string {
@@ -698,11 +511,11 @@ function planAccesses(insns: readonly Insn[]): (AccessGroup | undefined)[] {
   const open = new Map<number, AccessGroup>();
   insns.forEach((ins, k) => {
     const op = ins.w0 & 511;
-    const size = SIZE[op];
+    const size = sizeOf(op);
     const base = (ins.w0 >>> 15) & 31;
-    if (size !== undefined && base !== 0) {
+    if (size !== 0 && base !== 0) {
       const off = ins.imm | 0;
-      const store = STORE_OP.has(op);
+      const store = isStore(op);
       let g = open.get(base);
       if (g !== undefined) {
         const min = Math.min(g.minOff, off);
@@ -725,7 +538,7 @@ function planAccesses(insns: readonly Insn[]): (AccessGroup | undefined)[] {
     }
     // a write to a register ends the group using it as a base
     const rd = (ins.w0 >>> 9) & 63;
-    if (INT_RD[op] === 1 || (op >= Op.CSRRW && op <= Op.CSRRCI)) open.delete(rd);
+    if (INT_RD[op] === 1) open.delete(rd);
   });
   // groups of one are checked on their own; the others get a local while they are in use
   const busy: number[] = [];
@@ -747,52 +560,30 @@ function planAccesses(insns: readonly Insn[]): (AccessGroup | undefined)[] {
   return plan;
 }
 
-// Carry out of (and borrow into) bit 31 of t = s + u (t = s - u), without a branch: a
+// Carry out of bit 31 of t = s + u, without a branch: a
 // conditional would split the block in V8's graph, which costs compile time and mispredictions.
 function carry(s: string, u: string, t: string): string {
   return `(((${s} & ${u}) | ((${s} | ${u}) & ~${t})) >>> 31)`;
 }
 
-function borrow(s: string, u: string, t: string): string {
-  return `(((~${s} & ${u}) | ((~${s} | ${u}) & ${t})) >>> 31)`;
-}
-
-function isImmediateOp(op: number): boolean {
-  return (op >= Op.ADDI && op <= Op.SRAI) || (op >= Op.ADDIW && op <= Op.SRAIW) || op === Op.LUI;
-}
-
-function branchCondition(op: number, a: number, b: number): string {
-  const al = lo(a);
-  const ah = hi(a);
-  const bl = lo(b);
-  const bh = hi(b);
-  const lessU = `(${al} >>> 0) < (${bl} >>> 0)`;
-  switch (op) {
-    case Op.BEQ:
-      return b === 0 ? `(${al} | ${ah}) === 0` : `${al} === ${bl} && ${ah} === ${bh}`;
-    case Op.BNE:
-      return b === 0 ? `(${al} | ${ah}) !== 0` : `${al} !== ${bl} || ${ah} !== ${bh}`;
-    case Op.BLT:
-      return b === 0 ? `${ah} < 0` : `${ah} < ${bh} || (${ah} === ${bh} && ${lessU})`;
-    case Op.BGE:
-      return b === 0 ? `${ah} >= 0` : `!(${ah} < ${bh} || (${ah} === ${bh} && ${lessU}))`;
-    case Op.BLTU:
-      return `(${ah} >>> 0) < (${bh} >>> 0) || (${ah} === ${bh} && ${lessU})`;
+/** The leaves an expression reads. */
+function leaves(e: Expr, out: Set<string>): void {
+  switch (e.k) {
+    case "leaf":
+      out.add(e.leaf);
+      return;
+    case "const":
+      return;
+    case "un":
+      leaves(e.a, out);
+      return;
+    case "sel":
+      leaves(e.c, out);
+      leaves(e.a, out);
+      leaves(e.b, out);
+      return;
     default:
-      return `!((${ah} >>> 0) < (${bh} >>> 0) || (${ah} === ${bh} && ${lessU}))`;
+      leaves(e.a, out);
+      leaves(e.b, out);
   }
-}
-
-function shiftLeftConst(dl: string, dh: string, al: string, ah: string, sh: number): string {
-  if (sh === 0) return `${dl} = ${al}; ${dh} = ${ah};`;
-  if (sh < 32) return `${dh} = (${ah} << ${sh}) | (${al} >>> ${32 - sh}); ${dl} = ${al} << ${sh};`;
-  return `${dh} = ${al} << ${sh - 32}; ${dl} = 0;`;
-}
-
-function shiftRightConst(dl: string, dh: string, al: string, ah: string, sh: number, arith: boolean): string {
-  if (sh === 0) return `${dl} = ${al}; ${dh} = ${ah};`;
-  if (sh < 32)
-    return `${dl} = (${al} >>> ${sh}) | (${ah} << ${32 - sh}); ${dh} = ${arith ? `${ah} >> ${sh}` : `(${ah} >>> ${sh}) | 0`};`;
-  if (arith) return `${dl} = ${ah} >> ${sh - 32}; ${dh} = ${ah} >> 31;`;
-  return `${dl} = (${ah} >>> ${sh - 32}) | 0; ${dh} = 0;`;
 }

@@ -10,9 +10,12 @@
 // equals the one it was compiled at (noteCodeWrite bumps it when a store drops decoded
 // instructions; unmap/remap replace the page altogether) and is mapped where it was.
 
+import { CODE_STRIDE, CODE_VERSION } from "../decoded.js";
 import type { Hart } from "../hart.js";
-import { ACCESS_EXEC, CODE_STRIDE, CODE_VERSION, type GuestMemory, PAGE_SIZE } from "../memory.js";
-import { INSTRET, PC } from "../state.js";
+import { ACCESS_EXEC, type GuestMemory, type TlbHolder } from "../memory.js";
+import { PAGE_SIZE } from "../page.js";
+import { CAUSE, INSTRET, PC, TVAL } from "../state.js";
+import { Cause, Stop } from "../stop.js";
 import { type CompileEnv, compileRegion, Exit, type JitContext } from "./codegen.js";
 import { PageCode, Region } from "./page-code.js";
 import { type Block, buildRegion, key } from "./region.js";
@@ -36,10 +39,10 @@ export interface JitOptions {
   maxPages: number;
 }
 
-/** Options of harts created from now on (tests lower the thresholds to compile sooner). */
+/** The thresholds a machine uses unless it says otherwise. */
 // hot: a new region's function runs in V8's slow tiers until optimized, slower than the
 // interpreter; code run fewer times than ~1000 does not repay that (bench/throughput.ts: +8%).
-export const jitDefaults: JitOptions = {
+export const JIT_DEFAULTS: Readonly<JitOptions> = Object.freeze({
   hot: 1000,
   warm: 250,
   maxInsns: 100,
@@ -48,13 +51,10 @@ export const jitDefaults: JitOptions = {
   maxGrows: 3,
   maxGrownInsns: 300,
   maxPages: 4,
-};
+});
 
 const TWO32 = 4294967296;
-// Stop codes and causes (hart.ts Stop, Cause), repeated here because hart.ts imports this module.
-const STOP_BUDGET = 0;
-const CAUSE_BREAKPOINT = 3;
-const CAUSE_ECALL_U = 8;
+const STOP_BUDGET: number = Stop.BUDGET;
 
 /** Compiled code of one memory, by decoded page; statistics. */
 export class CodeCache {
@@ -83,22 +83,21 @@ export function cacheOf(mem: GuestMemory): CodeCache {
 const SLOTS = 64;
 const CHUNK = 1 << 30;
 
-export class HartJit {
+export class HartJit implements TlbHolder {
   readonly options: JitOptions;
   readonly cache: CodeCache;
-  // pc's virtual page -> its PageCode, valid for one memory generation
+  // pc's virtual page -> its PageCode (dropped with the page's mapping: TlbHolder)
   private readonly tags = new Float64Array(SLOTS).fill(-1);
   /** what compiled code works on */
   private readonly cx: JitContext;
   private readonly tlb = new DataTlb();
   private readonly codes: (PageCode | undefined)[] = new Array(SLOTS).fill(undefined);
-  private gen = -1;
 
   constructor(
     private readonly hart: Hart,
     options: Partial<JitOptions> = {},
   ) {
-    this.options = { ...jitDefaults, ...options };
+    this.options = { ...JIT_DEFAULTS, ...options };
     this.cache = cacheOf(hart.mem);
     const tlb = this.tlb;
     this.cx = {
@@ -107,14 +106,27 @@ export class HartJit {
       tlb: tlb.t,
       mark: new Int32Array(1),
     };
+    hart.mem.tlbHolders.add(this);
+    hart.mem.tlbHolders.add(tlb);
+  }
+
+  /** Stop receiving invalidations (the hart is gone). */
+  detach(): void {
+    this.hart.mem.tlbHolders.delete(this);
+    this.hart.mem.tlbHolders.delete(this.tlb);
+  }
+
+  dropPages(vpnFirst: number, vpnEnd: number): void {
+    if (vpnEnd - vpnFirst >= SLOTS) this.tags.fill(-1);
+    else for (let vpn = vpnFirst; vpn < vpnEnd; vpn++) this.tags[vpn & (SLOTS - 1)] = -1;
+  }
+
+  dropWritesTo(_hostPage: number): void {
+    // the page-code lookup holds no write translations
   }
 
   /** The compilation state of the page holding pc (tests, debugging). */
   pageCodeAt(pc: number): PageCode | undefined {
-    if (this.gen !== this.hart.mem.generation) {
-      this.tags.fill(-1);
-      this.gen = this.hart.mem.generation;
-    }
     return this.lookup(pc, Math.floor(pc / PAGE_SIZE));
   }
 
@@ -136,17 +148,12 @@ export class HartJit {
     const cx = this.cx;
     const mark = cx.mark;
     const hot = this.options.hot;
-    let stop = STOP_BUDGET;
+    let stop: number = STOP_BUDGET;
     // an int32 count (hart.retired is a double): it is passed to compiled code at every entry
     let left = budget;
     // the region that ran last and left by a jump, to notice jumps between regions
     let last: Region | undefined;
     while (left > 0) {
-      if (this.gen !== mem.generation) {
-        this.tags.fill(-1);
-        this.tlb.flush();
-        this.gen = mem.generation;
-      }
       const pc = r[PC + 1]! * TWO32 + (r[PC]! >>> 0);
       const vpn = Math.floor(pc / PAGE_SIZE);
       const slot = vpn & (SLOTS - 1);
@@ -232,8 +239,9 @@ export class HartJit {
           continue;
         }
         // ECALL or EBREAK, with pc at the instruction (the same codes as Stop)
-        hart.cause = exit === Exit.ECALL ? CAUSE_ECALL_U : CAUSE_BREAKPOINT;
-        hart.tval = exit === Exit.ECALL ? 0 : r[PC + 1]! * TWO32 + (r[PC]! >>> 0);
+        r[CAUSE] = exit === Exit.ECALL ? Cause.ECALL_U : Cause.BREAKPOINT;
+        r[TVAL] = exit === Exit.ECALL ? 0 : r[PC]!;
+        r[TVAL + 1] = exit === Exit.ECALL ? 0 : r[PC + 1]!;
         stop = exit;
         break;
       }

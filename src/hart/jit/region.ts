@@ -7,19 +7,18 @@
 // rs2 << 20 | rs3 << 25 | LEN4 | VALID, w1 = immediate, w2 = rm field.
 
 import { writesIntRd } from "../../isa/classes.js";
-import { OP_COUNT, Op } from "../../isa/ops.js";
-import { BASE_INSNS } from "../../isa/table.js";
-import * as fpu from "../fpu/index.js";
-import { CODE_ENTRIES, CODE_STRIDE, PAGE_SIZE } from "../memory.js";
+import { OP_COUNT } from "../../isa/ops.js";
+import { CODE_ENTRIES, CODE_STRIDE, LEN4, OP_PROBE } from "../decoded.js";
+import type { FpuOp } from "../fpu/index.js";
+import { PAGE_SIZE } from "../page.js";
+import { SEMANTICS_BY_OP } from "../semantics-by-op.js";
+import { Cause } from "../stop.js";
 
-/** w0 bit: a 4-byte instruction (hart.ts). */
-export const LEN4 = 1 << 30;
-/** The op of a probed entry (hart.ts OP_PROBE): never compiled, the interpreter runs probes. */
-export const OP_PROBE = 511;
+export { LEN4, OP_PROBE };
 
 /** How compiled code treats an op. */
 export const Kind = {
-  /** left to the interpreter: A, Zicsr (but fflags, frm, fcsr), privileged, probes */
+  /** left to the interpreter: A, Zicsr, privileged, probes */
   RARE: 0,
   /** compiled inline, falls through */
   INLINE: 1,
@@ -27,35 +26,48 @@ export const Kind = {
   FPU: 2,
   /** conditional branch: ends its block with two exits */
   BRANCH: 3,
+  /** a jump to pc + imm */
   JAL: 4,
+  /** a jump to a computed target */
   JALR: 5,
   /** ECALL, EBREAK: end the block and stop the hart */
   TRAP: 6,
 } as const;
 
+/** The kind of each op, from its semantics. */
 export const KIND = new Uint8Array(512);
-/** The fpu function of each F/D op, named after its mnemonic ("fadd.d" -> fadd_d). */
-export const FPU_FN: (fpu.FpuOp | undefined)[] = new Array(512).fill(undefined);
+/** The fpu function of each F/D op. */
+export const FPU_FN: (FpuOp | undefined)[] = new Array(512).fill(undefined);
 /** Ops whose rd is an x register (rd = x0 decodes to the sink, X_SINK). */
 export const INT_RD = new Uint8Array(512);
 
-for (const spec of BASE_INSNS) {
-  const fn = (fpu as unknown as Record<string, fpu.FpuOp | undefined>)[spec.name.replace(/\./g, "_")];
-  if (typeof fn === "function") {
-    FPU_FN[spec.op] = fn;
-    KIND[spec.op] = Kind.FPU;
+SEMANTICS_BY_OP.forEach((sem, op) => {
+  if (writesIntRd(op)) INT_RD[op] = 1;
+  switch (sem?.kind) {
+    case "write":
+    case "load":
+    case "store":
+    case "fence":
+      KIND[op] = Kind.INLINE;
+      break;
+    case "fpu":
+      KIND[op] = Kind.FPU;
+      FPU_FN[op] = sem.fn;
+      break;
+    case "branch":
+      KIND[op] = Kind.BRANCH;
+      break;
+    case "jump": {
+      const t = sem.target;
+      const relative = t.k === "bin" && t.op === "add" && t.a.k === "leaf" && t.a.leaf === "pc";
+      KIND[op] = relative ? Kind.JAL : Kind.JALR;
+      break;
+    }
+    case "trap":
+      KIND[op] = Kind.TRAP;
+      break;
   }
-  if (writesIntRd(spec.op)) INT_RD[spec.op] = 1;
-}
-for (let op = Op.LUI; op <= Op.REMUW; op++) {
-  if (op < Op.CSRRW || op > Op.CSRRCI) KIND[op] = Kind.INLINE;
-}
-for (const op of [Op.FLW, Op.FSW, Op.FLD, Op.FSD]) KIND[op] = Kind.INLINE;
-for (let op = Op.BEQ; op <= Op.BGEU; op++) KIND[op] = Kind.BRANCH;
-KIND[Op.JAL] = Kind.JAL;
-KIND[Op.JALR] = Kind.JALR;
-KIND[Op.ECALL] = Kind.TRAP;
-KIND[Op.EBREAK] = Kind.TRAP;
+});
 if (OP_COUNT > OP_PROBE) throw new Error("op ids reach OP_PROBE");
 
 /** How a block ends. */
@@ -92,15 +104,16 @@ export interface Block {
   next: number;
 }
 
+/** EBREAK: a trap whose cause is a breakpoint. */
+export function isBreakpoint(op: number): boolean {
+  const sem = SEMANTICS_BY_OP[op];
+  return sem?.kind === "trap" && sem.cause === Cause.BREAKPOINT;
+}
+
 /** An FP op's rounding mode is static and reserved (5, 6): the interpreter raises the trap. */
 function reservedRm(op: number, rmField: number): boolean {
   const rm = rmField & 7;
   return KIND[op] === Kind.FPU && (rm === 5 || rm === 6);
-}
-
-/** A Zicsr instruction on fflags, frm or fcsr (compiled inline; the counters need the interpreter). */
-export function isFcsrAccess(op: number, csr: number): boolean {
-  return op >= Op.CSRRW && op <= Op.CSRRCI && csr >= 1 && csr <= 3;
 }
 
 /** Scan one block from entry `start`, stopping before any other entry in `starts`. */
@@ -122,7 +135,7 @@ export function scanBlock(
       return { page: p, start, insns, end: End.FALL, next: i };
     const op = w0 & 511;
     const kind = KIND[op]!;
-    if ((kind === Kind.RARE && !isFcsrAccess(op, page[e + 1]!)) || reservedRm(op, page[e + 2]!))
+    if (kind === Kind.RARE || reservedRm(op, page[e + 2]!))
       return { page: p, start, insns, end: End.RARE, next: i };
     insns.push({ idx: i, w0, imm: page[e + 1]!, rm: page[e + 2]! });
     i += (w0 & LEN4) !== 0 ? 2 : 1;
@@ -154,12 +167,14 @@ function successors(pages: readonly CodePage[], b: Block, out: number[]): void {
     out.push(pc(b.next + ((page[b.next * CODE_STRIDE]! & LEN4) !== 0 ? 2 : 1)));
   } else {
     const last = b.insns[b.insns.length - 1]!;
-    const op = last.w0 & 511;
+    const kind = KIND[last.w0 & 511]!;
     const rd = (last.w0 >>> 9) & 63;
-    if (op === Op.JAL || (op >= Op.BEQ && op <= Op.BGEU)) out.push(pc(last.idx) + last.imm);
-    // After a branch, an ECALL, or a call (rd = ra): the fall-through or the return point.
-    if (op !== Op.JAL && op !== Op.JALR && op !== Op.EBREAK) out.push(pc(b.next));
-    else if ((op === Op.JAL || op === Op.JALR) && rd !== 32 && rd !== 0) out.push(pc(b.next));
+    const jump = kind === Kind.JAL || kind === Kind.JALR;
+    if (kind === Kind.JAL || kind === Kind.BRANCH) out.push(pc(last.idx) + last.imm);
+    // After a branch, an ECALL, or a call (rd = ra): the fall-through or the return point. (An
+    // EBREAK stops the hart; what follows it is not known to run.)
+    if (kind === Kind.BRANCH || (kind === Kind.TRAP && !isBreakpoint(last.w0 & 511))) out.push(pc(b.next));
+    else if (jump && rd !== 32 && rd !== 0) out.push(pc(b.next));
   }
 }
 
@@ -205,7 +220,7 @@ export function buildRegion(
   }
   return order.map((k) => {
     const p = Math.floor(k / CODE_ENTRIES);
-    return scanBlock(pages[p]!.page, p, k - p * CODE_ENTRIES, process.env.HS_SPLIT ? starts : undefined);
+    return scanBlock(pages[p]!.page, p, k - p * CODE_ENTRIES, undefined);
   });
 }
 
@@ -225,7 +240,7 @@ export function stretchLength(page: Int32Array, idx: number): number {
     const kind = KIND[op]!;
     // Stop after control transfers, and after what compiled code leaves to the interpreter (so
     // that the code after it starts a block of its own).
-    if (kind >= Kind.BRANCH || (kind === Kind.RARE && !isFcsrAccess(op, page[i * CODE_STRIDE + 1]!))) break;
+    if (kind >= Kind.BRANCH || kind === Kind.RARE) break;
     i += (w0 & LEN4) !== 0 ? 2 : 1;
   }
   return n;

@@ -5,8 +5,10 @@
 // is dropped when the memory's generation changes. One Int32Array holds it all, ENTRY_WORDS per
 // entry, because V8 checks each typed array an access touches.
 
-import { Op } from "../../isa/ops.js";
-import { ACCESS_READ, ACCESS_WRITE, type GuestMemory, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from "../memory.js";
+import type { GuestMemory, TlbHolder } from "../memory.js";
+import { ACCESS_READ, ACCESS_WRITE } from "../memory.js";
+import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from "../page.js";
+import { ACCESS_SIZE } from "../semantics-by-op.js";
 
 export const JIT_TLB_SIZE = 4096;
 export const JIT_TLB_MASK = JIT_TLB_SIZE - 1;
@@ -19,33 +21,32 @@ export const W_TAG = 3;
 export const W_HI = 4;
 export const W_BASE = 5;
 
-/** Access size of each load and store op; negative for stores. */
-const ACCESS = new Int8Array(512);
-for (const [op, size] of [
-  [Op.LB, 1],
-  [Op.LBU, 1],
-  [Op.LH, 2],
-  [Op.LHU, 2],
-  [Op.LW, 4],
-  [Op.LWU, 4],
-  [Op.FLW, 4],
-  [Op.LD, 8],
-  [Op.FLD, 8],
-  [Op.SB, -1],
-  [Op.SH, -2],
-  [Op.SW, -4],
-  [Op.FSW, -4],
-  [Op.SD, -8],
-  [Op.FSD, -8],
-] as const)
-  ACCESS[op] = size;
-
-export class DataTlb {
+export class DataTlb implements TlbHolder {
   /** -1 in a tag matches no page (tags are vpn's low 20 bits) */
   readonly t = new Int32Array(JIT_TLB_SIZE * ENTRY_WORDS).fill(-1);
 
   flush(): void {
     this.t.fill(-1);
+  }
+
+  dropPages(vpnFirst: number, vpnEnd: number): void {
+    if (vpnEnd - vpnFirst >= JIT_TLB_SIZE) {
+      this.flush();
+      return;
+    }
+    const t = this.t;
+    for (let vpn = vpnFirst; vpn < vpnEnd; vpn++) {
+      const i = (vpn & JIT_TLB_MASK) * ENTRY_WORDS;
+      t[i + R_TAG] = -1;
+      t[i + W_TAG] = -1;
+    }
+  }
+
+  dropWritesTo(hostPage: number): void {
+    const t = this.t;
+    // bases are stored as int32 (offsets >= 2^31 wrap): compare in the same form
+    const base = hostPage | 0;
+    for (let i = 0; i < t.length; i += ENTRY_WORDS) if (t[i + W_BASE] === base) t[i + W_TAG] = -1;
   }
 
   /**
@@ -55,7 +56,7 @@ export class DataTlb {
    */
   fill(mem: GuestMemory, r: Int32Array, page: Int32Array, e: number): void {
     const w0 = page[e]!;
-    const size = ACCESS[w0 & 511]!;
+    const size = ACCESS_SIZE[w0 & 511]!;
     if (size === 0) return;
     const imm = page[e + 1]!;
     const a = ((w0 >>> 15) & 31) << 1;

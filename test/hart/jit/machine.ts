@@ -2,7 +2,7 @@
 // the project's encoder, run with the compiler on and off, and the state compared word for word.
 
 import { Hart, Stop } from "../../../src/hart/hart.js";
-import { HartJit, type JitOptions } from "../../../src/hart/jit/hart-jit.js";
+import type { JitOptions } from "../../../src/hart/jit/hart-jit.js";
 import { HartState, X_SINK } from "../../../src/hart/state.js";
 import { encode, type Operands } from "../../../src/isa/encode.js";
 import { AddressSpace, PROT_EXEC, PROT_READ, PROT_WRITE } from "../../../src/linux-user/address-space.js";
@@ -84,8 +84,7 @@ export function machine(
   mem.write(CODE, code);
   mem.map(DATA, DATA_BYTES, PROT_READ | PROT_WRITE);
   const state = new HartState();
-  const hart = new Hart(state, mem, { jit: false });
-  if (jit !== false) hart.jit = new HartJit(hart, jit);
+  const hart = new Hart(state, mem, { jit });
   state.pc = CODE;
   state.setX(10, DATA);
   const m = { hart, mem, state };

@@ -1,0 +1,254 @@
+// A hart's translation step: virtual address -> host offset in guest RAM, or a trap with its
+// architectural cause and tval. The TLBs follow TinyEMU's shape — a hit is a tag comparison — and
+// a miss asks the memory (GuestMemory.translate: in user mode the process's address space is the
+// page table; the full system walks satp's page table there).
+//
+// The memory tells this hart exactly which translations went stale (TlbHolder): a new code page
+// drops the write entries of its frame only, an munmap the pages it unmapped.
+//
+// Host offsets are numbers in [0, 2^32): guest RAM is one WebAssembly.Memory of up to 4 GiB.
+
+import {
+  ACCESS_EXEC,
+  ACCESS_READ,
+  ACCESS_WRITE,
+  type GuestMemory,
+  type TlbHolder,
+  XLATE_ACCESS_FAULT,
+  XLATE_UNBACKED,
+} from "./memory.js";
+import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from "./page.js";
+import { CAUSE, TVAL } from "./state.js";
+import { Cause } from "./stop.js";
+
+const TLB_SIZE = 256;
+const TLB_MASK = TLB_SIZE - 1;
+const TWO32 = 4294967296;
+
+/** An empty code page: every fetch lookup misses until a real page is installed. */
+export const NO_PAGE: Int32Array = new Int32Array(0);
+
+export class Mmu implements TlbHolder {
+  // Data TLBs: tag = (vpn's low 20 bits, address high word); base = host offset of the page.
+  private readonly rTagLo = new Int32Array(TLB_SIZE).fill(-1);
+  private readonly rTagHi = new Int32Array(TLB_SIZE);
+  private readonly rBase = new Float64Array(TLB_SIZE);
+  private readonly wTagLo = new Int32Array(TLB_SIZE).fill(-1);
+  private readonly wTagHi = new Int32Array(TLB_SIZE);
+  private readonly wBase = new Float64Array(TLB_SIZE);
+  // Fetch TLB: virtual page number -> its decoded page and host offset (the interpreter reads these).
+  readonly xTag = new Float64Array(TLB_SIZE).fill(-1);
+  readonly xBase = new Float64Array(TLB_SIZE);
+  readonly xPage: Int32Array[] = new Array(TLB_SIZE).fill(NO_PAGE);
+  /** a store that straddles two pages, gathered in the bounce buffer until finishStore */
+  private pendingLo = 0;
+  private pendingHi = 0;
+  private pendingSize = 0;
+
+  constructor(
+    readonly mem: GuestMemory,
+    /** the hart's registers: a trap's cause and tval are written there */
+    private readonly r: Int32Array,
+  ) {
+    mem.tlbHolders.add(this);
+  }
+
+  /** Stop receiving invalidations (the hart is gone). */
+  detach(): void {
+    this.mem.tlbHolders.delete(this);
+  }
+
+  // ---- TlbHolder ----
+
+  flush(): void {
+    this.rTagLo.fill(-1);
+    this.wTagLo.fill(-1);
+    this.xTag.fill(-1);
+  }
+
+  dropPages(vpnFirst: number, vpnEnd: number): void {
+    if (vpnEnd - vpnFirst >= TLB_SIZE) {
+      this.flush();
+      return;
+    }
+    for (let vpn = vpnFirst; vpn < vpnEnd; vpn++) {
+      const i = vpn & TLB_MASK;
+      // tags hold the vpn's low 20 bits; dropping a same-slot entry of another page is harmless
+      this.rTagLo[i] = -1;
+      this.wTagLo[i] = -1;
+      this.xTag[i] = -1;
+    }
+  }
+
+  dropWritesTo(hostPage: number): void {
+    for (let i = 0; i < TLB_SIZE; i++) if (this.wBase[i] === hostPage) this.wTagLo[i] = -1;
+  }
+
+  // ---- data ----
+
+  /** Host offset for a load of `size` bytes at (hi:lo) + imm, or -1 after recording the trap. */
+  load(blo: number, bhi: number, imm: number, size: number): number {
+    const lo = (blo + imm) | 0;
+    const hi = (bhi + (imm >> 31) + (lo >>> 0 < blo >>> 0 ? 1 : 0)) | 0;
+    const i = (lo >>> PAGE_SHIFT) & TLB_MASK;
+    const off = lo & PAGE_MASK;
+    if (this.rTagLo[i] === lo >>> PAGE_SHIFT && this.rTagHi[i] === hi && off <= PAGE_SIZE - size)
+      return this.rBase[i]! + off;
+    return this.loadSlow(lo, hi, size);
+  }
+
+  /** Host offset for a store; the bounce buffer when it straddles pages (then call finishStore). */
+  store(blo: number, bhi: number, imm: number, size: number): number {
+    const lo = (blo + imm) | 0;
+    const hi = (bhi + (imm >> 31) + (lo >>> 0 < blo >>> 0 ? 1 : 0)) | 0;
+    const i = (lo >>> PAGE_SHIFT) & TLB_MASK;
+    const off = lo & PAGE_MASK;
+    if (this.wTagLo[i] === lo >>> PAGE_SHIFT && this.wTagHi[i] === hi && off <= PAGE_SIZE - size)
+      return this.wBase[i]! + off;
+    return this.storeSlow(lo, hi, size);
+  }
+
+  /** LR/SC/AMO address: naturally aligned, else a misaligned trap (Linux reports it as SIGBUS). */
+  atomic(lo: number, hi: number, size: number, write: boolean): number {
+    if ((lo & (size - 1)) !== 0)
+      return this.trap(write ? Cause.MISALIGNED_STORE : Cause.MISALIGNED_LOAD, lo, hi);
+    return write ? this.store(lo, hi, 0, size) : this.load(lo, hi, 0, size);
+  }
+
+  private loadSlow(lo: number, hi: number, size: number): number {
+    const off = lo & PAGE_MASK;
+    const base = this.mem.translate(lo, hi, ACCESS_READ);
+    if (base < 0) return this.fault(base, ACCESS_READ, lo, hi);
+    if (off <= PAGE_SIZE - size) {
+      const i = (lo >>> PAGE_SHIFT) & TLB_MASK;
+      this.rTagLo[i] = lo >>> PAGE_SHIFT;
+      this.rTagHi[i] = hi;
+      this.rBase[i] = base;
+      return base + off;
+    }
+    // Straddles two pages: gather the bytes into the bounce buffer.
+    const lo2 = ((lo & ~PAGE_MASK) + PAGE_SIZE) | 0;
+    const hi2 = lo2 === 0 ? (hi + 1) | 0 : hi;
+    const base2 = this.mem.translate(lo2, hi2, ACCESS_READ);
+    if (base2 < 0) return this.fault(base2, ACCESS_READ, lo2, hi2);
+    const bytes = this.mem.bytes;
+    const bounce = this.mem.bounce;
+    const first = PAGE_SIZE - off;
+    bytes.copyWithin(bounce, base + off, base + PAGE_SIZE);
+    bytes.copyWithin(bounce + first, base2, base2 + size - first);
+    return bounce;
+  }
+
+  private storeSlow(lo: number, hi: number, size: number): number {
+    const off = lo & PAGE_MASK;
+    const base = this.mem.translate(lo, hi, ACCESS_WRITE);
+    if (base < 0) return this.fault(base, ACCESS_WRITE, lo, hi);
+    if (off <= PAGE_SIZE - size) {
+      if (this.mem.codePageIfAny(base) !== undefined) {
+        // A page holding decoded code: no TLB entry, so every store keeps the cache coherent.
+        this.mem.noteCodeWrite(base + off, size);
+        return base + off;
+      }
+      const i = (lo >>> PAGE_SHIFT) & TLB_MASK;
+      this.wTagLo[i] = lo >>> PAGE_SHIFT;
+      this.wTagHi[i] = hi;
+      this.wBase[i] = base;
+      return base + off;
+    }
+    const lo2 = ((lo & ~PAGE_MASK) + PAGE_SIZE) | 0;
+    const hi2 = lo2 === 0 ? (hi + 1) | 0 : hi;
+    const base2 = this.mem.translate(lo2, hi2, ACCESS_WRITE);
+    if (base2 < 0) return this.fault(base2, ACCESS_WRITE, lo2, hi2);
+    this.pendingLo = lo;
+    this.pendingHi = hi;
+    this.pendingSize = size;
+    return this.mem.bounce;
+  }
+
+  /** Scatter a store that went to the bounce buffer over the two pages it straddles. */
+  finishStore(): void {
+    const { pendingLo: lo, pendingHi: hi, pendingSize: size } = this;
+    const mem = this.mem;
+    const bytes = mem.bytes;
+    for (let k = 0; k < size; k++) {
+      const l = (lo + k) | 0;
+      const h = l >>> 0 < lo >>> 0 ? (hi + 1) | 0 : hi;
+      const at = mem.translate(l, h, ACCESS_WRITE) + (l & PAGE_MASK);
+      bytes[at] = bytes[mem.bounce + k]!;
+      if (mem.codePageIfAny(at - (at & PAGE_MASK)) !== undefined) mem.noteCodeWrite(at, 1);
+    }
+  }
+
+  // ---- fetch ----
+
+  /** Install the fetch translation for pc's page in slot i; false after recording a fetch trap. */
+  fillFetch(pc: number, i: number): boolean {
+    const lo = pc | 0;
+    const hi = Math.floor(pc / TWO32) | 0;
+    const base = this.mem.translate(lo, hi, ACCESS_EXEC);
+    if (base < 0) {
+      this.fault(base, ACCESS_EXEC, lo, hi);
+      return false;
+    }
+    this.xPage[i] = this.mem.codePage(base);
+    this.xTag[i] = Math.floor(pc / PAGE_SIZE);
+    this.xBase[i] = base;
+    return true;
+  }
+
+  /** Host offset of the page holding va for a fetch, or a negative code (trap recorded). */
+  fetchPage(va: number): number {
+    const lo = va | 0;
+    const hi = Math.floor(va / TWO32) | 0;
+    const base = this.mem.translate(lo, hi, ACCESS_EXEC);
+    return base < 0 ? this.fault(base, ACCESS_EXEC, lo, hi) : base;
+  }
+
+  // ---- for observers: no trap, no TLB fill, no frame allocated ----
+
+  /** `length` bytes at va as loads would see them, or undefined if any byte is unreadable. */
+  peek(va: number, length: number): Uint8Array | undefined {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const at = va + done;
+      const base = this.mem.translate(at | 0, Math.floor(at / TWO32) | 0, ACCESS_READ, true);
+      const off = at % PAGE_SIZE;
+      const n = Math.min(length - done, PAGE_SIZE - off);
+      if (base === XLATE_UNBACKED) out.fill(0, done, done + n);
+      else if (base < 0) return undefined;
+      else out.set(this.mem.bytes.subarray(base + off, base + off + n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  // ---- traps ----
+
+  /** Record the trap a failed translation means; returns -1. */
+  private fault(code: number, access: number, lo: number, hi: number): number {
+    const access_ = code === XLATE_ACCESS_FAULT;
+    const cause =
+      access === ACCESS_EXEC
+        ? access_
+          ? Cause.FETCH_ACCESS
+          : Cause.FETCH_PAGE_FAULT
+        : access === ACCESS_WRITE
+          ? access_
+            ? Cause.STORE_ACCESS
+            : Cause.STORE_PAGE_FAULT
+          : access_
+            ? Cause.LOAD_ACCESS
+            : Cause.LOAD_PAGE_FAULT;
+    return this.trap(cause, lo, hi);
+  }
+
+  /** Record a trap with tval = (hi:lo); returns -1. */
+  trap(cause: number, lo: number, hi: number): number {
+    const r = this.r;
+    r[CAUSE] = cause;
+    r[TVAL] = lo;
+    r[TVAL + 1] = hi;
+    return -1;
+  }
+}
