@@ -1,0 +1,275 @@
+// The one description of instruction semantics: every instruction of the table has a row, and the
+// JavaScript lowering both engines are generated from computes what the vocabulary means. The
+// oracle is a BigInt evaluator of ir.ts written from the vocabulary's definitions, run on edge values
+// and random ones, with operands unknown (as the interpreter sees them) and known (as the block
+// compiler folds them).
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Expr } from "../../src/hart/ir.js";
+import { type Binding, JS_RUNTIME, JS_RUNTIME_PRELUDE, JsLowering } from "../../src/hart/js-lowering.js";
+import { SEMANTICS } from "../../src/hart/semantics.js";
+import { opsWithoutSemantics } from "../../src/hart/semantics-by-op.js";
+import { BASE_INSNS } from "../../src/isa/table.js";
+import { Prng } from "../../src/linux-user/prng.js";
+
+const M64 = (1n << 64n) - 1n;
+const u64 = (v: bigint) => v & M64;
+const s64 = (v: bigint) => BigInt.asIntN(64, v);
+const s32 = (v: bigint) => BigInt.asIntN(32, v);
+const u32 = (v: bigint) => BigInt.asUintN(32, v);
+
+type Env = Record<string, bigint>;
+
+/** The vocabulary's meaning, on unsigned 64-bit BigInts. */
+function evaluate(e: Expr, env: Env): bigint {
+  switch (e.k) {
+    case "leaf":
+      return env[e.leaf]!;
+    case "const":
+      return u64(BigInt(e.value));
+    case "sel":
+      return evaluate(e.c, env) !== 0n ? evaluate(e.a, env) : evaluate(e.b, env);
+    case "cmp": {
+      const a = evaluate(e.a, env);
+      const b = evaluate(e.b, env);
+      const r = {
+        eq: a === b,
+        ne: a !== b,
+        lt: s64(a) < s64(b),
+        ge: s64(a) >= s64(b),
+        ltu: a < b,
+        geu: a >= b,
+      }[e.op];
+      return r ? 1n : 0n;
+    }
+    case "un": {
+      const a = evaluate(e.a, env);
+      const bits = (v: bigint, w: number) => [...Array(w)].map((_, i) => (v >> BigInt(i)) & 1n);
+      const lead = (v: bigint, w: number) => {
+        let n = 0n;
+        for (let i = w - 1; i >= 0 && ((v >> BigInt(i)) & 1n) === 0n; i--) n++;
+        return n;
+      };
+      const trail = (v: bigint, w: number) => {
+        let n = 0n;
+        for (let i = 0; i < w && ((v >> BigInt(i)) & 1n) === 0n; i++) n++;
+        return n;
+      };
+      switch (e.op) {
+        case "not":
+          return u64(~a);
+        case "sext8":
+          return u64(BigInt.asIntN(8, a));
+        case "sext16":
+          return u64(BigInt.asIntN(16, a));
+        case "sext32":
+          return u64(s32(a));
+        case "zext16":
+          return a & 0xffffn;
+        case "zext32":
+          return u32(a);
+        case "clz":
+          return lead(a, 64);
+        case "ctz":
+          return trail(a, 64);
+        case "cpop":
+          return bits(a, 64).reduce((x, y) => x + y, 0n);
+        case "clz32":
+          return lead(u32(a), 32);
+        case "ctz32":
+          return trail(u32(a), 32);
+        case "cpop32":
+          return bits(u32(a), 32).reduce((x, y) => x + y, 0n);
+        case "rev8": {
+          let r = 0n;
+          for (let i = 0n; i < 8n; i++) r |= ((a >> (8n * i)) & 0xffn) << (8n * (7n - i));
+          return r;
+        }
+        case "orcb": {
+          let r = 0n;
+          for (let i = 0n; i < 8n; i++) if (((a >> (8n * i)) & 0xffn) !== 0n) r |= 0xffn << (8n * i);
+          return r;
+        }
+      }
+      throw new Error("unknown unary op");
+    }
+    case "bin": {
+      const a = evaluate(e.a, env);
+      const b = evaluate(e.b, env);
+      const sh = b & 63n;
+      const sh32 = b & 31n;
+      const divS = (x: bigint, y: bigint, w: number): bigint => {
+        if (y === 0n) return -1n;
+        if (x === -(1n << BigInt(w - 1)) && y === -1n) return x;
+        return x / y; // BigInt division truncates toward zero, as RISC-V's does
+      };
+      const remS = (x: bigint, y: bigint, w: number): bigint => {
+        if (y === 0n) return x;
+        if (x === -(1n << BigInt(w - 1)) && y === -1n) return 0n;
+        return x % y;
+      };
+      switch (e.op) {
+        case "add":
+          return u64(a + b);
+        case "sub":
+          return u64(a - b);
+        case "and":
+          return a & b;
+        case "or":
+          return a | b;
+        case "xor":
+          return a ^ b;
+        case "shl":
+          return u64(a << sh);
+        case "shr":
+          return a >> sh;
+        case "sar":
+          return u64(s64(a) >> sh);
+        case "mul":
+          return u64(a * b);
+        case "mulh":
+          return u64((s64(a) * s64(b)) >> 64n);
+        case "mulhsu":
+          return u64((s64(a) * b) >> 64n);
+        case "mulhu":
+          return (a * b) >> 64n;
+        case "div":
+          return u64(divS(s64(a), s64(b), 64));
+        case "divu":
+          return b === 0n ? M64 : a / b;
+        case "rem":
+          return u64(remS(s64(a), s64(b), 64));
+        case "remu":
+          return b === 0n ? a : a % b;
+        case "add32":
+          return u64(s32(a + b));
+        case "sub32":
+          return u64(s32(a - b));
+        case "shl32":
+          return u64(s32(a << sh32));
+        case "shr32":
+          return u64(s32(u32(a) >> sh32));
+        case "sar32":
+          return u64(s32(a) >> sh32);
+        case "mul32":
+          return u64(s32(a * b));
+        case "div32":
+          return u64(s32(divS(s32(a), s32(b), 32)));
+        case "divu32":
+          return u64(s32(u32(b) === 0n ? M64 : u32(a) / u32(b)));
+        case "rem32":
+          return u64(s32(remS(s32(a), s32(b), 32)));
+        case "remu32":
+          return u64(s32(u32(b) === 0n ? u32(a) : u32(a) % u32(b)));
+      }
+    }
+  }
+}
+
+const LEAVES = ["rs1", "rs2", "imm", "pc", "next", "old"] as const;
+
+/** The lowered expression as a function of the leaves' words (unknown), or with all of them known. */
+function lowered(e: Expr, env: Env, knownLeaves: boolean): bigint {
+  const words = (v: bigint) => ({
+    lo: Number(BigInt.asIntN(32, v)),
+    hi: Number(BigInt.asIntN(32, v >> 32n)),
+  });
+  const binding = Object.fromEntries(
+    LEAVES.map((l) => [l, knownLeaves ? words(env[l]!) : { lo: `${l}_lo`, hi: `${l}_hi` }]),
+  ) as unknown as Binding;
+  const low = new JsLowering(binding);
+  const v = low.valueBound(e);
+  const params = LEAVES.flatMap((l) => [`${l}_lo`, `${l}_hi`]);
+  const fn = new Function(
+    "RT",
+    `${JS_RUNTIME_PRELUDE} return (${params.join(", ")}) => { ${low.code()} return [${v.lo}, ${v.hi}]; };`,
+  )(JS_RUNTIME) as (...args: number[]) => [number, number];
+  const args = LEAVES.flatMap((l) => {
+    const w = words(env[l]!);
+    return [w.lo, w.hi];
+  });
+  const [lo, hi] = fn(...args);
+  assert.equal(lo, lo | 0, "low word is an int32");
+  assert.equal(hi, hi | 0, "high word is an int32");
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+const EDGES = [
+  0n,
+  1n,
+  2n,
+  31n,
+  32n,
+  63n,
+  64n,
+  0x7fn,
+  0x80n,
+  0xffffn,
+  0x7fff_ffffn,
+  0x8000_0000n,
+  0xffff_ffffn,
+  0x1_0000_0000n,
+  0x7fff_ffff_ffff_ffffn,
+  0x8000_0000_0000_0000n,
+  M64,
+  M64 - 1n,
+  0xffff_ffff_8000_0000n,
+  0x0123_4567_89ab_cdefn,
+];
+
+function* operandSets(seed: number, count: number): Generator<Env> {
+  const prng = new Prng(seed);
+  const rng = () => prng.nextU32();
+  const rand64 = () => (BigInt(rng() >>> 0) << 32n) | BigInt(rng() >>> 0);
+  const pick = () => (rng() % 3 === 0 ? rand64() : EDGES[(rng() >>> 0) % EDGES.length]!);
+  for (let i = 0; i < count; i++) {
+    // immediates are int32 values, sign-extended (the decoded form)
+    const imm = u64(BigInt(rng() % 2 === 0 ? Number(BigInt.asIntN(12, pick())) : rng() | 0));
+    yield {
+      rs1: pick(),
+      rs2: pick(),
+      imm,
+      pc: 0x10000n + BigInt((rng() >>> 0) & 0xffffe),
+      next: 0n,
+      old: pick(),
+    };
+  }
+}
+
+test("every instruction of the table has semantics", () => {
+  assert.deepEqual(opsWithoutSemantics(), []);
+  const names = new Set(BASE_INSNS.map((s) => s.name));
+  for (const name of Object.keys(SEMANTICS))
+    assert.ok(names.has(name), `${name} is not in the instruction table`);
+});
+
+test("the JavaScript lowering of every expression equals the vocabulary's meaning", () => {
+  let checked = 0;
+  for (const [name, sem] of Object.entries(SEMANTICS)) {
+    const exprs: Expr[] = [];
+    if (sem.kind === "write") exprs.push(sem.value);
+    else if (sem.kind === "branch") exprs.push(sem.cond);
+    else if (sem.kind === "jump") exprs.push(sem.target);
+    else if (sem.kind === "amo") exprs.push(sem.value);
+    for (const e of exprs) {
+      for (const env of operandSets(name.length * 7919 + name.charCodeAt(0), 300)) {
+        env.next = env.pc + 4n;
+        const want = evaluate(e, env);
+        for (const knownLeaves of [false, true]) {
+          const got = lowered(e, env, knownLeaves);
+          if (got !== want) {
+            const ops = Object.entries(env)
+              .map(([k, v]) => `${k}=0x${v.toString(16)}`)
+              .join(" ");
+            assert.fail(
+              `${name} (${knownLeaves ? "known" : "unknown"} operands) ${ops}: got 0x${got.toString(16)}, want 0x${want.toString(16)}`,
+            );
+          }
+          checked++;
+        }
+      }
+    }
+  }
+  assert.ok(checked > 50_000, `checked ${checked} evaluations`);
+});
