@@ -23,6 +23,8 @@ commands:
       --quantum N       instructions a thread runs before the next one (default ${DEFAULT_QUANTUM})
       --wall-clock      host time instead of virtual time (1 ns per instruction)
       --seed N          seed of getrandom, AT_RANDOM and /dev/urandom (default 0)
+      --jit on|off      compile hot code to JavaScript, or run the interpreter alone
+                        (default on; HARTSCOPE_JIT=off in the environment makes it off)
   disasm PROG [--func NAME]      disassemble a riscv64 ELF file like objdump -d
 
   --help                         this text
@@ -50,7 +52,7 @@ function integer(opt: string, v: string, min: number, max: number): number {
   return n;
 }
 
-export function parseRunArgs(args: string[]): RunOptions {
+export function parseRunArgs(args: string[], env: NodeJS.ProcessEnv = process.env): RunOptions {
   const o: RunOptions = {
     stats: false,
     strict: false,
@@ -58,6 +60,8 @@ export function parseRunArgs(args: string[]): RunOptions {
     quantum: DEFAULT_QUANTUM,
     wallClock: false,
     seed: 0,
+    // the only place hartscope reads HARTSCOPE_JIT: machines take their JIT setting as an option
+    jit: env.HARTSCOPE_JIT !== "off",
     prog: "",
     args: [],
   };
@@ -110,6 +114,12 @@ export function parseRunArgs(args: string[]): RunOptions {
       case "--seed":
         o.seed = integer(name, value(name, inline), 0, Number.MAX_SAFE_INTEGER);
         break;
+      case "--jit": {
+        const v = value(name, inline);
+        if (v !== "on" && v !== "off") throw new UsageError(`--jit must be on or off (got '${v}')`);
+        o.jit = v === "on";
+        break;
+      }
       default:
         throw new UsageError(`unknown option '${a}' for run (try hartscope --help)`);
     }

@@ -16,6 +16,8 @@ export interface RunOptions {
   quantum: number;
   wallClock: boolean;
   seed: number;
+  /** compile hot code (hart/jit/); off runs the interpreter alone */
+  jit: boolean;
   prog: string;
   args: string[];
   /** environment as NAME=VALUE strings; default: the host's */
@@ -55,6 +57,7 @@ export function runCommand(o: RunOptions): number {
     seed: o.seed,
     strict: o.strict,
     warn: err,
+    jit: o.jit ? undefined : false,
   });
   const env = o.env ?? Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
   p.exec(elf, o.prog, [o.prog, ...o.args], env);

@@ -1,8 +1,8 @@
-// Guest time. Virtual by default: time advances by 1 ns per retired instruction (summed over all
-// threads), plus whatever sleeps skip when every thread waits, from a fixed epoch — so the same
-// program and input give the same times. --wall-clock uses the host's clocks instead.
+// Guest time. Virtual by default: the machine's time (1 ns per instruction retired by any thread,
+// plus whatever sleeps skip when every thread waits) from a fixed epoch, so the same program and
+// input give the same times, exact at every instruction. --wall-clock uses the host's clocks.
 
-import { TIME_TICK_NS } from "../hart/hart.js";
+import { TIMEBASE_NS } from "../machine/machine.js";
 
 /** CLOCK_REALTIME of a virtual run's first instruction: 2024-01-01T00:00:00Z. */
 export const VIRTUAL_EPOCH_S = 1_704_067_200;
@@ -21,38 +21,64 @@ export const CLOCK_REALTIME_ALARM = 8;
 export const CLOCK_BOOTTIME_ALARM = 9;
 export const CLOCK_TAI = 11;
 
-export class GuestClock {
-  /** instructions retired by all threads so far (kept by the scheduler) */
+/** Where virtual time comes from: a Machine, or a bare counter (tests). */
+export interface VirtualTime {
+  /** instructions retired by every thread so far */
+  readonly retired: number;
+  /** ns since the start: instructions at 1 ns each plus idle spans */
+  now(): number;
+  /** let time pass to `t` ns with nothing running */
+  idleUntil(t: number): void;
+}
+
+/** Virtual time without a machine: a counter to add instructions to. */
+export class VirtualCounter implements VirtualTime {
   retired = 0;
-  /** virtual ns skipped forward because every thread was sleeping */
-  skipped = 0;
-  /** the running hart's count of retired instructions when `retired` last caught up with it */
-  sliceStart = 0;
+  private idled = 0;
+  now(): number {
+    return this.retired + this.idled;
+  }
+  idleUntil(t: number): void {
+    if (t > this.now()) this.idled = t - this.retired;
+  }
+}
+
+export class GuestClock {
   private readonly hrStart = process.hrtime.bigint();
   private readonly realStartNs = BigInt(Date.now()) * 1_000_000n;
   private readonly sleeper = new Int32Array(new SharedArrayBuffer(4));
 
-  constructor(readonly wall: boolean) {}
+  constructor(
+    readonly wall: boolean,
+    readonly time: VirtualTime = new VirtualCounter(),
+  ) {}
+
+  /** instructions retired by all threads so far (CPU time of the process, in ns) */
+  get retired(): number {
+    return this.time.retired;
+  }
+  /** (a clock over a VirtualCounter only: tests advance it by hand) */
+  set retired(n: number) {
+    if (!(this.time instanceof VirtualCounter))
+      throw new Error("GuestClock: retired counts the machine's instructions");
+    this.time.retired = n;
+  }
 
   /** CLOCK_MONOTONIC in ns, as a number (exact for 104 days of guest time). */
   monotonicNs(): number {
     if (this.wall) return Number(process.hrtime.bigint() - this.hrStart) + MONOTONIC_START_NS;
-    return this.retired + this.skipped + MONOTONIC_START_NS;
+    return this.time.now() + MONOTONIC_START_NS;
   }
 
-  /**
-   * The `time` CSR as the running hart reads it: CLOCK_MONOTONIC in timer ticks, counting the
-   * instructions it retired since the scheduler last added them up.
-   */
-  timerTicks(hartRetired: number): number {
-    const ns = this.monotonicNs() + (this.wall ? 0 : hartRetired - this.sliceStart);
-    return Math.floor(ns / TIME_TICK_NS);
+  /** The `time` CSR: CLOCK_MONOTONIC in timer ticks, the same for every thread. */
+  timerTicks(): number {
+    return Math.floor(this.monotonicNs() / TIMEBASE_NS);
   }
 
   /** CLOCK_REALTIME in ns since 1970. */
   realtimeNs(): bigint {
     if (this.wall) return this.realStartNs + (process.hrtime.bigint() - this.hrStart);
-    return BigInt(VIRTUAL_EPOCH_S) * 1_000_000_000n + BigInt(this.retired + this.skipped);
+    return BigInt(VIRTUAL_EPOCH_S) * 1_000_000_000n + BigInt(this.time.now());
   }
 
   /** The value of clock `id` in ns, or undefined for a clock Linux does not have. */
@@ -88,10 +114,8 @@ export class GuestClock {
   idleUntil(monotonicDeadline: number): void {
     const now = this.monotonicNs();
     if (monotonicDeadline <= now) return;
-    if (!this.wall) {
-      this.skipped += monotonicDeadline - now;
-      return;
-    }
-    Atomics.wait(this.sleeper, 0, 0, Math.ceil((monotonicDeadline - now) / 1e6));
+    // machine time passes by the same span (its timers fire on the way)
+    this.time.idleUntil(this.time.now() + (monotonicDeadline - now));
+    if (this.wall) Atomics.wait(this.sleeper, 0, 0, Math.ceil((monotonicDeadline - now) / 1e6));
   }
 }

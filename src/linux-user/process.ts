@@ -1,9 +1,11 @@
 // A Linux user process on hartscope: one address space, file table, signal actions and a set of
-// threads, each thread a Hart with its own registers.
+// threads, each thread a hart of the process's machine (src/machine/) with its own registers.
 
 import type { ElfFile } from "../elf/elf.js";
-import { Hart } from "../hart/hart.js";
+import type { Hart } from "../hart/hart.js";
+import type { JitOptions } from "../hart/jit/hart-jit.js";
 import { HartState } from "../hart/state.js";
+import { Machine } from "../machine/machine.js";
 import { hostGid, hostUid } from "./abi.js";
 import { AddressSpace, PROT_EXEC, PROT_READ } from "./address-space.js";
 import { GuestClock } from "./clock.js";
@@ -44,6 +46,8 @@ export interface ProcessOptions {
   stdio?: [number, number, number];
   /** stop the run after this many instructions (tests, fuzzing) */
   maxInstructions?: number;
+  /** the block compiler: false for the interpreter alone, or its tuning (default: on) */
+  jit?: Partial<JitOptions> | false;
 }
 
 /** Why a thread is not runnable. */
@@ -67,6 +71,13 @@ export interface Wait {
   seq?: number;
 }
 
+/** A syscall that has started and not yet returned to the guest (for the syscall-return hooks). */
+export interface SyscallInProgress {
+  nr: number;
+  /** address of its ecall: a thread resuming there restarts the syscall */
+  pc: number;
+}
+
 /** A signal waiting for delivery; `report` describes a fault for the fatal message. */
 export interface PendingSignal extends SigInfo {
   report?: string;
@@ -75,7 +86,8 @@ export interface PendingSignal extends SigInfo {
 }
 
 export class Thread {
-  readonly hart: Hart;
+  /** the hart's registers */
+  readonly state: HartState;
   /** blocked signals */
   sigmask = 0n;
   pending: PendingSignal[] = [];
@@ -88,16 +100,14 @@ export class Thread {
   suspendMask?: bigint;
   name = "";
   exited = false;
+  /** the syscall it waits in, or that completed and has not returned to the guest yet */
+  syscall?: SyscallInProgress;
 
   constructor(
     readonly tid: number,
-    readonly state: HartState,
-    mem: AddressSpace,
-    clock: GuestClock,
+    readonly hart: Hart,
   ) {
-    this.hart = new Hart(state, mem);
-    // rdtime reads the system timer, the same for every thread: CLOCK_MONOTONIC's
-    this.hart.timeSource = (h) => clock.timerTicks(h.retired);
+    this.state = hart.state;
   }
 
   /** Finish a blocked or running syscall with `result` in a0 and continue after the ecall. */
@@ -139,6 +149,8 @@ export class LinuxProcess {
   readonly uid = hostUid();
   readonly gid = hostGid();
   readonly mem: AddressSpace;
+  /** the harts of the threads, the memory they run on, virtual time and the probes */
+  readonly machine: Machine;
   readonly vmas = new VmaList();
   readonly fds = new FdTable();
   readonly fs: GuestFs;
@@ -181,8 +193,10 @@ export class LinuxProcess {
   constructor(readonly options: ProcessOptions) {
     this.mem = new AddressSpace(options.memoryBytes);
     this.memoryLimit = this.mem.bytes.length;
+    // rdtime reads the system timer, the same for every thread: CLOCK_MONOTONIC's
+    this.machine = new Machine(this.mem, { jit: options.jit, time: () => this.clock.timerTicks() });
     this.fs = new GuestFs(options.root, options.sysroot);
-    this.clock = new GuestClock(options.wallClock);
+    this.clock = new GuestClock(options.wallClock, this.machine);
     this.prng = new Prng(options.seed);
     for (let s = 0; s <= NSIG; s++) this.sigactions.push({ handler: SIG_DFL, flags: 0, mask: 0n });
     const stdio = options.stdio ?? [0, 1, 2];
@@ -217,14 +231,15 @@ export class LinuxProcess {
     const state = new HartState();
     state.pc = prog.entry;
     state.setX(2, prog.stack.sp);
-    const t = new Thread(this.pid, state, this.mem, this.clock);
+    const t = new Thread(this.pid, this.machine.addHart(state, this.pid));
     this.threads.push(t);
     return t;
   }
 
   /** A new thread running a copy of `parent`'s registers (clone with CLONE_VM|CLONE_THREAD). */
   spawnThread(parent: Thread): Thread {
-    const t = new Thread(this.nextTid++, parent.state.clone(), this.mem, this.clock);
+    const tid = this.nextTid++;
+    const t = new Thread(tid, this.machine.addHart(parent.state.clone(), tid));
     t.sigmask = parent.sigmask;
     this.threads.push(t);
     return t;
@@ -232,6 +247,11 @@ export class LinuxProcess {
 
   thread(tid: number): Thread | undefined {
     return this.threads.find((t) => t.tid === tid && !t.exited);
+  }
+
+  /** The thread running on `hart`. */
+  threadOf(hart: Hart): Thread | undefined {
+    return this.threads.find((t) => t.hart === hart);
   }
 
   /** Limits for prlimit64/getrlimit, as Linux defaults them (RLIM_INFINITY = ~0). */

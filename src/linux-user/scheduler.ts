@@ -3,8 +3,14 @@
 // used up, when it blocks (futex, pipe, sleep) or yields, or when it exits. When every thread
 // waits, time skips to the earliest timeout (virtual time) or the host sleeps (wall clock); when
 // every thread waits with no timeout, that is a deadlock and the run ends with a clear message.
+//
+// A thread runs through its machine's run step (Machine.runHart): the ecall, ebreak or fault it
+// stops at is a trap entry, handled here as Linux does (a syscall, a signal); the thread's next
+// instruction after it is the trap return.
 
-import { Stop } from "../hart/hart.js";
+import type { Hart } from "../hart/hart.js";
+import { Stop } from "../hart/stop.js";
+import type { Environment, TrapStop } from "../machine/machine.js";
 import { GuestFault } from "./address-space.js";
 import { CAUSE_BREAKPOINT, faultSignal } from "./fault-report.js";
 import type { ExitStatus, LinuxProcess, Thread } from "./process.js";
@@ -16,13 +22,15 @@ import {
   sendToProcess,
 } from "./signal-delivery.js";
 import { SI_KERNEL } from "./signals.js";
-import { dispatchSyscall } from "./syscalls/index.js";
+import { dispatchSyscall, resumeSyscall, retrySyscall } from "./syscalls/index.js";
 import { syncSharedMappings } from "./syscalls/memory.js";
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
 /** Run the process until it exits, is killed, or deadlocks. */
 export function runProcess(p: LinuxProcess): ExitStatus {
+  const traps = new LinuxTraps(p);
+  p.machine.env = traps;
   let cursor = 0;
   let current: Thread | undefined;
   while (!p.exit) {
@@ -54,7 +62,7 @@ export function runProcess(p: LinuxProcess): ExitStatus {
       chosen.hart.clearReservation();
       current = chosen;
     }
-    runSlice(p, chosen);
+    runSlice(p, chosen, traps);
     fireTimers(p);
     const limit = p.options.maxInstructions;
     if (limit !== undefined && p.clock.retired >= limit && !p.exit) {
@@ -73,7 +81,7 @@ function settleWait(p: LinuxProcess, t: Thread, now: number): void {
     return;
   }
   if (w.ready?.()) {
-    t.wait = undefined;
+    retrySyscall(p, t);
     return;
   }
   if (w.deadline !== undefined && now >= w.deadline) {
@@ -120,40 +128,52 @@ function idle(p: LinuxProcess): void {
   };
 }
 
+/** How user-mode Linux takes a thread's traps: syscalls, and signals for faults and ebreak. */
+class LinuxTraps implements Environment {
+  /** set by a sched_yield: the running thread's quantum ends */
+  yielded = false;
+
+  constructor(private readonly p: LinuxProcess) {}
+
+  trap(hart: Hart, stop: TrapStop): void {
+    const p = this.p;
+    const t = p.threadOf(hart);
+    if (t === undefined) throw new Error(`hart ${hart.id} stopped at a trap but runs no thread`);
+    switch (stop) {
+      case Stop.ECALL:
+        this.yielded = dispatchSyscall(p, t);
+        if (p.exit || t.exited || t.wait) return;
+        deliverSignals(p, t);
+        return;
+      case Stop.EBREAK: {
+        const pc = t.state.pc;
+        forceSignal(p, t, faultSignal(p, pc, CAUSE_BREAKPOINT, pc));
+        return;
+      }
+      case Stop.FAULT:
+        forceSignal(p, t, faultSignal(p, t.state.pc, hart.cause, hart.tval));
+        return;
+      default:
+        throw new Error(`hart ${t.tid} stopped with unknown code ${stop} at pc ${hex(t.state.pc)}`);
+    }
+  }
+}
+
 /** Run one thread for up to a quantum. */
-function runSlice(p: LinuxProcess, t: Thread): void {
+function runSlice(p: LinuxProcess, t: Thread, traps: LinuxTraps): void {
+  // back from a syscall that waited: it returns (hooks) before signals move the pc
+  if (t.syscall !== undefined) resumeSyscall(p, t);
   deliverSignals(p, t);
   let left = p.options.quantum;
   while (left > 0 && !p.exit && !t.exited && !t.wait) {
     const hart = t.hart;
     const before = hart.retired;
-    p.clock.sliceStart = before;
-    const stop = hart.run(left);
+    traps.yielded = false;
+    const stop = p.machine.runHart(hart, left);
     const n = hart.retired - before;
-    p.clock.retired += n;
-    p.clock.sliceStart = hart.retired;
     left -= n;
-    switch (stop) {
-      case Stop.BUDGET:
-        if (n === 0) return;
-        break;
-      case Stop.ECALL: {
-        const yielded = dispatchSyscall(p, t);
-        if (p.exit || t.exited || t.wait) return;
-        deliverSignals(p, t);
-        if (yielded) return;
-        break;
-      }
-      case Stop.EBREAK: {
-        const pc = t.state.pc;
-        forceSignal(p, t, faultSignal(p, pc, CAUSE_BREAKPOINT, pc));
-        break;
-      }
-      case Stop.FAULT:
-        forceSignal(p, t, faultSignal(p, t.state.pc, hart.cause, hart.tval));
-        break;
-      default:
-        throw new Error(`hart ${t.tid} stopped with unknown code ${stop} at pc ${hex(t.state.pc)}`);
-    }
+    if (stop === Stop.BUDGET) {
+      if (n === 0) return;
+    } else if (stop === Stop.ECALL && traps.yielded) return;
   }
 }

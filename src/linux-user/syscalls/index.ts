@@ -44,22 +44,74 @@ export function implementedSyscalls(): number[] {
 }
 
 /**
+ * What a syscall that a signal interrupts returns to the syscall-return hooks when it restarts
+ * after the handler (SA_RESTART): the kernel's -ERESTARTSYS, as strace shows it.
+ */
+const ERESTARTSYS = 512n;
+
+/**
  * Handle the ecall `t` stopped at. Afterwards the thread has either completed it (a0 set, pc
  * past the ecall), started waiting, exited, or had its registers replaced (rt_sigreturn).
  * Returns true when the thread asked to give up the CPU (sched_yield).
+ *
+ * The syscall-entry hooks fire first; the syscall-return hooks fire when it completes (here, or
+ * for one that blocks, in `resumeSyscall`); a syscall that ends the thread or the process
+ * (exit, exit_group) fires entry only.
  */
 export function dispatchSyscall(p: LinuxProcess, t: Thread): boolean {
   const nr = t.state.getX(A7);
+  t.syscall = { nr, pc: t.state.pc };
+  p.machine.probes.fireSyscallEntry(t.hart, nr);
+  runHandler(p, t, nr);
+  settle(p, t);
+  const yielded = p.yieldRequested;
+  p.yieldRequested = false;
+  return yielded;
+}
+
+/**
+ * A blocked syscall can proceed (its wait's `ready()` turned true): run its handler again, in
+ * the kernel as it were — the guest's ecall does not execute twice.
+ */
+export function retrySyscall(p: LinuxProcess, t: Thread): void {
+  t.wait = undefined;
+  runHandler(p, t, t.syscall?.nr ?? t.state.getX(A7));
+  settle(p, t);
+  p.yieldRequested = false;
+}
+
+/**
+ * `t` runs again after its syscall's wait ended (completed, timed out, interrupted by a signal,
+ * or left at the ecall to restart after a handler): the syscall-return hooks fire. Call before
+ * delivering signals, which move the pc.
+ */
+export function resumeSyscall(p: LinuxProcess, t: Thread): void {
+  const s = t.syscall;
+  if (s === undefined || t.wait !== undefined) return;
+  t.syscall = undefined;
+  p.machine.probes.fireSyscallReturn(t.hart, s.nr, t.state.pc === s.pc ? -ERESTARTSYS : undefined);
+}
+
+/** After a handler ran: return now, keep waiting, or never return (the thread or process ended). */
+function settle(p: LinuxProcess, t: Thread): void {
+  const s = t.syscall;
+  if (s === undefined || t.wait !== undefined) return;
+  t.syscall = undefined;
+  if (p.exit !== undefined || t.exited) return;
+  p.machine.probes.fireSyscallReturn(t.hart, s.nr);
+}
+
+function runHandler(p: LinuxProcess, t: Thread, nr: number): void {
   const h = TABLE.get(nr);
   if (!h) {
     const name = syscallName(nr) ?? "unknown";
     if (p.options.strict) {
       p.exit = { hostCode: 1, message: `unimplemented syscall ${name} (${nr}) (--strict)` };
-      return false;
+      return;
     }
     p.warnOnce(nr, `hartscope: unimplemented syscall ${name} (${nr})`);
     t.complete(-ENOSYS);
-    return false;
+    return;
   }
   let r: ReturnType<Handler>;
   try {
@@ -78,7 +130,4 @@ export function dispatchSyscall(p: LinuxProcess, t: Thread): boolean {
       restartable: r.restartable,
     };
   } else if (r !== undefined) t.complete(r);
-  const yielded = p.yieldRequested;
-  p.yieldRequested = false;
-  return yielded;
 }

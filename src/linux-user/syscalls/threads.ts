@@ -108,6 +108,7 @@ export function exitThread(p: LinuxProcess, t: Thread, code: number): void {
   t.wait = undefined;
   const i = p.threads.indexOf(t);
   if (i >= 0) p.threads.splice(i, 1);
+  p.machine.removeHart(t.hart);
   if (t.tid === p.pid) p.leaderExitCode = code & 0xff;
   if (t.clearChildTid !== 0) {
     try {
