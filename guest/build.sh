@@ -19,7 +19,7 @@ COMMON="-O2 -march=rv64gc -mabi=lp64d -g -Wall -Wextra -Wno-unused-parameter -ff
 RTFLAGS="-ffreestanding -fno-builtin -fno-stack-protector -nostdlib -Irt"
 LDFLAGS="-Wl,--build-id=none"
 
-# name        kind     sources (in src/ unless they start with rt/)       extra libraries
+# name        kind     sources (in src/ unless they start with rt/)       extra flags and libraries
 PROGRAMS='
 hello         glibc    hello.c
 hello-dynamic dynamic  hello.c
@@ -29,6 +29,7 @@ isa-int-pie   rt-pie   isa-int.c
 isa-atomic    rt       isa-atomic.c
 isa-fp        glibc    isa-fp.c                                             -lm
 isa-csr       rt       isa-csr.c
+isa-bitmanip  rt       isa-bitmanip.c                                       -march=rv64gc_zba_zbb
 rvc-align     rt       rvc-align.c:rvc-align.S
 selfmod       rt       selfmod.c
 selfmod-pie   rt-pie   selfmod.c
@@ -68,7 +69,7 @@ build() { # name kind sources libs...
   case $kind in
     glibc) $CC $COMMON -static $files -o "$OUT/$name" $LDFLAGS "$@" ;;
     dynamic) $CC $COMMON $files -o "$OUT/$name" $LDFLAGS "$@" ;;
-    rt) $CC $COMMON $RTFLAGS -fno-pie -static $files $(rt_objects rt) -o "$OUT/$name" $LDFLAGS -Wl,-z,separate-code -lgcc ;;
+    rt) $CC $COMMON $RTFLAGS -fno-pie -static "$@" $files $(rt_objects rt) -o "$OUT/$name" $LDFLAGS -Wl,-z,separate-code -lgcc ;;
     # gcc's -static-pie spec still asks for an interpreter on this target: say there is none.
     rt-pie) $CC $COMMON $RTFLAGS -fPIE -static-pie $files $(rt_objects rt-pie) -o "$OUT/$name" $LDFLAGS \
       -Wl,--no-dynamic-linker -lgcc ;;

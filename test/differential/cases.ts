@@ -1,6 +1,8 @@
 // The guest programs the differential test runs, with their arguments, stdin and environment.
 // One row per run; guest/README.md says what each program covers.
 
+import { QEMU_ZBA_ZBB } from "./run-guest.js";
+
 export interface GuestCase {
   /** test name (unique) */
   name: string;
@@ -10,6 +12,8 @@ export interface GuestCase {
   stdin?: string | Buffer;
   /** added to the common environment */
   env?: Readonly<Record<string, string>>;
+  /** options for qemu-riscv64 alone (e.g. QEMU_ZBA_ZBB for a program built with Zba/Zbb) */
+  qemuArgs?: readonly string[];
   /** dynamically linked: run against Debian's cross sysroot (qemu -L, hartscope --sysroot) */
   dynamic?: boolean;
   /**
@@ -33,6 +37,7 @@ export const CASES: readonly GuestCase[] = [
   { name: "isa-atomic", prog: "isa-atomic" },
   { name: "isa-fp", prog: "isa-fp" },
   { name: "isa-csr", prog: "isa-csr" },
+  { name: "isa-bitmanip", prog: "isa-bitmanip", qemuArgs: QEMU_ZBA_ZBB },
   { name: "rvc-align", prog: "rvc-align" },
   { name: "selfmod", prog: "selfmod" },
   { name: "selfmod-pie", prog: "selfmod-pie" },

@@ -35,6 +35,7 @@ async function runBoth(c: GuestCase): Promise<{ qemu: RunResult; hs: RunResult }
   const base: Omit<RunSpec, "cwd"> = {
     prog: GUEST_BIN + c.prog,
     args: c.args,
+    qemuArgs: c.qemuArgs,
     stdin: c.stdin,
     env: environment(c),
     sysroot: c.dynamic ? tool("sysroot") : undefined,

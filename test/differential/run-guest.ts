@@ -39,6 +39,12 @@ export interface RunSpec {
   timeoutMs?: number;
 }
 
+/**
+ * qemu-riscv64's CPU with the Zba and Zbb extensions asked for by name (qemu 7.2's default CPU has
+ * them too, but a program that uses them should not depend on a default).
+ */
+export const QEMU_ZBA_ZBB: readonly string[] = ["-cpu", "rv64,zba=true,zbb=true"];
+
 /** The command for qemu-riscv64 (tools.ts: HARTSCOPE_TEST_QEMU or PATH), or null when it is not there. */
 export function findQemu(): string | null {
   return toolPath("qemu") ?? null;

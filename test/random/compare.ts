@@ -5,8 +5,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { disassemble, F_NAMES, X_NAMES } from "../../src/isa/disasm.js";
+import { RV64GC_ZBA_ZBB } from "../../src/isa/isa-string.js";
 import { specByName } from "../../src/isa/table.js";
-import { type RunResult, runHartscope, runQemu } from "../differential/run-guest.js";
+import { QEMU_ZBA_ZBB, type RunResult, runHartscope, runQemu } from "../differential/run-guest.js";
+import { WITH_ZB } from "./generator.js";
 import {
   buildProgram,
   DUMP_BYTES,
@@ -93,7 +95,13 @@ export async function runBoth(
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `random-${program.seed}.elf`);
   writeFileSync(file, program.elf, { mode: 0o755 });
-  const spec = { prog: file, cwd: dir, timeoutMs: PROCESS_TIMEOUT_MS, env: { PATH: "/usr/bin:/bin" } };
+  const spec = {
+    prog: file,
+    cwd: dir,
+    timeoutMs: PROCESS_TIMEOUT_MS,
+    env: { PATH: "/usr/bin:/bin" },
+    qemuArgs: WITH_ZB ? QEMU_ZBA_ZBB : [],
+  };
   const [qemu, hartscope] = await Promise.all([runQemu(spec), runHartscope(spec, hartscopeOptions)]);
   const verdict: Verdict = { seed: program.seed, ok: false, differences: [], qemu, hartscope };
   const broken = (r: RunResult, who: string): string | undefined => {
@@ -146,7 +154,7 @@ export function listing(
     const mark = regs.some((r) => writes(p, r)) ? ">" : " ";
     const bytes =
       p.len === 2 ? p.raw.toString(16).padStart(4, "0") : (p.raw >>> 0).toString(16).padStart(8, "0");
-    const text = `${mark} ${p.addr.toString(16)}:  ${bytes.padEnd(8)}  ${disassemble(p.raw, p.addr).replace("\t", " ")}`;
+    const text = `${mark} ${p.addr.toString(16)}:  ${bytes.padEnd(8)}  ${disassemble(p.raw, p.addr, undefined, { isa: RV64GC_ZBA_ZBB }).replace("\t", " ")}`;
     lines.push(note ? `${text.padEnd(52)} ; ${note}` : text);
   }
   return lines.join("\n");

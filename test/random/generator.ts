@@ -1,4 +1,5 @@
-// Random valid RV64GC instruction sequences for the differential random test.
+// Random valid RV64GC instruction sequences for the differential random test, with the Zba and Zbb
+// bit-manipulation instructions as one more kind of unit while WITH_ZB is on.
 //
 // A program body is a list of units. A unit is the smallest group that must stay together:
 // one instruction, an LR ... SC sequence, a CSR write that is followed by a frm repair, or a
@@ -22,6 +23,14 @@ import { AMO, CONTROL, FENCE, LOAD, LRSC, STORE, SYSTEM } from "../../src/isa/fl
 import { type ImmLayout, immBits, immCovered } from "../../src/isa/formats.js";
 import { ALL_INSNS, type InsnSpec } from "../../src/isa/table.js";
 import type { Prng } from "./prng.js";
+
+/**
+ * Whether bodies include Zba and Zbb instructions ("ZB" units). Off, the generator makes exactly the
+ * programs it made before they existed (same seeds, same streams). HS_RANDOM_ZB=0 turns it off.
+ */
+export const WITH_ZB = process.env.HS_RANDOM_ZB !== "0";
+
+const isZb = (s: InsnSpec) => s.ext === "Zba" || s.ext === "Zbb";
 
 /** Registers the body never writes. */
 export const X_SCRATCH = 8;
@@ -68,7 +77,7 @@ function special(s: InsnSpec): boolean {
 
 interface Catalog {
   /** register-only instructions, by group */
-  generic: Record<"I" | "M" | "FD" | "C", InsnSpec[]>;
+  generic: Record<"I" | "M" | "FD" | "C" | "ZB", InsnSpec[]>;
   loads: InsnSpec[];
   stores: InsnSpec[];
   amos: InsnSpec[];
@@ -77,7 +86,7 @@ interface Catalog {
 let catalog: Catalog | undefined;
 function getCatalog(): Catalog {
   if (catalog) return catalog;
-  const c: Catalog = { generic: { I: [], M: [], FD: [], C: [] }, loads: [], stores: [], amos: [] };
+  const c: Catalog = { generic: { I: [], M: [], FD: [], C: [], ZB: [] }, loads: [], stores: [], amos: [] };
   for (const s of ALL_INSNS) {
     if (s.ext === "Priv") continue;
     if ((s.cls & AMO) !== 0) c.amos.push(s);
@@ -88,6 +97,7 @@ function getCatalog(): Catalog {
     else if (isCompressed(s)) c.generic.C.push(s);
     else if (s.ext === "M") c.generic.M.push(s);
     else if (s.ext === "F" || s.ext === "D") c.generic.FD.push(s);
+    else if (isZb(s)) c.generic.ZB.push(s);
     else c.generic.I.push(s);
   }
   catalog = c;
@@ -111,6 +121,7 @@ const UNIT_WEIGHTS: readonly [string, number][] = [
   ["branch", 5],
   ["jump", 2],
   ["indirect", 3],
+  ["ZB", WITH_ZB ? 12 : 0], // last: with weight 0 the draws of the other kinds do not change
 ];
 const TOTAL_WEIGHT = UNIT_WEIGHTS.reduce((a, [, w]) => a + w, 0);
 const CONTROL_KINDS = new Set(["branch", "jump", "indirect"]);
@@ -173,7 +184,8 @@ export class Generator {
       case "I":
       case "M":
       case "FD":
-      case "C": {
+      case "C":
+      case "ZB": {
         const i = this.generic(this.rng.pick(cat.generic[kind]));
         return i ? [i] : undefined;
       }

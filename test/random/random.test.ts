@@ -1,11 +1,12 @@
 // Random-instruction differential test: PROGRAMS programs of LENGTH random valid RV64GC
-// instructions each (I, M, A, F, D with static and dynamic rounding, C, Zicsr, Zifencei),
-// run under qemu-riscv64 and `hartscope run`; the dumps of all registers, fcsr and the scratch
+// instructions each (I, M, A, F, D with static and dynamic rounding, C, Zicsr, Zifencei; Zba and
+// Zbb while generator.ts's WITH_ZB is on, qemu then asked for them with -cpu), run under
+// qemu-riscv64 and `hartscope run`; the dumps of all registers, fcsr and the scratch
 // memory must be equal. Two programs run at a time. On a mismatch the first failing seed is
 // bisected to the unit of instructions where the runs part, and its disassembly is printed.
 //
 // Environment: HS_RANDOM_SEED (first seed, default 1), HS_RANDOM_PROGRAMS (default 100),
-// HS_RANDOM_LENGTH (instructions per program, default 1200).
+// HS_RANDOM_LENGTH (instructions per program, default 1200), HS_RANDOM_ZB=0 (no Zba/Zbb).
 
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
