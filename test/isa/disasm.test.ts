@@ -8,7 +8,7 @@ import type { PrivSpec } from "../../src/isa/csr.js";
 import { decode, newDecoded } from "../../src/isa/decode.js";
 import { disassemble, hexAddr } from "../../src/isa/disasm.js";
 import { encode } from "../../src/isa/encode.js";
-import { type IsaSet, RV64GC_ZBA_ZBB } from "../../src/isa/isa-string.js";
+import { type IsaSet, parseIsaString, RV64GC, RV64GC_ZBA_ZBB } from "../../src/isa/isa-string.js";
 import type { InsnSpec } from "../../src/isa/table.js";
 import { skippedWithout } from "../tools.js";
 import { corpus, rng } from "./corpus.js";
@@ -134,6 +134,18 @@ test("address notes follow lui/auipc through addi, loads, stores and jalr", (t) 
   const words: number[] = [];
   for (let i = 0; i < 4000; i++) words.push(pieces[Math.floor(rand() * pieces.length)]!());
   assert.deepEqual(compare(words).slice(0, 20), []);
+});
+
+test("ISA strings: Zba and Zbb from Tag_RISCV_arch, as gcc -march=rv64gc_zba_zbb writes it", () => {
+  // guest/bin/isa-bitmanip's attribute (readelf -A); zmmul is M's multiplications, already in M.
+  const arch = "rv64i2p1_m2p0_a2p1_f2p2_d2p2_c2p0_zicsr2p0_zifencei2p0_zmmul1p0_zba1p0_zbb1p0";
+  assert.deepEqual(parseIsaString(arch), RV64GC_ZBA_ZBB);
+  assert.deepEqual(parseIsaString("rv64gc"), RV64GC);
+  assert.deepEqual(
+    [...parseIsaString("rv64gc_zbb")!].filter((e) => e.startsWith("Zb")),
+    ["Zbb"],
+  );
+  assert.equal(parseIsaString("rv64gc_zbaa")?.has("Zba"), false);
 });
 
 test("known lines (independent of the toolchain)", () => {
