@@ -9,8 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { parseElf } from "../../../src/elf/elf.js";
-import { Hart } from "../../../src/hart/hart.js";
-import { type JitOptions, jitDefaults } from "../../../src/hart/jit/hart-jit.js";
+import type { JitOptions } from "../../../src/hart/jit/hart-jit.js";
 import { LinuxProcess } from "../../../src/linux-user/process.js";
 import { runProcess } from "../../../src/linux-user/scheduler.js";
 
@@ -28,8 +27,6 @@ interface Run {
 
 function run(prog: string, args: string[], stdin: string, jit: Partial<JitOptions> | false): Run {
   const dir = mkdtempSync(join(tmpdir(), "hs-jit-"));
-  const saved = { ...jitDefaults };
-  const savedOn = Hart.jitByDefault;
   try {
     writeFileSync(join(dir, "in"), stdin);
     const fds = [
@@ -37,8 +34,6 @@ function run(prog: string, args: string[], stdin: string, jit: Partial<JitOption
       openSync(join(dir, "out"), "w"),
       openSync(join(dir, "err"), "w"),
     ];
-    Hart.jitByDefault = jit !== false;
-    if (jit !== false) Object.assign(jitDefaults, jit);
     const path = join(GUEST_BIN, prog);
     const p = new LinuxProcess({
       root: "/",
@@ -48,6 +43,7 @@ function run(prog: string, args: string[], stdin: string, jit: Partial<JitOption
       strict: false,
       warn: () => {},
       stdio: fds as [number, number, number],
+      jit,
     });
     p.exec(parseElf(readFileSync(path), path), path, [prog, ...args], ["HS_TEST=1"]);
     const main = p.threads[0]!.hart;
@@ -61,8 +57,6 @@ function run(prog: string, args: string[], stdin: string, jit: Partial<JitOption
       compiled: main.jit?.cache.compiled ?? 0,
     };
   } finally {
-    Object.assign(jitDefaults, saved);
-    Hart.jitByDefault = savedOn;
     rmSync(dir, { recursive: true, force: true });
   }
 }
