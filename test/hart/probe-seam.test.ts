@@ -1,0 +1,116 @@
+// The hart's side of the probe seam, on hand-written code: a probe fires once per execution with the
+// exact retired count whichever engine ran the code before it; a hook whose side effects drop the
+// probed instruction's decoded entry (here: a store to the code page through the kernel's view,
+// which a HartView cannot do) does not make the guest execute a dropped entry; a hook that throws
+// stops the run with Stop.HOOK_ERROR before the instruction, and the next run executes it without
+// firing again, with the same final state as a run without probes.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Stop } from "../../src/hart/hart.js";
+import type { HartView } from "../../src/hart/probe-sink.js";
+import { CODE, EAGER, type Line, type Machine, machine, program, runToEnd, snapshot } from "./jit/machine.js";
+
+const t0 = 5;
+const t1 = 6;
+const a0 = 10;
+const a7 = 17;
+const N = 2000;
+
+// for (t0 = N; t0 != 0; t0--) t1 += t0; with the probe on the add
+const LOOP: Line[] = [
+  ["addi", { rd: t0, rs1: 0, imm: N }],
+  "loop:",
+  ["add", { rd: t1, rs1: t1, rs2: t0 }],
+  ["addi", { rd: t0, rs1: t0, imm: -1 }],
+  ["bne", { rs1: t0, rs2: 0 }, "loop"],
+  ["add", { rd: a0, rs1: t1, rs2: 0 }],
+  ["addi", { rd: a7, rs1: 0, imm: 93 }],
+  ["ecall"],
+];
+
+const { code, at } = program(LOOP);
+const PROBED = CODE + at.loop!;
+
+function probedRun(
+  jit: typeof EAGER | false,
+  hook: (v: HartView, n: number, m: Machine) => void,
+  budgets = [1_000_000],
+) {
+  const m = machine(code, jit);
+  let fired = 0;
+  const retired: number[] = [];
+  m.hart.probes = {
+    instruction(v) {
+      assert.equal(v.pc, PROBED);
+      retired.push(v.retired);
+      hook(v, ++fired, m);
+    },
+  };
+  assert.ok(m.hart.setProbe(PROBED, true));
+  const steps = runToEnd(m, budgets);
+  return { m, fired, retired, steps };
+}
+
+const plain = (() => {
+  const m = machine(code, false);
+  runToEnd(m, [1_000_000]);
+  return snapshot(m, code.length);
+})();
+
+test("a probe fires once per execution, with the same retired counts interpreted and compiled", () => {
+  const runs = [false as const, EAGER].map((jit) => probedRun(jit, () => {}));
+  for (const r of runs) {
+    assert.equal(r.fired, N);
+    // the add is the 2nd instruction, then 3 per iteration
+    assert.deepEqual(
+      r.retired,
+      Array.from({ length: N }, (_, i) => 1 + 3 * i),
+    );
+    assert.deepEqual(snapshot(r.m, code.length), plain);
+  }
+  assert.ok((runs[1]!.m.hart.jit?.cache.compiled ?? 0) > 0, "the loop ran compiled around the probe");
+});
+
+test("a hook whose side effect drops the probed entry does not break the guest", () => {
+  for (const jit of [false as const, EAGER]) {
+    const r = probedRun(jit, (_v, n, m) => {
+      // rewrite the probed instruction with its own bytes: the decoded entry is dropped
+      if (n % 7 === 0) m.mem.write(PROBED, m.mem.read(PROBED, 4));
+    });
+    assert.equal(r.fired, N);
+    assert.deepEqual(snapshot(r.m, code.length), plain);
+  }
+});
+
+test("a hook that throws stops before the instruction; the next run goes on without firing again", () => {
+  for (const jit of [false as const, EAGER]) {
+    const m = machine(code, jit);
+    let fired = 0;
+    m.hart.probes = {
+      instruction() {
+        fired++;
+        if (fired % 100 === 0) throw new Error(`hook failure ${fired}`);
+      },
+    };
+    m.hart.setProbe(PROBED, true);
+    let errors = 0;
+    for (let guard = 0; guard < 1000; guard++) {
+      const before = m.hart.retired;
+      const stop = m.hart.run(1_000_000);
+      if (stop === Stop.HOOK_ERROR) {
+        errors++;
+        assert.match(String(m.hart.hookError), /hook failure/);
+        assert.equal(m.state.pc, PROBED, "stopped at the probed instruction");
+        assert.equal((m.hart.retired - 1) % 3, 0, "exact count, the probed add not executed yet");
+        assert.ok(m.hart.retired > before);
+        continue;
+      }
+      assert.equal(stop, Stop.ECALL);
+      break;
+    }
+    assert.equal(fired, N);
+    assert.equal(errors, N / 100);
+    assert.deepEqual(snapshot(m, code.length), plain);
+  }
+});
