@@ -14,6 +14,11 @@ export interface GuestCase {
   env?: Readonly<Record<string, string>>;
   /** options for qemu-riscv64 alone (e.g. QEMU_ZBA_ZBB for a program built with Zba/Zbb) */
   qemuArgs?: readonly string[];
+  /**
+   * Where qemu 7.2 (Debian 12's) is wrong: the stdout line starting with `line` is left out of the
+   * comparison, and hartscope's must equal `expect`, the spec's answer (`why` says where it is).
+   */
+  qemuWrong?: { line: string; expect: string; why: string };
   /** dynamically linked: run against Debian's cross sysroot (qemu -L, hartscope --sysroot) */
   dynamic?: boolean;
   /**
@@ -37,7 +42,16 @@ export const CASES: readonly GuestCase[] = [
   { name: "isa-atomic", prog: "isa-atomic" },
   { name: "isa-fp", prog: "isa-fp" },
   { name: "isa-csr", prog: "isa-csr" },
-  { name: "isa-bitmanip", prog: "isa-bitmanip", qemuArgs: QEMU_ZBA_ZBB },
+  {
+    name: "isa-bitmanip",
+    prog: "isa-bitmanip",
+    qemuArgs: QEMU_ZBA_ZBB,
+    qemuWrong: {
+      line: "ctzw, low word 0, upper bits set:",
+      expect: "ctzw, low word 0, upper bits set: 20 20 20",
+      why: "Zbb 1.0.0, ctzw: if the least-significant word is 0, the output is 32; qemu 7.2 counts all 64 bits",
+    },
+  },
   { name: "rvc-align", prog: "rvc-align" },
   { name: "selfmod", prog: "selfmod" },
   { name: "selfmod-pie", prog: "selfmod-pie" },
