@@ -1,5 +1,10 @@
 // The process's own record of its mappings (start, end, protection, name): what the address
 // space does not tell back, needed by mremap (the protection to extend with) and /proc/self/maps.
+// Kept apart from the address space's page-level mappings because it names things (files, [heap],
+// [stack]) the harts never need; both are sorted interval lists (intervals.ts), so neither costs
+// more than the mappings an operation touches.
+
+import { IntervalList } from "./intervals.js";
 
 export interface Vma {
   start: number;
@@ -12,69 +17,65 @@ export interface Vma {
   sharedFd?: number;
 }
 
+/** The part of v from `at` on, its file offset moved along. */
+const tailOf = (v: Vma, at: number): Vma => ({ ...v, start: at, offset: v.offset + (at - v.start) });
+
+/**
+ * Anonymous mappings ([anon], [heap], [stack]) of one protection that touch are one mapping, as the
+ * kernel merges them (mm/mmap.c vma_merge); file mappings join only where the file continues.
+ */
+function joinable(a: Vma, b: Vma): boolean {
+  if (a.prot !== b.prot || a.name !== b.name || a.sharedFd !== undefined || b.sharedFd !== undefined)
+    return false;
+  return a.name.startsWith("[") || a.offset + (a.end - a.start) === b.offset;
+}
+
 export class VmaList {
-  /** sorted by start, non-overlapping */
-  readonly list: Vma[] = [];
+  private readonly vmas = new IntervalList<Vma>(tailOf, joinable);
+
+  /** the mappings, sorted by start, non-overlapping (a new array; change them through the methods) */
+  get list(): readonly Vma[] {
+    return this.vmas.items;
+  }
 
   /** Record [start, end) as a new mapping, replacing whatever overlapped it. */
   add(start: number, end: number, prot: number, name: string, offset = 0, sharedFd?: number): void {
-    this.remove(start, end);
-    let i = 0;
-    while (i < this.list.length && this.list[i]!.start < start) i++;
-    this.list.splice(i, 0, { start, end, prot, name, offset, sharedFd });
+    this.vmas.carve(start, end);
+    this.vmas.insert({ start, end, prot, name, offset, sharedFd });
   }
 
   /** Forget [start, end), splitting mappings that straddle its edges. */
   remove(start: number, end: number): void {
-    const out: Vma[] = [];
-    for (const v of this.list) {
-      if (v.end <= start || v.start >= end) {
-        out.push(v);
-        continue;
-      }
-      if (v.start < start) out.push({ ...v, end: start });
-      if (v.end > end) out.push({ ...v, start: end, offset: v.offset + (end - v.start) });
-    }
-    this.list.length = 0;
-    this.list.push(...out);
+    this.vmas.carve(start, end);
   }
 
   /** Change the protection of [start, end), splitting at its edges. */
   protect(start: number, end: number, prot: number): void {
-    const pieces = this.overlapping(start, end);
-    for (const p of pieces) {
-      const s = Math.max(p.start, start);
-      const e = Math.min(p.end, end);
-      this.add(s, e, prot, p.name, p.offset + (s - p.start), p.sharedFd);
+    for (const p of this.vmas.carve(start, end)) {
+      p.prot = prot;
+      this.vmas.insert(p);
     }
   }
 
   /** The mapping containing addr. */
   find(addr: number): Vma | undefined {
-    return this.list.find((v) => v.start <= addr && addr < v.end);
+    return this.vmas.find(addr);
   }
 
   /** Copies of the mappings overlapping [start, end). */
   overlapping(start: number, end: number): Vma[] {
-    return this.list.filter((v) => v.start < end && v.end > start).map((v) => ({ ...v }));
+    return this.vmas.overlapping(start, end).map((v) => ({ ...v }));
   }
 
   /** True when every byte of [start, end) is covered. */
   covers(start: number, end: number): boolean {
-    let at = start;
-    for (const v of this.list) {
-      if (v.end <= at) continue;
-      if (v.start > at) return false;
-      at = v.end;
-      if (at >= end) return true;
-    }
-    return at >= end;
+    return this.vmas.covers(start, end);
   }
 
   /** /proc/self/maps text (proc(5) format). */
   render(): string {
     const hex = (n: number) => n.toString(16).padStart(8, "0");
-    return this.list
+    return this.vmas.items
       .map((v) => {
         const perms = `${v.prot & 1 ? "r" : "-"}${v.prot & 2 ? "w" : "-"}${v.prot & 4 ? "x" : "-"}p`;
         const name = v.name.startsWith("[anon") ? "" : v.name;
