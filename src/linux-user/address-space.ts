@@ -1,10 +1,28 @@
-// The virtual address space of a user-mode Linux process: pages mapped with protections, backed by
-// frames of one large host buffer. Harts translate through it (GuestMemory); the syscall layer
-// maps, unmaps and copies through it with the kernel's view (protections ignored, faults reported).
+// The virtual address space of a user-mode Linux process: mappings with protections, backed by
+// frames of guest RAM. Harts translate through it (GuestMemory); the syscall layer maps, unmaps and
+// copies through it with the kernel's view (protections ignored, faults reported).
+//
+// Mappings are intervals of pages (start, end, prot), sorted and non-overlapping (intervals.ts).
+// A page gets a frame only when first touched: by a hart's translate or by the kernel writing it.
+// So mapping, protecting, moving or unmapping costs time in the mappings and touched pages it
+// involves, never in its size: a 64 GiB PROT_NONE reservation is one interval and no frames.
+// Touched pages are kept in chunks of 512 (a 2 MiB span): chunk key → Int32Array of entries
+// (frame * 8 + prot, 0 = no frame yet) and, in its last slot, how many entries are set.
+//
+// Guest RAM is one WebAssembly.Memory (4 GiB reserved; the host commits pages as they are touched),
+// so compiled WebAssembly can address it directly. Frame f is at host offset f * 4096; offsets
+// are numbers in [0, 2^32). Frame 0 is the harts' bounce buffer. Fresh frames come from low offsets
+// up (so ordinary programs stay below 2 GiB); freed frames are reused first, zeroed when reused.
+//
+// What counts against the memory cap (capBytes): every page of an accessible mapping (any of
+// PROT_READ, PROT_WRITE, PROT_EXEC), whether touched or not, plus touched pages of PROT_NONE
+// mappings (they keep their contents). Untouched PROT_NONE pages are free: reserving address space
+// costs nothing, as under Linux's overcommit accounting. map and protect refuse (OutOfGuestMemory,
+// nothing changed) what would take more than the cap; the syscalls answer ENOMEM. With the cap at
+// most the pool, frames run out only if the kernel side writes into untouched PROT_NONE pages past
+// the cap; then translate returns -2 (an access fault) and `outOfMemory` says so.
 
 import {
-  ACCESS_EXEC,
-  ACCESS_WRITE,
   CODE_PAGE_WORDS,
   CODE_STRIDE,
   CODE_VERSION,
@@ -12,7 +30,12 @@ import {
   PAGE_MASK,
   PAGE_SHIFT,
   PAGE_SIZE,
+  type TlbHolder,
+  XLATE_ACCESS_FAULT,
+  XLATE_PAGE_FAULT,
+  XLATE_UNBACKED,
 } from "../hart/memory.js";
+import { IntervalList } from "./intervals.js";
 
 export { PAGE_SIZE };
 export const PROT_READ = 1;
@@ -21,9 +44,17 @@ export const PROT_EXEC = 4;
 
 /** Guest user addresses stay below 2^47, as with Linux's Sv48 user half. */
 export const USER_TOP = 2 ** 47;
+const USER_TOP_HI = USER_TOP / 2 ** 32;
 
-/** The frame pool is reserved once; the host commits pages only as they are touched. */
-const DEFAULT_POOL_BYTES = 2 ** 31;
+/** WebAssembly pages are 64 KiB. */
+const WASM_PAGE = 65536;
+/** Pool sizes tried in turn when none is asked for: 4 GiB, then what the host will reserve. */
+const DEFAULT_POOLS = [2 ** 32, 2 ** 31, 2 ** 30, 2 ** 29];
+
+/** Pages per chunk of the touched-page table, and the chunk slot counting its set entries. */
+const CHUNK_SHIFT = 9;
+const CHUNK = 1 << CHUNK_SHIFT;
+const CHUNK_COUNT = CHUNK;
 
 export class GuestFault extends Error {
   constructor(
@@ -34,40 +65,112 @@ export class GuestFault extends Error {
   }
 }
 
+/** A mapping or protection change refused because it would take more memory than the cap. */
+export class OutOfGuestMemory extends Error {
+  constructor(readonly capBytes: number) {
+    super(`out of guest memory (cap ${mib(capBytes)} MiB)`);
+  }
+}
+
+export interface AddressSpaceOptions {
+  /** bytes of guest RAM (rounded up to 64 KiB); default 4 GiB, or less when the host refuses */
+  poolBytes?: number;
+  /** most memory the mappings may take (see the top of this file); default the whole pool */
+  capBytes?: number;
+  /** tests only: the first fresh frame handed out (to reach high host offsets without touching them) */
+  firstFreshFrame?: number;
+}
+
+/** A mapping, in pages: [start, end) with one protection. */
+interface Mapping {
+  start: number;
+  end: number;
+  prot: number;
+}
+
 export class AddressSpace implements GuestMemory {
+  readonly memory: WebAssembly.Memory;
   readonly bytes: Uint8Array;
   readonly view: DataView;
   /** frame 0 never backs a guest page: it is the harts' bounce buffer */
   readonly bounce = 0;
   generation = 0;
+  readonly tlbHolders = new Set<TlbHolder>();
+  readonly probes = new Set<number>();
+  /** most bytes the mappings may take (see the top of this file) */
+  readonly capBytes: number;
+  /** set when a touch found no free frame: why the guest stopped ("out of guest memory (cap N MiB)") */
+  outOfMemory: string | undefined = undefined;
 
-  /** virtual page number → frame number * 8 + prot */
-  private readonly pages = new Map<number, number>();
+  private readonly maps = new IntervalList<Mapping>(
+    (m, at) => ({ start: at, end: m.end, prot: m.prot }),
+    (a, b) => a.prot === b.prot,
+  );
+  /** touched pages: chunk key (vpn >> CHUNK_SHIFT) → entries (frame * 8 + prot), count at CHUNK_COUNT */
+  private readonly chunks = new Map<number, Int32Array>();
+  /** pages of accessible mappings */
+  private accessiblePages = 0;
+  /** touched pages of PROT_NONE mappings */
+  private noneFrames = 0;
+  private readonly capPages: number;
+  /**
+   * What findFree's last walk learned: no gap in [low, top) (pages) is larger than maxGap pages.
+   * Mapping more keeps that true; freeing pages there forgets it.
+   */
+  private readonly freeScan = { top: -1, low: -1, maxGap: 0 };
+
   private readonly freeFrames: number[] = [];
-  private nextFrame = 1;
+  private nextFrame: number;
   private readonly frameCount: number;
+  /** decoded caches by frame; as long as the frames handed out so far */
   private readonly code: (Int32Array | undefined)[] = [];
   /** decoded instructions whose second half lies on another page: [page, entry, second host page] */
   private crossPage: [Int32Array, number, number][] = [];
-  readonly probes = new Set<number>();
 
-  constructor(poolBytes = DEFAULT_POOL_BYTES) {
-    const buffer = new ArrayBuffer(poolBytes);
+  constructor(options: number | AddressSpaceOptions = {}) {
+    const o = typeof options === "number" ? { poolBytes: options } : options;
+    this.memory = reserveRam(o.poolBytes);
+    const buffer = this.memory.buffer;
     this.bytes = new Uint8Array(buffer);
     this.view = new DataView(buffer);
-    this.frameCount = poolBytes >>> PAGE_SHIFT;
+    this.frameCount = Math.floor(buffer.byteLength / PAGE_SIZE);
+    const usable = (this.frameCount - 1) * PAGE_SIZE;
+    this.capBytes = Math.min(o.capBytes ?? usable, usable);
+    this.capPages = Math.floor(this.capBytes / PAGE_SIZE);
+    this.nextFrame = Math.max(1, Math.min(o.firstFreshFrame ?? 1, this.frameCount));
+    for (let f = 0; f < this.nextFrame; f++) this.code.push(undefined);
   }
 
   // ---- GuestMemory (the harts' side) ----
 
-  translate(lo: number, hi: number, access: number): number {
-    if (hi < 0 || hi >= USER_TOP / 2 ** 32) return -1;
-    const entry = this.pages.get(hi * 2 ** 20 + (lo >>> PAGE_SHIFT));
-    if (entry === undefined) return -1;
-    const prot = entry & 7;
-    const needed = access === ACCESS_WRITE ? PROT_WRITE : access === ACCESS_EXEC ? PROT_EXEC : PROT_READ;
-    if ((prot & needed) === 0) return -1;
-    return (entry >>> 3) * PAGE_SIZE;
+  /**
+   * Host offset of the page holding (hi:lo) for `access`, giving it a frame on its first touch;
+   * XLATE_PAGE_FAULT when the access must fault, XLATE_ACCESS_FAULT when no frame is left
+   * (outOfMemory says why). With `peek` (an observer's read) nothing changes: an untouched page
+   * answers XLATE_UNBACKED (it reads as zeros).
+   */
+  translate(lo: number, hi: number, access: number, peek = false): number {
+    if (hi < 0 || hi >= USER_TOP_HI) return XLATE_PAGE_FAULT;
+    const chunk = this.chunks.get(
+      hi * 2 ** (32 - PAGE_SHIFT - CHUNK_SHIFT) + (lo >>> (PAGE_SHIFT + CHUNK_SHIFT)),
+    );
+    if (chunk !== undefined) {
+      // PROT_READ/WRITE/EXEC are 1 << ACCESS_READ/WRITE/EXEC.
+      const entry = chunk[(lo >>> PAGE_SHIFT) & (CHUNK - 1)]!;
+      if ((entry & (1 << access)) !== 0) return (entry >>> 3) * PAGE_SIZE;
+    }
+    return this.firstTouch(hi * 2 ** (32 - PAGE_SHIFT) + (lo >>> PAGE_SHIFT), 1 << access, peek);
+  }
+
+  /** translate's slow path: a page without a frame yet, or an access that faults. */
+  private firstTouch(vpn: number, needed: number, peek: boolean): number {
+    const m = this.maps.find(vpn);
+    if (m === undefined || (m.prot & needed) === 0) return XLATE_PAGE_FAULT;
+    const entry = this.entryOf(vpn);
+    if (entry !== 0) return (entry >>> 3) * PAGE_SIZE;
+    if (peek) return XLATE_UNBACKED;
+    const frame = this.giveFrame(vpn, m.prot);
+    return frame < 0 ? XLATE_ACCESS_FAULT : frame * PAGE_SIZE;
   }
 
   codePage(hostPage: number): Int32Array {
@@ -78,6 +181,7 @@ export class AddressSpace implements GuestMemory {
       this.code[frame] = page;
       // Harts may hold write translations of this frame; stores to it must now take the slow
       // path that keeps its decoded instructions coherent.
+      for (const h of this.tlbHolders) h.dropWritesTo(frame * PAGE_SIZE);
       this.generation++;
     }
     return page;
@@ -92,7 +196,7 @@ export class AddressSpace implements GuestMemory {
     const first = hostOffset - 2;
     const last = hostOffset + length - 1;
     if ((hostOffset & PAGE_MASK) < 2) this.dropCrossPage(hostOffset - (hostOffset & PAGE_MASK));
-    for (let frame = first >>> PAGE_SHIFT; frame <= last >>> PAGE_SHIFT; frame++) {
+    for (let frame = Math.floor(first / PAGE_SIZE); frame <= Math.floor(last / PAGE_SIZE); frame++) {
       const page = this.code[frame];
       if (page === undefined) continue;
       const base = frame * PAGE_SIZE;
@@ -126,63 +230,214 @@ export class AddressSpace implements GuestMemory {
 
   // ---- mappings (the kernel's side) ----
 
+  /**
+   * Map [addr, addr + length) afresh with `prot`, replacing whatever was there (its contents
+   * are gone: the pages read as zero). Throws OutOfGuestMemory, changing nothing, past the cap.
+   */
   map(addr: number, length: number, prot: number): void {
     this.checkRange(addr, length);
-    for (let vpn = addr / PAGE_SIZE, end = vpn + pageCount(length); vpn < end; vpn++) {
-      const old = this.pages.get(vpn);
-      const frame = old === undefined ? this.allocFrame() : old >>> 3;
-      if (old !== undefined) this.clearFrame(frame);
-      this.pages.set(vpn, frame * 8 + (prot & 7));
+    const first = addr / PAGE_SIZE;
+    const end = first + pageCount(length);
+    if (end === first) return;
+    prot &= 7;
+    const old = this.maps.overlapping(first, end);
+    if (prot !== 0) {
+      let freed = 0;
+      for (const m of old) if (m.prot !== 0) freed += Math.min(m.end, end) - Math.max(m.start, first);
+      const grow = end - first - freed;
+      if (this.overCap(grow) && this.overCap(grow - this.touchedNone(first, end))) {
+        throw new OutOfGuestMemory(this.capBytes);
+      }
     }
+    this.release(first, end);
+    this.maps.insert({ start: first, end, prot });
+    if (prot !== 0) this.accessiblePages += end - first;
     this.mappingsChanged();
   }
 
   unmap(addr: number, length: number): void {
     this.checkRange(addr, length);
-    for (let vpn = addr / PAGE_SIZE, end = vpn + pageCount(length); vpn < end; vpn++) {
-      const entry = this.pages.get(vpn);
-      if (entry === undefined) continue;
-      this.pages.delete(vpn);
-      this.freeFrames.push(entry >>> 3);
-      this.code[entry >>> 3] = undefined;
-      if (this.probes.size !== 0) this.forgetProbes(entry >>> 3);
-    }
+    const first = addr / PAGE_SIZE;
+    this.release(first, first + pageCount(length));
     this.mappingsChanged();
   }
 
-  private forgetProbes(frame: number): void {
-    for (const at of this.probes) if (at >>> PAGE_SHIFT === frame) this.probes.delete(at);
-  }
-
+  /**
+   * Change the protection of [addr, addr + length), which must be mapped throughout (else a
+   * GuestFault at the first hole). Throws OutOfGuestMemory, changing nothing, past the cap.
+   */
   protect(addr: number, length: number, prot: number): void {
     this.checkRange(addr, length);
     const first = addr / PAGE_SIZE;
     const end = first + pageCount(length);
-    for (let vpn = first; vpn < end; vpn++) {
-      if (!this.pages.has(vpn)) throw new GuestFault(vpn * PAGE_SIZE, "read");
+    prot &= 7;
+    const hole = this.maps.firstHole(first, end);
+    if (hole >= 0) throw new GuestFault(hole * PAGE_SIZE, "read");
+    if (prot !== 0) {
+      let grow = 0;
+      for (const m of this.maps.overlapping(first, end)) {
+        if (m.prot === 0) grow += Math.min(m.end, end) - Math.max(m.start, first);
+      }
+      if (this.overCap(grow) && this.overCap(grow - this.touchedNone(first, end))) {
+        throw new OutOfGuestMemory(this.capBytes);
+      }
     }
-    for (let vpn = first; vpn < end; vpn++) {
-      this.pages.set(vpn, (this.pages.get(vpn)! & ~7) | (prot & 7));
+    for (const m of this.maps.carve(first, end)) {
+      if (m.prot === prot) continue;
+      if (m.prot === 0) this.accessiblePages += m.end - m.start;
+      if (prot === 0) this.accessiblePages -= m.end - m.start;
+      this.forTouched(m.start, m.end, (chunk, i) => {
+        const entry = chunk[i]!;
+        if ((entry & 7) === 0) this.noneFrames--;
+        if (prot === 0) this.noneFrames++;
+        chunk[i] = (entry & ~7) | prot;
+      });
+      this.dropPages(m.start, m.end);
+    }
+    this.maps.insert({ start: first, end, prot });
+    this.mappingsChanged();
+  }
+
+  /**
+   * Move the pages of [from, from+length), which must be mapped throughout, to `to` (mremap): their
+   * frames, contents and protections go along; whatever was mapped at `to` is unmapped.
+   */
+  move(from: number, to: number, length: number): void {
+    this.checkRange(from, length);
+    this.checkRange(to, length);
+    const first = from / PAGE_SIZE;
+    const n = pageCount(length);
+    const hole = this.maps.firstHole(first, first + n);
+    if (hole >= 0) throw new GuestFault(hole * PAGE_SIZE, "read");
+    const pieces = this.maps.carve(first, first + n);
+    this.freed(first, first + n);
+    const moved: number[] = [];
+    this.forTouched(first, first + n, (chunk, i, vpn) => {
+      moved.push(vpn, chunk[i]!);
+      chunk[i] = 0;
+      chunk[CHUNK_COUNT]!--;
+    });
+    for (const m of pieces) this.dropPages(m.start, m.end);
+    // The moved pages keep their charge against the cap; what was at the target gives its up.
+    const delta = to / PAGE_SIZE - first;
+    this.release(first + delta, first + n + delta);
+    for (const m of pieces) this.maps.insert({ start: m.start + delta, end: m.end + delta, prot: m.prot });
+    for (let k = 0; k < moved.length; k += 2) this.setEntry(moved[k]! + delta, moved[k + 1]!);
+    this.mappingsChanged();
+  }
+
+  /** Give back the frames of [addr, addr + length) (MADV_DONTNEED): the pages stay mapped and read as zero. */
+  discard(addr: number, length: number): void {
+    this.checkRange(addr, length);
+    const first = addr / PAGE_SIZE;
+    const end = first + pageCount(length);
+    this.freeTouched(first, end);
+    for (const m of this.maps.overlapping(first, end)) {
+      this.dropPages(Math.max(m.start, first), Math.min(m.end, end));
     }
     this.mappingsChanged();
   }
 
-  /** Move the pages of [from, from+length) to `to` (mremap), keeping their contents. */
-  move(from: number, to: number, length: number): void {
-    this.checkRange(from, length);
-    this.checkRange(to, length);
+  isMapped(addr: number, length = 1): boolean {
+    if (addr < 0 || addr + length > USER_TOP) return false;
+    return this.maps.covers(Math.floor(addr / PAGE_SIZE), Math.ceil((addr + length) / PAGE_SIZE));
+  }
+
+  /** Protection of the page holding addr, or -1 when unmapped. */
+  protOf(addr: number): number {
+    return this.maps.find(Math.floor(addr / PAGE_SIZE))?.prot ?? -1;
+  }
+
+  /**
+   * A free page-aligned range of `length` bytes: the highest below `below` (as Linux's top-down
+   * mmap places things); -1 if none.
+   */
+  findFree(length: number, below = USER_TOP): number {
     const n = pageCount(length);
-    const moved: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const vpn = from / PAGE_SIZE + i;
-      const entry = this.pages.get(vpn);
-      if (entry === undefined) throw new GuestFault(vpn * PAGE_SIZE, "read");
-      moved.push(entry);
-      this.pages.delete(vpn);
+    const limit = Math.floor(below / PAGE_SIZE);
+    // Walk the gaps between mappings downwards from `below`, or from where the last walk from
+    // there stopped when every gap it passed is too small for this one: mappings placed one
+    // below the other then cost O(1) each, not a walk over all of them.
+    const scan = this.freeScan;
+    if (scan.top !== limit || n <= scan.maxGap) {
+      scan.top = limit;
+      scan.low = limit;
+      scan.maxGap = 0;
     }
-    this.unmap(to, length);
-    for (let i = 0; i < n; i++) this.pages.set(to / PAGE_SIZE + i, moved[i]!);
-    this.mappingsChanged();
+    let top = scan.low;
+    let found = -1;
+    this.maps.forEachBelow(top, (m) => {
+      if (m.end <= top) {
+        if (top - m.end >= n) {
+          found = top - n;
+          return true;
+        }
+        scan.maxGap = Math.max(scan.maxGap, top - m.end);
+      }
+      top = m.start;
+      scan.low = top;
+    });
+    if (found >= 0) return found * PAGE_SIZE;
+    // Below every mapping; the lowest 16 pages stay unmapped (mmap_min_addr).
+    return top >= n + 16 ? (top - n) * PAGE_SIZE : -1;
+  }
+
+  /** The mappings, in bytes, in address order (touching ones of one protection are one). */
+  mappings(): { start: number; end: number; prot: number }[] {
+    return this.maps.items.map((m) => ({ start: m.start * PAGE_SIZE, end: m.end * PAGE_SIZE, prot: m.prot }));
+  }
+
+  /** Bytes of memory the mappings take against the cap (see the top of this file). */
+  get chargedBytes(): number {
+    return (this.accessiblePages + this.noneFrames) * PAGE_SIZE;
+  }
+
+  /** Frames in use (touched pages). */
+  get framesInUse(): number {
+    return this.nextFrame - 1 - this.freeFrames.length;
+  }
+
+  private overCap(morePages: number): boolean {
+    return this.accessiblePages + this.noneFrames + morePages > this.capPages;
+  }
+
+  /** Touched pages of PROT_NONE mappings in [first, end). */
+  private touchedNone(first: number, end: number): number {
+    let n = 0;
+    this.forTouched(first, end, (chunk, i) => {
+      if ((chunk[i]! & 7) === 0) n++;
+    });
+    return n;
+  }
+
+  /** Unmap [first, end) (pages): free its frames, forget its mappings, tell the harts. */
+  private release(first: number, end: number): void {
+    this.freeTouched(first, end);
+    const gone = this.maps.carve(first, end);
+    if (gone.length !== 0) this.freed(first, end);
+    for (const m of gone) {
+      if (m.prot !== 0) this.accessiblePages -= m.end - m.start;
+      this.dropPages(m.start, m.end);
+    }
+  }
+
+  /** Pages [first, end) may have become free: findFree's knowledge of that part is gone. */
+  private freed(first: number, end: number): void {
+    if (first < this.freeScan.top && end > this.freeScan.low) this.freeScan.top = -1;
+  }
+
+  private freeTouched(first: number, end: number): void {
+    this.forTouched(first, end, (chunk, i) => {
+      const entry = chunk[i]!;
+      if ((entry & 7) === 0) this.noneFrames--;
+      chunk[i] = 0;
+      chunk[CHUNK_COUNT]!--;
+      this.freeFrame(entry >>> 3);
+    });
+  }
+
+  private dropPages(vpnFirst: number, vpnEnd: number): void {
+    for (const h of this.tlbHolders) h.dropPages(vpnFirst, vpnEnd);
   }
 
   private mappingsChanged(): void {
@@ -190,55 +445,36 @@ export class AddressSpace implements GuestMemory {
     this.generation++;
   }
 
-  isMapped(addr: number, length = 1): boolean {
-    if (addr < 0 || addr + length > USER_TOP) return false;
-    for (
-      let vpn = Math.floor(addr / PAGE_SIZE), end = Math.ceil((addr + length) / PAGE_SIZE);
-      vpn < end;
-      vpn++
-    ) {
-      if (!this.pages.has(vpn)) return false;
-    }
-    return true;
-  }
-
-  /** Protection of the page holding addr, or -1 when unmapped. */
-  protOf(addr: number): number {
-    const entry = this.pages.get(Math.floor(addr / PAGE_SIZE));
-    return entry === undefined ? -1 : entry & 7;
-  }
-
-  /** A free page-aligned range of `length` bytes, searched top-down from `below`; -1 if none. */
-  findFree(length: number, below = USER_TOP): number {
-    const n = pageCount(length);
-    let end = Math.floor(below / PAGE_SIZE);
-    let run = 0;
-    // Walk down from `below`; mapped pages are sparse, so skip quickly using the sorted keys.
-    const mapped = [...this.pages.keys()].filter((v) => v < end).sort((a, b) => b - a);
-    for (const vpn of mapped) {
-      run = end - (vpn + 1);
-      if (run >= n) return (end - n) * PAGE_SIZE;
-      end = vpn;
-    }
-    return end >= n + 16 ? (end - n) * PAGE_SIZE : -1;
-  }
-
   // ---- copies (the kernel's view: protections are not checked) ----
 
-  /** Host offset of guest byte addr, or a GuestFault. */
+  /** Host offset of guest byte addr (giving its page a frame if it has none yet), or a GuestFault. */
   hostOffset(addr: number, access: "read" | "write" = "read"): number {
-    const entry = addr >= 0 && addr < USER_TOP ? this.pages.get(Math.floor(addr / PAGE_SIZE)) : undefined;
-    if (entry === undefined) throw new GuestFault(addr, access);
-    return (entry >>> 3) * PAGE_SIZE + (addr % PAGE_SIZE);
+    const at = this.peekOffset(addr, access);
+    if (at >= 0) return at;
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    const frame = this.giveFrame(vpn, this.maps.find(vpn)!.prot);
+    if (frame < 0) throw new GuestFault(addr, access);
+    return frame * PAGE_SIZE + (addr % PAGE_SIZE);
+  }
+
+  /** Host offset of guest byte addr, -1 when its page is mapped but untouched (reads as zero), or a GuestFault. */
+  private peekOffset(addr: number, access: "read" | "write"): number {
+    if (!(addr >= 0 && addr < USER_TOP)) throw new GuestFault(addr, access);
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    const entry = this.entryOf(vpn);
+    if (entry !== 0) return (entry >>> 3) * PAGE_SIZE + (addr % PAGE_SIZE);
+    if (this.maps.find(vpn) === undefined) throw new GuestFault(addr, access);
+    return -1;
   }
 
   read(addr: number, length: number): Uint8Array {
     const out = new Uint8Array(length);
     let done = 0;
     while (done < length) {
-      const at = this.hostOffset(addr + done);
-      const n = Math.min(length - done, PAGE_SIZE - (at & PAGE_MASK));
-      out.set(this.bytes.subarray(at, at + n), done);
+      const a = addr + done;
+      const n = Math.min(length - done, PAGE_SIZE - (a % PAGE_SIZE));
+      const at = this.peekOffset(a, "read");
+      if (at >= 0) out.set(this.bytes.subarray(at, at + n), done);
       done += n;
     }
     return out;
@@ -250,7 +486,7 @@ export class AddressSpace implements GuestMemory {
       const at = this.hostOffset(addr + done, "write");
       const n = Math.min(data.length - done, PAGE_SIZE - (at & PAGE_MASK));
       this.bytes.set(data.subarray(done, done + n), at);
-      if (this.code[at >>> PAGE_SHIFT] !== undefined) this.noteCodeWrite(at, n);
+      if (this.code[Math.floor(at / PAGE_SIZE)] !== undefined) this.noteCodeWrite(at, n);
       done += n;
     }
   }
@@ -258,7 +494,8 @@ export class AddressSpace implements GuestMemory {
   readCString(addr: number, max = 4096): string {
     const chunks: number[] = [];
     for (let i = 0; i < max; i++) {
-      const b = this.bytes[this.hostOffset(addr + i)]!;
+      const at = this.peekOffset(addr + i, "read");
+      const b = at < 0 ? 0 : this.bytes[at]!;
       if (b === 0) return Buffer.from(chunks).toString("utf8");
       chunks.push(b);
     }
@@ -286,21 +523,84 @@ export class AddressSpace implements GuestMemory {
     this.write(addr, b);
   }
 
-  // ---- frames ----
+  // ---- touched pages and frames ----
+
+  private entryOf(vpn: number): number {
+    const chunk = this.chunks.get(Math.floor(vpn / CHUNK));
+    return chunk === undefined ? 0 : chunk[vpn % CHUNK]!;
+  }
+
+  /** Set the entry of an untouched page. */
+  private setEntry(vpn: number, entry: number): void {
+    const key = Math.floor(vpn / CHUNK);
+    let chunk = this.chunks.get(key);
+    if (chunk === undefined) {
+      chunk = new Int32Array(CHUNK + 1);
+      this.chunks.set(key, chunk);
+    }
+    chunk[vpn % CHUNK] = entry;
+    chunk[CHUNK_COUNT]!++;
+  }
+
+  /** A frame for the untouched page vpn of a mapping with `prot`; -1 (and outOfMemory set) when none is left. */
+  private giveFrame(vpn: number, prot: number): number {
+    const frame = this.allocFrame();
+    if (frame < 0) {
+      this.outOfMemory = `out of guest memory (cap ${mib(this.capBytes)} MiB)`;
+      return -1;
+    }
+    this.setEntry(vpn, frame * 8 + prot);
+    if (prot === 0) this.noneFrames++;
+    return frame;
+  }
+
+  /**
+   * Call fn for every touched page of [first, end): its chunk, index in the chunk and page number.
+   * fn may clear the entry (and decrement the chunk's count); emptied chunks are dropped. Visits
+   * the chunks of the range or the table's chunks, whichever are fewer.
+   */
+  private forTouched(
+    first: number,
+    end: number,
+    fn: (chunk: Int32Array, i: number, vpn: number) => void,
+  ): void {
+    if (end <= first || this.chunks.size === 0) return;
+    const k0 = Math.floor(first / CHUNK);
+    const k1 = Math.floor((end - 1) / CHUNK);
+    let keys: number[];
+    if (k1 - k0 < this.chunks.size) {
+      keys = [];
+      for (let k = k0; k <= k1; k++) if (this.chunks.has(k)) keys.push(k);
+    } else {
+      keys = [...this.chunks.keys()].filter((k) => k >= k0 && k <= k1);
+    }
+    for (const k of keys) {
+      const chunk = this.chunks.get(k)!;
+      const base = k * CHUNK;
+      const from = Math.max(first, base) - base;
+      const to = Math.min(end, base + CHUNK) - base;
+      for (let i = from; i < to; i++) if (chunk[i] !== 0) fn(chunk, i, base + i);
+      if (chunk[CHUNK_COUNT] === 0) this.chunks.delete(k);
+    }
+  }
 
   private allocFrame(): number {
     const reused = this.freeFrames.pop();
     if (reused !== undefined) {
-      this.clearFrame(reused);
+      this.bytes.fill(0, reused * PAGE_SIZE, (reused + 1) * PAGE_SIZE);
       return reused;
     }
-    if (this.nextFrame >= this.frameCount) throw new RangeError("guest memory exhausted");
+    if (this.nextFrame >= this.frameCount) return -1;
+    this.code.push(undefined);
     return this.nextFrame++;
   }
 
-  private clearFrame(frame: number): void {
-    this.bytes.fill(0, frame * PAGE_SIZE, (frame + 1) * PAGE_SIZE);
+  private freeFrame(frame: number): void {
+    this.freeFrames.push(frame);
     this.code[frame] = undefined;
+    if (this.probes.size !== 0) {
+      for (const at of this.probes) if (Math.floor(at / PAGE_SIZE) === frame) this.probes.delete(at);
+    }
   }
 
   private checkRange(addr: number, length: number): void {
@@ -308,6 +608,27 @@ export class AddressSpace implements GuestMemory {
       throw new RangeError(`bad page range 0x${addr.toString(16)}+0x${length.toString(16)}`);
     }
   }
+}
+
+/** Guest RAM: `poolBytes` if asked for, else the largest of DEFAULT_POOLS the host will reserve. */
+function reserveRam(poolBytes: number | undefined): WebAssembly.Memory {
+  const sizes = poolBytes === undefined ? DEFAULT_POOLS : [poolBytes];
+  let failure: unknown;
+  for (const size of sizes) {
+    const pages = Math.max(1, Math.ceil(size / WASM_PAGE));
+    try {
+      return new WebAssembly.Memory({ initial: pages, maximum: pages });
+    } catch (e) {
+      failure = e;
+    }
+  }
+  const want = sizes.map((s) => `${mib(s)} MiB`).join(", ");
+  throw new Error(`cannot reserve guest memory (tried ${want}): ${(failure as Error).message}`);
+}
+
+/** Whole MiB for messages (a pool's cap is the pool less the bounce page: 4 GiB reads 4096). */
+function mib(bytes: number): number {
+  return Math.round(bytes / 2 ** 20);
 }
 
 function pageCount(length: number): number {

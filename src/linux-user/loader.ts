@@ -17,7 +17,7 @@ import {
   PT_PHDR,
   parseElf,
 } from "../elf/elf.js";
-import { type AddressSpace, PROT_EXEC, PROT_READ, PROT_WRITE } from "./address-space.js";
+import { type AddressSpace, OutOfGuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from "./address-space.js";
 import { ELF_ET_DYN_BASE, MMAP_BASE, PAGE, pageDown, pageUp, STACK_SIZE, STACK_TOP } from "./layout.js";
 import { GuestFs } from "./vfs.js";
 import type { VmaList } from "./vma.js";
@@ -346,18 +346,19 @@ export function loadProgram(mem: AddressSpace, vmas: VmaList, req: ProgramReques
   }
 
   const stackBottom = STACK_TOP - STACK_SIZE;
-  mem.map(stackBottom, STACK_SIZE, PROT_READ | PROT_WRITE);
-  vmas.add(stackBottom, STACK_TOP, PROT_READ | PROT_WRITE, "[stack]");
-
   let main: LoadedImage;
   let interp: LoadedImage | undefined;
   try {
+    mem.map(stackBottom, STACK_SIZE, PROT_READ | PROT_WRITE);
+    vmas.add(stackBottom, STACK_TOP, PROT_READ | PROT_WRITE, "[stack]");
     main = loadMain(mem, vmas, elf);
     interp = interpElf ? loadInterpreter(mem, vmas, interpElf) : undefined;
   } catch (e) {
-    // The address space's frame pool is finite: a huge (or corrupt) memory size ends here.
-    if (e instanceof RangeError && /exhausted/.test(e.message)) {
-      throw new LoadError(`${elf.name}: segments need more memory than hartscope can give a process`);
+    // The address space's memory cap is finite: a huge (or corrupt) memory size ends here.
+    if (e instanceof OutOfGuestMemory) {
+      throw new LoadError(
+        `${elf.name}: segments need more memory than hartscope can give a process (${e.message})`,
+      );
     }
     throw e;
   }

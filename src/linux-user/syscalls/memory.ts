@@ -1,7 +1,7 @@
 // Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise and friends (mm/mmap.c, mm/mremap.c).
 
 import { fstatSync, openSync, writeSync } from "node:fs";
-import { GuestFault, PROT_EXEC, PROT_READ, PROT_WRITE } from "../address-space.js";
+import { GuestFault, OutOfGuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from "../address-space.js";
 import { EACCES, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM } from "../errno.js";
 import { HostFile } from "../files.js";
 import { isPageAligned, MMAP_BASE, PAGE, pageUp, TASK_SIZE } from "../layout.js";
@@ -25,6 +25,14 @@ const MADV_FREE = 8;
 const PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
 /** Upper end of user space the guest may name in MAP_FIXED and mremap. */
 const USER_END = TASK_SIZE;
+/** LinuxProcess.warnOnce key of the memory cap's one warning (syscall numbers are the other keys). */
+const WARNED_MEMORY_CAP = -ENOMEM;
+
+/** Answer ENOMEM for a refusal of the memory cap, naming it once on stderr. */
+function refuse(p: LinuxProcess, e: OutOfGuestMemory, syscall: string): number {
+  p.warnOnce(WARNED_MEMORY_CAP, `hartscope: ${e.message}: ${syscall} returns ENOMEM`);
+  return -ENOMEM;
+}
 
 function overlapsMapping(p: LinuxProcess, start: number, len: number): boolean {
   return p.vmas.overlapping(start, start + len).length > 0;
@@ -66,38 +74,40 @@ export function syncSharedMappings(p: LinuxProcess, start = 0, end = Number.MAX_
   }
 }
 
-/** Map fresh pages and record them; false when the host's pool of guest memory is exhausted. */
+/**
+ * Map fresh pages and record them; -ENOMEM (named once on stderr) when the memory cap refuses
+ * them, leaving what was there in place.
+ */
 function mapFresh(
   p: LinuxProcess,
+  syscall: string,
   addr: number,
   len: number,
   prot: number,
   name: string,
   offset = 0,
   sharedFd?: number,
-): boolean {
+): number {
   try {
     p.mem.map(addr, len, prot);
   } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-    p.mem.unmap(addr, len);
-    p.vmas.remove(addr, addr + len);
-    return false;
+    if (e instanceof OutOfGuestMemory) return refuse(p, e, syscall);
+    throw e;
   }
   p.vmas.add(addr, addr + len, prot, name, offset, sharedFd);
-  return true;
+  return 0;
 }
 
 export const memorySyscalls: Record<string, Handler> = {
   brk(c) {
     const p = c.p;
     const want = c.ulong(0);
-    if (want < p.brkStart || want >= MMAP_BASE || want - p.brkStart > p.memoryLimit) return p.brk;
+    if (want < p.brkStart || want >= MMAP_BASE) return p.brk;
     const oldTop = pageUp(p.brk);
     const newTop = pageUp(want);
     if (newTop > oldTop) {
       if (overlapsMapping(p, oldTop, newTop - oldTop)) return p.brk;
-      if (!mapFresh(p, oldTop, newTop - oldTop, PROT_READ | PROT_WRITE, "[heap]")) return p.brk;
+      if (mapFresh(p, "brk", oldTop, newTop - oldTop, PROT_READ | PROT_WRITE, "[heap]") < 0) return p.brk;
     } else if (newTop < oldTop) {
       p.mem.unmap(newTop, oldTop - newTop);
       p.vmas.remove(newTop, oldTop);
@@ -119,7 +129,7 @@ export const memorySyscalls: Record<string, Handler> = {
     if (type !== MAP_SHARED && type !== MAP_PRIVATE && type !== MAP_SHARED_VALIDATE) return -EINVAL;
     if (!isPageAligned(offset)) return -EINVAL;
     const len = pageUp(length);
-    if (len > USER_END || len > p.memoryLimit) return -ENOMEM;
+    if (len > USER_END) return -ENOMEM;
 
     let data: Uint8Array | undefined;
     let name = "[anon]";
@@ -158,7 +168,8 @@ export const memorySyscalls: Record<string, Handler> = {
       if (at < 0) return at;
     }
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) syncSharedMappings(p, at, at + len);
-    if (!mapFresh(p, at, len, prot, name, offset, sharedFd)) return -ENOMEM;
+    const r = mapFresh(p, "mmap", at, len, prot, name, offset, sharedFd);
+    if (r < 0) return r;
     if (data && data.length > 0) p.mem.write(at, data);
     return at;
   },
@@ -184,6 +195,7 @@ export const memorySyscalls: Record<string, Handler> = {
       c.p.mem.protect(addr, len, prot & PROT_MASK);
     } catch (e) {
       if (e instanceof GuestFault) return -ENOMEM;
+      if (e instanceof OutOfGuestMemory) return refuse(c.p, e, "mprotect");
       throw e;
     }
     c.p.vmas.protect(addr, addr + len, prot & PROT_MASK);
@@ -198,11 +210,12 @@ export const memorySyscalls: Record<string, Handler> = {
     const flags = c.int(3);
     const newAddr = c.ulong(4);
     if (!isPageAligned(old) || newLen === 0 || flags & ~7) return -EINVAL;
-    if (newLen > p.memoryLimit) return -ENOMEM;
     if (flags & MREMAP_FIXED && !(flags & MREMAP_MAYMOVE)) return -EINVAL;
     if (flags & MREMAP_DONTUNMAP) return -EINVAL;
     if (oldLen === 0 || !p.vmas.covers(old, old + oldLen)) return -14; // EFAULT
     const vma = p.vmas.find(old)!;
+    /** file offset of the first byte past the old mapping, for the part it grows by */
+    const growOffset = vma.offset + (old + oldLen - vma.start);
     if (!(flags & MREMAP_FIXED)) {
       if (newLen <= oldLen) {
         if (newLen < oldLen) {
@@ -212,9 +225,8 @@ export const memorySyscalls: Record<string, Handler> = {
         return old;
       }
       if (old + newLen <= USER_END && !overlapsMapping(p, old + oldLen, newLen - oldLen)) {
-        return mapFresh(p, old + oldLen, newLen - oldLen, vma.prot, vma.name, vma.offset + oldLen)
-          ? old
-          : -ENOMEM;
+        const r = mapFresh(p, "mremap", old + oldLen, newLen - oldLen, vma.prot, vma.name, growOffset);
+        return r < 0 ? r : old;
       }
       if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
     }
@@ -226,6 +238,11 @@ export const memorySyscalls: Record<string, Handler> = {
     } else {
       to = placeMapping(p, 0, newLen);
       if (to < 0) return to;
+    }
+    // Refuse before moving anything when the part it grows by would pass the memory cap.
+    const mem = p.mem;
+    if (newLen > oldLen && vma.prot !== 0 && mem.chargedBytes + (newLen - oldLen) > mem.capBytes) {
+      return refuse(p, new OutOfGuestMemory(mem.capBytes), "mremap");
     }
     // Move the pages themselves (contents and protections), then extend or trim at the new place.
     syncSharedMappings(p, old, old + oldLen);
@@ -240,14 +257,12 @@ export const memorySyscalls: Record<string, Handler> = {
     for (const v of pieces) {
       const s = Math.max(v.start, old);
       const e = Math.min(v.end, old + keep);
-      if (e > s) p.vmas.add(s - old + to, e - old + to, v.prot, v.name, v.offset + (s - v.start));
+      if (e > s) p.vmas.add(s - old + to, e - old + to, v.prot, v.name, v.offset + (s - v.start), v.sharedFd);
     }
     p.vmas.remove(old, old + keep);
-    if (
-      newLen > oldLen &&
-      !mapFresh(p, to + oldLen, newLen - oldLen, vma.prot, vma.name, vma.offset + oldLen)
-    ) {
-      return -ENOMEM;
+    if (newLen > oldLen) {
+      const r = mapFresh(p, "mremap", to + oldLen, newLen - oldLen, vma.prot, vma.name, growOffset);
+      if (r < 0) return r;
     }
     return to;
   },
@@ -258,12 +273,8 @@ export const memorySyscalls: Record<string, Handler> = {
     const advice = c.int(2);
     if (!isPageAligned(addr)) return -EINVAL;
     if (advice === MADV_DONTNEED || advice === MADV_FREE) {
-      // Private pages read back as zero after MADV_DONTNEED (madvise(2)); re-map them fresh.
-      for (const v of c.p.vmas.overlapping(addr, addr + len)) {
-        const s = Math.max(v.start, addr);
-        const e = Math.min(v.end, addr + len);
-        c.p.mem.map(s, e - s, v.prot); // reuses the frames: no new memory
-      }
+      // Private pages read back as zero after MADV_DONTNEED (madvise(2)): their frames go back.
+      if (addr + len <= USER_END) c.p.mem.discard(addr, len);
     }
     return 0;
   },
