@@ -36,6 +36,7 @@ selfmod-pie   rt-pie   selfmod.c
 threads       glibc    threads.c                                            -lpthread
 sys-files     glibc    sys-files.c
 sys-mem       rt       sys-mem.c
+sys-reserve   rt       sys-reserve.c
 sys-env       glibc    sys-env.c
 signals       glibc    signals.c
 exit42        glibc    exit42.c
