@@ -39,6 +39,8 @@ export interface HookError {
   kind: HookKind;
   /** the registration, described: "instruction 0x10554", "tick 1000000 ns", "syscall-entry" */
   probe: string;
+  /** the registration itself (undefined for an error a hart reported on its own) */
+  hook: Registration | undefined;
   /** id of the hart it fired on (undefined for a timer while no hart ran) */
   hart: number | undefined;
   /** that hart's pc and retired count when the hook ran */
@@ -382,6 +384,7 @@ export class Probes implements ProbeSink {
     this.record({
       kind: "instruction",
       probe: `instruction ${hex(view.pc)}`,
+      hook: undefined,
       hart: view.id,
       pc: view.pc,
       retired: view.retired,
@@ -392,13 +395,14 @@ export class Probes implements ProbeSink {
 
   private recordError(
     kind: HookKind,
-    h: { readonly probe: string },
+    h: Registration & { readonly probe: string },
     view: HartView | undefined,
     error: unknown,
   ): void {
     this.record({
       kind,
       probe: h.probe,
+      hook: h,
       hart: view?.id,
       pc: view?.pc,
       retired: view?.retired,

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { GUEST_PID } from "../../src/linux-user/process.js";
+import type { Registration } from "../../src/machine/probes.js";
 import { compiledRegions, ENGINES, runGuest } from "./guest-run.js";
 
 test("a probe on worker of threads 4 100 fires once in each of the 4 threads, interpreted and compiled", () => {
@@ -80,11 +81,12 @@ test("a hook that throws leaves the guest's output and exit status unchanged; th
   const plain = runGuest("threads", ["4", "100"]);
   for (const { name, jit } of ENGINES) {
     let workerVa = 0;
+    let reg: Registration | undefined;
     const o = runGuest("threads", ["4", "100"], {
       jit,
       setup: (p, sym) => {
         workerVa = sym("worker");
-        p.machine.probes.onInstruction(workerVa, (view) => {
+        reg = p.machine.probes.onInstruction(workerVa, (view) => {
           throw new Error(`boom in ${view.id}`);
         });
         p.machine.probes.onInstruction(sym("__pthread_mutex_lock"), () => {
@@ -100,6 +102,7 @@ test("a hook that throws leaves the guest's output and exit status unchanged; th
     assert.equal(boom.length, 4);
     for (const e of boom) {
       assert.equal(e.kind, "instruction");
+      assert.equal(e.hook, reg, "the registration that threw");
       assert.equal(e.pc, workerVa);
       assert.ok(e.error instanceof Error && e.error.message === `boom in ${e.hart}`);
       assert.ok(e.retired !== undefined && e.retired > 0);
