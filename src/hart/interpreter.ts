@@ -80,7 +80,7 @@ const off = pc - pageVA; if (off >= 0 && off < ${PAGE_SIZE}) { e = (off * 2) | 0
     }
     case "store": {
       const v: Pair = sem.fp ? { lo: `r[${F} + b]`, hi: `r[${F} + b + 1]` } : { lo: "r[b]", hi: "r[b + 1]" };
-      return `const p = mmu.store(r[a], r[a + 1], imm, ${sem.size}); if (p < 0) ${FAULT_EXIT} ${storeText(sem.size, "p", v)} if (p === bounce) mmu.finishStore(); break;`;
+      return `const p = mmu.store(r[a], r[a + 1], imm, ${sem.size}); if (p < 0) ${FAULT_EXIT} ${storeText(sem.size, "p", v)} if (p === bounce && !mmu.finishStore()) ${FAULT_EXIT} break;`;
     }
     case "trap": {
       // ECALL retires (the environment completes it); EBREAK does not (Privileged ISA, "Environment

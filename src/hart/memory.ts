@@ -19,6 +19,12 @@ export const XLATE_PAGE_FAULT = -1;
 export const XLATE_ACCESS_FAULT = -2;
 /** ... for a peek only: a readable page that has no frame yet (all zeros) */
 export const XLATE_UNBACKED = -3;
+/**
+ * ... a device's page: the MMU's slow path performs the access through `ioLoad`/`ioStore`, so no
+ * engine needs device code (compiled code's TLB never maps such a page: its miss goes to the slow
+ * path). Fetching from a device, and atomics on one, are access faults.
+ */
+export const XLATE_DEVICE = -4;
 
 /** A holder of translations from this memory (a hart's TLBs, its compiled code's TLB). */
 export interface TlbHolder {
@@ -33,7 +39,10 @@ export interface GuestMemory {
   readonly view: DataView;
   /** host offset of 16 bytes no guest page uses: a bounce buffer for accesses that straddle pages */
   readonly bounce: number;
-  /** bumped whenever a translation a hart may hold becomes wrong */
+  /**
+   * Bumped whenever a mapping changes: compiled regions spanning several pages check theirs again
+   * (TLBs learn exactly what went stale through tlbHolders).
+   */
   readonly generation: number;
   /** harts register here; the memory tells them exactly what became stale */
   readonly tlbHolders: Set<TlbHolder>;
@@ -63,4 +72,12 @@ export interface GuestMemory {
    * so a probe outlives the guest rewriting its code; it goes away with its page's mapping.
    */
   readonly probes: Set<number>;
+  /**
+   * A device load of `size` (1, 2, 4, 8) bytes at the address translate answered XLATE_DEVICE for:
+   * the value (zero-extended) into out[0] (low word) and out[1]; false when nothing answers there
+   * (an access fault).
+   */
+  ioLoad?(lo: number, hi: number, size: number, out: Int32Array): boolean;
+  /** A device store of the low `size` bytes of (vhi:vlo); false when nothing answers there. */
+  ioStore?(lo: number, hi: number, size: number, vlo: number, vhi: number): boolean;
 }

@@ -15,6 +15,7 @@ import {
   type GuestMemory,
   type TlbHolder,
   XLATE_ACCESS_FAULT,
+  XLATE_DEVICE,
   XLATE_UNBACKED,
 } from "./memory.js";
 import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from "./page.js";
@@ -44,6 +45,9 @@ export class Mmu implements TlbHolder {
   private pendingLo = 0;
   private pendingHi = 0;
   private pendingSize = 0;
+  /** the pending store goes to a device (ioStore), not to the two pages */
+  private pendingDevice = false;
+  private readonly io = new Int32Array(2);
 
   constructor(
     readonly mem: GuestMemory,
@@ -118,6 +122,7 @@ export class Mmu implements TlbHolder {
   private loadSlow(lo: number, hi: number, size: number): number {
     const off = lo & PAGE_MASK;
     const base = this.mem.translate(lo, hi, ACCESS_READ);
+    if (base === XLATE_DEVICE) return this.deviceLoad(lo, hi, size);
     if (base < 0) return this.fault(base, ACCESS_READ, lo, hi);
     if (off <= PAGE_SIZE - size) {
       const i = (lo >>> PAGE_SHIFT) & TLB_MASK;
@@ -142,6 +147,14 @@ export class Mmu implements TlbHolder {
   private storeSlow(lo: number, hi: number, size: number): number {
     const off = lo & PAGE_MASK;
     const base = this.mem.translate(lo, hi, ACCESS_WRITE);
+    if (base === XLATE_DEVICE) {
+      // the engine stores into the bounce buffer; finishStore hands the value to the device
+      this.pendingLo = lo;
+      this.pendingHi = hi;
+      this.pendingSize = size;
+      this.pendingDevice = true;
+      return this.mem.bounce;
+    }
     if (base < 0) return this.fault(base, ACCESS_WRITE, lo, hi);
     if (off <= PAGE_SIZE - size) {
       if (this.mem.codePageIfAny(base) !== undefined) {
@@ -162,13 +175,36 @@ export class Mmu implements TlbHolder {
     this.pendingLo = lo;
     this.pendingHi = hi;
     this.pendingSize = size;
+    this.pendingDevice = false;
     return this.mem.bounce;
   }
 
-  /** Scatter a store that went to the bounce buffer over the two pages it straddles. */
-  finishStore(): void {
+  /** A device load: its value goes to the bounce buffer, where the engine reads it. */
+  private deviceLoad(lo: number, hi: number, size: number): number {
+    const io = this.io;
+    if (this.mem.ioLoad?.(lo, hi, size, io) !== true) return this.trap(Cause.LOAD_ACCESS, lo, hi);
+    const view = this.mem.view;
+    view.setInt32(this.mem.bounce, io[0]!, true);
+    view.setInt32(this.mem.bounce + 4, io[1]!, true);
+    return this.mem.bounce;
+  }
+
+  /**
+   * Finish a store the engine wrote to the bounce buffer: hand it to its device, or scatter it over
+   * the two pages it straddles. False (trap recorded) when the device does not answer.
+   */
+  finishStore(): boolean {
     const { pendingLo: lo, pendingHi: hi, pendingSize: size } = this;
     const mem = this.mem;
+    if (this.pendingDevice) {
+      this.pendingDevice = false;
+      const v = mem.view;
+      const vlo = v.getInt32(mem.bounce, true);
+      const vhi = size === 8 ? v.getInt32(mem.bounce + 4, true) : 0;
+      if (mem.ioStore?.(lo, hi, size, vlo, vhi) === true) return true;
+      this.trap(Cause.STORE_ACCESS, lo, hi);
+      return false;
+    }
     const bytes = mem.bytes;
     for (let k = 0; k < size; k++) {
       const l = (lo + k) | 0;
@@ -177,6 +213,7 @@ export class Mmu implements TlbHolder {
       bytes[at] = bytes[mem.bounce + k]!;
       if (mem.codePageIfAny(at - (at & PAGE_MASK)) !== undefined) mem.noteCodeWrite(at, 1);
     }
+    return true;
   }
 
   // ---- fetch ----
@@ -227,7 +264,7 @@ export class Mmu implements TlbHolder {
 
   /** Record the trap a failed translation means; returns -1. */
   private fault(code: number, access: number, lo: number, hi: number): number {
-    const access_ = code === XLATE_ACCESS_FAULT;
+    const access_ = code === XLATE_ACCESS_FAULT || code === XLATE_DEVICE;
     const cause =
       access === ACCESS_EXEC
         ? access_
