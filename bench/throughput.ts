@@ -4,8 +4,9 @@
 // geometric mean of those ratios is compared with the target.
 //
 //   npm run bench                      (builds, then runs this)
-//   node dist/bench/throughput.js [--reps N] [--only NAME,NAME] [--quick]
+//   node dist/bench/throughput.js [--reps N] [--only NAME,NAME] [--quick] [--jit-only]
 //     --reps N    repetitions per workload and emulator (default 3)
+//     --jit-only  skip the interpreter-only runs (`--jit off`), whose figure is printed beside
 //     --only      run only these workloads
 //     --quick     small sizes (a smoke test of the benchmark itself, not a measurement)
 
@@ -50,6 +51,9 @@ interface Row {
   mips: number;
   instructions: number;
   ratio: number;
+  /** the same with the block compiler off (NaN when not measured) */
+  interpMs: number;
+  interpRatio: number;
   note: string;
 }
 
@@ -63,10 +67,11 @@ function firstLine(r: RunResult): string {
   return r.stderr.toString("utf8").trim().split("\n")[0] ?? "";
 }
 
-function parseArgs(argv: string[]): { reps: number; only?: Set<string>; quick: boolean } {
+function parseArgs(argv: string[]): { reps: number; only?: Set<string>; quick: boolean; jitOnly: boolean } {
   let reps = 3;
   let only: Set<string> | undefined;
   let quick = false;
+  let jitOnly = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--reps") {
@@ -78,15 +83,23 @@ function parseArgs(argv: string[]): { reps: number; only?: Set<string>; quick: b
         if (!WORKLOADS.some((w) => w.name === n)) throw new Error(`--only: no workload named '${n}'`);
       }
     } else if (a === "--quick") quick = true;
-    else throw new Error(`unknown argument '${a}' (use --reps N, --only NAME,..., --quick)`);
+    else if (a === "--jit-only") jitOnly = true;
+    else throw new Error(`unknown argument '${a}' (use --reps N, --only NAME,..., --quick, --jit-only)`);
   }
-  return { reps, only, quick };
+  return { reps, only, quick, jitOnly };
 }
 
-async function measure(w: Workload, reps: number, quick: boolean, dir: string): Promise<Row> {
+async function measure(
+  w: Workload,
+  reps: number,
+  quick: boolean,
+  jitOnly: boolean,
+  dir: string,
+): Promise<Row> {
   const spec = { prog: GUEST_BIN + w.name, args: quick ? w.quick : w.args, cwd: dir, timeoutMs: TIMEOUT_MS };
   const qemuMs: number[] = [];
   const hsMs: number[] = [];
+  const interpMs: number[] = [];
   const mips: number[] = [];
   let instructions = 0;
   let note = "";
@@ -104,8 +117,16 @@ async function measure(w: Workload, reps: number, quick: boolean, dir: string): 
         mips: Number.NaN,
         instructions: 0,
         ratio: Number.NaN,
+        interpMs: Number.NaN,
+        interpRatio: Number.NaN,
         note: `hartscope failed (status ${h.status}): ${firstLine(h)}`,
       };
+    }
+    if (!jitOnly) {
+      const off = await runHartscope(spec, ["--jit", "off"]);
+      if (off.timedOut || off.status !== 0 || !off.stdout.equals(q.stdout))
+        note = `hartscope --jit off failed or differs (status ${off.status})`;
+      interpMs.push(off.wallMs);
     }
     if (!h.stdout.equals(q.stdout)) note = "OUTPUT DIFFERS from qemu";
     const stats = parseStats(h.stderr.toString("utf8"));
@@ -124,12 +145,24 @@ async function measure(w: Workload, reps: number, quick: boolean, dir: string): 
     mips: mips.length ? median(mips) : Number.NaN,
     instructions,
     ratio: q / h,
+    interpMs: interpMs.length ? median(interpMs) : Number.NaN,
+    interpRatio: interpMs.length ? q / median(interpMs) : Number.NaN,
     note,
   };
 }
 
 function table(rows: Row[]): string {
-  const head = ["workload", "qemu wall", "hartscope wall", "instructions", "hartscope MIPS", "ratio", ""];
+  const head = [
+    "workload",
+    "qemu wall",
+    "hartscope wall",
+    "instructions",
+    "hartscope MIPS",
+    "ratio",
+    "--jit off wall",
+    "ratio",
+    "",
+  ];
   const fmtS = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(3)} s` : "-");
   const body = rows.map((r) => [
     r.name,
@@ -138,6 +171,8 @@ function table(rows: Row[]): string {
     r.instructions ? `${(r.instructions / 1e6).toFixed(1)} M` : "-",
     Number.isFinite(r.mips) ? r.mips.toFixed(1) : "-",
     Number.isFinite(r.ratio) ? r.ratio.toFixed(3) : "-",
+    fmtS(r.interpMs),
+    Number.isFinite(r.interpRatio) ? r.interpRatio.toFixed(3) : "-",
     r.note,
   ]);
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)));
@@ -168,7 +203,7 @@ async function main(argv: string[]): Promise<number> {
     );
     for (const w of workloads) {
       process.stdout.write(`  ${w.name} (${w.what}) ${(opts.quick ? w.quick : w.args).join(" ")} ...\n`);
-      rows.push(await measure(w, opts.reps, opts.quick, dir));
+      rows.push(await measure(w, opts.reps, opts.quick, opts.jitOnly, dir));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -185,6 +220,13 @@ async function main(argv: string[]): Promise<number> {
     `geometric mean of ratios (hartscope throughput / qemu throughput): ${geo.toFixed(3)} over ${ok.length} workloads` +
       `${missing ? ` (${missing} failed)` : ""}; target ${TARGET_RATIO}: ${geo >= TARGET_RATIO ? "met" : "NOT met"}\n`,
   );
+  const interp = ok.filter((r) => Number.isFinite(r.interpRatio));
+  if (interp.length > 0) {
+    const g = Math.exp(interp.reduce((a, r) => a + Math.log(r.interpRatio), 0) / interp.length);
+    process.stdout.write(
+      `interpreter only (--jit off): geometric mean ${g.toFixed(3)} over ${interp.length} workloads\n`,
+    );
+  }
   return rows.some((r) => r.note !== "") ? 1 : 0;
 }
 
