@@ -8,7 +8,7 @@ import { writesIntRd } from "../isa/classes.js";
 import { decode, newDecoded } from "../isa/decode.js";
 import { Op } from "../isa/ops.js";
 import type { CsrHart } from "./csr.js";
-import { CODE_STRIDE, CODE_VERSION, markProbe, OP_PROBE, packEntry } from "./decoded.js";
+import { CODE_STRIDE, CODE_VERSION, markProbe, OP_PROBE, opOf, packEntry } from "./decoded.js";
 import { interpreter } from "./interpreter.js";
 import { HartJit, type JitOptions } from "./jit/hart-jit.js";
 import { ACCESS_EXEC, type GuestMemory } from "./memory.js";
@@ -192,7 +192,7 @@ export class Hart implements RareHart, CsrHart {
     const page = this.mem.codePage(host);
     const e = off * (CODE_STRIDE / 2);
     const w0 = page[e]!;
-    if (w0 !== 0 && ((w0 & 511) === OP_PROBE) !== on) {
+    if (w0 !== 0 && (opOf(w0) === OP_PROBE) !== on) {
       if (on) markProbe(page, e);
       else page[e] = page[e + 3]!;
     }

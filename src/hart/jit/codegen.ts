@@ -18,7 +18,7 @@
 // deoptimizes code that reaches an operation it has never run before.
 
 import { KIND_X, rs1Kind } from "../../isa/classes.js";
-import { CODE_ENTRIES } from "../decoded.js";
+import { CODE_ENTRIES, lenOf, opOf, rdOf, rs1Of, rs2Of, rs3Of } from "../decoded.js";
 import type { Expr } from "../ir.js";
 import {
   type Binding,
@@ -43,7 +43,6 @@ import {
   isBreakpoint,
   KIND,
   Kind,
-  LEN4,
   locate,
 } from "./region.js";
 import { ENTRY_WORDS, JIT_TLB_MASK, R_BASE, R_HI, R_TAG, W_BASE, W_HI, W_TAG } from "./tlb.js";
@@ -223,7 +222,7 @@ class Gen {
     this.used = new Set();
     this.dirty = new Set();
     const last = b.insns[b.insns.length - 1]!;
-    const lastOp = last.w0 & 511;
+    const lastOp = opOf(last.w0);
     this.selfLoop =
       b.end === End.TERM &&
       (KIND[lastOp] === Kind.JAL || KIND[lastOp] === Kind.BRANCH) &&
@@ -290,12 +289,12 @@ return kind;
 
   private insn(ins: Insn, k: number): string {
     const w0 = ins.w0;
-    const op = w0 & 511;
-    const rd = (w0 >>> 9) & 63;
-    const a = (w0 >>> 15) & 31;
-    const b = (w0 >>> 20) & 31;
+    const op = opOf(w0);
+    const rd = rdOf(w0);
+    const a = rs1Of(w0);
+    const b = rs2Of(w0);
     const imm = ins.imm | 0;
-    const len = (w0 & LEN4) !== 0 ? 4 : 2;
+    const len = lenOf(w0);
     const next = ins.idx + len / 2;
     const pc = this.pc(ins.idx);
     const sem = SEMANTICS_BY_OP[op]!;
@@ -475,7 +474,7 @@ ${write}`;
       rm = "rm";
     }
     const w0 = ins.w0;
-    s += `\nfl = fpu${op}(r, fd, ${rd}, ${(w0 >>> 15) & 31}, ${(w0 >>> 20) & 31}, ${(w0 >>> 25) & 31}, ${rm}); if (fl !== 0) r[${FCSR}] |= fl;`;
+    s += `\nfl = fpu${op}(r, fd, ${rd}, ${rs1Of(w0)}, ${rs2Of(w0)}, ${rs3Of(w0)}, ${rm}); if (fl !== 0) r[${FCSR}] |= fl;`;
     if (INT_RD[op] === 1 && rd !== 0 && rd !== X_SINK) {
       this.used.add(rd);
       s += ` xl${rd} = r[${2 * rd}]; xh${rd} = r[${2 * rd + 1}];`;
@@ -510,9 +509,9 @@ function planAccesses(insns: readonly Insn[]): (AccessGroup | undefined)[] {
   const members = new Map<AccessGroup, number[]>();
   const open = new Map<number, AccessGroup>();
   insns.forEach((ins, k) => {
-    const op = ins.w0 & 511;
+    const op = opOf(ins.w0);
     const size = sizeOf(op);
-    const base = (ins.w0 >>> 15) & 31;
+    const base = rs1Of(ins.w0);
     if (size !== 0 && base !== 0) {
       const off = ins.imm | 0;
       const store = isStore(op);
@@ -537,7 +536,7 @@ function planAccesses(insns: readonly Insn[]): (AccessGroup | undefined)[] {
       plan[k] = g;
     }
     // a write to a register ends the group using it as a base
-    const rd = (ins.w0 >>> 9) & 63;
+    const rd = rdOf(ins.w0);
     if (INT_RD[op] === 1) open.delete(rd);
   });
   // groups of one are checked on their own; the others get a local while they are in use

@@ -3,18 +3,17 @@
 // branches, jumps, fall-throughs and return points to warm code the interpreter has decoded, so a
 // loop of several blocks runs inside one generated function.
 //
-// Entries are read from the decoded-page layout of hart.ts: w0 = op | rd << 9 | rs1 << 15 |
-// rs2 << 20 | rs3 << 25 | LEN4 | VALID, w1 = immediate, w2 = rm field.
+// Entries are read through the decoded-page layout (decoded.ts).
 
 import { writesIntRd } from "../../isa/classes.js";
 import { OP_COUNT } from "../../isa/ops.js";
-import { CODE_ENTRIES, CODE_STRIDE, LEN4, OP_PROBE } from "../decoded.js";
+import { CODE_ENTRIES, CODE_STRIDE, LEN4, lenOf, OP_PROBE, opOf, rdOf } from "../decoded.js";
 import type { FpuOp } from "../fpu/index.js";
 import { PAGE_SIZE } from "../page.js";
 import { SEMANTICS_BY_OP } from "../semantics-by-op.js";
 import { Cause } from "../stop.js";
 
-export { LEN4, OP_PROBE };
+export { OP_PROBE };
 
 /** How compiled code treats an op. */
 export const Kind = {
@@ -133,12 +132,12 @@ export function scanBlock(
     // Not decoded yet, or a 4-byte instruction whose second half lies on the next page.
     if (w0 === 0 || ((w0 & LEN4) !== 0 && i === CODE_ENTRIES - 1))
       return { page: p, start, insns, end: End.FALL, next: i };
-    const op = w0 & 511;
+    const op = opOf(w0);
     const kind = KIND[op]!;
     if (kind === Kind.RARE || reservedRm(op, page[e + 2]!))
       return { page: p, start, insns, end: End.RARE, next: i };
     insns.push({ idx: i, w0, imm: page[e + 1]!, rm: page[e + 2]! });
-    i += (w0 & LEN4) !== 0 ? 2 : 1;
+    i += lenOf(w0) >> 1;
     if (kind >= Kind.BRANCH) return { page: p, start, insns, end: End.TERM, next: i };
   }
 }
@@ -164,16 +163,16 @@ function successors(pages: readonly CodePage[], b: Block, out: number[]): void {
   if (b.end === End.FALL) out.push(pc(b.next));
   else if (b.end === End.RARE) {
     // The rare instruction never starts a block; the dispatcher resumes after it.
-    out.push(pc(b.next + ((page[b.next * CODE_STRIDE]! & LEN4) !== 0 ? 2 : 1)));
+    out.push(pc(b.next + (lenOf(page[b.next * CODE_STRIDE]!) >> 1)));
   } else {
     const last = b.insns[b.insns.length - 1]!;
-    const kind = KIND[last.w0 & 511]!;
-    const rd = (last.w0 >>> 9) & 63;
+    const kind = KIND[opOf(last.w0)]!;
+    const rd = rdOf(last.w0);
     const jump = kind === Kind.JAL || kind === Kind.JALR;
     if (kind === Kind.JAL || kind === Kind.BRANCH) out.push(pc(last.idx) + last.imm);
     // After a branch, an ECALL, or a call (rd = ra): the fall-through or the return point. (An
     // EBREAK stops the hart; what follows it is not known to run.)
-    if (kind === Kind.BRANCH || (kind === Kind.TRAP && !isBreakpoint(last.w0 & 511))) out.push(pc(b.next));
+    if (kind === Kind.BRANCH || (kind === Kind.TRAP && !isBreakpoint(opOf(last.w0)))) out.push(pc(b.next));
     else if (jump && rd !== 32 && rd !== 0) out.push(pc(b.next));
   }
 }
@@ -236,12 +235,12 @@ export function stretchLength(page: Int32Array, idx: number): number {
     const w0 = page[i * CODE_STRIDE]!;
     n++;
     if (w0 === 0) return -n;
-    const op = w0 & 511;
+    const op = opOf(w0);
     const kind = KIND[op]!;
     // Stop after control transfers, and after what compiled code leaves to the interpreter (so
     // that the code after it starts a block of its own).
     if (kind >= Kind.BRANCH || kind === Kind.RARE) break;
-    i += (w0 & LEN4) !== 0 ? 2 : 1;
+    i += lenOf(w0) >> 1;
   }
   return n;
 }

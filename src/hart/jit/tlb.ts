@@ -1,3 +1,4 @@
+import { opOf, rs1Of } from "../decoded.js";
 // The data TLB compiled code looks up: larger than the interpreter's (hart.ts), because compiled
 // code leaves for the run loop on every miss. Same rules: tag = (vpn low 20 bits, address high
 // word), base = host offset of the page; a write entry is never made for a page that holds decoded
@@ -56,10 +57,10 @@ export class DataTlb implements TlbHolder {
    */
   fill(mem: GuestMemory, r: Int32Array, page: Int32Array, e: number): void {
     const w0 = page[e]!;
-    const size = ACCESS_SIZE[w0 & 511]!;
+    const size = ACCESS_SIZE[opOf(w0)]!;
     if (size === 0) return;
     const imm = page[e + 1]!;
-    const a = ((w0 >>> 15) & 31) << 1;
+    const a = rs1Of(w0) << 1;
     const blo = r[a]!;
     const lo = (blo + imm) | 0;
     const hi = (r[a + 1]! + (imm >> 31) + (lo >>> 0 < blo >>> 0 ? 1 : 0)) | 0;
