@@ -22,10 +22,8 @@
 // most the pool, frames run out only if the kernel side writes into untouched PROT_NONE pages past
 // the cap; then translate returns -2 (an access fault) and `outOfMemory` says so.
 
+import { DecodedPages } from "../hart/decoded-pages.js";
 import {
-  CODE_PAGE_WORDS,
-  CODE_STRIDE,
-  CODE_VERSION,
   type GuestMemory,
   PAGE_MASK,
   PAGE_SHIFT,
@@ -35,6 +33,7 @@ import {
   XLATE_PAGE_FAULT,
   XLATE_UNBACKED,
 } from "../hart/memory.js";
+import { mib, reserveRam } from "../hart/ram.js";
 import { IntervalList } from "./intervals.js";
 
 export { PAGE_SIZE };
@@ -45,11 +44,6 @@ export const PROT_EXEC = 4;
 /** Guest user addresses stay below 2^47, as with Linux's Sv48 user half. */
 export const USER_TOP = 2 ** 47;
 const USER_TOP_HI = USER_TOP / 2 ** 32;
-
-/** WebAssembly pages are 64 KiB. */
-const WASM_PAGE = 65536;
-/** Pool sizes tried in turn when none is asked for: 4 GiB, then what the host will reserve. */
-const DEFAULT_POOLS = [2 ** 32, 2 ** 31, 2 ** 30, 2 ** 29];
 
 /** Pages per chunk of the touched-page table, and the chunk slot counting its set entries. */
 const CHUNK_SHIFT = 9;
@@ -96,7 +90,9 @@ export class AddressSpace implements GuestMemory {
   readonly bounce = 0;
   generation = 0;
   readonly tlbHolders = new Set<TlbHolder>();
-  readonly probes = new Set<number>();
+  /** the decoded-instruction cache of the frames, and the probes (GuestMemory's code side) */
+  private readonly decoded = new DecodedPages(this.tlbHolders, () => this.generation++);
+  readonly probes = this.decoded.probes;
   /** most bytes the mappings may take (see the top of this file) */
   readonly capBytes: number;
   /** set when a touch found no free frame: why the guest stopped ("out of guest memory (cap N MiB)") */
@@ -122,10 +118,6 @@ export class AddressSpace implements GuestMemory {
   private readonly freeFrames: number[] = [];
   private nextFrame: number;
   private readonly frameCount: number;
-  /** decoded caches by frame; as long as the frames handed out so far */
-  private readonly code: (Int32Array | undefined)[] = [];
-  /** decoded instructions whose second half lies on another page: [page, entry, second host page] */
-  private crossPage: [Int32Array, number, number][] = [];
 
   constructor(options: number | AddressSpaceOptions = {}) {
     const o = typeof options === "number" ? { poolBytes: options } : options;
@@ -138,7 +130,6 @@ export class AddressSpace implements GuestMemory {
     this.capBytes = Math.min(o.capBytes ?? usable, usable);
     this.capPages = Math.floor(this.capBytes / PAGE_SIZE);
     this.nextFrame = Math.max(1, Math.min(o.firstFreshFrame ?? 1, this.frameCount));
-    for (let f = 0; f < this.nextFrame; f++) this.code.push(undefined);
   }
 
   // ---- GuestMemory (the harts' side) ----
@@ -173,59 +164,22 @@ export class AddressSpace implements GuestMemory {
     return frame < 0 ? XLATE_ACCESS_FAULT : frame * PAGE_SIZE;
   }
 
+  // The decoded-instruction cache lives in DecodedPages (hart/decoded-pages.ts).
+
   codePage(hostPage: number): Int32Array {
-    const frame = hostPage >>> PAGE_SHIFT;
-    let page = this.code[frame];
-    if (page === undefined) {
-      page = new Int32Array(CODE_PAGE_WORDS);
-      this.code[frame] = page;
-      // Harts may hold write translations of this frame; stores to it must now take the slow
-      // path that keeps its decoded instructions coherent.
-      for (const h of this.tlbHolders) h.dropWritesTo(frame * PAGE_SIZE);
-      this.generation++;
-    }
-    return page;
+    return this.decoded.codePage(hostPage);
   }
 
   codePageIfAny(hostPage: number): Int32Array | undefined {
-    return this.code[hostPage >>> PAGE_SHIFT];
+    return this.decoded.codePageIfAny(hostPage);
   }
 
   noteCodeWrite(hostOffset: number, length: number): void {
-    // An instruction starting up to 2 bytes before the write may overlap it.
-    const first = hostOffset - 2;
-    const last = hostOffset + length - 1;
-    if ((hostOffset & PAGE_MASK) < 2) this.dropCrossPage(hostOffset - (hostOffset & PAGE_MASK));
-    for (let frame = Math.floor(first / PAGE_SIZE); frame <= Math.floor(last / PAGE_SIZE); frame++) {
-      const page = this.code[frame];
-      if (page === undefined) continue;
-      const base = frame * PAGE_SIZE;
-      const from = ((Math.max(first, base) - base) >> 1) * CODE_STRIDE;
-      const to = (((Math.min(last, base + PAGE_MASK) - base) >> 1) + 1) * CODE_STRIDE;
-      // Data written beside code leaves the page's decoded instructions (and code compiled from
-      // them) alone; only overwritten instructions are dropped.
-      for (let k = from; k < to; k += CODE_STRIDE) {
-        if (page[k] !== 0) {
-          page.fill(0, from, to);
-          page[CODE_VERSION]++;
-          break;
-        }
-      }
-    }
+    this.decoded.noteCodeWrite(hostOffset, length);
   }
 
   noteCrossPageInstruction(page: Int32Array, entry: number, secondHostPage: number): void {
-    this.crossPage.push([page, entry, secondHostPage]);
-  }
-
-  private dropCrossPage(secondHostPage: number | undefined): void {
-    if (this.crossPage.length === 0) return;
-    this.crossPage = this.crossPage.filter(([page, entry, second]) => {
-      if (secondHostPage !== undefined && second !== secondHostPage) return true;
-      page.fill(0, entry, entry + CODE_STRIDE);
-      page[CODE_VERSION]++;
-      return false;
-    });
+    this.decoded.noteCrossPageInstruction(page, entry, secondHostPage);
   }
 
   // ---- mappings (the kernel's side) ----
@@ -441,7 +395,7 @@ export class AddressSpace implements GuestMemory {
   }
 
   private mappingsChanged(): void {
-    this.dropCrossPage(undefined);
+    this.decoded.forgetCrossPage();
     this.generation++;
   }
 
@@ -486,7 +440,7 @@ export class AddressSpace implements GuestMemory {
       const at = this.hostOffset(addr + done, "write");
       const n = Math.min(data.length - done, PAGE_SIZE - (at & PAGE_MASK));
       this.bytes.set(data.subarray(done, done + n), at);
-      if (this.code[Math.floor(at / PAGE_SIZE)] !== undefined) this.noteCodeWrite(at, n);
+      if (this.decoded.codePageIfAny(at) !== undefined) this.noteCodeWrite(at, n);
       done += n;
     }
   }
@@ -591,16 +545,12 @@ export class AddressSpace implements GuestMemory {
       return reused;
     }
     if (this.nextFrame >= this.frameCount) return -1;
-    this.code.push(undefined);
     return this.nextFrame++;
   }
 
   private freeFrame(frame: number): void {
     this.freeFrames.push(frame);
-    this.code[frame] = undefined;
-    if (this.probes.size !== 0) {
-      for (const at of this.probes) if (Math.floor(at / PAGE_SIZE) === frame) this.probes.delete(at);
-    }
+    this.decoded.forgetFrame(frame * PAGE_SIZE);
   }
 
   private checkRange(addr: number, length: number): void {
@@ -608,27 +558,6 @@ export class AddressSpace implements GuestMemory {
       throw new RangeError(`bad page range 0x${addr.toString(16)}+0x${length.toString(16)}`);
     }
   }
-}
-
-/** Guest RAM: `poolBytes` if asked for, else the largest of DEFAULT_POOLS the host will reserve. */
-function reserveRam(poolBytes: number | undefined): WebAssembly.Memory {
-  const sizes = poolBytes === undefined ? DEFAULT_POOLS : [poolBytes];
-  let failure: unknown;
-  for (const size of sizes) {
-    const pages = Math.max(1, Math.ceil(size / WASM_PAGE));
-    try {
-      return new WebAssembly.Memory({ initial: pages, maximum: pages });
-    } catch (e) {
-      failure = e;
-    }
-  }
-  const want = sizes.map((s) => `${mib(s)} MiB`).join(", ");
-  throw new Error(`cannot reserve guest memory (tried ${want}): ${(failure as Error).message}`);
-}
-
-/** Whole MiB for messages (a pool's cap is the pool less the bounce page: 4 GiB reads 4096). */
-function mib(bytes: number): number {
-  return Math.round(bytes / 2 ** 20);
 }
 
 function pageCount(length: number): number {
