@@ -37,6 +37,7 @@ threads       glibc    threads.c                                            -lpt
 sys-files     glibc    sys-files.c
 sys-mem       rt       sys-mem.c
 sys-reserve   rt       sys-reserve.c
+sys-bigmem    glibc    sys-bigmem.c
 sys-env       glibc    sys-env.c
 signals       glibc    signals.c
 exit42        glibc    exit42.c

@@ -59,6 +59,8 @@ export const CASES: readonly GuestCase[] = [
   { name: "threads 1x100", prog: "threads", args: ["1", "100"] },
   { name: "sys-files", prog: "sys-files" },
   { name: "sys-mem", prog: "sys-mem" },
+  // 2.25 GiB touched: the last frames sit above host offset 2^31 (guest RAM is a 4 GiB wasm memory)
+  { name: "sys-bigmem", prog: "sys-bigmem" },
   {
     name: "sys-env",
     prog: "sys-env",
