@@ -88,6 +88,6 @@ export function runGuest(program: string, args: string[], o: GuestOptions = {}):
 
 /** Regions the block compiler made on the hart's memory (0 when it never compiled). */
 export function compiledRegions(hart: Hart): number {
-  // needs lead: the JIT's statistics as hart.jit.cache (shared by the harts of one memory)
+  // the JIT's statistics: hart.jit.cache is shared by the harts of one memory
   return hart.jit?.cache.compiled ?? 0;
 }
