@@ -40,8 +40,33 @@ const INTERPRETER_BINDING: Binding = {
 /** `pc` is set, the trap recorded by whoever failed: leave the loop with a fault. */
 const FAULT_EXIT = `{ pc = ${PCV}; stop = ${Stop.FAULT}; break outer; }`;
 
+/**
+ * Read each source word used more than once into a local first: the lowering reads leaves as often
+ * as it needs them (`r[a]` four times in add's carry), and V8 does not merge typed-array loads.
+ */
+function readOnce(code: string): string {
+  let prelude = "";
+  for (const [word, local] of [
+    ["r[a]", "al"],
+    ["r[a + 1]", "ah"],
+    ["r[b]", "bl"],
+    ["r[b + 1]", "bh"],
+  ] as const) {
+    if (code.split(word).length > 2) {
+      code = code.split(word).join(local);
+      prelude += `const ${local} = ${word}; `;
+    }
+  }
+  return prelude + code;
+}
+
 /** The text of `case` for one op, or undefined for ops that take the rare path. */
 function caseOf(sem: Semantics): string | undefined {
+  const body = caseBody(sem);
+  return body === undefined || sem.kind === "load" || sem.kind === "store" ? body : readOnce(body);
+}
+
+function caseBody(sem: Semantics): string | undefined {
   const low = new JsLowering(INTERPRETER_BINDING);
   switch (sem.kind) {
     case "write": {
