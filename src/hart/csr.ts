@@ -7,6 +7,9 @@
 
 import { FCSR } from "./state.js";
 
+/** The `time` CSR ticks at 10 MHz: the timebase of QEMU's virt machine, and Linux's on it. */
+export const TIMEBASE_NS = 100;
+
 /** What a CSR sees of its hart. */
 export interface CsrHart {
   readonly state: { readonly r: Int32Array };

@@ -7,7 +7,7 @@
 import { writesIntRd } from "../isa/classes.js";
 import { decode, newDecoded } from "../isa/decode.js";
 import { Op } from "../isa/ops.js";
-import type { CsrHart } from "./csr.js";
+import { type CsrHart, TIMEBASE_NS } from "./csr.js";
 import { CODE_STRIDE, CODE_VERSION, markProbe, OP_PROBE, opOf, packEntry } from "./decoded.js";
 import { interpreter } from "./interpreter.js";
 import { HartJit, type JitOptions } from "./jit/hart-jit.js";
@@ -21,8 +21,6 @@ import { Cause, Stop, type StopCode } from "./stop.js";
 
 export { Cause, Stop };
 
-/** The `time` CSR ticks at 10 MHz (the timebase of QEMU's virt machine, and Linux's on it). */
-export const TIME_TICK_NS = 100;
 const TWO32 = 4294967296;
 
 export interface HartOptions {
@@ -100,7 +98,7 @@ export class Hart implements RareHart, CsrHart {
   }
 
   timeTicks(): number {
-    return this.time?.(this) ?? Math.floor(this.retired / TIME_TICK_NS);
+    return this.time?.(this) ?? Math.floor(this.retired / TIMEBASE_NS);
   }
 
   /** The hart is gone (its thread exited): its TLBs stop listening to the memory. */

@@ -112,10 +112,15 @@ export class Mmu implements TlbHolder {
     return this.storeSlow(lo, hi, size);
   }
 
-  /** LR/SC/AMO address: naturally aligned, else a misaligned trap (Linux reports it as SIGBUS). */
+  /**
+   * LR/SC/AMO address: naturally aligned (else a misaligned trap; Linux reports it as SIGBUS), and
+   * memory, not a device (an access fault, raised before anything reaches the device).
+   */
   atomic(lo: number, hi: number, size: number, write: boolean): number {
     if ((lo & (size - 1)) !== 0)
       return this.trap(write ? Cause.MISALIGNED_STORE : Cause.MISALIGNED_LOAD, lo, hi);
+    if (this.mem.translate(lo, hi, write ? ACCESS_WRITE : ACCESS_READ) === XLATE_DEVICE)
+      return this.trap(write ? Cause.STORE_ACCESS : Cause.LOAD_ACCESS, lo, hi);
     return write ? this.store(lo, hi, 0, size) : this.load(lo, hi, 0, size);
   }
 

@@ -2,7 +2,7 @@
 // plus whatever sleeps skip when every thread waits) from a fixed epoch, so the same program and
 // input give the same times, exact at every instruction. --wall-clock uses the host's clocks.
 
-import { TIMEBASE_NS } from "../machine/machine.js";
+import { TIMEBASE_NS } from "../hart/csr.js";
 
 /** CLOCK_REALTIME of a virtual run's first instruction: 2024-01-01T00:00:00Z. */
 export const VIRTUAL_EPOCH_S = 1_704_067_200;

@@ -2,6 +2,7 @@
 // hartscope prints if the program does not handle it:
 //   hartscope: SIGSEGV at pc 0x10234 (sd a0,0(a5)): invalid write to 0x0
 
+import { Cause } from "../hart/stop.js";
 import { disassemble } from "../isa/disasm.js";
 import type { LinuxProcess, PendingSignal } from "./process.js";
 import {
@@ -9,26 +10,15 @@ import {
   ILL_ILLOPC,
   SEGV_ACCERR,
   SEGV_MAPERR,
+  SI_KERNEL,
   SIGBUS,
   SIGILL,
+  SIGKILL,
   SIGSEGV,
   SIGTRAP,
   signalName,
   TRAP_BRKPT,
 } from "./signals.js";
-
-// mcause exception codes (Privileged ISA, "Machine Cause Register")
-export const CAUSE_MISALIGNED_FETCH = 0;
-export const CAUSE_FETCH_ACCESS = 1;
-export const CAUSE_ILLEGAL_INSTRUCTION = 2;
-export const CAUSE_BREAKPOINT = 3;
-export const CAUSE_MISALIGNED_LOAD = 4;
-export const CAUSE_LOAD_ACCESS = 5;
-export const CAUSE_MISALIGNED_STORE = 6;
-export const CAUSE_STORE_ACCESS = 7;
-export const CAUSE_FETCH_PAGE_FAULT = 12;
-export const CAUSE_LOAD_PAGE_FAULT = 13;
-export const CAUSE_STORE_PAGE_FAULT = 15;
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
@@ -61,49 +51,49 @@ export function faultSignal(p: LinuxProcess, pc: number, cause: number, tval: nu
   let addr = tval;
   let detail: string;
   switch (cause) {
-    case CAUSE_ILLEGAL_INSTRUCTION:
+    case Cause.ILLEGAL_INSTRUCTION:
       signo = SIGILL;
       code = ILL_ILLOPC;
       addr = pc;
       detail = "illegal instruction";
       break;
-    case CAUSE_BREAKPOINT:
+    case Cause.BREAKPOINT:
       signo = SIGTRAP;
       code = TRAP_BRKPT;
       addr = pc;
       detail = "breakpoint";
       break;
-    case CAUSE_MISALIGNED_FETCH:
+    case Cause.MISALIGNED_FETCH:
       signo = SIGBUS;
       code = BUS_ADRALN;
       detail = `misaligned instruction fetch at ${hex(tval)}`;
       break;
-    case CAUSE_MISALIGNED_LOAD:
+    case Cause.MISALIGNED_LOAD:
       signo = SIGBUS;
       code = BUS_ADRALN;
       detail = `misaligned read from ${hex(tval)}`;
       break;
-    case CAUSE_MISALIGNED_STORE:
+    case Cause.MISALIGNED_STORE:
       signo = SIGBUS;
       code = BUS_ADRALN;
       detail = `misaligned write to ${hex(tval)}`;
       break;
-    case CAUSE_LOAD_ACCESS:
-    case CAUSE_LOAD_PAGE_FAULT:
+    case Cause.LOAD_ACCESS:
+    case Cause.LOAD_PAGE_FAULT:
       if (mapped(tval)) {
         code = SEGV_ACCERR;
         detail = `read from protected memory at ${hex(tval)}`;
       } else detail = `invalid read from ${hex(tval)}`;
       break;
-    case CAUSE_STORE_ACCESS:
-    case CAUSE_STORE_PAGE_FAULT:
+    case Cause.STORE_ACCESS:
+    case Cause.STORE_PAGE_FAULT:
       if (mapped(tval)) {
         code = SEGV_ACCERR;
         detail = `write to protected memory at ${hex(tval)}`;
       } else detail = `invalid write to ${hex(tval)}`;
       break;
-    case CAUSE_FETCH_ACCESS:
-    case CAUSE_FETCH_PAGE_FAULT:
+    case Cause.FETCH_ACCESS:
+    case Cause.FETCH_PAGE_FAULT:
       if (mapped(tval)) {
         code = SEGV_ACCERR;
         detail = `instruction fetch from non-executable memory at ${hex(tval)}`;
@@ -111,6 +101,13 @@ export function faultSignal(p: LinuxProcess, pc: number, cause: number, tval: nu
       break;
     default:
       detail = `unexpected trap (cause ${cause}, tval ${hex(tval)})`;
+  }
+  const access = cause === Cause.LOAD_ACCESS || cause === Cause.STORE_ACCESS || cause === Cause.FETCH_ACCESS;
+  if (access && p.mem.outOfMemory !== undefined) {
+    // no frame was left for a page the guest touched: the kernel's OOM killer's signal
+    signo = SIGKILL;
+    code = SI_KERNEL;
+    detail = p.mem.outOfMemory;
   }
   const insn = instructionAt(p, pc);
   const shown = insn ? ` (${insn.text})` : "";

@@ -179,8 +179,6 @@ export class LinuxProcess {
     { signal: 26, cpu: true, interval: 0 },
     { signal: 27, cpu: true, interval: 0 },
   ];
-  /** no single mapping can be larger than the pool guest pages come from */
-  readonly memoryLimit: number;
   /** some mapping is MAP_SHARED over a file (see syncSharedMappings) */
   hasSharedFileMappings = false;
   /** sched_yield was called: end the running thread's quantum */
@@ -192,7 +190,6 @@ export class LinuxProcess {
 
   constructor(readonly options: ProcessOptions) {
     this.mem = new AddressSpace(options.memoryBytes);
-    this.memoryLimit = this.mem.bytes.length;
     // rdtime reads the system timer, the same for every thread: CLOCK_MONOTONIC's
     this.machine = new Machine(this.mem, { jit: options.jit, time: () => this.clock.timerTicks() });
     this.fs = new GuestFs(options.root, options.sysroot);

@@ -9,10 +9,10 @@
 // instruction after it is the trap return.
 
 import type { Hart } from "../hart/hart.js";
-import { Stop } from "../hart/stop.js";
+import { Cause, Stop } from "../hart/stop.js";
 import type { Environment, TrapStop } from "../machine/machine.js";
 import { GuestFault } from "./address-space.js";
-import { CAUSE_BREAKPOINT, faultSignal } from "./fault-report.js";
+import { faultSignal } from "./fault-report.js";
 import type { ExitStatus, LinuxProcess, Thread } from "./process.js";
 import {
   deliverSignals,
@@ -147,7 +147,7 @@ class LinuxTraps implements Environment {
         return;
       case Stop.EBREAK: {
         const pc = t.state.pc;
-        forceSignal(p, t, faultSignal(p, pc, CAUSE_BREAKPOINT, pc));
+        forceSignal(p, t, faultSignal(p, pc, Cause.BREAKPOINT, pc));
         return;
       }
       case Stop.FAULT:

@@ -7,6 +7,7 @@
 // every hook, including inside a probe hook in the middle of a run: the running hart's retired count
 // is exact there. A run is cut at the next event's deadline so that events fire at their time.
 
+import { TIMEBASE_NS } from "../hart/csr.js";
 import { Hart } from "../hart/hart.js";
 import type { JitOptions } from "../hart/jit/hart-jit.js";
 import type { GuestMemory } from "../hart/memory.js";
@@ -14,9 +15,6 @@ import type { HartState } from "../hart/state.js";
 import { Stop, type StopCode } from "../hart/stop.js";
 import { EventQueue } from "./events.js";
 import { type ProbeHost, Probes } from "./probes.js";
-
-/** The `time` CSR ticks at 10 MHz (the timebase of QEMU's virt machine, and Linux's on it). */
-export const TIMEBASE_NS = 100;
 
 /** The stops that are traps: the environment handles them. */
 export type TrapStop = typeof Stop.ECALL | typeof Stop.EBREAK | typeof Stop.FAULT;
