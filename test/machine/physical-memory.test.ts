@@ -317,9 +317,7 @@ for (const [engine, jit] of ENGINES) {
     ["lr.w", Cause.LOAD_ACCESS],
     ["sc.d", Cause.STORE_ACCESS],
   ] as const) {
-    test(`${engine}: ${name} on a device is an access fault and does not reach it`, {
-      todo: "Mmu.atomic sends atomics to the device path (src/hart/mmu.ts, the lead's)",
-    }, () => {
+    test(`${engine}: ${name} on a device is an access fault and does not reach it`, () => {
       const ops = name.startsWith("lr") ? { rd: t0, rs1: s1 } : { rd: t0, rs1: s1, rs2: t2 };
       const { code } = program([["lui", { rd: s1, imm: DEV }], [name, ops], ["ebreak"]]);
       const b = board(code, jit);
