@@ -1,10 +1,9 @@
-// What a hart needs from the memory it runs on: page translation for its TLB, one host buffer
-// holding every page, and the decoded-instruction cache kept beside the pages it describes.
-//
-// Every guest page lives in `bytes`/`view` at a page-aligned host offset. A hart fills its TLB from
-// `translate`, and must drop TLB entries whenever `generation` changes (unmap, protect, a page that
-// became code). Decoded instructions are cached per host page (`codePages`), shared by every hart
-// that runs the page, and invalidated precisely by `noteCodeWrite`.
+// What a hart needs from the memory it runs on (user mode: the process's address space; the full
+// system: a physical bus): translation for its TLBs, one host buffer holding every page (guest RAM,
+// a WebAssembly.Memory), device accesses, and the decoded-instruction cache kept beside the pages
+// it describes (decoded-pages.ts), shared by every hart that runs them and invalidated precisely by
+// `noteCodeWrite`. The memory tells its TlbHolders exactly which translations went stale; pages get
+// frames when first touched, so translate may allocate one (never with `peek`).
 
 export { CODE_ENTRIES, CODE_PAGE_WORDS, CODE_STRIDE, CODE_VERSION } from "./decoded.js";
 export { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from "./page.js";
