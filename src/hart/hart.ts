@@ -141,7 +141,7 @@ export class Hart implements RareHart, CsrHart {
         second = this.mmu.fetchPage(pc + 2);
         if (second < 0) return 0;
         raw = raw | (view.getUint16(second, true) << 16) | 0;
-        this.mem.codePage(second);
+        this.mem.code.codePage(second);
       }
     }
     const d = this.decoded;
@@ -156,8 +156,8 @@ export class Hart implements RareHart, CsrHart {
     page[e] = w0;
     page[e + 1] = d.imm;
     page[e + 2] = d.rm;
-    if (second >= 0) this.mem.noteCrossPageInstruction(page, e, second);
-    if (this.mem.probes.size !== 0 && this.mem.probes.has(host + off)) return markProbe(page, e);
+    if (second >= 0) this.mem.code.noteCrossPageInstruction(page, e, second);
+    if (this.mem.code.probes.size !== 0 && this.mem.code.probes.has(host + off)) return markProbe(page, e);
     return w0;
   }
 
@@ -185,9 +185,9 @@ export class Hart implements RareHart, CsrHart {
     const host = this.mem.translate(va | 0, Math.floor(va / TWO32) | 0, ACCESS_EXEC);
     if (host < 0) return false;
     const off = va - Math.floor(va / PAGE_SIZE) * PAGE_SIZE;
-    if (on) this.mem.probes.add(host + off);
-    else this.mem.probes.delete(host + off);
-    const page = this.mem.codePage(host);
+    if (on) this.mem.code.probes.add(host + off);
+    else this.mem.code.probes.delete(host + off);
+    const page = this.mem.code.codePage(host);
     const e = off * (CODE_STRIDE / 2);
     const w0 = page[e]!;
     if (w0 !== 0 && (opOf(w0) === OP_PROBE) !== on) {

@@ -5,6 +5,8 @@
 // `noteCodeWrite`. The memory tells its TlbHolders exactly which translations went stale; pages get
 // frames when first touched, so translate may allocate one (never with `peek`).
 
+import type { DecodedPages } from "./decoded-pages.js";
+
 export { CODE_ENTRIES, CODE_PAGE_WORDS, CODE_STRIDE, CODE_VERSION } from "./decoded.js";
 export { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from "./page.js";
 
@@ -51,26 +53,11 @@ export interface GuestMemory {
    * which answers XLATE_UNBACKED (it reads as zeros).
    */
   translate(lo: number, hi: number, access: number, peek?: boolean): number;
-  /** the decoded cache of the host page at `hostPage`, created (and write-protected) on first use */
-  codePage(hostPage: number): Int32Array;
-  /** the decoded cache of a host page, or undefined when nothing on it was decoded */
-  codePageIfAny(hostPage: number): Int32Array | undefined;
   /**
-   * bytes [hostOffset, hostOffset + length) were written: drop decoded entries that overlap them,
-   * and bump the version word of each page where one was dropped
+   * The decoded-instruction cache of its pages and the probes on them (decoded-pages.ts), shared by
+   * every hart on this memory.
    */
-  noteCodeWrite(hostOffset: number, length: number): void;
-  /**
-   * An instruction cached at `entry` of `page` has its second half at the start of the host page
-   * `secondHostPage`: drop it (and bump its page's version) when those bytes are written or any
-   * mapping changes.
-   */
-  noteCrossPageInstruction(page: Int32Array, entry: number, secondHostPage: number): void;
-  /**
-   * Host offsets of the probed instructions (Hart.setProbe). Decoding one marks its cache entry,
-   * so a probe outlives the guest rewriting its code; it goes away with its page's mapping.
-   */
-  readonly probes: Set<number>;
+  readonly code: DecodedPages;
   /**
    * A device load of `size` (1, 2, 4, 8) bytes at the address translate answered XLATE_DEVICE for:
    * the value (zero-extended) into out[0] (low word) and out[1]; false when nothing answers there

@@ -162,9 +162,9 @@ export class Mmu implements TlbHolder {
     }
     if (base < 0) return this.fault(base, ACCESS_WRITE, lo, hi);
     if (off <= PAGE_SIZE - size) {
-      if (this.mem.codePageIfAny(base) !== undefined) {
+      if (this.mem.code.codePageIfAny(base) !== undefined) {
         // A page holding decoded code: no TLB entry, so every store keeps the cache coherent.
-        this.mem.noteCodeWrite(base + off, size);
+        this.mem.code.noteCodeWrite(base + off, size);
         return base + off;
       }
       const i = (lo >>> PAGE_SHIFT) & TLB_MASK;
@@ -216,7 +216,7 @@ export class Mmu implements TlbHolder {
       const h = l >>> 0 < lo >>> 0 ? (hi + 1) | 0 : hi;
       const at = mem.translate(l, h, ACCESS_WRITE) + (l & PAGE_MASK);
       bytes[at] = bytes[mem.bounce + k]!;
-      if (mem.codePageIfAny(at - (at & PAGE_MASK)) !== undefined) mem.noteCodeWrite(at, 1);
+      if (mem.code.codePageIfAny(at - (at & PAGE_MASK)) !== undefined) mem.code.noteCodeWrite(at, 1);
     }
     return true;
   }
@@ -232,7 +232,7 @@ export class Mmu implements TlbHolder {
       this.fault(base, ACCESS_EXEC, lo, hi);
       return false;
     }
-    this.xPage[i] = this.mem.codePage(base);
+    this.xPage[i] = this.mem.code.codePage(base);
     this.xTag[i] = Math.floor(pc / PAGE_SIZE);
     this.xBase[i] = base;
     return true;

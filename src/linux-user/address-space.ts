@@ -91,8 +91,7 @@ export class AddressSpace implements GuestMemory {
   generation = 0;
   readonly tlbHolders = new Set<TlbHolder>();
   /** the decoded-instruction cache of the frames, and the probes (GuestMemory's code side) */
-  private readonly decoded = new DecodedPages(this.tlbHolders, () => this.generation++);
-  readonly probes = this.decoded.probes;
+  readonly code = new DecodedPages(this.tlbHolders, () => this.generation++);
   /** most bytes the mappings may take (see the top of this file) */
   readonly capBytes: number;
   /** set when a touch found no free frame: why the guest stopped ("out of guest memory (cap N MiB)") */
@@ -162,24 +161,6 @@ export class AddressSpace implements GuestMemory {
     if (peek) return XLATE_UNBACKED;
     const frame = this.giveFrame(vpn, m.prot);
     return frame < 0 ? XLATE_ACCESS_FAULT : frame * PAGE_SIZE;
-  }
-
-  // The decoded-instruction cache lives in DecodedPages (hart/decoded-pages.ts).
-
-  codePage(hostPage: number): Int32Array {
-    return this.decoded.codePage(hostPage);
-  }
-
-  codePageIfAny(hostPage: number): Int32Array | undefined {
-    return this.decoded.codePageIfAny(hostPage);
-  }
-
-  noteCodeWrite(hostOffset: number, length: number): void {
-    this.decoded.noteCodeWrite(hostOffset, length);
-  }
-
-  noteCrossPageInstruction(page: Int32Array, entry: number, secondHostPage: number): void {
-    this.decoded.noteCrossPageInstruction(page, entry, secondHostPage);
   }
 
   // ---- mappings (the kernel's side) ----
@@ -395,7 +376,7 @@ export class AddressSpace implements GuestMemory {
   }
 
   private mappingsChanged(): void {
-    this.decoded.forgetCrossPage();
+    this.code.forgetCrossPage();
     this.generation++;
   }
 
@@ -440,7 +421,7 @@ export class AddressSpace implements GuestMemory {
       const at = this.hostOffset(addr + done, "write");
       const n = Math.min(data.length - done, PAGE_SIZE - (at & PAGE_MASK));
       this.bytes.set(data.subarray(done, done + n), at);
-      if (this.decoded.codePageIfAny(at) !== undefined) this.noteCodeWrite(at, n);
+      if (this.code.codePageIfAny(at) !== undefined) this.code.noteCodeWrite(at, n);
       done += n;
     }
   }
@@ -550,7 +531,7 @@ export class AddressSpace implements GuestMemory {
 
   private freeFrame(frame: number): void {
     this.freeFrames.push(frame);
-    this.decoded.forgetFrame(frame * PAGE_SIZE);
+    this.code.forgetFrame(frame * PAGE_SIZE);
   }
 
   private checkRange(addr: number, length: number): void {

@@ -30,8 +30,7 @@ export class PhysicalMemory implements GuestMemory {
   readonly tlbHolders = new Set<TlbHolder>();
   /** pages that became code (part of generation) */
   private codeGeneration = 0;
-  private readonly decoded = new DecodedPages(this.tlbHolders, () => this.codeGeneration++);
-  readonly probes = this.decoded.probes;
+  readonly code = new DecodedPages(this.tlbHolders, () => this.codeGeneration++);
 
   constructor(readonly bus: Bus) {
     this.bytes = bus.bytes;
@@ -57,22 +56,6 @@ export class PhysicalMemory implements GuestMemory {
     return access === ACCESS_EXEC ? XLATE_ACCESS_FAULT : XLATE_DEVICE;
   }
 
-  codePage(hostPage: number): Int32Array {
-    return this.decoded.codePage(hostPage);
-  }
-
-  codePageIfAny(hostPage: number): Int32Array | undefined {
-    return this.decoded.codePageIfAny(hostPage);
-  }
-
-  noteCodeWrite(hostOffset: number, length: number): void {
-    this.decoded.noteCodeWrite(hostOffset, length);
-  }
-
-  noteCrossPageInstruction(page: Int32Array, entry: number, secondHostPage: number): void {
-    this.decoded.noteCrossPageInstruction(page, entry, secondHostPage);
-  }
-
   ioLoad(lo: number, hi: number, size: number, out: Int32Array): boolean {
     if (hi >>> 0 >= HI_LIMIT) return false;
     const v = this.bus.readDevice(hi * TWO32 + (lo >>> 0), size);
@@ -96,7 +79,7 @@ export class PhysicalMemory implements GuestMemory {
     this.bytes.set(data, at);
     for (let done = 0; done < data.length; ) {
       const n = Math.min(data.length - done, PAGE_SIZE - ((at + done) & PAGE_MASK));
-      if (this.decoded.codePageIfAny(at + done) !== undefined) this.noteCodeWrite(at + done, n);
+      if (this.code.codePageIfAny(at + done) !== undefined) this.code.noteCodeWrite(at + done, n);
       done += n;
     }
   }

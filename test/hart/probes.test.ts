@@ -92,7 +92,7 @@ test("a probe removed by its own hook stops firing, interpreted and compiled", (
       (n) => n < 25,
     );
     assert.deepEqual(o.hits, [25], name);
-    assert.equal(o.p.mem.probes.size, 0, "the mark is gone from the memory");
+    assert.equal(o.p.mem.code.probes.size, 0, "the mark is gone from the memory");
     assert.deepEqual(o.p.machine.probes.probedAddresses(), []);
   }
 });
@@ -130,7 +130,7 @@ test("onInstruction refuses odd and unmapped addresses with a message naming the
       );
       assert.throws(() => probes.onInstruction(0x1000, () => {}), /0x1000: not mapped executable/);
       assert.throws(() => probes.onInstruction(2 ** 40, () => {}), /not mapped executable/);
-      assert.equal(p.mem.probes.size, 0);
+      assert.equal(p.mem.code.probes.size, 0);
       assert.deepEqual(probes.probedAddresses(), []);
     },
   });

@@ -259,8 +259,8 @@ test("TLB holders hear exactly which pages went stale", () => {
   mem.discard(A, P);
   assert.deepEqual(h.take(), [hex(A, A + P)]);
   const host = xlate(mem, A, ACCESS_EXEC);
-  mem.codePage(host);
-  mem.codePage(host);
+  mem.code.codePage(host);
+  mem.code.codePage(host);
   assert.deepEqual(h.take(), [`writes ${host}`], "once, when the frame first holds code");
   mem.tlbHolders.delete(h);
   mem.unmap(A, P);

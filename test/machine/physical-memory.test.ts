@@ -137,10 +137,10 @@ test("generation changes with the bus map and when a page becomes code; loaders'
   bus.addDevice(DEV, DEV_SIZE, new RecordingDevice("recorder", 16));
   assert.notEqual(mem.generation, g);
   g = mem.generation;
-  mem.codePage(ram.host + PAGE_SIZE);
+  mem.code.codePage(ram.host + PAGE_SIZE);
   assert.notEqual(mem.generation, g);
   g = mem.generation;
-  mem.codePage(ram.host + PAGE_SIZE);
+  mem.code.codePage(ram.host + PAGE_SIZE);
   assert.equal(mem.generation, g, "an existing code page changes nothing");
   mem.write(RAM + 0xffe, Uint8Array.of(1, 2, 3, 4));
   assert.deepEqual(mem.read(RAM + 0xffc, 8), Uint8Array.of(0, 0, 1, 2, 3, 4, 0, 0));

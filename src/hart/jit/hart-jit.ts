@@ -266,7 +266,7 @@ export class HartJit implements TlbHolder {
     const mem = this.hart.mem;
     const host = mem.translate(pc | 0, Math.floor(pc / TWO32) | 0, ACCESS_EXEC);
     if (host < 0) return undefined;
-    const page = mem.codePageIfAny(host);
+    const page = mem.code.codePageIfAny(host);
     if (page === undefined) return undefined;
     let code = this.cache.pages.get(page);
     if (code === undefined) {
@@ -289,7 +289,7 @@ export class HartJit implements TlbHolder {
     if (region.gen !== mem.generation) {
       for (const pg of region.pages) {
         const host = mem.translate(pg.pageVA | 0, Math.floor(pg.pageVA / TWO32) | 0, ACCESS_EXEC);
-        if (host < 0 || mem.codePageIfAny(host) !== pg.page) return false;
+        if (host < 0 || mem.code.codePageIfAny(host) !== pg.page) return false;
       }
       region.gen = mem.generation;
     }

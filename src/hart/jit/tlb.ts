@@ -73,7 +73,7 @@ export class DataTlb implements TlbHolder {
       t[i + R_TAG] = lo >>> PAGE_SHIFT;
       t[i + R_HI] = hi;
       t[i + R_BASE] = base;
-    } else if (mem.codePageIfAny(base) === undefined) {
+    } else if (mem.code.codePageIfAny(base) === undefined) {
       t[i + W_TAG] = lo >>> PAGE_SHIFT;
       t[i + W_HI] = hi;
       t[i + W_BASE] = base;
