@@ -1,10 +1,16 @@
-// The CSR file: each CSR with its access rule, read and write. Zicsr instructions (rare.ts) go
-// through `accessCsr`, which applies the Privileged ISA's rules ("CSR Address Mapping
-// Conventions"): bits 9:8 of the number give the lowest privilege that may access it, and bits 11:10
-// = 3 mark it read-only; an access against the rules, or to a CSR this machine lacks, is an illegal
-// instruction. User mode has the floating-point CSRs and the counters; the full system adds its
-// CSRs to the same table.
+// The CSR file: each CSR with its access rule, read and write. Zicsr instructions go through it
+// with the Privileged ISA's rules ("CSR Address Mapping Conventions"): bits 9:8 of the number give
+// the lowest privilege that may access it, and bits 11:10 = 3 mark it read-only; an access against
+// the rules, or to a CSR this machine lacks, is an illegal instruction. User mode has the
+// floating-point CSRs and the counters; the full system adds its CSRs to the same table.
+//
+// The floating-point CSRs are views of one state word, fcsr (frm << 5 | fflags), and are described
+// in the semantics vocabulary (ir.ts): what reading gives and what writing makes of the word. The
+// block compiler inlines accesses to them from that description (glibc's sqrt wrapper reads and
+// writes fflags around every call), and the rare path runs functions generated from it.
 
+import { and, c, type Expr, FCSR_WORD, not, or, RS1, shl, shr, substitute } from "./ir.js";
+import { JS_RUNTIME, JS_RUNTIME_PRELUDE, JsLowering } from "./js-lowering.js";
 import { FCSR } from "./state.js";
 
 /** The `time` CSR ticks at 10 MHz: the timebase of QEMU's virt machine, and Linux's on it. */
@@ -21,48 +27,84 @@ export interface CsrHart {
   timeTicks(): number;
 }
 
-export interface CsrDef {
-  readonly name: string;
-  /** the value, as a number (exact below 2^53) */
-  read(h: CsrHart): number;
-  /** store a value the instruction computed (low and high words); absent for read-only CSRs */
-  write?(h: CsrHart, lo: number, hi: number): void;
-}
-
-const fflags: CsrDef = {
-  name: "fflags",
-  read: (h) => h.state.r[FCSR]! & 0x1f,
-  write: (h, lo) => {
-    const r = h.state.r;
-    r[FCSR] = (r[FCSR]! & ~0x1f) | (lo & 0x1f);
-  },
-};
-const frm: CsrDef = {
-  name: "frm",
-  read: (h) => h.state.r[FCSR]! >>> 5,
-  write: (h, lo) => {
-    const r = h.state.r;
-    r[FCSR] = (r[FCSR]! & 0x1f) | ((lo & 7) << 5);
-  },
-};
-const fcsr: CsrDef = {
-  name: "fcsr",
-  read: (h) => h.state.r[FCSR]! & 0xff,
-  write: (h, lo) => {
-    h.state.r[FCSR] = lo & 0xff;
-  },
-};
+export type CsrDef =
+  /** a view of the fcsr word: its value, and the new word when V (written as leaf rs1) is written */
+  | { readonly name: string; readonly kind: "fp"; readonly value: Expr; readonly update: Expr }
+  /** read-only, computed from the hart (a number, exact below 2^53) */
+  | { readonly name: string; readonly kind: "counter"; read(h: CsrHart): number };
 
 /** The CSRs by number. */
 export const CSRS = new Map<number, CsrDef>([
-  [0x001, fflags],
-  [0x002, frm],
-  [0x003, fcsr],
+  [
+    0x001,
+    {
+      name: "fflags",
+      kind: "fp",
+      value: and(FCSR_WORD, c(0x1f)),
+      update: or(and(FCSR_WORD, c(~0x1f)), and(RS1, c(0x1f))),
+    },
+  ],
+  [
+    0x002,
+    {
+      name: "frm",
+      kind: "fp",
+      value: and(shr(FCSR_WORD, c(5)), c(7)),
+      update: or(and(FCSR_WORD, c(0x1f)), shl(and(RS1, c(7)), c(5))),
+    },
+  ],
+  [0x003, { name: "fcsr", kind: "fp", value: and(FCSR_WORD, c(0xff)), update: and(RS1, c(0xff)) }],
   // the unprivileged counters (Zicntr): cycles are instructions here (one per cycle)
-  [0xc00, { name: "cycle", read: (h) => h.retired }],
-  [0xc01, { name: "time", read: (h) => h.timeTicks() }],
-  [0xc02, { name: "instret", read: (h) => h.retired }],
+  [0xc00, { name: "cycle", kind: "counter", read: (h) => h.retired }],
+  [0xc01, { name: "time", kind: "counter", read: (h) => h.timeTicks() }],
+  [0xc02, { name: "instret", kind: "counter", read: (h) => h.retired }],
 ]);
+
+/** May the hart access CSR `num`, writing it or not (the access rules; not whether it exists)? */
+export function csrAllowed(num: number, priv: number, writes: boolean): boolean {
+  return priv >= ((num >>> 8) & 3) && !(writes && num >>> 10 === 3);
+}
+
+/**
+ * A Zicsr instruction on an fp CSR, in the vocabulary: the old value (for rd) and the new fcsr word,
+ * from `src` (rs1's value, or the instruction's 5-bit immediate). csrrs/csrrc with x0 write the word
+ * back unchanged, which is harmless for these CSRs.
+ */
+export function fpCsrAccess(
+  def: Extract<CsrDef, { kind: "fp" }>,
+  how: "rw" | "rs" | "rc",
+  src: Expr,
+): { old: Expr; fcsr: Expr } {
+  const old = def.value;
+  const v = how === "rw" ? src : how === "rs" ? or(old, src) : and(old, not(src));
+  return { old, fcsr: substitute(def.update, "rs1", v) };
+}
+
+/** (fcsr, srcLo, srcHi, out) => void: out = [new fcsr, old lo, old hi]. */
+type FpCsrFn = (f: number, sl: number, sh: number, out: Int32Array) => void;
+const fpFns = new Map<string, FpCsrFn>();
+
+function fpFn(num: number, def: Extract<CsrDef, { kind: "fp" }>, how: "rw" | "rs" | "rc"): FpCsrFn {
+  const key = `${num}:${how}`;
+  let fn = fpFns.get(key);
+  if (fn === undefined) {
+    const low = new JsLowering({
+      fcsr: { lo: "f", hi: 0 },
+      rs1: { lo: "sl", hi: "sh" },
+    });
+    const a = fpCsrAccess(def, how, RS1);
+    const old = low.valueBound(a.old);
+    const word = low.valueBound(a.fcsr);
+    const body = `${low.code()} out[0] = ${word.lo}; out[1] = ${old.lo}; out[2] = ${old.hi};`;
+    fn = new Function("RT", `${JS_RUNTIME_PRELUDE} return (f, sl, sh, out) => { ${body} };`)(
+      JS_RUNTIME,
+    ) as FpCsrFn;
+    fpFns.set(key, fn);
+  }
+  return fn;
+}
+
+const out = new Int32Array(3);
 
 /**
  * Read-modify-write CSR `num` as a Zicsr instruction does: returns the old value, or undefined for an
@@ -78,16 +120,10 @@ export function accessCsr(
   hi: number,
 ): number | undefined {
   const def = CSRS.get(num);
-  if (def === undefined || h.priv < ((num >>> 8) & 3)) return undefined;
-  const readOnly = num >>> 10 === 3;
-  if (writes && (readOnly || def.write === undefined)) return undefined;
-  const old = def.read(h);
-  if (writes) {
-    const oldLo = old | 0;
-    const oldHi = Math.floor(old / 4294967296) | 0;
-    if (how === "rs") def.write!(h, oldLo | lo, oldHi | hi);
-    else if (how === "rc") def.write!(h, oldLo & ~lo, oldHi & ~hi);
-    else def.write!(h, lo, hi);
-  }
-  return old;
+  if (def === undefined || !csrAllowed(num, h.priv, writes)) return undefined;
+  if (def.kind === "counter") return writes ? undefined : def.read(h);
+  const r = h.state.r;
+  fpFn(num, def, how)(r[FCSR]!, lo, hi, out);
+  r[FCSR] = out[0]!;
+  return out[1]! >>> 0;
 }

@@ -34,7 +34,6 @@ const INTERPRETER_BINDING: Binding = {
   imm: { lo: "imm", hi: "(imm >> 31)" },
   pc: { lo: `(${PCV} | 0)`, hi: `(Math.floor(${PCV} / ${TWO32}) | 0)` },
   next: { lo: `((${PCV} + ${LEN}) | 0)`, hi: `(Math.floor((${PCV} + ${LEN}) / ${TWO32}) | 0)` },
-  old: undefined,
 };
 
 /** `pc` is set, the trap recorded by whoever failed: leave the loop with a fault. */

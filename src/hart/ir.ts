@@ -20,7 +20,9 @@ export type Leaf =
   | "pc"
   | "next"
   /** in an AMO's expression: the value it loaded from memory */
-  | "old";
+  | "old"
+  /** the floating-point control and status word, frm << 5 | fflags (csr.ts's FP CSRs) */
+  | "fcsr";
 
 export type BinaryOp =
   | "add"
@@ -87,6 +89,7 @@ export const IMM = leaf("imm");
 export const PC = leaf("pc");
 export const NEXT = leaf("next");
 export const OLD = leaf("old");
+export const FCSR_WORD = leaf("fcsr");
 export const c = (value: number): Expr => ({ k: "const", value: value | 0 });
 
 const bin =
@@ -149,3 +152,24 @@ export const rev8 = un("rev8");
 export const orcb = un("orcb");
 
 export const select = (cond: Expr, a: Expr, b: Expr): Expr => ({ k: "sel", c: cond, a, b });
+
+/** e with every leaf `name` replaced by `by`. */
+export function substitute(e: Expr, name: Leaf, by: Expr): Expr {
+  switch (e.k) {
+    case "leaf":
+      return e.leaf === name ? by : e;
+    case "const":
+      return e;
+    case "un":
+      return { ...e, a: substitute(e.a, name, by) };
+    case "sel":
+      return {
+        ...e,
+        c: substitute(e.c, name, by),
+        a: substitute(e.a, name, by),
+        b: substitute(e.b, name, by),
+      };
+    default:
+      return { ...e, a: substitute(e.a, name, by), b: substitute(e.b, name, by) };
+  }
+}

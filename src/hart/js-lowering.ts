@@ -24,7 +24,7 @@ export interface Pair {
 }
 
 /** Where an engine keeps each leaf of the vocabulary. */
-export type Binding = Readonly<Record<Leaf, Pair | undefined>>;
+export type Binding = Readonly<Partial<Record<Leaf, Pair>>>;
 
 /** The helpers generated code calls, by the names it calls them. */
 export const JS_RUNTIME = { mulhu32, mulh, divrem, divremw, ctz32, cpop32, bswap32, orcb32 };

@@ -28,10 +28,6 @@ const AMO_FNS: (AmoFn | undefined)[] = SEMANTICS_BY_OP.map((sem) => {
   const low = new JsLowering({
     old: { lo: "ol", hi: "oh" },
     rs2: { lo: "vl", hi: "vh" },
-    rs1: undefined,
-    imm: undefined,
-    pc: undefined,
-    next: undefined,
   });
   const v = low.value(sem.value);
   const body = `${low.code()} out[0] = ${v.lo}; out[1] = ${v.hi};`;

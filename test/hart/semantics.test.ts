@@ -6,7 +6,9 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { CSRS, fpCsrAccess } from "../../src/hart/csr.js";
 import type { Expr } from "../../src/hart/ir.js";
+import { RS1 } from "../../src/hart/ir.js";
 import { type Binding, JS_RUNTIME, JS_RUNTIME_PRELUDE, JsLowering } from "../../src/hart/js-lowering.js";
 import { SEMANTICS } from "../../src/hart/semantics.js";
 import { opsWithoutSemantics } from "../../src/hart/semantics-by-op.js";
@@ -167,7 +169,7 @@ function evaluate(e: Expr, env: Env): bigint {
   }
 }
 
-const LEAVES = ["rs1", "rs2", "imm", "pc", "next", "old"] as const;
+const LEAVES = ["rs1", "rs2", "imm", "pc", "next", "old", "fcsr"] as const;
 
 /** The lowered expression as a function of the leaves' words (unknown), or with all of them known. */
 function lowered(e: Expr, env: Env, knownLeaves: boolean): bigint {
@@ -233,6 +235,7 @@ function* operandSets(seed: number, count: number): Generator<Env> {
       pc: 0x10000n + BigInt((rng() >>> 0) & 0xffffe),
       next: 0n,
       old: pick(),
+      fcsr: BigInt(rng() & 0xff),
     };
   }
 }
@@ -272,4 +275,25 @@ test("the JavaScript lowering of every expression equals the vocabulary's meanin
     }
   }
   assert.ok(checked > 50_000, `checked ${checked} evaluations`);
+});
+
+test("the fp CSRs' accesses, as the compiler inlines them, equal the vocabulary's meaning", () => {
+  for (const [num, def] of CSRS) {
+    if (def.kind !== "fp") continue;
+    for (const how of ["rw", "rs", "rc"] as const) {
+      const access = fpCsrAccess(def, how, RS1);
+      for (const e of [access.old, access.fcsr]) {
+        for (const env of operandSets(num * 31 + how.length, 200)) {
+          const want = evaluate(e, env);
+          for (const knownLeaves of [false, true])
+            assert.equal(lowered(e, env, knownLeaves), want, `${def.name} ${how}`);
+        }
+      }
+    }
+  }
+  // fflags keeps frm; frm keeps fflags; writing fcsr keeps 8 bits
+  const f = CSRS.get(1)!;
+  assert.ok(f.kind === "fp");
+  const w = fpCsrAccess(f, "rw", RS1).fcsr;
+  assert.equal(evaluate(w, { fcsr: 0b111_00000n, rs1: 0xffn } as Env), 0b111_11111n);
 });

@@ -18,8 +18,9 @@
 // deoptimizes code that reaches an operation it has never run before.
 
 import { KIND_X, rs1Kind } from "../../isa/classes.js";
+import { CSRS, fpCsrAccess } from "../csr.js";
 import { CODE_ENTRIES, lenOf, opOf, rdOf, rs1Of, rs2Of, rs3Of } from "../decoded.js";
-import type { Expr } from "../ir.js";
+import { c, type Expr, RS1 } from "../ir.js";
 import {
   type Binding,
   JS_RUNTIME,
@@ -335,6 +336,18 @@ break loop;`;
       }
     }
     switch (sem.kind) {
+      case "csr": {
+        // only the fp CSRs get here (inlineCsr): their access from csr.ts's description
+        const def = CSRS.get(imm & 0xfff);
+        if (def?.kind !== "fp") break;
+        const src = sem.immediate ? c(a) : RS1;
+        const access = fpCsrAccess(def, sem.how, src);
+        const low = this.lowering(access.fcsr, a, b, imm, pc, len);
+        const old = low.valueBound(access.old);
+        const fcsr = low.valueBound(access.fcsr);
+        const set = this.dst(rd) ? ` xl${rd} = ${word(old.lo)}; xh${rd} = ${word(old.hi)};` : "";
+        return `{ ${low.code()} r[${FCSR}] = ${word(fcsr.lo)};${set} }`;
+      }
       case "fence":
         // Stores to code run in the interpreter, which drops the decoded instructions (and so the
         // regions) they overwrite: nothing is stale at a fence.
@@ -366,7 +379,7 @@ break loop;`;
       imm: { lo: imm, hi: imm >> 31 },
       pc: { lo: pc | 0, hi: Math.floor(pc / TWO32) | 0 },
       next: { lo: (pc + len) | 0, hi: Math.floor((pc + len) / TWO32) | 0 },
-      old: undefined,
+      fcsr: { lo: `r[${FCSR}]`, hi: 0 },
     };
     return new JsLowering(binding);
   }

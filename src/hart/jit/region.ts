@@ -7,6 +7,7 @@
 
 import { writesIntRd } from "../../isa/classes.js";
 import { OP_COUNT } from "../../isa/ops.js";
+import { CSRS } from "../csr.js";
 import { CODE_ENTRIES, CODE_STRIDE, LEN4, lenOf, OP_PROBE, opOf, rdOf } from "../decoded.js";
 import type { FpuOp } from "../fpu/index.js";
 import { PAGE_SIZE } from "../page.js";
@@ -109,6 +110,12 @@ export function isBreakpoint(op: number): boolean {
   return sem?.kind === "trap" && sem.cause === Cause.BREAKPOINT;
 }
 
+/** A Zicsr instruction on an fp CSR (fflags, frm, fcsr): compiled inline from csr.ts's description. */
+export function inlineCsr(op: number, imm: number): boolean {
+  const sem = SEMANTICS_BY_OP[op];
+  return sem?.kind === "csr" && CSRS.get(imm & 0xfff)?.kind === "fp";
+}
+
 /** An FP op's rounding mode is static and reserved (5, 6): the interpreter raises the trap. */
 function reservedRm(op: number, rmField: number): boolean {
   const rm = rmField & 7;
@@ -134,7 +141,7 @@ export function scanBlock(
       return { page: p, start, insns, end: End.FALL, next: i };
     const op = opOf(w0);
     const kind = KIND[op]!;
-    if (kind === Kind.RARE || reservedRm(op, page[e + 2]!))
+    if ((kind === Kind.RARE && !inlineCsr(op, page[e + 1]!)) || reservedRm(op, page[e + 2]!))
       return { page: p, start, insns, end: End.RARE, next: i };
     insns.push({ idx: i, w0, imm: page[e + 1]!, rm: page[e + 2]! });
     i += lenOf(w0) >> 1;
@@ -239,7 +246,7 @@ export function stretchLength(page: Int32Array, idx: number): number {
     const kind = KIND[op]!;
     // Stop after control transfers, and after what compiled code leaves to the interpreter (so
     // that the code after it starts a block of its own).
-    if (kind >= Kind.BRANCH || kind === Kind.RARE) break;
+    if (kind >= Kind.BRANCH || (kind === Kind.RARE && !inlineCsr(op, page[i * CODE_STRIDE + 1]!))) break;
     i += lenOf(w0) >> 1;
   }
   return n;
