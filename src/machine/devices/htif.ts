@@ -205,6 +205,6 @@ export function addRamExcept(
     at = Math.max(at, h.base + h.size);
   }
   if (at < end) pieces.push({ base: at, size: end - at });
-  pieces.forEach((p, i) => bus.addRam(i === 0 ? name : `${name}.${i}`, p.base, p.size));
+  for (const [i, p] of pieces.entries()) bus.addRam(i === 0 ? name : `${name}.${i}`, p.base, p.size);
   return pieces;
 }
