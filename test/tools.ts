@@ -40,6 +40,8 @@ const SPECS = {
     pkg: "binutils-riscv64-linux-gnu",
   },
   nm: { command: "riscv64-linux-gnu-nm", env: "HARTSCOPE_TEST_NM", pkg: "binutils-riscv64-linux-gnu" },
+  qemuSystem: { command: "qemu-system-riscv64", env: "HARTSCOPE_TEST_QEMU_SYSTEM", pkg: "qemu-system-misc" },
+  dtc: { command: "dtc", env: "HARTSCOPE_TEST_DTC", pkg: "device-tree-compiler" },
   sysroot: {
     command: "/usr/riscv64-linux-gnu",
     env: "HARTSCOPE_TEST_SYSROOT",
