@@ -114,3 +114,44 @@ test("a hook that throws stops before the instruction; the next run goes on with
     assert.deepEqual(snapshot(m, code.length), plain);
   }
 });
+
+test("a probed load whose translation keeps missing in compiled code fires once per execution", () => {
+  // s1 toggles between two pages 4096 pages apart: they share a slot of the compiled code's TLB, so
+  // the load leaves compiled code for the interpreter on every iteration, after its probe fired
+  const s1 = 9;
+  const s2 = 18;
+  const A = 0x100_0000;
+  const B = A + 4096 * 4096;
+  const lines: Line[] = [
+    ["addi", { rd: t0, rs1: 0, imm: N }],
+    "loop:",
+    ["ld", { rd: t1, rs1: s1, imm: 8 }],
+    ["xor", { rd: s1, rs1: s1, rs2: s2 }],
+    ["addi", { rd: t0, rs1: t0, imm: -1 }],
+    ["bne", { rs1: t0, rs2: 0 }, "loop"],
+    ["addi", { rd: a7, rs1: 0, imm: 93 }],
+    ["ecall"],
+  ];
+  const prog = program(lines);
+  for (const jit of [false as const, EAGER]) {
+    const m = machine(prog.code, jit);
+    m.mem.map(A, 4096, 3);
+    m.mem.map(B, 4096, 3);
+    m.state.setX(s1, A);
+    m.state.setX(s2, A ^ B);
+    const seen: number[] = [];
+    m.hart.probes = {
+      instruction(v) {
+        seen.push(v.retired);
+      },
+    };
+    m.hart.setProbe(CODE + prog.at.loop!, true);
+    runToEnd(m, [1_000_000]);
+    assert.equal(seen.length, N, jit === false ? "interpreted" : "compiled");
+    assert.deepEqual(
+      seen,
+      Array.from({ length: N }, (_, i) => 1 + 4 * i),
+    );
+    if (jit !== false) assert.ok((m.hart.jit?.cache.compiled ?? 0) > 0);
+  }
+});

@@ -56,6 +56,11 @@ export interface JitContext {
   readonly tlb: Int32Array;
   /** mark[0]: the budget left when compiled code returned (RegionFn) */
   readonly mark: Int32Array;
+  /**
+   * Fire the probe of the instruction at pc, `retired` instructions into this call of the region
+   * (registers are stored); false when its hook threw (the code leaves before the instruction).
+   */
+  readonly probe: (pc: number, retired: number) => boolean;
 }
 
 /**
@@ -87,6 +92,8 @@ export interface RegionCode {
   /** side exits: pc of the instruction to interpret, instructions of its block retired before it */
   exitPc: Float64Array;
   exitRetired: Int32Array;
+  /** 1 where the exit's instruction is probed and its probe already fired in compiled code */
+  exitFired: Uint8Array;
   source: string;
 }
 
@@ -128,6 +135,7 @@ export function compileRegion(
     lens,
     exitPc: Float64Array.from(g.exitPc),
     exitRetired: Int32Array.from(g.exitRetired),
+    exitFired: Uint8Array.from(g.exitFired),
     source,
   };
 }
@@ -138,12 +146,16 @@ const hi = (i: number): string => (i === 0 ? "0" : `xh${i}`);
 class Gen {
   readonly fpuOps = new Set<number>();
   usesMemory = false;
+  usesProbes = false;
   usesFd = false;
   totalInsns = 0;
   /** x registers some block uses: function-level locals */
   readonly allRegs = new Set<number>();
   readonly exitPc: number[] = [];
   readonly exitRetired: number[] = [];
+  readonly exitFired: number[] = [];
+  /** the instruction being generated is probed, and its probe's call is behind us */
+  private fired = false;
   // the block being generated: its page, start and length; the x registers it uses, and those
   // written but not stored back yet
   private len = 0;
@@ -199,6 +211,7 @@ class Gen {
   private sideExit(k: number, idx: number): string {
     this.exitPc.push(this.pc(idx));
     this.exitRetired.push(k);
+    this.exitFired.push(this.fired ? 1 : 0);
     return `return ${-this.exitPc.length};`;
   }
 
@@ -232,7 +245,16 @@ class Gen {
     const retire = isBreakpoint(lastOp) && b.end === End.TERM ? this.len - 1 : this.len;
     this.plan = this.grouping ? planAccesses(b.insns) : [];
     for (const g of this.plan) if (g !== undefined) this.groupTemps = Math.max(this.groupTemps, g.temp + 1);
-    let body = b.insns.map((ins, k) => this.insn(ins, k)).join("\n");
+    let body = b.insns
+      .map((ins, k) => {
+        this.fired = false;
+        const call = ins.probe ? this.probe(ins, k) : "";
+        this.fired = ins.probe;
+        const code = call + this.insn(ins, k);
+        this.fired = false;
+        return code;
+      })
+      .join("\n");
     if (b.end === End.FALL) body += `\n${this.flush()}\n${this.goto(b.next)}`;
     else if (b.end === End.RARE)
       body += `\n${this.flush()}\nnpc = ${this.pc(b.next)}; kind = ${Exit.RARE}; break loop;`;
@@ -263,6 +285,7 @@ function labelOf(npc) {
 ${fpus}
 return function region_${Math.floor(this.pages[0]!.pageVA / PAGE_SIZE).toString(16)}_${this.totalInsns}(cx, L, left) {
 const r = cx.r, mark = cx.mark;
+${this.usesProbes ? "const probe = cx.probe, left0 = left;" : ""}
 ${this.usesFd ? "const fd = cx.fd;" : ""}
 ${mem}
 let kind = 0, npc = 0;
@@ -364,6 +387,15 @@ break loop;`;
       }
     }
     throw new Error(`block compiler: no code for op ${op}`);
+  }
+
+  /**
+   * The call of a probe before instruction k: registers stored (the hook sees them exact), the count
+   * exact — instructions of earlier blocks of this call (left0 - mark[0]) and of this block before k.
+   */
+  private probe(ins: Insn, k: number): string {
+    this.usesProbes = true;
+    return `${this.flush()}\nif (!probe(${this.pc(ins.idx)}, left0 - mark[0] + ${k})) ${this.sideExit(k, ins.idx)}\n`;
   }
 
   /** A lowering of one instruction's expression, its source registers marked used. */

@@ -92,6 +92,8 @@ export class HartJit implements TlbHolder {
   private readonly cx: JitContext;
   private readonly tlb = new DataTlb();
   private readonly codes: (PageCode | undefined)[] = new Array(SLOTS).fill(undefined);
+  /** a probe's hook threw in compiled code: its side exit is a HOOK_ERROR stop */
+  private hookStopped = false;
 
   constructor(
     private readonly hart: Hart,
@@ -100,11 +102,23 @@ export class HartJit implements TlbHolder {
     this.options = { ...JIT_DEFAULTS, ...options };
     this.cache = cacheOf(hart.mem);
     const tlb = this.tlb;
+    const r = hart.state.r;
     this.cx = {
-      r: hart.state.r,
+      r,
       fd: hart.state.fd,
       tlb: tlb.t,
       mark: new Int32Array(1),
+      // compiled code fires probes in place; hart.retired is brought up to the instruction for the
+      // hook and back (the run loop adds the region's count when it returns)
+      probe: (pc, retired) => {
+        r[PC] = pc | 0;
+        r[PC + 1] = Math.floor(pc / TWO32) | 0;
+        hart.retired += retired;
+        const ok = hart.fireProbe(pc);
+        hart.retired -= retired;
+        if (!ok) this.hookStopped = true;
+        return ok;
+      },
     };
     hart.mem.tlbHolders.add(this);
     hart.mem.tlbHolders.add(tlb);
@@ -154,6 +168,16 @@ export class HartJit implements TlbHolder {
     // the region that ran last and left by a jump, to notice jumps between regions
     let last: Region | undefined;
     while (left > 0) {
+      if (hart.skipProbeAt !== -1) {
+        // resuming after a hook's error: the interpreter runs the probed instruction without its
+        // probe (compiled code would fire it again)
+        last = undefined;
+        const before = hart.retired;
+        stop = hart.interpret(1);
+        left -= hart.retired - before;
+        if (stop !== STOP_BUDGET) break;
+        continue;
+      }
       const pc = r[PC + 1]! * TWO32 + (r[PC]! >>> 0);
       const vpn = Math.floor(pc / PAGE_SIZE);
       const slot = vpn & (SLOTS - 1);
@@ -211,6 +235,14 @@ export class HartJit implements TlbHolder {
           hart.retired += n;
           left -= n;
           region.executed += n;
+          // its probe fired in compiled code already: the interpreter must not fire it again
+          if (region.exitFired[x] === 1) hart.skipProbeAt = to;
+          if (this.hookStopped) {
+            // before the probed instruction, which the next run executes without firing again
+            this.hookStopped = false;
+            stop = Stop.HOOK_ERROR;
+            break;
+          }
           if (++region.sideExits >= 512 && region.grouped && region.sideExits * 32 > region.executed) {
             // Its shared TLB checks keep failing (accesses near a page end): check one by one.
             this.install(this.rebuild(region, false), [region]);

@@ -31,6 +31,7 @@ export class Region {
   /** side exits: the pc to interpret, instructions of its block retired before it */
   readonly exitPc: Float64Array;
   readonly exitRetired: Int32Array;
+  readonly exitFired: Uint8Array;
 
   constructor(
     code: RegionCode,
@@ -47,6 +48,7 @@ export class Region {
     this.size = blocks.reduce((n, b) => n + b.len, 0);
     this.exitPc = code.exitPc;
     this.exitRetired = code.exitRetired;
+    this.exitFired = code.exitFired;
     this.gen = gen;
     this.nextCheck = growAt;
   }

@@ -8,7 +8,7 @@
 import { writesIntRd } from "../../isa/classes.js";
 import { OP_COUNT } from "../../isa/ops.js";
 import { CSRS } from "../csr.js";
-import { CODE_ENTRIES, CODE_STRIDE, LEN4, lenOf, OP_PROBE, opOf, rdOf } from "../decoded.js";
+import { CODE_ENTRIES, CODE_STRIDE, LEN4, lenOf, OP_PROBE, opOf, rdOf, W_SAVED } from "../decoded.js";
 import type { FpuOp } from "../fpu/index.js";
 import { PAGE_SIZE } from "../page.js";
 import { SEMANTICS_BY_OP } from "../semantics-by-op.js";
@@ -83,9 +83,12 @@ export const End = {
 export interface Insn {
   /** entry index in its page: pc = pageVA + 2 * idx */
   idx: number;
+  /** the instruction's entry word (a probed entry's original, from w3) */
   w0: number;
   imm: number;
   rm: number;
+  /** a probe fires before it (compiled code calls the hart's probe sink in place) */
+  probe: boolean;
 }
 
 /** A decoded page as a region sees it. */
@@ -139,11 +142,14 @@ export function scanBlock(
     // Not decoded yet, or a 4-byte instruction whose second half lies on the next page.
     if (w0 === 0 || ((w0 & LEN4) !== 0 && i === CODE_ENTRIES - 1))
       return { page: p, start, insns, end: End.FALL, next: i };
-    const op = opOf(w0);
+    // a probed entry compiles as its original instruction with the probe's call before it
+    const probe = opOf(w0) === OP_PROBE;
+    const word = probe ? page[e + W_SAVED]! : w0;
+    const op = opOf(word);
     const kind = KIND[op]!;
     if ((kind === Kind.RARE && !inlineCsr(op, page[e + 1]!)) || reservedRm(op, page[e + 2]!))
       return { page: p, start, insns, end: End.RARE, next: i };
-    insns.push({ idx: i, w0, imm: page[e + 1]!, rm: page[e + 2]! });
+    insns.push({ idx: i, w0: word, imm: page[e + 1]!, rm: page[e + 2]!, probe });
     i += lenOf(w0) >> 1;
     if (kind >= Kind.BRANCH) return { page: p, start, insns, end: End.TERM, next: i };
   }
@@ -239,9 +245,10 @@ export function stretchLength(page: Int32Array, idx: number): number {
   let n = 0;
   let i = idx;
   while (i < CODE_ENTRIES) {
-    const w0 = page[i * CODE_STRIDE]!;
+    let w0 = page[i * CODE_STRIDE]!;
     n++;
     if (w0 === 0) return -n;
+    if (opOf(w0) === OP_PROBE) w0 = page[i * CODE_STRIDE + W_SAVED]!;
     const op = opOf(w0);
     const kind = KIND[op]!;
     // Stop after control transfers, and after what compiled code leaves to the interpreter (so
