@@ -11,7 +11,7 @@ import { OP_PROBE, PAGE_ENTRY_WORDS } from "./decoded.js";
 import type { Binding, Pair } from "./js-lowering.js";
 import { JS_RUNTIME, JS_RUNTIME_PRELUDE, JsLowering, src } from "./js-lowering.js";
 import { loadWords, storeText } from "./memory-words.js";
-import { NO_PAGE } from "./mmu.js";
+import { DEVICE_PENDING, NO_PAGE } from "./mmu.js";
 import { PAGE_SIZE } from "./page.js";
 import type { Semantics } from "./semantics.js";
 import { SEMANTICS_BY_OP } from "./semantics-by-op.js";
@@ -35,6 +35,9 @@ const INTERPRETER_BINDING: Binding = {
   pc: { lo: `(${PCV} | 0)`, hi: `(Math.floor(${PCV} / ${TWO32}) | 0)` },
   next: { lo: `((${PCV} + ${LEN}) | 0)`, hi: `(Math.floor((${PCV} + ${LEN}) / ${TWO32}) | 0)` },
 };
+
+/** Bring hart.retired up to the current instruction (it is kept in the local n while running). */
+const FLUSH_COUNT = "hart.retired += n; budget -= n; n = 0;";
 
 /** `pc` is set, the trap recorded by whoever failed: leave the loop with a fault. */
 const FAULT_EXIT = `{ pc = ${PCV}; stop = ${Stop.FAULT}; break outer; }`;
@@ -100,11 +103,12 @@ const off = pc - pageVA; if (off >= 0 && off < ${PAGE_SIZE}) { e = (off * 2) | 0
       const dst = sem.fp
         ? `r[${F} + rd] = ${src(v.lo)}; r[${F} + rd + 1] = ${src(v.hi)};`
         : `r[rd] = ${src(v.lo)}; r[rd + 1] = ${src(v.hi)};`;
-      return `const p = mmu.load(r[a], r[a + 1], imm, ${sem.size}); if (p < 0) ${FAULT_EXIT} { ${code} ${dst} } break;`;
+      // a device reads the machine's time: the count is made exact before it is asked
+      return `let p = mmu.load(r[a], r[a + 1], imm, ${sem.size}); if (p < 0) { if (p !== ${DEVICE_PENDING}) ${FAULT_EXIT} ${FLUSH_COUNT} p = mmu.deviceLoad(); if (p < 0) ${FAULT_EXIT} } { ${code} ${dst} } break;`;
     }
     case "store": {
       const v: Pair = sem.fp ? { lo: `r[${F} + b]`, hi: `r[${F} + b + 1]` } : { lo: "r[b]", hi: "r[b + 1]" };
-      return `const p = mmu.store(r[a], r[a + 1], imm, ${sem.size}); if (p < 0) ${FAULT_EXIT} ${storeText(sem.size, "p", v)} if (p === bounce && !mmu.finishStore()) ${FAULT_EXIT} break;`;
+      return `const p = mmu.store(r[a], r[a + 1], imm, ${sem.size}); if (p < 0) ${FAULT_EXIT} ${storeText(sem.size, "p", v)} if (p === bounce) { ${FLUSH_COUNT} if (!mmu.finishStore()) ${FAULT_EXIT} } break;`;
     }
     case "trap": {
       // ECALL retires (the environment completes it); EBREAK does not (Privileged ISA, "Environment

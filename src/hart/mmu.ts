@@ -26,6 +26,13 @@ const TLB_SIZE = 256;
 const TLB_MASK = TLB_SIZE - 1;
 const TWO32 = 4294967296;
 
+/**
+ * What `load` returns for a device's address: nothing is read yet. The engine brings the hart's
+ * retired count up to date (devices such as the CLINT read the machine's time) and calls
+ * `deviceLoad`.
+ */
+export const DEVICE_PENDING = -2;
+
 /** An empty code page: every fetch lookup misses until a real page is installed. */
 export const NO_PAGE: Int32Array = new Int32Array(0);
 
@@ -90,7 +97,10 @@ export class Mmu implements TlbHolder {
 
   // ---- data ----
 
-  /** Host offset for a load of `size` bytes at (hi:lo) + imm, or -1 after recording the trap. */
+  /**
+   * Host offset for a load of `size` bytes at (hi:lo) + imm; -1 after recording the trap; or
+   * DEVICE_PENDING for a device (then `deviceLoad`).
+   */
   load(blo: number, bhi: number, imm: number, size: number): number {
     const lo = (blo + imm) | 0;
     const hi = (bhi + (imm >> 31) + (lo >>> 0 < blo >>> 0 ? 1 : 0)) | 0;
@@ -127,7 +137,12 @@ export class Mmu implements TlbHolder {
   private loadSlow(lo: number, hi: number, size: number): number {
     const off = lo & PAGE_MASK;
     const base = this.mem.translate(lo, hi, ACCESS_READ);
-    if (base === XLATE_DEVICE) return this.deviceLoad(lo, hi, size);
+    if (base === XLATE_DEVICE) {
+      this.pendingLo = lo;
+      this.pendingHi = hi;
+      this.pendingSize = size;
+      return DEVICE_PENDING;
+    }
     if (base < 0) return this.fault(base, ACCESS_READ, lo, hi);
     if (off <= PAGE_SIZE - size) {
       const i = (lo >>> PAGE_SHIFT) & TLB_MASK;
@@ -184,8 +199,12 @@ export class Mmu implements TlbHolder {
     return this.mem.bounce;
   }
 
-  /** A device load: its value goes to the bounce buffer, where the engine reads it. */
-  private deviceLoad(lo: number, hi: number, size: number): number {
+  /**
+   * The device load `load` answered DEVICE_PENDING for: its value goes to the bounce buffer, where
+   * the engine reads it; -1 (trap recorded) when the device does not answer.
+   */
+  deviceLoad(): number {
+    const { pendingLo: lo, pendingHi: hi, pendingSize: size } = this;
     const io = this.io;
     if (this.mem.ioLoad?.(lo, hi, size, io) !== true) return this.trap(Cause.LOAD_ACCESS, lo, hi);
     const view = this.mem.view;
