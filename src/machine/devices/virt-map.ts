@@ -17,6 +17,7 @@ export const VIRT = {
   uart0: { base: 0x1000_0000, size: 0x100 },
   /** the first of VIRTIO_SLOTS transports, each VIRTIO_STRIDE apart */
   virtio: { base: 0x1000_1000, size: 0x1000 },
+  /** RAM starts here; its size is the machine's choice */
   dram: { base: 0x8000_0000, size: 0 },
 } as const satisfies Record<string, Span>;
 
