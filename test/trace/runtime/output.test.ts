@@ -120,7 +120,8 @@ test("a faulting clause prints nothing of its record and reports the fault as dt
     "hartscope: error on enabled probe ID 5 (ID 1: dtrace:::BEGIN): divide-by-zero in action #2\n" +
       "hartscope: error on enabled probe ID 5 (ID 1: dtrace:::BEGIN): invalid alignment (0xfffffffffffffffc) in predicate\n",
   );
-  const named = new TraceOutput({ out, errors: ((errors.text = ""), errors), programName: "dtrace" });
+  errors.text = "";
+  const named = new TraceOutput({ out, errors, programName: "dtrace" });
   named.fault(3, probe, new ActionFault(Fault.BadAddress, 1, 0));
   assert.equal(
     errors.text,

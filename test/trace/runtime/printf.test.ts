@@ -154,7 +154,7 @@ test("bad formats are refused when prepared, naming the conversion", () => {
       [INT64],
       /argument #2 is incompatible with conversion #1 prototype:\n\tconversion: %s\n\t prototype: char \[\] or string/,
     ],
-    ["%d", [STRING], /argument #2 is incompatible with conversion #1 prototype:[^]*argument: string/],
+    ["%d", [STRING], /argument #2 is incompatible with conversion #1 prototype:[\s\S]*argument: string/],
     ["%c", [INT64], /prototype: char, short, or int\n\t {2}argument: int64_t/],
     ["%*d", [STRING, INT64], /conversion: % \* d/],
     ["%@d", [], /%@ conversion requires an aggregation/],
