@@ -3,7 +3,9 @@
 //
 // The compiled D code calls an aggregation's addK method at every firing, K being the key
 // tuple's length (add0 for `@a = count()`, add1 for `@a[k] = ...`, add2, and addN for longer
-// tuples). The common path allocates nothing: the entry is found by KeyedTable, values are numbers
+// tuples). A key tuple known when the clause is compiled (`@[probename]` in the clause made for
+// one probe, a literal) is bound once with bind(keys), and the bound key's add() skips the
+// lookup altogether. The common path allocates nothing: the entry is found by KeyedTable, values are numbers
 // while they are safe integers, and a value that grows past 2^53 moves that entry to a bigint
 // (D integers are int64; sums wrap at 2^64 as DTrace's do).
 //
@@ -20,7 +22,7 @@ import {
   quantizeBucketValue as quantizeBucketValueFor,
   quantizeBucketRange as quantizeRange,
 } from "./buckets.js";
-import { type Entry, KeyedTable } from "./keyed-table.js";
+import { type Entry, KeyedTable, KeyHandle } from "./keyed-table.js";
 import { stddevValue } from "./stddev.js";
 import {
   INT64,
@@ -184,6 +186,10 @@ export class CountAggregation extends ScalarAggregation<CountEntry> {
   addN(keys: readonly Value[]): void {
     this.table.getN(keys).value++;
   }
+  /** The updates of a key tuple fixed at compile time. */
+  bind(keys: readonly Value[]): BoundCount {
+    return new BoundCount(new KeyHandle(this.table, keys));
+  }
 
   newEntry(keys: Value[]): CountEntry {
     return new CountEntry(keys);
@@ -196,6 +202,14 @@ export class CountAggregation extends ScalarAggregation<CountEntry> {
   }
   printedValue(e: CountEntry, normal: IntValue): IntValue {
     return truncDiv(e.value, normal);
+  }
+}
+
+/** count() on a bound key. */
+export class BoundCount {
+  constructor(private readonly key: KeyHandle<CountEntry>) {}
+  add(): void {
+    this.key.get().value++;
   }
 }
 
@@ -249,6 +263,9 @@ export class SumAggregation extends ScalarAggregation<SumEntry> {
   addN(keys: readonly Value[], v: IntValue): void {
     addTo(this.table.getN(keys), v);
   }
+  bind(keys: readonly Value[]): BoundSum {
+    return new BoundSum(new KeyHandle(this.table, keys));
+  }
 
   newEntry(keys: Value[]): SumEntry {
     return new SumEntry(keys);
@@ -262,6 +279,14 @@ export class SumAggregation extends ScalarAggregation<SumEntry> {
   }
   printedValue(e: SumEntry, normal: IntValue): IntValue {
     return truncDiv(sumOf(e), normal);
+  }
+}
+
+/** sum() on a bound key. */
+export class BoundSum {
+  constructor(private readonly key: KeyHandle<SumEntry>) {}
+  add(v: IntValue): void {
+    addTo(this.key.get(), v);
   }
 }
 
@@ -286,7 +311,8 @@ export class ExtremeAggregation extends ScalarAggregation<ExtremeEntry> {
     super(id, name, keyTypes);
   }
 
-  private update(e: ExtremeEntry, v: IntValue): void {
+  /** Folds v into entry e. */
+  update(e: ExtremeEntry, v: IntValue): void {
     if (typeof v === "number" && e.big === null && e.seen) {
       if (this.kind === "min" ? v < e.value : v > e.value) e.value = v;
       return;
@@ -320,6 +346,9 @@ export class ExtremeAggregation extends ScalarAggregation<ExtremeEntry> {
   addN(keys: readonly Value[], v: IntValue): void {
     this.update(this.table.getN(keys), v);
   }
+  bind(keys: readonly Value[]): BoundExtreme {
+    return new BoundExtreme(this, new KeyHandle(this.table, keys));
+  }
 
   newEntry(keys: Value[]): ExtremeEntry {
     return new ExtremeEntry(keys);
@@ -337,6 +366,17 @@ export class ExtremeAggregation extends ScalarAggregation<ExtremeEntry> {
   }
 }
 
+/** min() or max() on a bound key. */
+export class BoundExtreme {
+  constructor(
+    private readonly agg: ExtremeAggregation,
+    private readonly key: KeyHandle<ExtremeEntry>,
+  ) {}
+  add(v: IntValue): void {
+    this.agg.update(this.key.get(), v);
+  }
+}
+
 export class AvgEntry implements Entry {
   count = 0;
   /** the int64 sum */
@@ -350,7 +390,8 @@ export class AvgAggregation extends ScalarAggregation<AvgEntry> {
   readonly kind = "avg";
   readonly valueType = INT64;
 
-  private static update(e: AvgEntry, v: IntValue): void {
+  /** Folds v into entry e. */
+  static update(e: AvgEntry, v: IntValue): void {
     e.count++;
     addTo(e, v);
   }
@@ -365,6 +406,9 @@ export class AvgAggregation extends ScalarAggregation<AvgEntry> {
   }
   addN(keys: readonly Value[], v: IntValue): void {
     AvgAggregation.update(this.table.getN(keys), v);
+  }
+  bind(keys: readonly Value[]): BoundAvg {
+    return new BoundAvg(new KeyHandle(this.table, keys));
   }
 
   newEntry(keys: Value[]): AvgEntry {
@@ -385,6 +429,14 @@ export class AvgAggregation extends ScalarAggregation<AvgEntry> {
   }
 }
 
+/** avg() on a bound key. */
+export class BoundAvg {
+  constructor(private readonly key: KeyHandle<AvgEntry>) {}
+  add(v: IntValue): void {
+    AvgAggregation.update(this.key.get(), v);
+  }
+}
+
 export class StddevEntry implements Entry {
   count = 0;
   /** the int64 sum */
@@ -402,7 +454,8 @@ export class StddevAggregation extends ScalarAggregation<StddevEntry> {
   readonly kind = "stddev";
   readonly valueType = UINT64;
 
-  private static update(e: StddevEntry, v: IntValue): void {
+  /** Folds v into entry e. */
+  static update(e: StddevEntry, v: IntValue): void {
     e.count++;
     addTo(e, v);
     if (typeof v === "number" && e.bigSquares === null) {
@@ -426,6 +479,9 @@ export class StddevAggregation extends ScalarAggregation<StddevEntry> {
   }
   addN(keys: readonly Value[], v: IntValue): void {
     StddevAggregation.update(this.table.getN(keys), v);
+  }
+  bind(keys: readonly Value[]): BoundStddev {
+    return new BoundStddev(new KeyHandle(this.table, keys));
   }
 
   newEntry(keys: Value[]): StddevEntry {
@@ -453,6 +509,14 @@ export class StddevAggregation extends ScalarAggregation<StddevEntry> {
   /** the int64 sum (for JSON output) */
   sumOf(e: StddevEntry): IntValue {
     return sumOf(e);
+  }
+}
+
+/** stddev() on a bound key. */
+export class BoundStddev {
+  constructor(private readonly key: KeyHandle<StddevEntry>) {}
+  add(v: IntValue): void {
+    StddevAggregation.update(this.key.get(), v);
   }
 }
 
@@ -504,7 +568,8 @@ export abstract class HistogramAggregation extends Aggregation<HistogramEntry> {
   /** The bucket whose count breaks ties between equal weighted sums. */
   protected abstract zeroBucket(): number;
 
-  private update(e: HistogramEntry, v: IntValue, incr: IntValue): void {
+  /** Adds incr to the bucket of v in entry e. */
+  update(e: HistogramEntry, v: IntValue, incr: IntValue): void {
     addToBucket(e, typeof v === "number" ? this.bucket(v) : this.bucket(int64(v)), incr);
   }
   add0(v: IntValue, incr: IntValue = 1): void {
@@ -518,6 +583,9 @@ export abstract class HistogramAggregation extends Aggregation<HistogramEntry> {
   }
   addN(keys: readonly Value[], v: IntValue, incr: IntValue = 1): void {
     this.update(this.table.getN(keys), v, incr);
+  }
+  bind(keys: readonly Value[]): BoundHistogram {
+    return new BoundHistogram(this, new KeyHandle(this.table, keys));
   }
 
   newEntry(keys: Value[]): HistogramEntry {
@@ -558,10 +626,24 @@ export abstract class HistogramAggregation extends Aggregation<HistogramEntry> {
   }
 }
 
+/** quantize(), lquantize() or llquantize() on a bound key. */
+export class BoundHistogram {
+  constructor(
+    private readonly agg: HistogramAggregation,
+    private readonly key: KeyHandle<HistogramEntry>,
+  ) {}
+  add(v: IntValue, incr: IntValue = 1): void {
+    this.agg.update(this.key.get(), v, incr);
+  }
+}
+
 /** quantize(x[, incr]): power-of-two buckets. */
 export class QuantizeAggregation extends HistogramAggregation {
   readonly kind = "quantize";
   readonly buckets = QUANTIZE_BUCKETS;
+  override update(e: HistogramEntry, v: IntValue, incr: IntValue): void {
+    addToBucket(e, quantizeBucket(typeof v === "number" ? v : int64(v)), incr);
+  }
   bucket(v: IntValue): number {
     return quantizeBucket(v);
   }

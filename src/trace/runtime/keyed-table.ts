@@ -20,6 +20,8 @@ function canonicalKey(k: Value): Value {
 export class KeyedTable<E extends Entry> {
   /** every entry, in the order it was created */
   entries: E[] = [];
+  /** bumped whenever entries are removed, so bound keys (KeyHandle) look their entry up again */
+  generation = 0;
   private root = new Map<Value, unknown>();
   private only: E | undefined;
   private lastKey: Value | undefined = undefined;
@@ -91,6 +93,7 @@ export class KeyedTable<E extends Entry> {
 
   /** Drops every entry. */
   clearAll(): void {
+    this.generation++;
     this.entries = [];
     this.root = new Map();
     this.only = undefined;
@@ -124,6 +127,40 @@ export class KeyedTable<E extends Entry> {
       level = next;
     }
     level.set(keys[keys.length - 1], e);
+  }
+}
+
+/**
+ * A key tuple fixed when the D program is compiled (`@[probename]` in a clause compiled for one
+ * probe, a string or integer literal): its entry is looked up at the first update and kept, so
+ * later updates find it without hashing. The entry is created only when first needed, as an
+ * update would create it, and looked up again after trunc() removed entries.
+ */
+export class KeyHandle<E extends Entry> {
+  private entry: E | undefined = undefined;
+  private generation = -1;
+  private readonly keys: Value[];
+
+  constructor(
+    private readonly table: KeyedTable<E>,
+    keys: readonly Value[],
+  ) {
+    if (keys.length !== table.arity) {
+      throw new Error(`aggregation key has ${keys.length} element(s), expected ${table.arity}`);
+    }
+    this.keys = keys.map(canonicalKey);
+  }
+
+  /** The tuple's entry, created if it is not there. */
+  get(): E {
+    if (this.generation === this.table.generation) return this.entry!;
+    return this.lookup();
+  }
+
+  private lookup(): E {
+    this.entry = this.table.getN(this.keys);
+    this.generation = this.table.generation;
+    return this.entry;
   }
 }
 

@@ -325,3 +325,57 @@ test("declaring an aggregation twice is refused", () => {
   set.count("@a");
   assert.throws(() => set.sum("@a"), /@a is declared twice/);
 });
+
+test("keys bound at compile time update the same entries as looked-up keys, across trunc and clear", () => {
+  const set = new AggregationSet();
+  const c = set.count("@", [STRING]);
+  const read = c.bind(["read:entry"]);
+  assert.equal(c.entries.length, 0, "binding creates no entry");
+  read.add();
+  read.add();
+  c.add1("read:entry");
+  c.add1("write:entry");
+  assert.deepEqual(
+    c.entries.map((e) => [e.keys[0], e.value]),
+    [
+      ["read:entry", 3],
+      ["write:entry", 1],
+    ],
+  );
+  c.clear();
+  read.add();
+  assert.equal(c.entries[0].value, 1);
+  c.trunc(); // the entry is gone: the next update makes a new one
+  read.add();
+  assert.deepEqual(
+    c.entries.map((e) => [e.keys[0], e.value]),
+    [["read:entry", 1]],
+  );
+  const s = set.sum("@s", [STRING, INT64]);
+  const k = s.bind(["x", 5n]);
+  k.add(10);
+  s.add2("x", 5, 1);
+  assert.deepEqual(
+    s.entries.map((e) => [e.keys, e.value]),
+    [[["x", 5], 11]],
+  );
+  assert.throws(() => s.bind(["x"]), /1 element\(s\), expected 2/);
+  const q = set.quantize("@q");
+  const qk = q.bind([]);
+  qk.add(5);
+  qk.add(6, 3);
+  assert.equal(q.count(q.entries[0], 66), 4);
+  const mx = set.max("@mx");
+  const mk = mx.bind([]);
+  mk.add(-5);
+  mk.add(-7);
+  assert.equal(mx.printedValue(mx.entries[0], 1), -5);
+  const av = set.avg("@av");
+  av.bind([]).add(4);
+  av.add0(8);
+  assert.equal(av.printedValue(av.entries[0], 1), 6);
+  const sd = set.stddev("@sd");
+  sd.bind([]).add(1);
+  sd.add0(3);
+  assert.equal(sd.printedValue(sd.entries[0], 1), 1);
+});
