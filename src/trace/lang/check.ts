@@ -296,7 +296,7 @@ class Checker {
       case "unary":
         return this.unary(e.op, e.operand, e.span);
       case "incdec": {
-        const target = this.lvalue(e.operand, true, e.op);
+        const target = this.lvalue(e.operand, e.op);
         if (!isInt(target.type))
           this.fail(
             e.span,
@@ -644,10 +644,10 @@ class Checker {
   }
 
   /**
-   * The variable or element an assignment, `++` or `--` writes. With `implicitOp` (++, --, +=...),
-   * an undeclared variable is declared as an int64_t.
+   * The variable or element that `op` (++, -- or a compound assignment) updates. An undeclared one
+   * is declared as an int64_t zero would be: int64_t, or its usual conversion with `valueType`.
    */
-  private lvalue(e: Expr, declareIfMissing: boolean, op: string, valueType?: IntType): CLValue {
+  private lvalue(e: Expr, op: string, valueType?: IntType): CLValue {
     const t = this.target(e);
     const key = `${t.scope}:${t.name}`;
     const existing = this.variables[t.scope].get(t.name);
@@ -658,8 +658,6 @@ class Checker {
         ? this.keys(t.keys, v?.keyTypes, v?.declaredAt, this.display(t.scope, t.name), false)
         : undefined;
       if (!v) {
-        if (!declareIfMissing)
-          this.fail(t.at, `${this.display(t.scope, t.name)} is used before any assignment to it`);
         const type = op === "<<=" || op === ">>=" || !valueType ? I64 : arithmetic(I64, valueType);
         v = this.declare(
           t.scope,
@@ -738,7 +736,7 @@ class Checker {
     const bare = op.slice(0, -1);
     if (!isInt(value.type))
       this.fail(e.value.span, `the right operand of ${op} must be an integer, not ${kindName(value.type)}`);
-    const target = this.lvalue(e.target, true, op, value.type);
+    const target = this.lvalue(e.target, op, value.type);
     if (!isInt(target.type))
       this.fail(
         e.opSpan,
@@ -892,7 +890,7 @@ class Checker {
             call.args[4].span,
             "llquantize()'s number of steps must divide, or be a multiple of, its factor",
           );
-        if (factor ** (high + 1n) >= 1n << 64n)
+        if (!powerFits(factor, high + 1n))
           this.fail(
             call.args[3].span,
             "llquantize(): the factor to the power (high magnitude + 1) does not fit in 64 bits",
@@ -1087,7 +1085,7 @@ class Checker {
     call: Call,
   ): void {
     let next = 0;
-    const take = (c: Conversion, kind: "int" | "string" | "stack", what: string): void => {
+    const take = (c: Conversion, kind: "int" | "string", what: string): void => {
       if (next >= args.length)
         this.fail(
           this.inString(lit, c.start, c.end),
@@ -1100,7 +1098,7 @@ class Checker {
       if (!ok)
         this.fail(
           exprs[next].span,
-          `${c.text} ${what === "its value" ? "prints" : "takes"} ${kind === "int" ? "an integer" : kind === "string" ? "a string" : "a stack (ustack())"}${what === "its value" ? "" : ` as ${what}`}, but argument ${next + 2} is ${kindName(a.type)}`,
+          `${c.text} ${what === "its value" ? "prints" : "takes"} ${kind === "int" ? "an integer" : "a string"}${what === "its value" ? "" : ` as ${what}`}, but argument ${next + 2} is ${kindName(a.type)}`,
         );
       next++;
     };
@@ -1123,7 +1121,7 @@ class Checker {
       if (key >= a.keyTypes.length)
         this.fail(
           this.inString(lit, c.start, c.end),
-          `${c.text}: ${aggName(a.name)} has ${plural(a.keyTypes.length, "key")} (${this.where(a.declaredAt)}), and this format has more conversions`,
+          `${c.text} has no key of ${aggName(a.name)} to print: it has ${plural(a.keyTypes.length, "key")} (${this.where(a.declaredAt)})`,
         );
       const want = a.keyTypes[key];
       const kind = conversionKind(c);
@@ -1144,6 +1142,16 @@ function holds(t: DType): string {
 
 function funcText(func: AggFunc, params: readonly bigint[]): string {
   return params.length ? `${func}(x, ${params.join(", ")})` : func === "count" ? "count()" : `${func}(x)`;
+}
+
+/** Whether base ** exponent is below 2^64, without computing a huge power. */
+function powerFits(base: bigint, exponent: bigint): boolean {
+  let v = 1n;
+  for (let i = 0n; i < exponent; i++) {
+    v *= base;
+    if (v >= 1n << 64n) return false;
+  }
+  return true;
 }
 
 function compare(op: string, a: bigint, b: bigint): boolean {

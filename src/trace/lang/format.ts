@@ -14,7 +14,7 @@ export interface Conversion {
   readonly width: number | "*" | "?" | undefined;
   readonly precision: number | "*" | undefined;
   readonly size: "" | "hh" | "h" | "l" | "ll";
-  /** The conversion character: d i u x X o c s p a A Y k. */
+  /** The conversion character: d i u x X o c s p a A. */
   readonly conversion: string;
 }
 
@@ -38,15 +38,13 @@ export class FormatError extends Error {
   }
 }
 
-/** What a conversion prints: an integer, a string or a stack. */
-export type ConversionKind = "int" | "string" | "stack";
+/** What a conversion prints: an integer or a string. */
+export type ConversionKind = "int" | "string";
 
-const INTEGER_CONVERSIONS = "diuxXocpaAY";
+const INTEGER_CONVERSIONS = "diuxXocpaA";
 
 export function conversionKind(c: Conversion): ConversionKind {
-  if (c.conversion === "s") return "string";
-  if (c.conversion === "k") return "stack";
-  return "int";
+  return c.conversion === "s" ? "string" : "int";
 }
 
 /** Parses a format; throws FormatError naming the bad conversion. `printa` allows the `@` flag. */
@@ -93,7 +91,7 @@ export function parseFormat(fmt: string, printa: boolean): Format {
       throw new FormatError(
         "the size prefix L applies to floating-point conversions, which D does not have",
         start,
-        i + 1,
+        Math.min(fmt.length, i + 2),
       );
     }
     if (i >= fmt.length) throw new FormatError("incomplete conversion at the end of the format", start, i);
@@ -132,7 +130,8 @@ function validate(c: Conversion, printa: boolean): void {
   const k = c.conversion;
   if ("eEfFgG".includes(k)) fail(`floating-point conversions (%${k}) are not supported`);
   if (k === "n") fail("%n is not supported");
-  if (!INTEGER_CONVERSIONS.includes(k) && k !== "s" && k !== "k") fail(`unknown conversion %${k}`);
+  if ("SCYTk".includes(k) || k === "w") fail(`%${k} is not supported`);
+  if (!INTEGER_CONVERSIONS.includes(k) && k !== "s") fail(`unknown conversion %${k}`);
   if (c.size !== "" && !"diuxXo".includes(k)) fail(`the size prefix ${c.size} does not apply to %${k}`);
   if (c.flags.includes("@")) {
     if (!printa) fail("the @ flag (the aggregation's value) is only valid in printa()");
