@@ -136,11 +136,23 @@ export function compareKeyTuples(
   return 0;
 }
 
+/** Orders strings as their UTF-8 bytes compare (dtrace compares string keys byte by byte). */
+export function compareUtf8(a: string, b: string): number {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const ca = a.codePointAt(i)!;
+    const cb = b.codePointAt(j)!;
+    if (ca !== cb) return ca < cb ? -1 : 1;
+    i += ca > 0xffff ? 2 : 1;
+    j += cb > 0xffff ? 2 : 1;
+  }
+  return i < a.length ? 1 : j < b.length ? -1 : 0;
+}
+
 function compareKey(type: ValueType, a: Value, b: Value): number {
   if (type.kind === "string" || typeof a === "string" || typeof b === "string") {
-    const sa = String(a);
-    const sb = String(b);
-    return sa < sb ? -1 : sa > sb ? 1 : 0;
+    return compareUtf8(String(a), String(b));
   }
   // dt_aggregate_keycmp reads integer keys as unsigned quantities of their size
   const bits = BigInt(type.size * 8);

@@ -28,7 +28,7 @@ import {
 } from "./records.js";
 import type { TextSink } from "./sinks.js";
 import type { SymbolResolver } from "./symbols.js";
-import type { Value, ValueType } from "./values.js";
+import { castTo, type Value, type ValueType } from "./values.js";
 
 export interface TraceOutputOptions {
   /** where records and aggregations go (stdout, or the -o file) */
@@ -105,8 +105,10 @@ export class TraceOutput {
   /** trace(v), v of type `type`. */
   trace(value: Value, type: ValueType): void {
     const r = this.current("trace");
-    if (this.json) r.json.push({ action: "trace", type: jsonTypeName(type), value });
-    else r.text += formatTraced(value, type, this.quiet, this.strsize);
+    if (this.json) {
+      const v = type.kind === "int" && typeof value !== "string" ? castTo(value, type) : value;
+      r.json.push({ action: "trace", type: jsonTypeName(type), value: v });
+    } else r.text += formatTraced(value, type, this.quiet, this.strsize);
   }
 
   /** printa([fmt, ] @a, ...): the aggregations now, joined by key when there are several. */

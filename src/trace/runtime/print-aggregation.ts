@@ -25,7 +25,7 @@ import { type Json, jsonTypeName } from "./json.js";
 import type { Entry } from "./keyed-table.js";
 import type { AggregationValue, FormatContext, PreparedFormat } from "./printf.js";
 import { DEFAULT_STRSIZE, formatIntDatum, formatStringDatum } from "./records.js";
-import type { Value, ValueType } from "./values.js";
+import { castTo, type Value, type ValueType } from "./values.js";
 
 /** dtrace's options that order aggregation output. */
 export interface SortOptions {
@@ -203,7 +203,11 @@ export function aggregationJson(agg: AnyAggregation, sort: SortOptions = {}): { 
 }
 
 function entryJson(agg: AnyAggregation, e: Entry): { [key: string]: Json } {
-  const obj: { [key: string]: Json } = { keys: e.keys as Json[] };
+  const keys = e.keys.map((k, i) => {
+    const t = agg.keyTypes[i];
+    return t.kind === "int" && typeof k !== "string" ? castTo(k, t) : k;
+  });
+  const obj: { [key: string]: Json } = { keys };
   if (agg instanceof HistogramAggregation) {
     const buckets: Json[] = [];
     const h = e as HistogramEntry;

@@ -49,6 +49,21 @@ test("count sorts by value, then by key, and keys are found without duplicates",
   );
 });
 
+test("string keys sort as their UTF-8 bytes, a prefix before its extensions", () => {
+  const set = new AggregationSet();
+  const c = set.count("@", [STRING]);
+  for (const k of ["b", "\u{1F600}", "\uFF5E", "ab", "a", "B", "é"]) c.add1(k);
+  const sink = new StringSink();
+  new TraceOutput({ out: sink, quiet: true, strsize: 8 }).finish(set);
+  // non-ASCII keys print as hex dumps (not printable in the C locale); their order is by bytes:
+  // "é" (c3 a9) < U+FF5E (ef bd be) < U+1F600 (f0 9f 98 80), though UTF-16 puts U+1F600 first
+  const order = sink.text
+    .split("\n")
+    .filter((l) => /^ {2}\S/.test(l) || /^ +0: /.test(l))
+    .map((l) => l.trim().split(/\s+/)[l.trim().startsWith("0:") ? 1 : 0]);
+  assert.deepEqual(order, ["B", "a", "ab", "b", "c3", "ef", "f0"]);
+});
+
 test("sum, min, max, avg: values and printed lines (negative values included)", () => {
   const set = new AggregationSet();
   const sum = set.sum("@sum", [STRING]);

@@ -304,7 +304,7 @@ test("--json: one object per record, aggregation and fault, keys in a fixed orde
   trace.beginRecord(3, MALLOC, 1);
   trace.printf(prepareFormat("n=%d\n", [INT64]), [5]);
   trace.trace("abc", STRING);
-  trace.trace(1n << 63n, UINT64);
+  trace.trace(-(1n << 63n), UINT64); // a value is written as its type reads it
   trace.endRecord();
   trace.beginRecord(4, END, 0);
   trace.printa([calls], prepareFormat("%s %@d\n", [STRING], { aggregation: true }));
