@@ -1,8 +1,9 @@
 // The CSR file: each CSR with its access rule, read and write. Zicsr instructions go through it
 // with the Privileged ISA's rules ("CSR Address Mapping Conventions"): bits 9:8 of the number give
 // the lowest privilege that may access it, and bits 11:10 = 3 mark it read-only; an access against
-// the rules, or to a CSR this machine lacks, is an illegal instruction. User mode has the
-// floating-point CSRs and the counters; the full system adds its CSRs to the same table.
+// the rules, or to a CSR this machine lacks, is an illegal instruction. User mode reaches the
+// floating-point CSRs and the counters; the machine and supervisor CSRs (privileged/csrs.ts) are in
+// the same table, out of its reach by those rules.
 //
 // The floating-point CSRs are views of one state word, fcsr (frm << 5 | fflags), and are described
 // in the semantics vocabulary (ir.ts): what reading gives and what writing makes of the word. The
@@ -11,27 +12,23 @@
 
 import { and, c, type Expr, FCSR_WORD, not, or, RS1, shl, shr, substitute } from "./ir.js";
 import { JS_RUNTIME, JS_RUNTIME_PRELUDE, JsLowering } from "./js-lowering.js";
-import { FCSR } from "./state.js";
+import { isPmpCsr, PRIVILEGED_CSRS, type RegCsr } from "./privileged/csrs.js";
+import { FS } from "./privileged/fields.js";
+import { Rare, type SystemHart } from "./privileged/system-hart.js";
+import { afterCsrWrite } from "./privileged/traps.js";
+import { FCSR, MSTATUS } from "./state.js";
 
 /** The `time` CSR ticks at 10 MHz: the timebase of QEMU's virt machine, and Linux's on it. */
 export const TIMEBASE_NS = 100;
 
 /** What a CSR sees of its hart. */
-export interface CsrHart {
-  readonly state: { readonly r: Int32Array };
-  /** instructions retired by this hart */
-  readonly retired: number;
-  /** privilege mode: 0 user, 1 supervisor, 3 machine */
-  readonly priv: number;
-  /** the `time` CSR: the platform timer, in ticks */
-  timeTicks(): number;
-}
+export type CsrHart = SystemHart;
 
 export type CsrDef =
   /** a view of the fcsr word: its value, and the new word when V (written as leaf rs1) is written */
   | { readonly name: string; readonly kind: "fp"; readonly value: Expr; readonly update: Expr }
-  /** read-only, computed from the hart (a number, exact below 2^53) */
-  | { readonly name: string; readonly kind: "counter"; read(h: CsrHart): number };
+  /** held in or computed from the hart's state (privileged/csrs.ts) */
+  | RegCsr;
 
 /** The CSRs by number. */
 export const CSRS = new Map<number, CsrDef>([
@@ -54,10 +51,7 @@ export const CSRS = new Map<number, CsrDef>([
     },
   ],
   [0x003, { name: "fcsr", kind: "fp", value: and(FCSR_WORD, c(0xff)), update: and(RS1, c(0xff)) }],
-  // the unprivileged counters (Zicntr): cycles are instructions here (one per cycle)
-  [0xc00, { name: "cycle", kind: "counter", read: (h) => h.retired }],
-  [0xc01, { name: "time", kind: "counter", read: (h) => h.timeTicks() }],
-  [0xc02, { name: "instret", kind: "counter", read: (h) => h.retired }],
+  ...PRIVILEGED_CSRS,
 ]);
 
 /** May the hart access CSR `num`, writing it or not (the access rules; not whether it exists)? */
@@ -105,11 +99,14 @@ function fpFn(num: number, def: Extract<CsrDef, { kind: "fp" }>, how: "rw" | "rs
 }
 
 const out = new Int32Array(3);
+const base = new Int32Array(2);
 
 /**
- * Read-modify-write CSR `num` as a Zicsr instruction does: returns the old value, or undefined for an
- * illegal instruction. `writes` is false for csrrs/csrrc with x0 or 0, which must not write
- * (Zicsr, "CSR Instructions": so they can read read-only CSRs).
+ * Read-modify-write CSR `num` as the Zicsr instruction at pc does: the old value into old[0] (low
+ * word) and old[1]; returns Rare.NEXT, or Rare.TRAP for an illegal instruction (recorded), or what
+ * follows a write to a privileged CSR (privileged/traps.ts: afterCsrWrite). `writes` is false for
+ * csrrs/csrrc with x0 or 0, which must not write (Zicsr, "CSR Instructions": so they can read
+ * read-only CSRs). The FP CSRs are illegal while mstatus.FS is Off.
  */
 export function accessCsr(
   h: CsrHart,
@@ -118,12 +115,34 @@ export function accessCsr(
   writes: boolean,
   lo: number,
   hi: number,
-): number | undefined {
+  old: Int32Array,
+  pc: number,
+): number {
   const def = CSRS.get(num);
-  if (def === undefined || !csrAllowed(num, h.priv, writes)) return undefined;
-  if (def.kind === "counter") return writes ? undefined : def.read(h);
+  if (def === undefined || !csrAllowed(num, h.priv, writes)) return h.illegal(pc);
   const r = h.state.r;
-  fpFn(num, def, how)(r[FCSR]!, lo, hi, out);
-  r[FCSR] = out[0]!;
-  return out[1]! >>> 0;
+  if (def.kind === "fp") {
+    if ((r[MSTATUS]! & FS) === 0) return h.illegal(pc);
+    fpFn(num, def, how)(r[FCSR]!, lo, hi, out);
+    r[FCSR] = out[0]!;
+    old[0] = out[1]!;
+    old[1] = out[2]!;
+    return Rare.NEXT;
+  }
+  if (def.allowed !== undefined && !def.allowed(h)) return h.illegal(pc);
+  def.read(h, old);
+  if (!writes || def.write === undefined) return Rare.NEXT;
+  let bl = old[0]!;
+  let bh = old[1]!;
+  if (how !== "rw" && def.base !== undefined) {
+    def.base(h, base);
+    bl = base[0]!;
+    bh = base[1]!;
+  }
+  const fsBefore = r[MSTATUS]! & FS;
+  if (how === "rw") def.write(h, lo, hi);
+  else if (how === "rs") def.write(h, bl | lo, bh | hi);
+  else def.write(h, bl & ~lo, bh & ~hi);
+  h.translationChanged(isPmpCsr(num));
+  return afterCsrWrite(h, pc, fsBefore);
 }

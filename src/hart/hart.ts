@@ -3,6 +3,12 @@
 // (jit/). Traps leave `run` as a stop code with cause and tval in the state; the environment (user-
 // mode Linux, the full system) decides what they mean. Probes are marks on decoded instructions
 // (ARCHITECTURE.md decision 4): the hart calls its ProbeSink before a probed instruction executes.
+//
+// The privileged architecture (privileged/): the privilege mode and the M and S CSRs live in the
+// state buffer; a trap leaves `run` like any other and the environment takes it with `takeTrap`
+// (user-mode Linux instead turns it into a syscall or a signal); interrupts are checked at the start
+// of each run and after the instructions that can make one takeable (privileged/traps.ts says why
+// that is exact), and leave the run as a trap (Stop.FAULT with an interrupt cause).
 
 import { writesIntRd } from "../isa/classes.js";
 import { decode, newDecoded } from "../isa/decode.js";
@@ -14,12 +20,31 @@ import { HartJit, type JitOptions } from "./jit/hart-jit.js";
 import { ACCESS_EXEC, type GuestMemory } from "./memory.js";
 import { Mmu } from "./mmu.js";
 import { PAGE_MASK, PAGE_SIZE } from "./page.js";
+import { FS, PRIV_M } from "./privileged/fields.js";
+import { Rare, STOP_RESTART, STOP_WFI } from "./privileged/system-hart.js";
+import { pendingInterrupt, recordInterrupt, takeTrap, timerDeadline, waiting } from "./privileged/traps.js";
 import type { HartView, ProbeSink } from "./probe-sink.js";
 import { executeRare, type RareHart } from "./rare.js";
-import { CAUSE, F, HartState, PC, RES_VALID, TVAL, X_SINK } from "./state.js";
-import { Cause, Stop, type StopCode } from "./stop.js";
+import {
+  CAUSE,
+  F,
+  HartState,
+  MCYCLE_AT,
+  MIE,
+  MINSTRET_AT,
+  MSTATUS,
+  PC,
+  PINS,
+  PRIV,
+  RES_VALID,
+  STATE_WORDS,
+  STIMECMP,
+  TVAL,
+  X_SINK,
+} from "./state.js";
+import { Cause, Irq, Stop, type StopCode } from "./stop.js";
 
-export { Cause, Stop };
+export { Cause, Irq, Stop };
 
 const TWO32 = 4294967296;
 
@@ -41,8 +66,6 @@ export class Hart implements RareHart, CsrHart {
   readonly mmu: Mmu;
   /** instructions retired by this hart, in total; exact at every stop and inside probe hooks */
   retired = 0;
-  /** privilege mode: 0 user, 1 supervisor, 3 machine */
-  priv = 0;
   /** who is called at probed instructions */
   probes: ProbeSink | undefined;
   /** what the last probe hook threw (Stop.HOOK_ERROR) */
@@ -51,10 +74,22 @@ export class Hart implements RareHart, CsrHart {
   skipProbeAt = -1;
   /** the block compiler running this hart's hot code; undefined: every instruction is interpreted */
   readonly jit: HartJit | undefined;
+  /** the stop a rare instruction ended the run with (Rare.STOP) */
+  rareStop = 0;
+  /** an interrupt pin rose since the last check (set by setInterruptPin, seen after device accesses) */
+  pinRaised = false;
+  /**
+   * The last run ended early at a WFI (retired, pc after it) with no interrupt pending and enabled:
+   * a machine may let time pass while `waiting()` (until an event or `timerDeadline()`). Running the
+   * hart anyway is correct (WFI may complete at any time), only busy.
+   */
+  wfi = false;
 
   private readonly time: ((hart: Hart) => number) | undefined;
   private readonly decoded = newDecoded();
   private readonly interpretFn = interpreter(executeRare);
+  /** the interpreter for mstatus.FS = Off (made when first needed) */
+  private interpretFpOffFn: ((hart: unknown, budget: number) => number) | undefined;
   private readonly observer: Observer;
 
   constructor(state: HartState, mem: GuestMemory, options: HartOptions = {}) {
@@ -68,9 +103,20 @@ export class Hart implements RareHart, CsrHart {
     this.jit = options.jit === false ? undefined : new HartJit(this, options.jit ?? {});
   }
 
-  /** the cause and tval of the last trap (Stop.FAULT, EBREAK, ECALL); its epc is state.pc */
+  /** privilege mode: 0 user, 1 supervisor, 3 machine (in the state, so snapshots carry it) */
+  get priv(): number {
+    return this.state.r[PRIV]!;
+  }
+  set priv(mode: number) {
+    this.state.r[PRIV] = mode;
+  }
+
+  /**
+   * The cause and tval of the last trap (Stop.FAULT, EBREAK, ECALL); its epc is state.pc.
+   * An interrupt's cause is Cause.INTERRUPT + its code.
+   */
   get cause(): number {
-    return this.state.r[CAUSE]!;
+    return this.state.r[CAUSE]! >>> 0;
   }
   get tval(): number {
     const r = this.state.r;
@@ -81,15 +127,132 @@ export class Hart implements RareHart, CsrHart {
     this.state.r[RES_VALID] = 0;
   }
 
-  /** Execute up to `budget` instructions; returns why it stopped. */
+  /**
+   * Execute up to `budget` instructions; returns why it stopped. An interrupt to take stops it
+   * before any (Stop.FAULT, an interrupt cause); a run may end early with Stop.BUDGET, at the time
+   * Sstc's timer fires or at a WFI (`wfi`).
+   */
   run(budget: number): StopCode {
-    if (this.jit !== undefined) return this.jit.run(budget) as StopCode;
-    return this.interpret(budget);
+    this.pinRaised = false;
+    this.wfi = false;
+    if (this.state.r[MIE] !== 0) {
+      // interrupts are enabled: take one now, or run no further than the Sstc timer's deadline
+      const irq = pendingInterrupt(this);
+      if (irq >= 0) {
+        recordInterrupt(this, irq);
+        return Stop.FAULT;
+      }
+      const deadline = timerDeadline(this);
+      if (deadline !== Number.POSITIVE_INFINITY) {
+        // time is retired ns / TIMEBASE_NS: this many instructions cannot reach the deadline early
+        const ticks = this.timeTicks();
+        if (deadline > ticks) budget = Math.min(budget, (deadline - ticks - 1) * TIMEBASE_NS + 1);
+      }
+    }
+    const stop = this.jit !== undefined ? this.jit.run(budget) : this.interpret(budget);
+    if (stop !== STOP_WFI) return stop as StopCode;
+    this.wfi = true;
+    return Stop.BUDGET;
   }
 
-  /** `run` one instruction at a time: the reference, and the block compiler's fallback. */
-  interpret(budget: number): StopCode {
-    return this.interpretFn(this, budget) as StopCode;
+  /**
+   * `run` one instruction at a time: the reference, and the block compiler's fallback. Returns a
+   * StopCode, or STOP_WFI after a WFI (which `run` turns into Stop.BUDGET).
+   */
+  interpret(budget: number): number {
+    for (;;) {
+      const fpOff = (this.state.r[MSTATUS]! & FS) === 0;
+      const before = this.retired;
+      const stop = (fpOff ? this.fpOffInterpreter() : this.interpretFn)(this, budget);
+      if (stop !== STOP_RESTART) return stop;
+      // mstatus.FS changed: go on with the other interpreter
+      budget -= this.retired - before;
+      if (budget <= 0) return Stop.BUDGET;
+    }
+  }
+
+  private fpOffInterpreter(): (hart: unknown, budget: number) => number {
+    this.interpretFpOffFn ??= interpreter(executeRare, true);
+    return this.interpretFpOffFn;
+  }
+
+  // ---- the privileged architecture (privileged/) ----
+
+  /**
+   * Take the trap the hart stopped at (by default the recorded cause and tval; epc = state pc):
+   * to M, or to S when delegated, as the Privileged ISA's "Trap entry" says. The full system's
+   * environment calls this for every trap stop (FAULT, exceptions and interrupts; ECALL; EBREAK).
+   */
+  takeTrap(cause: number = this.cause, tval: number = this.tval): void {
+    const hi = Math.floor(tval / TWO32);
+    takeTrap(this, cause, (tval - hi * TWO32) | 0, hi | 0);
+  }
+
+  /**
+   * Reset as the full system's harts come out of reset (Privileged ISA, "Reset"): M-mode at pc,
+   * interrupts off, MPRV = 0, satp bare, PMP entries off, the FP unit off, counters at 0.
+   */
+  reset(pc: number): void {
+    const r = this.state.r;
+    const pins = r[PINS]!;
+    r.fill(0, PRIV, STATE_WORDS);
+    r[PINS] = pins;
+    r[STIMECMP] = -1;
+    r[STIMECMP + 1] = -1;
+    this.state.fd[MCYCLE_AT >> 1] = this.retired;
+    this.state.fd[MINSTRET_AT >> 1] = this.retired;
+    r[RES_VALID] = 0;
+    this.priv = PRIV_M;
+    this.state.pc = pc;
+    this.translationChanged(true);
+  }
+
+  /** Interrupt input `bit` (an Irq code: MSI, MTI, MEI from the CLINT and PLIC; SEI) is at `level`. */
+  setInterruptPin(bit: number, level: boolean): void {
+    const r = this.state.r;
+    const old = r[PINS]!;
+    r[PINS] = level ? old | (1 << bit) : old & ~(1 << bit);
+    if (level && (old & (1 << bit)) === 0) this.pinRaised = true;
+  }
+
+  /** The interrupt this hart would take now (an Irq code), or -1. */
+  pendingInterrupt(): number {
+    return pendingInterrupt(this);
+  }
+
+  /** WFI's condition: no interrupt is both pending and enabled (mie). A machine lets time pass. */
+  waiting(): boolean {
+    return waiting(this);
+  }
+
+  /** When Sstc's timer fires (in `time` ticks) if that can wake or interrupt the hart; else Infinity. */
+  timerDeadline(): number {
+    return timerDeadline(this);
+  }
+
+  /** Re-read everything derived from the state (after a snapshot is copied into it). */
+  stateChanged(): void {
+    this.mmu.contextChanged(true);
+    this.mmu.flush();
+    this.jit?.flush();
+  }
+
+  translationChanged(pmp = false): void {
+    if (this.mmu.contextChanged(pmp)) this.jit?.flush();
+  }
+
+  fenceTranslations(vpn?: number): void {
+    if (this.mmu.fence(vpn)) this.jit?.flush();
+    else this.jit?.flush(vpn);
+  }
+
+  /** A pin rose during a device access: true (the interrupt recorded) when one is takeable now. */
+  interruptDue(): boolean {
+    this.pinRaised = false;
+    const irq = pendingInterrupt(this);
+    if (irq < 0) return false;
+    recordInterrupt(this, irq);
+    return true;
   }
 
   /** A read-only view of this hart, valid until it runs again (trap and syscall hooks). */
@@ -122,11 +285,11 @@ export class Hart implements RareHart, CsrHart {
     }
   }
 
-  /** Record an illegal-instruction trap at pc (tval = its bits); returns false. */
-  illegal(pc: number): boolean {
+  /** Record an illegal-instruction trap at pc (tval = its bits); returns Rare.TRAP. */
+  illegal(pc: number): number {
     const raw = this.rawAt(pc);
     this.mmu.trap(Cause.ILLEGAL_INSTRUCTION, raw, 0);
-    return false;
+    return Rare.TRAP;
   }
 
   /** Decode the instruction at pc into entry e of page; returns w0, or 0 after a trap. */
@@ -163,7 +326,7 @@ export class Hart implements RareHart, CsrHart {
 
   /** The instruction bits at pc, for tval (0 when they cannot be read). */
   private rawAt(pc: number): number {
-    const h = this.mem.translate(pc | 0, Math.floor(pc / TWO32) | 0, ACCESS_EXEC, true);
+    const h = this.mmu.translate(pc | 0, Math.floor(pc / TWO32) | 0, ACCESS_EXEC, true);
     if (h < 0) return 0;
     const off = (pc | 0) & PAGE_MASK;
     const half = this.mem.view.getUint16(h + off, true);
@@ -182,7 +345,7 @@ export class Hart implements RareHart, CsrHart {
    */
   setProbe(va: number, on: boolean): boolean {
     if (va % 2 !== 0) return false;
-    const host = this.mem.translate(va | 0, Math.floor(va / TWO32) | 0, ACCESS_EXEC);
+    const host = this.mmu.translate(va | 0, Math.floor(va / TWO32) | 0, ACCESS_EXEC);
     if (host < 0) return false;
     const off = va - Math.floor(va / PAGE_SIZE) * PAGE_SIZE;
     if (on) this.mem.code.probes.add(host + off);

@@ -13,9 +13,10 @@ import { JS_RUNTIME, JS_RUNTIME_PRELUDE, JsLowering, src } from "./js-lowering.j
 import { loadWords, storeText } from "./memory-words.js";
 import { DEVICE_PENDING, NO_PAGE } from "./mmu.js";
 import { PAGE_SIZE } from "./page.js";
+import { Rare } from "./privileged/system-hart.js";
 import type { Semantics } from "./semantics.js";
 import { SEMANTICS_BY_OP } from "./semantics-by-op.js";
-import { CAUSE, F, INSTRET, PC, TVAL } from "./state.js";
+import { CAUSE, F, INSTRET, PC, PRIV, TVAL } from "./state.js";
 import { Cause, Stop } from "./stop.js";
 
 /** Runs up to `budget` instructions of `hart`; returns a Stop code. */
@@ -62,8 +63,12 @@ function readOnce(code: string): string {
   return prelude + code;
 }
 
-/** The text of `case` for one op, or undefined for ops that take the rare path. */
-function caseOf(sem: Semantics): string | undefined {
+/**
+ * The text of `case` for one op, or undefined for ops that take the rare path (and, while the FP unit
+ * is off, FP loads and stores: they are illegal then).
+ */
+function caseOf(sem: Semantics, fpOff: boolean): string | undefined {
+  if (fpOff && (sem.kind === "load" || sem.kind === "store") && sem.fp) return undefined;
   const body = caseBody(sem);
   return body === undefined || sem.kind === "load" || sem.kind === "store" ? body : readOnce(body);
 }
@@ -108,14 +113,16 @@ const off = pc - pageVA; if (off >= 0 && off < ${PAGE_SIZE}) { e = (off * 2) | 0
     }
     case "store": {
       const v: Pair = sem.fp ? { lo: `r[${F} + b]`, hi: `r[${F} + b + 1]` } : { lo: "r[b]", hi: "r[b + 1]" };
-      return `const p = mmu.store(r[a], r[a + 1], imm, ${sem.size}); if (p < 0) ${FAULT_EXIT} ${storeText(sem.size, "p", v)} if (p === bounce) { ${FLUSH_COUNT} if (!mmu.finishStore()) ${FAULT_EXIT} } break;`;
+      // a device store may raise an interrupt pin (the CLINT's msip): taken after the store
+      return `const p = mmu.store(r[a], r[a + 1], imm, ${sem.size}); if (p < 0) ${FAULT_EXIT} ${storeText(sem.size, "p", v)} if (p === bounce) { ${FLUSH_COUNT} if (!mmu.finishStore()) ${FAULT_EXIT} if (hart.pinRaised && hart.interruptDue()) { n++; pc = ${PCV} + ${LEN}; stop = ${Stop.FAULT}; break outer; } } break;`;
     }
     case "trap": {
       // ECALL retires (the environment completes it); EBREAK does not (Privileged ISA, "Environment
       // Call and Breakpoint": epc is the instruction's address either way); tval = pc for EBREAK
       const ecall = sem.cause !== Cause.BREAKPOINT;
       const tval = ecall ? "0; r[T1] = 0;" : `pc | 0; r[T1] = Math.floor(pc / ${TWO32}) | 0;`;
-      return `pc = ${PCV}; r[${CAUSE}] = ${sem.cause}; r[${TVAL}] = ${tval.replace("T1", String(TVAL + 1))} ${ecall ? "n++; " : ""}stop = ${ecall ? Stop.ECALL : Stop.EBREAK}; break outer;`;
+      const cause = sem.plusPrivilege ? `${sem.cause} + r[${PRIV}]` : String(sem.cause);
+      return `pc = ${PCV}; r[${CAUSE}] = ${cause}; r[${TVAL}] = ${tval.replace("T1", String(TVAL + 1))} ${ecall ? "n++; " : ""}stop = ${ecall ? Stop.ECALL : Stop.EBREAK}; break outer;`;
     }
     case "fence":
       return "break;";
@@ -124,11 +131,14 @@ const off = pc - pageVA; if (off >= 0 && off < ${PAGE_SIZE}) { e = (off * 2) | 0
   }
 }
 
-/** The interpreter's source text. */
-export function interpreterSource(): string {
+/**
+ * The interpreter's source text; `fpOff`: the one that runs while mstatus.FS is Off, where FP loads
+ * and stores take the rare path (which finds them illegal).
+ */
+export function interpreterSource(fpOff = false): string {
   const cases: string[] = [];
   SEMANTICS_BY_OP.forEach((sem, op) => {
-    const body = sem === undefined ? undefined : caseOf(sem);
+    const body = sem === undefined ? undefined : caseOf(sem, fpOff);
     if (body !== undefined) cases.push(`case ${op}: { ${body} }`);
   });
   return `"use strict";
@@ -183,11 +193,20 @@ ${cases.join("\n")}
             continue;
           }
           default: {
-            // A, F, D, Zicsr, privileged: one at a time (rare.ts), with pc and the count exact.
+            // A, F, D, Zicsr, privileged: one at a time (rare.ts), with pc and the count exact. It
+            // may go on elsewhere (xRET, SFENCE.VMA, CSR writes: translated anew) or stop the run.
             pc = ${PCV};
             r[${PC}] = pc | 0; r[${PC + 1}] = Math.floor(pc / ${TWO32}) | 0;
             hart.retired += n; budget -= n; n = 0;
-            if (!executeRare(hart, w0, imm, page[e + 2], pc)) { stop = ${Stop.FAULT}; break outer; }
+            const next = executeRare(hart, w0, imm, page[e + 2], pc);
+            if (next !== ${Rare.NEXT}) {
+              if (next === ${Rare.TRAP}) { stop = ${Stop.FAULT}; break outer; }
+              n++;
+              pc = r[${PC + 1}] * ${TWO32} + (r[${PC}] >>> 0);
+              if (next === ${Rare.JUMP}) continue outer;
+              stop = hart.rareStop;
+              break outer;
+            }
           }
         }
         break;
@@ -209,14 +228,15 @@ ${cases.join("\n")}
 };`;
 }
 
-let compiled: InterpretFn | undefined;
+const compiled: (InterpretFn | undefined)[] = [undefined, undefined];
 
-/** The interpreter (built on first use, shared by every hart). */
-export function interpreter(executeRare: unknown): InterpretFn {
-  compiled ??= new Function("RT", interpreterSource())({
+/** The interpreter (built on first use, shared by every hart); `fpOff`: for mstatus.FS = Off. */
+export function interpreter(executeRare: unknown, fpOff = false): InterpretFn {
+  const k = fpOff ? 1 : 0;
+  compiled[k] ??= new Function("RT", interpreterSource(fpOff))({
     ...JS_RUNTIME,
     NO_PAGE,
     executeRare,
   }) as InterpretFn;
-  return compiled;
+  return compiled[k]!;
 }

@@ -1,7 +1,10 @@
 // A hart's translation step: virtual address -> host offset in guest RAM, or a trap with its
 // architectural cause and tval. The TLBs follow TinyEMU's shape — a hit is a tag comparison — and
 // a miss asks the memory (GuestMemory.translate: in user mode the process's address space is the
-// page table; the full system walks satp's page table there).
+// page table), or, while the full system's paging or PMP applies to the hart's modes, the
+// privileged translation (privileged/translation.ts: Sv39/Sv48 walk, PMP, then the memory's bare
+// translation). TLB entries are made for the current context only: whatever changes it (privilege,
+// satp, mstatus.MPRV/MPP/SUM/MXR, PMP) flushes them (`contextChanged`), and so does SFENCE.VMA.
 //
 // The memory tells this hart exactly which translations went stale (TlbHolder): a new code page
 // drops the write entries of its frame only, an munmap the pages it unmapped.
@@ -19,6 +22,7 @@ import {
   XLATE_UNBACKED,
 } from "./memory.js";
 import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from "./page.js";
+import { Translation } from "./privileged/translation.js";
 import { CAUSE, TVAL } from "./state.js";
 import { Cause } from "./stop.js";
 
@@ -35,6 +39,9 @@ export const DEVICE_PENDING = -2;
 
 /** An empty code page: every fetch lookup misses until a real page is installed. */
 export const NO_PAGE: Int32Array = new Int32Array(0);
+
+/** Epochs of privileged translation contexts, unique across harts (see Mmu.epoch). */
+let nextEpoch = 1;
 
 export class Mmu implements TlbHolder {
   // Data TLBs: tag = (vpn's low 20 bits, address high word); base = host offset of the page.
@@ -54,7 +61,24 @@ export class Mmu implements TlbHolder {
   private pendingSize = 0;
   /** the pending store goes to a device (ioStore), not to the two pages */
   private pendingDevice = false;
+  /** the pending device access's physical address */
+  private pendingPaLo = 0;
+  private pendingPaHi = 0;
   private readonly io = new Int32Array(2);
+
+  /** the full system's translation and protection (used while `xlate.active`) */
+  readonly xlate: Translation;
+  /** the physical address of the last `translate` */
+  private paLo = 0;
+  private paHi = 0;
+  /** whether the last `translate` may be cached in a TLB (PMP may decide for less than a page) */
+  cacheable = true;
+  /**
+   * 0 while translation is the memory's own (the same for every hart on it); otherwise a number
+   * unique to this hart's current translations (compiled regions spanning pages check their pages
+   * again when it differs from the epoch they were checked in).
+   */
+  epoch = 0;
 
   constructor(
     readonly mem: GuestMemory,
@@ -62,6 +86,52 @@ export class Mmu implements TlbHolder {
     private readonly r: Int32Array,
   ) {
     mem.tlbHolders.add(this);
+    this.xlate = new Translation(mem, r);
+    this.xlate.update(false);
+  }
+
+  /**
+   * Host offset of the page holding virtual (hi:lo) for `access`, or a negative XLATE_* code; no
+   * trap is recorded. With `peek`, nothing changes (no frame, no A/D bit).
+   */
+  translate(lo: number, hi: number, access: number, peek = false): number {
+    const x = this.xlate;
+    if (!x.active) {
+      this.paLo = lo;
+      this.paHi = hi;
+      this.cacheable = true;
+      return this.mem.translate(lo, hi, access, peek);
+    }
+    const base = x.translate(lo, hi, access, peek);
+    this.paLo = x.paLo;
+    this.paHi = x.paHi;
+    this.cacheable = x.cacheable;
+    return base;
+  }
+
+  /**
+   * The translation context may have changed (privilege, satp, mstatus, PMP when `pmp`): re-read it;
+   * true when the TLBs were flushed (then so must be every other cache of this hart's translations).
+   */
+  contextChanged(pmp: boolean): boolean {
+    if (!this.xlate.update(pmp)) return false;
+    this.flush();
+    this.epoch = this.xlate.active ? nextEpoch++ : 0;
+    return true;
+  }
+
+  /**
+   * SFENCE.VMA: drop the translations of virtual page vpn, or all (vpn undefined); true when all
+   * were dropped (a page of a superpage may be cached under other pages' tags).
+   */
+  fence(vpn?: number): boolean {
+    if (vpn === undefined || this.xlate.superpages) {
+      this.flush();
+      if (this.xlate.active) this.epoch = nextEpoch++;
+      return true;
+    }
+    this.dropPages(vpn, vpn + 1);
+    return false;
   }
 
   /** Stop receiving invalidations (the hart is gone). */
@@ -75,6 +145,7 @@ export class Mmu implements TlbHolder {
     this.rTagLo.fill(-1);
     this.wTagLo.fill(-1);
     this.xTag.fill(-1);
+    this.xlate.flushed();
   }
 
   dropPages(vpnFirst: number, vpnEnd: number): void {
@@ -129,32 +200,36 @@ export class Mmu implements TlbHolder {
   atomic(lo: number, hi: number, size: number, write: boolean): number {
     if ((lo & (size - 1)) !== 0)
       return this.trap(write ? Cause.MISALIGNED_STORE : Cause.MISALIGNED_LOAD, lo, hi);
-    if (this.mem.translate(lo, hi, write ? ACCESS_WRITE : ACCESS_READ) === XLATE_DEVICE)
+    if (this.translate(lo, hi, write ? ACCESS_WRITE : ACCESS_READ) === XLATE_DEVICE)
       return this.trap(write ? Cause.STORE_ACCESS : Cause.LOAD_ACCESS, lo, hi);
     return write ? this.store(lo, hi, 0, size) : this.load(lo, hi, 0, size);
   }
 
   private loadSlow(lo: number, hi: number, size: number): number {
     const off = lo & PAGE_MASK;
-    const base = this.mem.translate(lo, hi, ACCESS_READ);
+    const base = this.translate(lo, hi, ACCESS_READ);
     if (base === XLATE_DEVICE) {
       this.pendingLo = lo;
       this.pendingHi = hi;
+      this.pendingPaLo = this.paLo;
+      this.pendingPaHi = this.paHi;
       this.pendingSize = size;
       return DEVICE_PENDING;
     }
     if (base < 0) return this.fault(base, ACCESS_READ, lo, hi);
     if (off <= PAGE_SIZE - size) {
-      const i = (lo >>> PAGE_SHIFT) & TLB_MASK;
-      this.rTagLo[i] = lo >>> PAGE_SHIFT;
-      this.rTagHi[i] = hi;
-      this.rBase[i] = base;
+      if (this.cacheable) {
+        const i = (lo >>> PAGE_SHIFT) & TLB_MASK;
+        this.rTagLo[i] = lo >>> PAGE_SHIFT;
+        this.rTagHi[i] = hi;
+        this.rBase[i] = base;
+      }
       return base + off;
     }
     // Straddles two pages: gather the bytes into the bounce buffer.
     const lo2 = ((lo & ~PAGE_MASK) + PAGE_SIZE) | 0;
     const hi2 = lo2 === 0 ? (hi + 1) | 0 : hi;
-    const base2 = this.mem.translate(lo2, hi2, ACCESS_READ);
+    const base2 = this.translate(lo2, hi2, ACCESS_READ);
     if (base2 < 0) return this.fault(base2, ACCESS_READ, lo2, hi2);
     const bytes = this.mem.bytes;
     const bounce = this.mem.bounce;
@@ -166,11 +241,13 @@ export class Mmu implements TlbHolder {
 
   private storeSlow(lo: number, hi: number, size: number): number {
     const off = lo & PAGE_MASK;
-    const base = this.mem.translate(lo, hi, ACCESS_WRITE);
+    const base = this.translate(lo, hi, ACCESS_WRITE);
     if (base === XLATE_DEVICE) {
       // the engine stores into the bounce buffer; finishStore hands the value to the device
       this.pendingLo = lo;
       this.pendingHi = hi;
+      this.pendingPaLo = this.paLo;
+      this.pendingPaHi = this.paHi;
       this.pendingSize = size;
       this.pendingDevice = true;
       return this.mem.bounce;
@@ -182,15 +259,17 @@ export class Mmu implements TlbHolder {
         this.mem.code.noteCodeWrite(base + off, size);
         return base + off;
       }
-      const i = (lo >>> PAGE_SHIFT) & TLB_MASK;
-      this.wTagLo[i] = lo >>> PAGE_SHIFT;
-      this.wTagHi[i] = hi;
-      this.wBase[i] = base;
+      if (this.cacheable) {
+        const i = (lo >>> PAGE_SHIFT) & TLB_MASK;
+        this.wTagLo[i] = lo >>> PAGE_SHIFT;
+        this.wTagHi[i] = hi;
+        this.wBase[i] = base;
+      }
       return base + off;
     }
     const lo2 = ((lo & ~PAGE_MASK) + PAGE_SIZE) | 0;
     const hi2 = lo2 === 0 ? (hi + 1) | 0 : hi;
-    const base2 = this.mem.translate(lo2, hi2, ACCESS_WRITE);
+    const base2 = this.translate(lo2, hi2, ACCESS_WRITE);
     if (base2 < 0) return this.fault(base2, ACCESS_WRITE, lo2, hi2);
     this.pendingLo = lo;
     this.pendingHi = hi;
@@ -206,7 +285,8 @@ export class Mmu implements TlbHolder {
   deviceLoad(): number {
     const { pendingLo: lo, pendingHi: hi, pendingSize: size } = this;
     const io = this.io;
-    if (this.mem.ioLoad?.(lo, hi, size, io) !== true) return this.trap(Cause.LOAD_ACCESS, lo, hi);
+    if (this.mem.ioLoad?.(this.pendingPaLo, this.pendingPaHi, size, io) !== true)
+      return this.trap(Cause.LOAD_ACCESS, lo, hi);
     const view = this.mem.view;
     view.setInt32(this.mem.bounce, io[0]!, true);
     view.setInt32(this.mem.bounce + 4, io[1]!, true);
@@ -225,7 +305,7 @@ export class Mmu implements TlbHolder {
       const v = mem.view;
       const vlo = v.getInt32(mem.bounce, true);
       const vhi = size === 8 ? v.getInt32(mem.bounce + 4, true) : 0;
-      if (mem.ioStore?.(lo, hi, size, vlo, vhi) === true) return true;
+      if (mem.ioStore?.(this.pendingPaLo, this.pendingPaHi, size, vlo, vhi) === true) return true;
       this.trap(Cause.STORE_ACCESS, lo, hi);
       return false;
     }
@@ -233,7 +313,7 @@ export class Mmu implements TlbHolder {
     for (let k = 0; k < size; k++) {
       const l = (lo + k) | 0;
       const h = l >>> 0 < lo >>> 0 ? (hi + 1) | 0 : hi;
-      const at = mem.translate(l, h, ACCESS_WRITE) + (l & PAGE_MASK);
+      const at = this.translate(l, h, ACCESS_WRITE) + (l & PAGE_MASK);
       bytes[at] = bytes[mem.bounce + k]!;
       if (mem.code.codePageIfAny(at - (at & PAGE_MASK)) !== undefined) mem.code.noteCodeWrite(at, 1);
     }
@@ -246,7 +326,7 @@ export class Mmu implements TlbHolder {
   fillFetch(pc: number, i: number): boolean {
     const lo = pc | 0;
     const hi = Math.floor(pc / TWO32) | 0;
-    const base = this.mem.translate(lo, hi, ACCESS_EXEC);
+    const base = this.translate(lo, hi, ACCESS_EXEC);
     if (base < 0) {
       this.fault(base, ACCESS_EXEC, lo, hi);
       return false;
@@ -261,7 +341,7 @@ export class Mmu implements TlbHolder {
   fetchPage(va: number): number {
     const lo = va | 0;
     const hi = Math.floor(va / TWO32) | 0;
-    const base = this.mem.translate(lo, hi, ACCESS_EXEC);
+    const base = this.translate(lo, hi, ACCESS_EXEC);
     return base < 0 ? this.fault(base, ACCESS_EXEC, lo, hi) : base;
   }
 
@@ -273,7 +353,7 @@ export class Mmu implements TlbHolder {
     let done = 0;
     while (done < length) {
       const at = va + done;
-      const base = this.mem.translate(at | 0, Math.floor(at / TWO32) | 0, ACCESS_READ, true);
+      const base = this.translate(at | 0, Math.floor(at / TWO32) | 0, ACCESS_READ, true);
       const off = at % PAGE_SIZE;
       const n = Math.min(length - done, PAGE_SIZE - off);
       if (base === XLATE_UNBACKED) out.fill(0, done, done + n);

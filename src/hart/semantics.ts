@@ -14,10 +14,11 @@
 //   lr, sc  load-reserved / store-conditional (rare.ts)
 //   csr     Zicsr: read-modify-write of a CSR (csr.ts)
 //   fpu     F and D: the fpu module's function named after the mnemonic ("fadd.d" -> fadd_d)
-//   trap    raise `cause` (ECALL, EBREAK)
+//   trap    raise `cause` (ECALL, EBREAK); ECALL's is ECALL_U plus the privilege mode (8, 9, 11)
 //   fence   no effect on a machine that runs one instruction at a time: stores already drop the
 //           decoded instructions they overwrite, so FENCE.I has nothing stale to flush
-//   system  privileged instructions (the full system); illegal in user mode
+//   system  privileged instructions: `fn` in privileged/traps.ts (xRET, WFI, SFENCE.VMA), which
+//           the rare path runs with the register numbers rs1, rs2 and the instruction's pc
 
 import * as fpu from "./fpu/index.js";
 import {
@@ -76,7 +77,12 @@ import {
   zext16,
   zext32,
 } from "./ir.js";
+import type { SystemHart } from "./privileged/system-hart.js";
+import { mret, sfenceVma, sret, wfi } from "./privileged/traps.js";
 import { Cause } from "./stop.js";
+
+/** A privileged instruction's effect: a Rare code (privileged/system-hart.ts). */
+export type SystemFn = (h: SystemHart, rs1: number, rs2: number, pc: number) => number;
 
 export type Semantics =
   | { readonly kind: "write"; readonly value: Expr }
@@ -88,9 +94,9 @@ export type Semantics =
   | { readonly kind: "lr" | "sc"; readonly size: 4 | 8 }
   | { readonly kind: "csr"; readonly how: "rw" | "rs" | "rc"; readonly immediate: boolean }
   | { readonly kind: "fpu"; readonly fn: fpu.FpuOp }
-  | { readonly kind: "trap"; readonly cause: number }
+  | { readonly kind: "trap"; readonly cause: number; readonly plusPrivilege?: boolean }
   | { readonly kind: "fence" }
-  | { readonly kind: "system" };
+  | { readonly kind: "system"; readonly fn: SystemFn };
 
 const write = (value: Expr): Semantics => ({ kind: "write", value });
 const branch = (cond: Expr): Semantics => ({ kind: "branch", cond });
@@ -172,7 +178,7 @@ export const SEMANTICS: Readonly<Record<string, Semantics>> = {
   and: rr(and),
   fence: { kind: "fence" },
   "fence.i": { kind: "fence" },
-  ecall: { kind: "trap", cause: Cause.ECALL_U },
+  ecall: { kind: "trap", cause: Cause.ECALL_U, plusPrivilege: true },
   ebreak: { kind: "trap", cause: Cause.BREAKPOINT },
   addiw: ri(add32),
   slliw: ri(shl32),
@@ -238,10 +244,10 @@ export const SEMANTICS: Readonly<Record<string, Semantics>> = {
   fsd: store(8, true),
 
   // ---- privileged ----
-  sret: { kind: "system" },
-  mret: { kind: "system" },
-  wfi: { kind: "system" },
-  "sfence.vma": { kind: "system" },
+  sret: { kind: "system", fn: sret },
+  mret: { kind: "system", fn: mret },
+  wfi: { kind: "system", fn: wfi },
+  "sfence.vma": { kind: "system", fn: sfenceVma },
 
   // ---- Zba (bit manipulation: address generation) ----
   "add.uw": rr((a, b) => add(b, zext32(a))),

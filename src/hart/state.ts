@@ -12,6 +12,15 @@
 //   reservation   r[RES_VALID] != 0 when an LR reservation is held; its address (r[RES], r[RES+1])
 //   trap          r[CAUSE] and (r[TVAL], r[TVAL+1]): the cause and tval of the last trap (stop.ts);
 //                 its epc is the pc the hart stopped at
+//   privilege     r[PRIV]: 0 user, 1 supervisor, 3 machine
+//   pins          r[PINS]: the interrupt inputs (CLINT, PLIC) as mip bits
+//   M and S CSRs  word pairs (privileged/csrs.ts has their WARL rules): mstatus (its writable fields;
+//                 SD, UXL and SXL are computed), medeleg, mideleg, mie, mip (the software-written
+//                 bits; the pins and Sstc's comparator are added on reading), the trap CSRs, the
+//                 counter enables (one word each), menvcfg, senvcfg, satp, stimecmp, mcycle and
+//                 minstret as last written (pairs) with the retired count then (doubles: they read
+//                 as written + instructions retired since), pmpcfg (64 bytes, entry i in byte i)
+//                 and pmpaddr0-63
 
 export const X = 0;
 export const X_SINK = 32;
@@ -24,7 +33,44 @@ export const RES = INSTRET + 2;
 export const RES_VALID = RES + 2;
 export const CAUSE = RES_VALID + 1;
 export const TVAL = CAUSE + 1;
-export const STATE_WORDS = TVAL + 2;
+export const PRIV = TVAL + 2;
+export const PINS = PRIV + 1;
+export const MSTATUS = PINS + 1;
+export const MEDELEG = MSTATUS + 2;
+export const MIDELEG = MEDELEG + 2;
+export const MIE = MIDELEG + 2;
+export const MIP = MIE + 2;
+// each S trap CSR is two words after its M twin (privileged/traps.ts relies on it)
+export const MTVEC = MIP + 2;
+export const STVEC = MTVEC + 2;
+export const MSCRATCH = STVEC + 2;
+export const SSCRATCH = MSCRATCH + 2;
+export const MEPC = SSCRATCH + 2;
+export const SEPC = MEPC + 2;
+export const MCAUSE = SEPC + 2;
+export const SCAUSE = MCAUSE + 2;
+export const MTVAL = SCAUSE + 2;
+export const STVAL = MTVAL + 2;
+export const MCOUNTEREN = STVAL + 2;
+export const SCOUNTEREN = MCOUNTEREN + 1;
+export const MENVCFG = SCOUNTEREN + 1;
+export const SENVCFG = MENVCFG + 2;
+export const SATP = SENVCFG + 2;
+export const STIMECMP = SATP + 2;
+/** mcycle as last written, and the retired count then (a double: fd[MCYCLE_AT / 2]) */
+export const MCYCLE = STIMECMP + 2;
+export const MCYCLE_AT = MCYCLE + 2;
+export const MINSTRET = MCYCLE_AT + 2;
+export const MINSTRET_AT = MINSTRET + 2;
+export const PMPCFG = MINSTRET_AT + 2;
+export const PMP_ENTRIES = 64;
+export const PMPADDR = PMPCFG + PMP_ENTRIES / 4;
+export const STATE_WORDS = PMPADDR + 2 * PMP_ENTRIES;
+
+/** mstatus.FS = Dirty: a new state's floating-point unit is on (Linux starts processes so). */
+const FS_DIRTY = 3 << 13;
+/** pmpcfg: NAPOT, readable, writable, executable; pmpaddr all ones: the whole physical space */
+const PMP_NAPOT_RWX = 0x1f;
 
 /** fflags bits (Unprivileged ISA, "Floating-Point Control and Status Register"). */
 export const FFLAG_NX = 1;
@@ -48,10 +94,24 @@ export class HartState {
   /** the same buffer as doubles: f register i is fd[F_DOUBLE + i] */
   readonly fd: Float64Array;
 
-  constructor(buffer: ArrayBuffer = new ArrayBuffer(STATE_WORDS * 4)) {
-    this.buffer = buffer;
-    this.r = new Int32Array(buffer);
-    this.fd = new Float64Array(buffer, 0, STATE_WORDS >> 1);
+  /**
+   * A new state (no buffer given) is a user-mode hart as Linux sets one up: privilege U, FS on, the
+   * counters readable (mcounteren = scounteren = 7), and PMP entry 0 granting the whole physical
+   * space; Hart.reset puts it in the full system's reset state instead.
+   */
+  constructor(buffer?: ArrayBuffer) {
+    this.buffer = buffer ?? new ArrayBuffer(STATE_WORDS * 4);
+    this.r = new Int32Array(this.buffer);
+    this.fd = new Float64Array(this.buffer, 0, STATE_WORDS >> 1);
+    if (buffer === undefined) {
+      const r = this.r;
+      r[MSTATUS] = FS_DIRTY;
+      r[MCOUNTEREN] = 7;
+      r[SCOUNTEREN] = 7;
+      r[PMPCFG] = PMP_NAPOT_RWX;
+      r[PMPADDR] = -1;
+      r[PMPADDR + 1] = 0x3fffff;
+    }
   }
 
   /** An independent copy (a new thread's registers, a snapshot). */

@@ -9,7 +9,11 @@ export const Stop = {
   ECALL: 1,
   /** at an EBREAK: cause BREAKPOINT, tval = pc; not retired */
   EBREAK: 2,
-  /** an exception: cause and tval in the hart, pc at the faulting instruction, not retired */
+  /**
+   * an exception: cause and tval in the hart, pc at the faulting instruction, not retired; or, in
+   * the full system, an interrupt to take: cause Cause.INTERRUPT + its code, tval 0, pc where it
+   * returns to (an instruction not executed yet). The environment takes either (Hart.takeTrap).
+   */
   FAULT: 3,
   /**
    * a probe hook threw: the error is in `Hart.hookError`, pc at the probed instruction, which has
@@ -35,4 +39,16 @@ export const Cause = {
   FETCH_PAGE_FAULT: 12,
   LOAD_PAGE_FAULT: 13,
   STORE_PAGE_FAULT: 15,
+  /** added to an interrupt's code in a cause (mcause bit 63 in the CSR): a number from 2^31 up */
+  INTERRUPT: 0x8000_0000,
+} as const;
+
+/** Interrupt codes, which are also their bit numbers in mip and mie (Privileged ISA, "mcause"). */
+export const Irq = {
+  SSI: 1,
+  MSI: 3,
+  STI: 5,
+  MTI: 7,
+  SEI: 9,
+  MEI: 11,
 } as const;

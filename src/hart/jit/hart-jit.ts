@@ -9,16 +9,24 @@
 // hart on the same memory shares them. A region runs only while each of its pages' version word
 // equals the one it was compiled at (noteCodeWrite bumps it when a store drops decoded
 // instructions; unmap/remap replace the page altogether) and is mapped where it was.
+//
+// Addresses are the hart's virtual ones, translated by its MMU (privileged paging included). The
+// hart flushes the page lookup and the data TLB here whenever its translations change (satp,
+// SFENCE.VMA, privilege, mstatus, PMP); privileged instructions and CSR accesses other than the FP
+// ones run in the interpreter. A region holding FP instructions runs compiled only while mstatus.FS
+// is on (they are illegal while it is Off, which only the interpreter checks).
 
-import { CODE_STRIDE, CODE_VERSION } from "../decoded.js";
+import { CODE_STRIDE, CODE_VERSION, opOf } from "../decoded.js";
 import type { Hart } from "../hart.js";
 import { ACCESS_EXEC, type GuestMemory, type TlbHolder } from "../memory.js";
 import { PAGE_SIZE } from "../page.js";
-import { CAUSE, INSTRET, PC, TVAL } from "../state.js";
+import { FS } from "../privileged/fields.js";
+import { SEMANTICS_BY_OP } from "../semantics-by-op.js";
+import { CAUSE, INSTRET, MSTATUS, PC, PRIV, TVAL } from "../state.js";
 import { Cause, Stop } from "../stop.js";
 import { type CompileEnv, compileRegion, Exit, type JitContext } from "./codegen.js";
 import { PageCode, Region } from "./page-code.js";
-import { type Block, buildRegion, key } from "./region.js";
+import { type Block, buildRegion, inlineCsr, key } from "./region.js";
 import { DataTlb } from "./tlb.js";
 
 /** Tuning of the block compiler (tests lower the thresholds to compile sooner). */
@@ -80,6 +88,15 @@ export function cacheOf(mem: GuestMemory): CodeCache {
   return c;
 }
 
+/** An FP instruction (illegal while mstatus.FS is Off): arithmetic, load, store, fflags/frm/fcsr. */
+function usesFp(op: number, imm: number): boolean {
+  const sem = SEMANTICS_BY_OP[op];
+  if (sem === undefined) return false;
+  if (sem.kind === "fpu") return true;
+  if (sem.kind === "load" || sem.kind === "store") return sem.fp;
+  return inlineCsr(op, imm);
+}
+
 const SLOTS = 64;
 const CHUNK = 1 << 30;
 
@@ -139,6 +156,17 @@ export class HartJit implements TlbHolder {
     // the page-code lookup holds no write translations
   }
 
+  /** The hart's translations changed: drop those of page vpn, or all of them (vpn undefined). */
+  flush(vpn?: number): void {
+    if (vpn === undefined) {
+      this.tags.fill(-1);
+      this.tlb.flush();
+    } else {
+      this.dropPages(vpn, vpn + 1);
+      this.tlb.dropPages(vpn, vpn + 1);
+    }
+  }
+
   /** The compilation state of the page holding pc (tests, debugging). */
   pageCodeAt(pc: number): PageCode | undefined {
     return this.lookup(pc, Math.floor(pc / PAGE_SIZE));
@@ -157,7 +185,6 @@ export class HartJit implements TlbHolder {
 
   private runChunk(budget: number): number {
     const hart = this.hart;
-    const mem = hart.mem;
     const r = hart.state.r;
     const cx = this.cx;
     const mark = cx.mark;
@@ -195,7 +222,7 @@ export class HartJit implements TlbHolder {
       if (code.page[CODE_VERSION] !== code.version) code.reset();
       const idx = off >> 1;
       const region = code.entryRegion[idx];
-      if (region !== undefined) {
+      if (region !== undefined && !(region.fp && (r[MSTATUS]! & FS) === 0)) {
         if (region.pages.length > 1 && !this.check(region)) {
           this.drop(region);
           continue;
@@ -251,7 +278,7 @@ export class HartJit implements TlbHolder {
           let stretch = 1;
           if (at !== undefined) {
             const e = (to - at.pageVA) >> 1;
-            this.tlb.fill(mem, r, at.page, e * CODE_STRIDE);
+            this.tlb.fill(hart.mmu, r, at.page, e * CODE_STRIDE);
             stretch = at.stretch(e);
           }
           const before = hart.retired;
@@ -270,8 +297,9 @@ export class HartJit implements TlbHolder {
           if (stop !== STOP_BUDGET) break;
           continue;
         }
-        // ECALL or EBREAK, with pc at the instruction (the same codes as Stop)
-        r[CAUSE] = exit === Exit.ECALL ? Cause.ECALL_U : Cause.BREAKPOINT;
+        // ECALL or EBREAK, with pc at the instruction (the same codes as Stop); ECALL's cause is
+        // ECALL_U plus the privilege mode (semantics.ts)
+        r[CAUSE] = exit === Exit.ECALL ? Cause.ECALL_U + r[PRIV]! : Cause.BREAKPOINT;
         r[TVAL] = exit === Exit.ECALL ? 0 : r[PC]!;
         r[TVAL + 1] = exit === Exit.ECALL ? 0 : r[PC + 1]!;
         stop = exit;
@@ -296,7 +324,7 @@ export class HartJit implements TlbHolder {
 
   private lookup(pc: number, vpn: number): PageCode | undefined {
     const mem = this.hart.mem;
-    const host = mem.translate(pc | 0, Math.floor(pc / TWO32) | 0, ACCESS_EXEC);
+    const host = this.hart.mmu.translate(pc | 0, Math.floor(pc / TWO32) | 0, ACCESS_EXEC);
     if (host < 0) return undefined;
     const page = mem.code.codePageIfAny(host);
     if (page === undefined) return undefined;
@@ -314,16 +342,22 @@ export class HartJit implements TlbHolder {
     return code;
   }
 
-  /** A region over several pages runs only while each page holds its code at its address. */
+  /**
+   * A region over several pages runs only while each page holds its code at its address. The check
+   * is kept while the memory's generation and the hart's translation epoch stay as they were (the
+   * epoch is 0 while every hart translates alike, else unique to this hart's current translations).
+   */
   private check(region: Region): boolean {
     if (!region.valid || !region.current()) return false;
     const mem = this.hart.mem;
-    if (region.gen !== mem.generation) {
+    const mmu = this.hart.mmu;
+    if (region.gen !== mem.generation || region.epoch !== mmu.epoch) {
       for (const pg of region.pages) {
-        const host = mem.translate(pg.pageVA | 0, Math.floor(pg.pageVA / TWO32) | 0, ACCESS_EXEC);
+        const host = mmu.translate(pg.pageVA | 0, Math.floor(pg.pageVA / TWO32) | 0, ACCESS_EXEC);
         if (host < 0 || mem.code.codePageIfAny(host) !== pg.page) return false;
       }
       region.gen = mem.generation;
+      region.epoch = mmu.epoch;
     }
     return true;
   }
@@ -444,6 +478,8 @@ export class HartJit implements TlbHolder {
     );
     region.grown = grown;
     region.grouped = grouping;
+    region.epoch = this.hart.mmu.epoch;
+    region.fp = blocks.some((b) => b.insns.some((i) => usesFp(opOf(i.w0), i.imm)));
     this.cache.compiled++;
     for (const b of blocks) this.cache.compiledInsns += b.insns.length;
     return region;

@@ -10,8 +10,11 @@ import { type CodePage, stretchLength } from "./region.js";
 export class Region {
   /** false once dropped (code changed, a page remapped) or replaced by a larger region */
   valid = true;
-  /** the memory generation its pages' mappings were last checked in */
+  /** the memory generation its pages' mappings were last checked in, and the hart's epoch (Mmu.epoch) */
   gen: number;
+  epoch = 0;
+  /** it holds FP instructions: it runs only while mstatus.FS is on */
+  fp = false;
   /** jumps from this region into another region, through the run loop, by target pc */
   crossings = 0;
   readonly exits = new Map<number, number>();

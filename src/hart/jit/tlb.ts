@@ -6,8 +6,9 @@ import { opOf, rs1Of } from "../decoded.js";
 // is dropped when the memory's generation changes. One Int32Array holds it all, ENTRY_WORDS per
 // entry, because V8 checks each typed array an access touches.
 
-import type { GuestMemory, TlbHolder } from "../memory.js";
+import type { TlbHolder } from "../memory.js";
 import { ACCESS_READ, ACCESS_WRITE } from "../memory.js";
+import type { Mmu } from "../mmu.js";
 import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from "../page.js";
 import { ACCESS_SIZE } from "../semantics-by-op.js";
 
@@ -52,10 +53,11 @@ export class DataTlb implements TlbHolder {
 
   /**
    * Fill the entry for the access of the decoded instruction at entry `e` of `page` (which missed
-   * in compiled code), with x registers from `r`. Nothing is filled when the access would fault,
-   * straddles two pages or stores to code: the interpreter runs those.
+   * in compiled code), with x registers from `r`, translated by the hart's MMU. Nothing is filled
+   * when the access would fault, straddles two pages, stores to code or may not be cached (PMP
+   * deciding for part of a page): the interpreter runs those.
    */
-  fill(mem: GuestMemory, r: Int32Array, page: Int32Array, e: number): void {
+  fill(mmu: Mmu, r: Int32Array, page: Int32Array, e: number): void {
     const w0 = page[e]!;
     const size = ACCESS_SIZE[opOf(w0)]!;
     if (size === 0) return;
@@ -65,15 +67,15 @@ export class DataTlb implements TlbHolder {
     const lo = (blo + imm) | 0;
     const hi = (r[a + 1]! + (imm >> 31) + (lo >>> 0 < blo >>> 0 ? 1 : 0)) | 0;
     if ((lo & PAGE_MASK) > PAGE_SIZE - Math.abs(size)) return;
-    const base = mem.translate(lo, hi, size > 0 ? ACCESS_READ : ACCESS_WRITE);
-    if (base < 0) return;
+    const base = mmu.translate(lo, hi, size > 0 ? ACCESS_READ : ACCESS_WRITE);
+    if (base < 0 || !mmu.cacheable) return;
     const i = ((lo >>> PAGE_SHIFT) & JIT_TLB_MASK) * ENTRY_WORDS;
     const t = this.t;
     if (size > 0) {
       t[i + R_TAG] = lo >>> PAGE_SHIFT;
       t[i + R_HI] = hi;
       t[i + R_BASE] = base;
-    } else if (mem.code.codePageIfAny(base) === undefined) {
+    } else if (mmu.mem.code.codePageIfAny(base) === undefined) {
       t[i + W_TAG] = lo >>> PAGE_SHIFT;
       t[i + W_HI] = hi;
       t[i + W_BASE] = base;
