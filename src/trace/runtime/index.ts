@@ -1,6 +1,17 @@
 // The trace runtime: what compiled D code calls at each probe firing (aggregations, output
-// actions) and what prints the results as dtrace(1) does. See output.ts for the per-clause
-// protocol, aggregation.ts for the aggregations, printf.ts for formats, json.ts for --json.
+// actions) and what prints the results as dtrace(1) does.
+//
+//   AggregationSet      declare the program's aggregations in order: set.count("@", [STRING]) ...
+//   agg.add0/1/2/N      update at a firing (count: keys only; others: keys, value[, incr]);
+//   agg.bind(keys).add  the same for a key tuple known at compile time (no lookup)
+//   agg.clear/trunc/normalize/denormalize
+//   prepareFormat       parse and check a printf/printa format once (FormatError when bad)
+//   TraceOutput         beginRecord/printf/trace/printa/endRecord per clause, discardRecord and
+//                       fault(ActionFault) when an action faults, finish() at the end of the run
+//   sinks               stdout/stderr, openFileSink (-o), StringSink
+//
+// See output.ts for the per-clause protocol, aggregation.ts for the aggregations, printf.ts for
+// formats, json.ts for the --json schema.
 
 export {
   type AggregationKind,

@@ -424,3 +424,19 @@ test("normalize divides the printed counts, not the bars", () => {
     `${HEADER.replace(/^/, "\n")}${line(0, 0, 0)}${line(1, 10, 1)}${line(2, 30, 3)}${line(">= 3", 0, 0)}\n`,
   );
 });
+
+test("bucket counts past 2^53 move to bigints and print exactly", () => {
+  const set = new AggregationSet();
+  const q = set.quantize("@q");
+  q.add0(1, 2 ** 52);
+  q.add0(1, 2 ** 52);
+  q.add0(1, 1);
+  q.add0(8, 1n << 60n);
+  const e = q.entries[0];
+  assert.equal(q.count(e, 64), (1n << 53n) + 1n);
+  assert.equal(q.count(e, 67), 1n << 60n);
+  assert.equal(q.count(e, 66), 0);
+  const text = formatHistogram(q, e, 1);
+  assert.match(text, /\n {15}1 \| {40} 9007199254740993\n/);
+  assert.match(text, /\n {15}8 \|@{40} 1152921504606846976\n/);
+});
