@@ -25,6 +25,18 @@ commands:
       --seed N          seed of getrandom, AT_RANDOM and /dev/urandom (default 0)
       --jit on|off      compile hot code to JavaScript, or run the interpreter alone
                         (default on; HARTSCOPE_JIT=off in the environment makes it off)
+  trace [OPTIONS] [RUN OPTIONS] PROG [ARGS...]
+                                 run a program under a D script, like dtrace -c
+      -n 'DESC [/PRED/] { ACTIONS }'   a probe description or a clause (repeatable)
+      -s FILE           a D script
+      -o FILE           write the trace to FILE (default: stderr)
+      -q                quiet: only what the actions print
+      --json            one JSON object per record, aggregation and fault
+      -l                list the probes (those -n names, else all) and exit
+      -x OPT=VAL        a D option (strsize, quiet, aggsortkey, aggsortrev...)
+      -Z                descriptions that match no probe are not an error
+      --dump-ast        print the checked program and exit
+      (and run's options: --root --sysroot --seed --quantum --jit --stats ...)
   disasm PROG [--func NAME]      disassemble a riscv64 ELF file like objdump -d
 
   --help                         this text
@@ -169,6 +181,14 @@ async function dispatch(argv: string[]): Promise<number> {
     case "-V":
       out(`hartscope ${version()}\n`);
       return 0;
+    case "trace": {
+      if (isHelp(rest[0])) {
+        out(USAGE);
+        return 0;
+      }
+      const { parseTraceArgs, traceCommand } = await import("./trace.js");
+      return traceCommand(parseTraceArgs(rest, (a) => parseRunArgs(a)));
+    }
     case "run":
     case "disasm":
       if (isHelp(rest[0])) {

@@ -1,0 +1,222 @@
+// A compiled D program on a machine: aggregations made from the checked program's declarations,
+// each clause's factory built once, and each clause attached to the probes its descriptions match.
+
+import type { HartView } from "../../hart/probe-sink.js";
+import type { Probes } from "../../machine/probes.js";
+import type { CheckedProgram, DType } from "../lang/index.js";
+import type { AttachTarget, DescriptionFields, Fire, Probe, ProbeList } from "../providers/index.js";
+import {
+  ActionFault,
+  AggregationSet,
+  type AnyAggregation,
+  type PreparedFormat,
+  type ProbeDescription,
+  prepareFormat,
+  STRING,
+  type TraceOutput,
+  type ValueType,
+} from "../runtime/index.js";
+import { normalBig } from "../runtime/values.js";
+import { CompileError, compileClause } from "./codegen.js";
+import * as support from "./support.js";
+import { ClauseFault, NO_HART } from "./support.js";
+
+export { CompileError } from "./codegen.js";
+
+/** dtrace's message for a description that matches nothing. */
+export class NoProbesError extends Error {
+  override name = "NoProbesError";
+}
+
+export function valueTypeOf(t: DType): ValueType {
+  if (t.kind === "int") return { kind: "int", size: (t.bits / 8) as 1 | 2 | 4 | 8, signed: t.signed };
+  if (t.kind === "string" || t.kind === "buffer") return STRING;
+  throw new CompileError(`a ${t.kind} cannot be recorded by this tracer`);
+}
+
+export interface TracerOptions {
+  readonly output: TraceOutput;
+  readonly pid: number;
+  readonly ppid: number;
+  readonly execname: string;
+  /** virtual ns */
+  now(): number;
+  /** exit(n) was called */
+  onExit(code: number): void;
+  readonly strsize?: number;
+  /** -Z: descriptions that match nothing are not an error */
+  readonly allowZeroMatches?: boolean;
+  /** each description's match count, as dtrace reports it */
+  readonly onMatched?: (description: string, count: number) => void;
+}
+
+type Factory = (P: DescriptionFields, epid: number, pd: ProbeDescription) => Fire;
+
+const VALUE_TYPES = new Map<string, ValueType>();
+
+export class Tracer {
+  readonly aggregations = new AggregationSet();
+  readonly special: AttachTarget["special"] = { BEGIN: [], END: [], ERROR: [] };
+  exitCode: number | undefined;
+  private readonly byId: AnyAggregation[] = [];
+  private readonly factories: Factory[] = [];
+  private readonly threads = new Map<number, unknown[]>();
+  private readonly removers: (() => void)[] = [];
+  private epids = 0;
+  private inError = false;
+  /** sources of the clauses' factories (for tests and --dump-ast=js) */
+  readonly sources: string[] = [];
+
+  constructor(
+    readonly program: CheckedProgram,
+    private readonly o: TracerOptions,
+  ) {
+    for (const a of program.aggregations) this.byId[a.id] = this.makeAggregation(a);
+    const globals: unknown[] = [];
+    const R = {
+      pid: BigInt(o.pid),
+      ppid: BigInt(o.ppid),
+      execname: o.execname,
+      now: o.now,
+      wallBase: BigInt(Date.now()) * 1_000_000n - BigInt(o.now()),
+      strsize: o.strsize ?? 256,
+      valueType: (k: string) => {
+        let t = VALUE_TYPES.get(k);
+        if (t === undefined) {
+          t =
+            k === "string"
+              ? STRING
+              : { kind: "int", size: (Number(k.slice(1)) / 8) as 1 | 2 | 4 | 8, signed: k[0] === "i" };
+          VALUE_TYPES.set(k, t);
+        }
+        return t;
+      },
+      thread: (tid: number) => {
+        let t = this.threads.get(tid);
+        if (t === undefined) {
+          t = [];
+          this.threads.set(tid, t);
+        }
+        return t;
+      },
+      exit: (code: number) => {
+        if (this.exitCode === undefined) {
+          this.exitCode = code;
+          o.onExit(code);
+        }
+      },
+      fault: (epid: number, pd: ProbeDescription, e: unknown, action: number) => {
+        o.output.discardRecord();
+        if (!(e instanceof ClauseFault)) throw e;
+        o.output.fault(epid, pd, new ActionFault(e.fault, action, e.address));
+        this.fireError(epid, action, e);
+      },
+    };
+    for (const clause of program.clauses) {
+      const code = compileClause(program, clause);
+      this.sources.push(code.source);
+      const formats: PreparedFormat[] = code.formats.map((f) =>
+        prepareFormat(f.source, f.argTypes.map(valueTypeOf), { aggregation: f.printa }),
+      );
+      const make = new Function("R", "S", "O", "AG", "G", "F", "I", "U", "N", code.source)(
+        R,
+        support,
+        o.output,
+        this.byId,
+        globals,
+        formats,
+        BigInt.asIntN,
+        BigInt.asUintN,
+        normalBig,
+      ) as Factory;
+      this.factories.push(make);
+    }
+  }
+
+  private makeAggregation(a: CheckedProgram["aggregations"][number]): AnyAggregation {
+    const name = a.name === "_" ? "@" : `@${a.name}`;
+    const keys = a.keyTypes.map(valueTypeOf);
+    const s = this.aggregations;
+    const p = a.params.map(Number);
+    switch (a.func) {
+      case "count":
+        return s.count(name, keys);
+      case "sum":
+        return s.sum(name, keys);
+      case "min":
+        return s.min(name, keys);
+      case "max":
+        return s.max(name, keys);
+      case "avg":
+        return s.avg(name, keys);
+      case "stddev":
+        return s.stddev(name, keys);
+      case "quantize":
+        return s.quantize(name, keys);
+      case "lquantize":
+        return s.lquantize(name, keys, p[0]!, p[1]!, p[2] ?? 1);
+      case "llquantize":
+        return s.llquantize(name, keys, p[0]!, p[1]!, p[2]!, p[3]!);
+    }
+  }
+
+  /** Attaches every clause to the probes its descriptions match (throws NoProbesError). */
+  attach(list: ProbeList, seam: Probes): void {
+    const target: AttachTarget = { seam, special: this.special };
+    this.program.clauses.forEach((clause, i) => {
+      const seen = new Set<Probe>();
+      for (const d of clause.probes) {
+        const matched = list.match(d);
+        this.o.onMatched?.(d.text, matched.length);
+        if (matched.length === 0 && !this.o.allowZeroMatches)
+          throw new NoProbesError(
+            `invalid probe specifier ${d.text}: probe description ${descriptionText(d)} does not match any probes`,
+          );
+        for (const p of matched) {
+          if (seen.has(p)) continue;
+          seen.add(p);
+          const epid = ++this.epids;
+          const pd: ProbeDescription = {
+            id: p.id,
+            provider: p.provider,
+            module: p.module,
+            function: p.function,
+            name: p.name,
+          };
+          this.removers.push(p.attach(this.factories[i]!(pd, epid, pd), target));
+        }
+      }
+    });
+  }
+
+  /** BEGIN's clauses. */
+  begin(): void {
+    for (const f of this.special.BEGIN) f(NO_HART, undefined);
+  }
+
+  /** END's clauses, then every probe detached. */
+  end(): void {
+    for (const f of this.special.END) f(NO_HART, undefined);
+    this.detach();
+  }
+
+  detach(): void {
+    for (const r of this.removers.splice(0)) r();
+  }
+
+  private fireError(epid: number, action: number, e: ClauseFault): void {
+    if (this.inError) return; // a fault in an ERROR clause does not fire ERROR again
+    this.inError = true;
+    try {
+      const addr = e.address === undefined ? 0n : BigInt(e.address);
+      const args = [0n, BigInt(epid), 0n, BigInt(action), 0n, addr];
+      for (const f of this.special.ERROR) f(NO_HART as HartView, args);
+    } finally {
+      this.inError = false;
+    }
+  }
+}
+
+function descriptionText(d: DescriptionFields): string {
+  return `${d.provider}:${d.module}:${d.function}:${d.name}`;
+}

@@ -1,0 +1,294 @@
+// The probes a traced program has: dtrace (BEGIN, END, ERROR), syscall, fbt and kinst from the
+// ELF's function symbols, and profile-N / tick-N made on demand from a description. Each probe
+// knows how to put a firing function on the machine's probe seam.
+
+import { type ElfFile, PT_LOAD, SHN_UNDEF, STT_FUNC } from "../../elf/elf.js";
+import { preferSymbol } from "../../elf/symbols.js";
+import type { HartView } from "../../hart/probe-sink.js";
+import { disassemble } from "../../isa/disasm.js";
+import { allSyscalls } from "../../linux-user/syscall-names.js";
+import type { Probes } from "../../machine/probes.js";
+import { fieldMatches, hasGlob } from "./glob.js";
+
+export { fieldMatches, globRegExp, hasGlob } from "./glob.js";
+
+/** What a probe calls when it fires: the hart's view and the provider's arguments (undefined: a0..a7). */
+export type Fire = (view: HartView, args: readonly bigint[] | undefined) => void;
+
+/** Where probes attach: the seam, and the tracer's own BEGIN/END/ERROR lists. */
+export interface AttachTarget {
+  readonly seam: Probes;
+  readonly special: { BEGIN: Fire[]; END: Fire[]; ERROR: Fire[] };
+}
+
+export interface Probe {
+  readonly id: number;
+  readonly provider: string;
+  readonly module: string;
+  readonly function: string;
+  readonly name: string;
+  /** text for -l after the name (kinst: the instruction) */
+  detail(): string;
+  /** Puts `fire` on the seam; returns what removes it. */
+  attach(fire: Fire, target: AttachTarget): () => void;
+}
+
+export interface DescriptionFields {
+  readonly provider: string;
+  readonly module: string;
+  readonly function: string;
+  readonly name: string;
+}
+
+interface FunctionSymbol {
+  readonly name: string;
+  readonly address: number;
+  readonly size: number;
+}
+
+/** The bytes of the loaded image at [va, va+len), from the file's PT_LOAD segments. */
+function imageBytes(elf: ElfFile, bias: number, va: number, len: number): Uint8Array | undefined {
+  for (const ph of elf.phdrs) {
+    if (ph.type !== PT_LOAD) continue;
+    const start = ph.vaddr + bias;
+    if (va >= start && va + len <= start + ph.filesz) {
+      const off = ph.offset + (va - start);
+      return elf.bytes.subarray(off, off + len);
+    }
+  }
+  return undefined;
+}
+
+/** One name per function address (the preferred one, as objdump labels it), sized, ascending. */
+export function functionSymbols(elf: ElfFile, bias = 0): FunctionSymbol[] {
+  const funcs = elf.symbols.filter((s) => s.type === STT_FUNC && s.shndx !== SHN_UNDEF && s.size > 0);
+  funcs.sort((a, b) => a.value - b.value || preferSymbol(a, b));
+  const out: FunctionSymbol[] = [];
+  for (const s of funcs) {
+    if (out.length > 0 && out[out.length - 1]!.address === s.value + bias) continue;
+    out.push({ name: s.name, address: s.value + bias, size: s.size });
+  }
+  return out;
+}
+
+/** Instruction offsets of a function (walking the length bits: 16-bit unless the low bits are 11). */
+function instructions(code: Uint8Array): { offset: number; raw: number; len: number }[] {
+  const out: { offset: number; raw: number; len: number }[] = [];
+  for (let off = 0; off + 2 <= code.length; ) {
+    const lo = code[off]! | (code[off + 1]! << 8);
+    if ((lo & 3) === 3) {
+      if (off + 4 > code.length) break;
+      const raw = (lo | (code[off + 2]! << 16) | (code[off + 3]! << 24)) >>> 0;
+      out.push({ offset: off, raw, len: 4 });
+      off += 4;
+    } else {
+      out.push({ offset: off, raw: lo, len: 2 });
+      off += 2;
+    }
+  }
+  return out;
+}
+
+/** `ret` (jalr x0, 0(ra)) and c.jr ra. */
+const isReturn = (raw: number, len: number) => (len === 2 ? raw === 0x8082 : raw === 0x00008067);
+
+const A0 = 10;
+
+export interface ProbeListOptions {
+  elf: ElfFile;
+  /** the module name (the program's file name) */
+  module: string;
+  /** load bias of a PIE */
+  bias?: number;
+}
+
+/** Every probe of the program, ids from 1 in dtrace's order (dtrace provider first). */
+export class ProbeList {
+  readonly probes: Probe[] = [];
+
+  constructor(o: ProbeListOptions) {
+    const add = (p: Omit<Probe, "id">) => {
+      this.probes.push({ ...p, id: this.probes.length + 1 } as Probe);
+    };
+    const none = () => "";
+    for (const name of ["BEGIN", "END", "ERROR"] as const) {
+      add({
+        provider: "dtrace",
+        module: "",
+        function: "",
+        name,
+        detail: none,
+        attach: (fire, t) => {
+          t.special[name].push(fire);
+          return () => {
+            const list = t.special[name];
+            list.splice(list.indexOf(fire), 1);
+          };
+        },
+      });
+    }
+    for (const [nr, name] of allSyscalls()) {
+      add({
+        provider: "syscall",
+        module: "",
+        function: name,
+        name: "entry",
+        detail: none,
+        attach: (fire, t) => {
+          const r = t.seam.onSyscallEntry((view, n, args) => {
+            if (n === nr)
+              fire(
+                view,
+                args.map((a) => BigInt.asIntN(64, a)),
+              );
+          });
+          return () => r.remove();
+        },
+      });
+      add({
+        provider: "syscall",
+        module: "",
+        function: name,
+        name: "return",
+        detail: none,
+        attach: (fire, t) => {
+          const r = t.seam.onSyscallReturn((view, n, result) => {
+            if (n === nr) fire(view, [result, result]);
+          });
+          return () => r.remove();
+        },
+      });
+    }
+    const bias = o.bias ?? 0;
+    const funcs = functionSymbols(o.elf, bias).map((f) => {
+      const code = imageBytes(o.elf, 0, f.address - bias, f.size);
+      return { ...f, insns: code === undefined ? [] : instructions(code) };
+    });
+    const at = (va: number) => (fire: Fire, t: AttachTarget) => {
+      const r = t.seam.onInstruction(va, (view) => fire(view, undefined));
+      return () => r.remove();
+    };
+    for (const f of funcs) {
+      add({
+        provider: "fbt",
+        module: o.module,
+        function: f.name,
+        name: "entry",
+        detail: none,
+        attach: at(f.address),
+      });
+      const rets = f.insns.filter((i) => isReturn(i.raw, i.len));
+      if (rets.length === 0) continue;
+      add({
+        provider: "fbt",
+        module: o.module,
+        function: f.name,
+        name: "return",
+        detail: none,
+        attach: (fire, t) => {
+          const regs = rets.map((i) => {
+            const off = BigInt(i.offset);
+            return t.seam.onInstruction(f.address + i.offset, (view) =>
+              fire(view, [off, BigInt.asIntN(64, view.x(A0))]),
+            );
+          });
+          return () => {
+            for (const r of regs) r.remove();
+          };
+        },
+      });
+    }
+    for (const f of funcs) {
+      for (const i of f.insns) {
+        const va = f.address + i.offset;
+        add({
+          provider: "kinst",
+          module: o.module,
+          function: f.name,
+          name: String(i.offset),
+          detail: () => disassemble(i.raw, va).replace(/\t/g, " "),
+          attach: at(va),
+        });
+      }
+    }
+  }
+
+  /** Probes matching a description; profile-N and tick-N are created when named. */
+  match(d: DescriptionFields): Probe[] {
+    const found = this.probes.filter(
+      (p) =>
+        fieldMatches(d.provider, p.provider) &&
+        fieldMatches(d.module, p.module) &&
+        fieldMatches(d.function, p.function) &&
+        fieldMatches(d.name, p.name),
+    );
+    if (found.length > 0) return found;
+    const timed = this.timedProbe(d);
+    return timed === undefined ? [] : [timed];
+  }
+
+  /** `profile:::profile-997`, `tick-1s` (dtrace makes these on demand). */
+  private timedProbe(d: DescriptionFields): Probe | undefined {
+    if (hasGlob(d.name) || !fieldMatches(d.provider, "profile") || d.module !== "" || d.function !== "")
+      return undefined;
+    const m = /^(profile|tick)-(\d+)([a-z]*)$/.exec(d.name);
+    if (m === null) return undefined;
+    const ns = intervalNs(Number(m[2]), m[3]!);
+    if (ns === undefined) return undefined;
+    const existing = this.probes.find((p) => p.provider === "profile" && p.name === d.name);
+    if (existing) return existing;
+    const perThread = m[1] === "profile";
+    const probe: Probe = {
+      id: this.probes.length + 1,
+      provider: "profile",
+      module: "",
+      function: "",
+      name: d.name,
+      detail: () => "",
+      attach: (fire, t) => {
+        const r = perThread
+          ? t.seam.onTick(ns, (view) => fire(view, [BigInt(view.pc), BigInt(view.pc)]))
+          : t.seam.onTimer(ns, (view) =>
+              fire(view ?? NO_VIEW, view ? [BigInt(view.pc), BigInt(view.pc)] : [0n, 0n]),
+            );
+        return () => r.remove();
+      },
+    };
+    this.probes.push(probe);
+    return probe;
+  }
+}
+
+const NO_VIEW: HartView = {
+  id: 0,
+  pc: 0,
+  retired: 0,
+  x: () => 0n,
+  xNumber: () => 0,
+  f: () => 0n,
+  read: () => undefined,
+};
+
+/** profile-N's rate or period: Hz by default (dtrace), or ns/us/ms/s/sec/m/min/h/hour/d/day/hz. */
+export function intervalNs(n: number, unit: string): number | undefined {
+  if (!(n > 0)) return undefined;
+  const per: Record<string, number> = {
+    ns: 1,
+    nsec: 1,
+    us: 1e3,
+    usec: 1e3,
+    ms: 1e6,
+    msec: 1e6,
+    s: 1e9,
+    sec: 1e9,
+    m: 60e9,
+    min: 60e9,
+    h: 3600e9,
+    hour: 3600e9,
+    d: 86400e9,
+    day: 86400e9,
+  };
+  if (unit === "" || unit === "hz") return Math.max(1, Math.round(1e9 / n));
+  const k = per[unit];
+  return k === undefined ? undefined : n * k;
+}
