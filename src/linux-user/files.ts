@@ -13,11 +13,11 @@ import {
   writeSync,
 } from "node:fs";
 import { isatty } from "node:tty";
+import type { Prng } from "../machine/prng.js";
 import { S_IFCHR, S_IFIFO, S_IFREG, type StatInfo, Struct, statFromHost, syntheticStat } from "./abi.js";
 import { EAGAIN, EBADF, EINVAL, EISDIR, EMFILE, EPIPE, ESPIPE, hostErrno } from "./errno.js";
 import { O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_WRONLY } from "./open-flags.js";
 import { PIPE_BUF, type Pipe } from "./pipe.js";
-import type { Prng } from "./prng.js";
 import type { Location } from "./vfs.js";
 
 /** The operation cannot finish now; the thread waits until `ready()` and then retries it. */

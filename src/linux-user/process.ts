@@ -6,13 +6,13 @@ import type { Hart } from "../hart/hart.js";
 import type { JitOptions } from "../hart/jit/hart-jit.js";
 import { HartState } from "../hart/state.js";
 import { Machine } from "../machine/machine.js";
+import { Prng } from "../machine/prng.js";
 import { hostGid, hostUid } from "./abi.js";
 import { AddressSpace, PROT_EXEC, PROT_READ } from "./address-space.js";
 import { GuestClock } from "./clock.js";
 import { FdTable, HostFile } from "./files.js";
 import { MMAP_BASE, PAGE } from "./layout.js";
 import { LoadError, type LoadedProgram, loadProgram } from "./loader.js";
-import { Prng } from "./prng.js";
 import {
   type AltStack,
   NSIG,

@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { ElfError, parseElf } from "../../src/elf/elf.js";
 import { LoadError } from "../../src/linux-user/loader.js";
-import { Prng } from "../../src/linux-user/prng.js";
 import { LinuxProcess } from "../../src/linux-user/process.js";
 import { runProcess } from "../../src/linux-user/scheduler.js";
+import { Prng } from "../../src/machine/prng.js";
 import { GUEST_BIN, hartscope } from "../linux-user/guest.js";
 
 /** `count` copies of `name` with 1..8 random bytes changed, in the first `region` bytes (0: anywhere). */

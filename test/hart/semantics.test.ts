@@ -13,7 +13,7 @@ import { type Binding, JS_RUNTIME, JS_RUNTIME_PRELUDE, JsLowering } from "../../
 import { SEMANTICS } from "../../src/hart/semantics.js";
 import { opsWithoutSemantics } from "../../src/hart/semantics-by-op.js";
 import { BASE_INSNS } from "../../src/isa/table.js";
-import { Prng } from "../../src/linux-user/prng.js";
+import { Prng } from "../../src/machine/prng.js";
 
 const M64 = (1n << 64n) - 1n;
 const u64 = (v: bigint) => v & M64;

@@ -14,7 +14,7 @@ import {
   PROT_WRITE,
 } from "../../src/linux-user/address-space.js";
 import { MMAP_BASE } from "../../src/linux-user/layout.js";
-import { Prng } from "../../src/linux-user/prng.js";
+import { Prng } from "../../src/machine/prng.js";
 
 const P = 4096;
 const GiB = 2 ** 30;

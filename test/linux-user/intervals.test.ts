@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { IntervalList } from "../../src/linux-user/intervals.js";
-import { Prng } from "../../src/linux-user/prng.js";
+import { Prng } from "../../src/machine/prng.js";
 
 interface Span {
   start: number;

@@ -7,7 +7,6 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { disassemble } from "../../src/isa/disasm.js";
 import { GuestClock, VIRTUAL_EPOCH_S } from "../../src/linux-user/clock.js";
-import { Prng } from "../../src/linux-user/prng.js";
 import {
   MC_FCSR,
   MC_FPREGS,
@@ -23,6 +22,7 @@ import {
 import { allSyscalls, syscallName, syscallNumber } from "../../src/linux-user/syscall-names.js";
 import { implementedSyscalls } from "../../src/linux-user/syscalls/index.js";
 import { VmaList } from "../../src/linux-user/vma.js";
+import { Prng } from "../../src/machine/prng.js";
 import { skipWithout, tool } from "../tools.js";
 import { buildC, hartscope, needCC } from "./guest.js";
 

@@ -3,8 +3,8 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Prng } from "../../src/linux-user/prng.js";
 import { EventQueue } from "../../src/machine/events.js";
+import { Prng } from "../../src/machine/prng.js";
 
 test("an empty queue has no deadline and runs nothing", () => {
   const q = new EventQueue();

@@ -10,7 +10,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, type TestContext, test } from "node:test";
-import { Prng } from "../../src/linux-user/prng.js";
 import {
   cells,
   FdtNode,
@@ -20,6 +19,7 @@ import {
   type VirtConfig,
   virtDeviceTree,
 } from "../../src/machine/fdt.js";
+import { Prng } from "../../src/machine/prng.js";
 import { skippedWithout, tool, UNDER_CI } from "../tools.js";
 
 const dir = mkdtempSync(join(tmpdir(), "hs-fdt-"));

@@ -2,7 +2,7 @@
 // random-instruction generator and the randomized tests need. 32-bit integer arithmetic only, so a
 // seed reproduces the same program on every host.
 
-import { Prng as Xoshiro } from "../../src/linux-user/prng.js";
+import { Prng as Xoshiro } from "../../src/machine/prng.js";
 
 export class Prng extends Xoshiro {
   /** Uniform 32-bit unsigned integer. */

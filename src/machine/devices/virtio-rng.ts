@@ -3,7 +3,7 @@
 // so a run with the same seed sees the same "entropy" (ARCHITECTURE.md decision 6: the same inputs
 // give the same execution).
 
-import { Prng } from "../../linux-user/prng.js";
+import { Prng } from "../prng.js";
 import type { VirtioDevice } from "./virtio-mmio.js";
 import type { DescriptorChain } from "./virtqueue.js";
 

@@ -3,10 +3,10 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Prng } from "../../../src/linux-user/prng.js";
 import { virtioSlot } from "../../../src/machine/devices/virt-map.js";
 import { REG, VirtioMmio } from "../../../src/machine/devices/virtio-mmio.js";
 import { VirtioRng } from "../../../src/machine/devices/virtio-rng.js";
+import { Prng } from "../../../src/machine/prng.js";
 import { Driver, queueAt, RAM, ramBus } from "./virtio-driver.js";
 
 const BUF = RAM + 0x8000;

@@ -1,4 +1,4 @@
-// Seeded pseudo-random bytes for AT_RANDOM, getrandom and /dev/urandom, so a run with the same
+// Seeded pseudo-random bytes (AT_RANDOM, getrandom, /dev/urandom, virtio-rng), so a run with the same
 // --seed is reproducible. xoshiro128** (Blackman & Vigna), seeded through splitmix32: 32-bit
 // integer arithmetic only.
 
