@@ -165,7 +165,8 @@ export class ProbeList {
       return { ...f, insns: code === undefined ? [] : instructions(code) };
     });
     const at = (va: number) => (fire: Fire, t: AttachTarget) => {
-      const r = t.seam.onInstruction(va, (view) => fire(view, undefined));
+      // fire(view) leaves the arguments undefined (a0..a7): no wrapper closure per firing
+      const r = t.seam.onInstruction(va, fire as (view: HartView) => void);
       return () => r.remove();
     };
     for (const f of funcs) {
