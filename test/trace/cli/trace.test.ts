@@ -213,3 +213,27 @@ test("--dump-ast prints the checked program without running it", () => {
   assert.match(r.stdout, /aggregate @a count/);
   assert.doesNotMatch(r.stdout, /Hello/);
 });
+
+test("printf conversions, normalize and printa with a format on a real firing", () => {
+  const r = hartscope([
+    "trace",
+    "-q",
+    "-n",
+    `syscall::write:entry {
+       printf("[%d|%5d|%-5d|%x|%X|%o|%u|%c|%s|%10s|%-4s|%%]\\n", arg0, arg0, arg0, 255, 255, 8, -1, 65, "str", "r", "l");
+       printf("%lld %i %#x %08d %+d\\n", arg2, -3, 16, 42, 7);
+       @b[probefunc] = sum(arg2 * 1000); normalize(@b, 1000); printa("%s=%@d\\n", @b);
+       denormalize(@b); printa("%s=%@d\\n", @b);
+     }`,
+    bin("hello"),
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const n = Buffer.byteLength(r.stdout);
+  assert.equal(
+    r.stderr,
+    `[1|    1|1    |ff|FF|10|4294967295|A|str|         r|l   |%]\n` +
+      `${n} -3 0x10 00000042 +7\n` +
+      `write=${n}\n` +
+      `write=${n * 1000}\n\n`,
+  );
+});
