@@ -144,5 +144,5 @@ export function accessCsr(
   else if (how === "rs") def.write(h, bl | lo, bh | hi);
   else def.write(h, bl & ~lo, bh & ~hi);
   h.translationChanged(isPmpCsr(num));
-  return afterCsrWrite(h, pc, fsBefore);
+  return afterCsrWrite(h, num, pc, fsBefore);
 }

@@ -21,7 +21,7 @@ import { ACCESS_EXEC, type GuestMemory } from "./memory.js";
 import { Mmu } from "./mmu.js";
 import { PAGE_MASK, PAGE_SIZE } from "./page.js";
 import { FS, PRIV_M } from "./privileged/fields.js";
-import { Rare, STOP_RESTART, STOP_WFI } from "./privileged/system-hart.js";
+import { Rare, STOP_RECHECK, STOP_WFI } from "./privileged/system-hart.js";
 import { pendingInterrupt, recordInterrupt, takeTrap, timerDeadline, waiting } from "./privileged/traps.js";
 import type { HartView, ProbeSink } from "./probe-sink.js";
 import { executeRare, type RareHart } from "./rare.js";
@@ -129,46 +129,51 @@ export class Hart implements RareHart, CsrHart {
 
   /**
    * Execute up to `budget` instructions; returns why it stopped. An interrupt to take stops it
-   * before any (Stop.FAULT, an interrupt cause); a run may end early with Stop.BUDGET, at the time
-   * Sstc's timer fires or at a WFI (`wfi`).
+   * (Stop.FAULT, an interrupt cause), before any instruction when one is takeable already. A WFI
+   * with nothing pending ends it early (Stop.BUDGET with `wfi` set).
    */
   run(budget: number): StopCode {
     this.pinRaised = false;
     this.wfi = false;
-    if (this.state.r[MIE] !== 0) {
-      // interrupts are enabled: take one now, or run no further than the Sstc timer's deadline
-      const irq = pendingInterrupt(this);
-      if (irq >= 0) {
-        recordInterrupt(this, irq);
-        return Stop.FAULT;
+    const end = this.retired + budget;
+    for (;;) {
+      let cap = end - this.retired;
+      if (cap <= 0) return Stop.BUDGET;
+      if (this.state.r[MIE] !== 0) {
+        // Interrupts are enabled: take one now, or run no further than the Sstc timer's deadline.
+        // Checking here and after the instructions that can make one takeable (CSR writes, xRET,
+        // device accesses: the interpreter runs all of them, compiled code none) is exact: pins
+        // change only at events, which the machine cuts runs at, or in those device accesses.
+        const irq = pendingInterrupt(this);
+        if (irq >= 0) {
+          recordInterrupt(this, irq);
+          return Stop.FAULT;
+        }
+        const deadline = timerDeadline(this);
+        if (deadline !== Number.POSITIVE_INFINITY) {
+          // time is retired ns / TIMEBASE_NS: this many instructions cannot pass the deadline
+          const ticks = this.timeTicks();
+          if (deadline > ticks) cap = Math.min(cap, (deadline - ticks - 1) * TIMEBASE_NS + 1);
+        }
       }
-      const deadline = timerDeadline(this);
-      if (deadline !== Number.POSITIVE_INFINITY) {
-        // time is retired ns / TIMEBASE_NS: this many instructions cannot reach the deadline early
-        const ticks = this.timeTicks();
-        if (deadline > ticks) budget = Math.min(budget, (deadline - ticks - 1) * TIMEBASE_NS + 1);
+      const stop = this.jit !== undefined ? this.jit.run(cap) : this.interpret(cap);
+      if (stop === STOP_WFI) {
+        this.wfi = true;
+        return Stop.BUDGET;
       }
+      // BUDGET at a timer cap, or a CSR write that moved the timer's deadline or switched the FP
+      // unit (another interpreter): set up again and run on
+      if (stop !== Stop.BUDGET && stop !== STOP_RECHECK) return stop as StopCode;
     }
-    const stop = this.jit !== undefined ? this.jit.run(budget) : this.interpret(budget);
-    if (stop !== STOP_WFI) return stop as StopCode;
-    this.wfi = true;
-    return Stop.BUDGET;
   }
 
   /**
    * `run` one instruction at a time: the reference, and the block compiler's fallback. Returns a
-   * StopCode, or STOP_WFI after a WFI (which `run` turns into Stop.BUDGET).
+   * StopCode, or one of the internal codes `run` handles (STOP_WFI, STOP_RECHECK).
    */
   interpret(budget: number): number {
-    for (;;) {
-      const fpOff = (this.state.r[MSTATUS]! & FS) === 0;
-      const before = this.retired;
-      const stop = (fpOff ? this.fpOffInterpreter() : this.interpretFn)(this, budget);
-      if (stop !== STOP_RESTART) return stop;
-      // mstatus.FS changed: go on with the other interpreter
-      budget -= this.retired - before;
-      if (budget <= 0) return Stop.BUDGET;
-    }
+    const fpOff = (this.state.r[MSTATUS]! & FS) === 0;
+    return (fpOff ? this.fpOffInterpreter() : this.interpretFn)(this, budget);
   }
 
   private fpOffInterpreter(): (hart: unknown, budget: number) => number {

@@ -15,16 +15,17 @@ export const Rare = {
 } as const;
 
 /**
- * A stop code the interpreter leaves with when mstatus.FS changed: the hart runs on with the
- * interpreter for the new setting (Hart.interpret). Never returned by Hart.run.
- */
-export const STOP_RESTART = -1;
-
-/**
  * A stop code the interpreter (and the block compiler's run loop) leaves with after a WFI that has
  * something to wait for: Hart.run returns Stop.BUDGET early, with `Hart.wfi` set.
  */
 export const STOP_WFI = -2;
+
+/**
+ * A stop code the interpreter leaves with after a CSR write that changed how the hart must run: the
+ * FP unit switched on or off (the interpreter for FS = Off differs), or Sstc's deadline may have
+ * moved. Hart.run sets the run up again (interrupts, the deadline, the interpreter) and runs on.
+ */
+export const STOP_RECHECK = -3;
 
 export interface SystemHart {
   /** the hart's id: mhartid */

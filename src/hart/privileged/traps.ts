@@ -51,7 +51,7 @@ import {
   TVM,
   TW,
 } from "./fields.js";
-import { Rare, STOP_RESTART, STOP_WFI, type SystemHart } from "./system-hart.js";
+import { Rare, STOP_RECHECK, STOP_WFI, type SystemHart } from "./system-hart.js";
 
 const TWO32 = 4294967296;
 
@@ -187,17 +187,22 @@ function setPc(r: Int32Array, pc: number): void {
   r[PC + 1] = Math.floor(pc / TWO32) | 0;
 }
 
+/** CSRs whose writes can move Sstc's deadline: stimecmp, menvcfg (STCE), mie, sie (STIE). */
+const TIMER_CSRS = new Set([0x14d, 0x30a, 0x304, 0x104]);
+
 /**
- * After a write to a privileged CSR by the instruction at pc (4 bytes): translation may have changed
- * (satp, mstatus, PMP), an interrupt may be takeable, the FP unit may have been switched on or off
- * (the interpreter runs FP loads and stores inline only while it is on).
+ * After a write to privileged CSR `num` by the instruction at pc (4 bytes): translation may have
+ * changed (satp, mstatus, PMP), an interrupt may be takeable, the FP unit may have been switched on
+ * or off (the interpreter runs FP loads and stores inline only while it is on), Sstc's deadline may
+ * have moved (Hart.run cuts runs there).
  */
-export function afterCsrWrite(h: SystemHart, pc: number, fsBefore: number): number {
+export function afterCsrWrite(h: SystemHart, num: number, pc: number, fsBefore: number): number {
   const r = h.state.r;
   setPc(r, pc + 4);
-  const fsChanged = (r[MSTATUS]! & FS) !== fsBefore;
-  h.rareStop = STOP_RESTART;
-  return interruptOr(h, fsChanged ? Rare.STOP : Rare.JUMP);
+  const again =
+    (r[MSTATUS]! & FS) !== fsBefore || (TIMER_CSRS.has(num) && timerDeadline(h) !== Number.POSITIVE_INFINITY);
+  h.rareStop = STOP_RECHECK;
+  return interruptOr(h, again ? Rare.STOP : Rare.JUMP);
 }
 
 /** Return from a trap to mode `to` at xepc; MPRV is cleared when leaving M (1.12, "MRET"). */

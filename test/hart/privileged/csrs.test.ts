@@ -259,4 +259,33 @@ for (const [engine, jit] of ENGINES) {
       "every trap came from S",
     );
   });
+
+  test(`${engine}: FP code compiled while FS is on traps when run again with FS Off`, () => {
+    const fadd = { rd: 1, rs1: 1, rs2: 2, rm: 0 };
+    const program: Line[] = [
+      la(t0, "mhandler"),
+      csrw(CSR.mtvec, t0),
+      li(t0, MSTATUS.FS),
+      csrs(CSR.mstatus, t0),
+      li(t2, 60),
+      ["jal", { rd: 1 }, "sub"],
+      li(t0, MSTATUS.FS),
+      ["csrrc", { rd: 0, rs1: t0, csr: CSR.mstatus }],
+      li(t2, 5),
+      ["jal", { rd: 1 }, "sub"],
+      ...pass(),
+      "sub:",
+      ["fadd.d", fadd],
+      ["addi", { rd: s0, rs1: s0, imm: 1 }],
+      ["addi", { rd: t2, rs1: t2, imm: -1 }],
+      ["bne", { rs1: t2, rs2: 0 }, "sub"],
+      ["jalr", { rd: 0, rs1: 1, imm: 0 }],
+      ...mHandler(),
+    ];
+    const b = board(program, jit);
+    runSystem(b, { slice: 40 });
+    assert.equal(b.state.getX(s0), 65);
+    assert.deepEqual(log(b, DATA, a0), Array(5).fill([ILLEGAL, bits("fadd.d", fadd)]));
+    if (jit !== false) assert.ok(b.hart.jit!.cache.compiled > 0, "the loop ran compiled");
+  });
 }
