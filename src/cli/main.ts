@@ -37,6 +37,26 @@ commands:
       -Z                descriptions that match no probe are not an error
       --dump-ast        print the checked program and exit
       (and run's options: --root --sysroot --seed --quantum --jit --stats ...)
+  system [OPTIONS]               boot a whole RISC-V machine, like qemu-system-riscv64 -M virt
+                                 -nographic (UART on the terminal; Ctrl-A X quits)
+      --kernel FILE     ELF (at its physical addresses) or raw image (after the firmware at the
+                        next 2 MiB boundary, or at 0x80000000 without one)
+      --bios FILE|none  firmware: ELF or raw at 0x80000000 (default none: the kernel starts in M-mode)
+      --initrd FILE     initial ramdisk, placed as QEMU places it (in /chosen of the device tree)
+      --append ARGS     the kernel's command line (/chosen/bootargs)
+      -m, --memory SIZE RAM as qemu's -m: 128M (default), 1G, or a number of MiB
+      --smp N           harts, 1 to 8 (default 1)
+      --quantum N       instructions a hart runs before the next one (default 10000)
+      --timeout S       stop after S seconds of virtual time (1 ns per instruction, plus idle time);
+                        exit status 124
+      --serial stdio|file:PATH   where the UART goes (default stdio; stdin feeds it)
+      --dtb-out FILE    write the generated device tree blob to FILE too
+      --disk FILE       a virtio-blk disk (repeatable); the guest's writes stay in memory
+      --disk-write      write the guest's disk writes through to the files
+      --stats           print instructions retired, time and MIPS on stderr at exit
+      --jit on|off      compile hot code to JavaScript, or interpret only
+    exit status: the finisher's (pass 0, fail CODE) or HTIF's; 1 with a message when every hart
+    waits for an interrupt that can never come
   disasm PROG [--func NAME]      disassemble a riscv64 ELF file like objdump -d
 
   --help                         this text
@@ -188,6 +208,14 @@ async function dispatch(argv: string[]): Promise<number> {
       }
       const { parseTraceArgs, traceCommand } = await import("./trace.js");
       return traceCommand(parseTraceArgs(rest, (a) => parseRunArgs(a)));
+    }
+    case "system": {
+      if (isHelp(rest[0])) {
+        out(USAGE);
+        return 0;
+      }
+      const { parseSystemArgs, systemCommand } = await import("./system.js");
+      return systemCommand(parseSystemArgs(rest));
     }
     case "run":
     case "disasm":

@@ -1,0 +1,319 @@
+// A full system as QEMU's `virt` machine boots it: RAM, the virt devices, N harts reset into M-mode
+// at the firmware's entry with a0 = hartid and a1 = the device tree's address, every trap taken by
+// the hart's own trap vector (Hart.takeTrap), and a deterministic round-robin scheduler that lets
+// virtual time pass when every hart waits in WFI.
+//
+// The system runs in slices (`step`), so a console can feed input between them; `runToEnd` runs one
+// to its end with no input (tests, batch runs).
+
+import { TIMEBASE_NS } from "../hart/csr.js";
+import type { Hart } from "../hart/hart.js";
+import type { JitOptions } from "../hart/jit/hart-jit.js";
+import { PAGE_SIZE } from "../hart/page.js";
+import { HartState } from "../hart/state.js";
+import { Stop } from "../hart/stop.js";
+import { Bus } from "../machine/bus.js";
+import { addRamExcept, Htif, type HtifFinish } from "../machine/devices/htif.js";
+import type { Ns16550a } from "../machine/devices/ns16550a.js";
+import type { Finish } from "../machine/devices/sifive-test.js";
+import { attachVirtDevices } from "../machine/devices/virt.js";
+import { VIRT } from "../machine/devices/virt-map.js";
+import type { VirtioDevice } from "../machine/devices/virtio-mmio.js";
+import { virtDeviceTree } from "../machine/fdt.js";
+import { Machine } from "../machine/machine.js";
+import { PhysicalMemory } from "../machine/physical-memory.js";
+import {
+  checkPlacement,
+  dtbAddress,
+  ImageError,
+  initrdStart,
+  kernelStartAfter,
+  type LoadedImage,
+  type Placed,
+  placeImage,
+  symbolPa,
+} from "./images.js";
+
+export const DEFAULT_SYSTEM_QUANTUM = 10_000;
+export const MAX_HARTS = 8;
+
+/** One image file: its name (for messages) and bytes. */
+export interface ImageFile {
+  path: string;
+  bytes: Uint8Array;
+}
+
+export interface SystemConfig {
+  /** RAM size in bytes */
+  memory: number;
+  harts: number;
+  /** the firmware; undefined: the kernel runs in M-mode (QEMU's -bios none) */
+  bios?: ImageFile;
+  kernel?: ImageFile;
+  initrd?: ImageFile;
+  /** the kernel's command line (/chosen/bootargs) */
+  append?: string;
+  /** instructions a hart runs before the next one's turn */
+  quantum?: number;
+  jit?: Partial<JitOptions> | false;
+  /** the UART's transmitted bytes */
+  output: (bytes: Uint8Array) => void;
+  virtio?: readonly VirtioDevice[];
+  warn?: (message: string) => void;
+  /** stop after this much virtual time (ns) */
+  timeoutNs?: number;
+}
+
+/** How a run ended: the exit status a shell sees, and a line to say (if any). */
+export interface Outcome {
+  status: number;
+  message?: string;
+}
+
+/** The status `hartscope system` exits with when --timeout stops it (as timeout(1) does). */
+export const EXIT_TIMEOUT = 124;
+
+/** Consecutive traps with no instruction retired before a hart is declared stuck. */
+const TRAP_LOOP = 64;
+/** Instructions a hart runs per runHart call, so a WFI ends its turn soon after. */
+const CHUNK = 4096;
+
+const hex = (n: number): string => `0x${n.toString(16)}`;
+
+export class FullSystem {
+  readonly bus: Bus;
+  readonly mem: PhysicalMemory;
+  readonly machine: Machine;
+  readonly uart: Ns16550a;
+  readonly dtb: Uint8Array;
+  readonly dtbAddress: number;
+  /** where every hart starts */
+  readonly entry: number;
+  readonly htif: Htif | undefined;
+  private readonly hartList: Hart[] = [];
+  /** the hart's last run ended at a WFI with nothing to take: it sleeps until waiting() is false */
+  private readonly asleep: boolean[];
+  private readonly stuck: number[];
+  private readonly quantum: number;
+  private readonly timeoutNs: number;
+  private next = 0;
+  private ended: Outcome | undefined;
+
+  constructor(c: SystemConfig) {
+    if (!Number.isInteger(c.harts) || c.harts < 1 || c.harts > MAX_HARTS) {
+      throw new ImageError(`--smp must be from 1 to ${MAX_HARTS} (got ${c.harts})`);
+    }
+    if (c.bios === undefined && c.kernel === undefined) {
+      throw new ImageError("nothing to run: give --kernel, or --bios with a firmware");
+    }
+    const ram = VIRT.dram.base;
+    // the images, where QEMU puts them
+    const pieces: Placed[] = [];
+    let firmware: LoadedImage | undefined;
+    if (c.bios !== undefined) {
+      firmware = placeImage("--bios", c.bios.path, c.bios.bytes, ram);
+      pieces.push(...firmware.pieces);
+    }
+    let kernel: LoadedImage | undefined;
+    if (c.kernel !== undefined) {
+      const at = firmware === undefined ? ram : kernelStartAfter(firmware.end);
+      kernel = placeImage("--kernel", c.kernel.path, c.kernel.bytes, at);
+      pieces.push(...kernel.pieces);
+    }
+    let initrd: { start: number; end: number } | undefined;
+    if (c.initrd !== undefined) {
+      const kernelStart = kernel !== undefined ? Math.min(...kernel.pieces.map((p) => p.pa)) : ram;
+      const start = initrdStart(kernelStart, c.memory);
+      initrd = { start, end: start + c.initrd.bytes.length };
+      pieces.push({ what: `--initrd ${c.initrd.path}`, pa: start, bytes: c.initrd.bytes, zeros: 0 });
+    }
+    this.dtb = virtDeviceTree({ harts: c.harts, ramSize: c.memory, bootargs: c.append, initrd });
+    this.dtbAddress = dtbAddress(c.memory, this.dtb.length);
+    pieces.push({ what: "the device tree", pa: this.dtbAddress, bytes: this.dtb, zeros: 0 });
+    checkPlacement(pieces, c.memory);
+    this.entry = (firmware ?? kernel)!.entry;
+
+    // HTIF, when the kernel (or the firmware) is an ELF with `tohost`
+    const elf = kernel?.elf ?? firmware?.elf;
+    const tohost = elf === undefined ? undefined : symbolPa(elf, "tohost");
+    if (tohost !== undefined) {
+      const fromhost = symbolPa(elf!, "fromhost");
+      this.htif = new Htif({
+        tohost,
+        fromhost,
+        finish: (f) => this.htifFinished(f),
+        output: c.output,
+      });
+    }
+
+    this.bus = new Bus({ hostBytes: c.memory + 2 * PAGE_SIZE });
+    addRamExcept(this.bus, "ram", ram, c.memory, this.htif?.pages ?? []);
+    this.htif?.map(this.bus);
+    this.mem = new PhysicalMemory(this.bus);
+    this.machine = new Machine(this.mem, {
+      jit: c.jit,
+      env: { trap: (hart) => hart.takeTrap() },
+    });
+    const devices = attachVirtDevices({
+      bus: this.bus,
+      dma: this.mem,
+      harts: c.harts,
+      pins: { set: (hart, bit, level) => this.hartList[hart]?.setInterruptPin(bit, level) },
+      events: this.machine.events,
+      now: () => this.machine.now(),
+      output: c.output,
+      finish: (f) => this.finished(f),
+      virtio: c.virtio,
+      warn: c.warn,
+    });
+    this.uart = devices.uart;
+    for (const p of pieces) {
+      if (this.htif !== undefined) this.htif.load(this.mem, p.pa, p.bytes);
+      else this.mem.write(p.pa, p.bytes);
+      // .bss: RAM starts zeroed, and nothing else was loaded there (checkPlacement)
+    }
+    for (let id = 0; id < c.harts; id++) {
+      const hart = this.machine.addHart(new HartState(), id);
+      hart.reset(this.entry);
+      hart.state.setX(10, id); // a0: hartid
+      hart.state.setX(11, this.dtbAddress); // a1: the device tree
+      this.hartList.push(hart);
+    }
+    this.asleep = this.hartList.map(() => false);
+    this.stuck = this.hartList.map(() => 0);
+    this.quantum = c.quantum ?? DEFAULT_SYSTEM_QUANTUM;
+    this.timeoutNs = c.timeoutNs ?? Number.POSITIVE_INFINITY;
+  }
+
+  harts(): readonly Hart[] {
+    return this.hartList;
+  }
+
+  /** Instructions retired by every hart. */
+  get retired(): number {
+    return this.machine.retired;
+  }
+
+  /** How the run ended, once it has. */
+  get outcome(): Outcome | undefined {
+    return this.ended;
+  }
+
+  private end(o: Outcome): void {
+    this.ended ??= o;
+  }
+
+  private finished(f: Finish): void {
+    if (f.kind === "pass") this.end({ status: 0 });
+    else if (f.kind === "fail") {
+      this.end({ status: f.code, message: `the guest reported failure ${f.code} to the test finisher` });
+    } else {
+      this.end({ status: 0, message: "the guest asked for a reset: the run ends (reset is not emulated)" });
+    }
+  }
+
+  private htifFinished(f: HtifFinish): void {
+    if (f.kind === "pass") this.end({ status: 0 });
+    else if (f.kind === "fail") this.end({ status: f.exitCode, message: f.message });
+    else this.end({ status: 1, message: f.message });
+  }
+
+  /**
+   * Run about `budget` instructions (all harts together). Returns the outcome once the run has
+   * ended, "idle" when every hart waits for an interrupt no event will bring (only input can), or
+   * undefined to be called again.
+   */
+  step(budget: number): Outcome | "idle" | undefined {
+    const m = this.machine;
+    const stopAt = m.retired + budget;
+    while (this.ended === undefined && m.retired < stopAt) {
+      if (m.now() >= this.timeoutNs) {
+        this.end({
+          status: EXIT_TIMEOUT,
+          message: `timeout: ${this.timeoutNs / 1e9} s of virtual time passed (${m.retired} instructions retired)`,
+        });
+        break;
+      }
+      let ran = false;
+      const n = this.hartList.length;
+      for (let k = 0; k < n && this.ended === undefined; k++) {
+        const i = (this.next + k) % n;
+        const hart = this.hartList[i]!;
+        if (this.asleep[i]) {
+          if (hart.waiting()) continue;
+          this.asleep[i] = false;
+        }
+        ran = true;
+        this.turn(i, hart);
+      }
+      this.next = (this.next + 1) % n;
+      if (!ran && this.ended === undefined) {
+        const wake = this.wakeTime();
+        if (wake === Number.POSITIVE_INFINITY) return "idle";
+        if (wake <= m.now()) {
+          // nothing to wait for after all: run them (a WFI may complete at any time)
+          this.asleep.fill(false);
+          continue;
+        }
+        m.idleUntil(Math.min(wake, this.timeoutNs));
+      }
+    }
+    return this.ended;
+  }
+
+  /** Hart i's turn: up to a quantum, cut short by a WFI or the run's end. */
+  private turn(i: number, hart: Hart): void {
+    let left = this.quantum;
+    while (left > 0 && this.ended === undefined) {
+      const before = hart.retired;
+      const stop = this.machine.runHart(hart, Math.min(left, CHUNK));
+      const ran = hart.retired - before;
+      left -= ran;
+      if (stop === Stop.BUDGET) {
+        this.stuck[i] = 0;
+        if (hart.wfi) {
+          this.asleep[i] = true;
+          return;
+        }
+        if (ran === 0) return;
+        continue;
+      }
+      // a trap, taken by the hart's vector already (the environment)
+      if (ran === 0) {
+        if (++this.stuck[i]! >= TRAP_LOOP) {
+          this.end({
+            status: 1,
+            message: `hart ${i}: every trap traps again at once (mcause ${hex(hart.cause)}, pc ${hex(hart.state.pc)}; is the trap vector set?)`,
+          });
+          return;
+        }
+      } else this.stuck[i] = 0;
+    }
+  }
+
+  /** When the next event or a sleeping hart's Sstc timer is due (ns of virtual time). */
+  private wakeTime(): number {
+    let t = this.machine.events.next();
+    for (const h of this.hartList) {
+      const d = h.timerDeadline();
+      if (d !== Number.POSITIVE_INFINITY) t = Math.min(t, d * TIMEBASE_NS);
+    }
+    return t;
+  }
+
+  /** Run to the end with no console input; "idle" becomes the error it is then. */
+  runToEnd(budget = 1 << 20): Outcome {
+    for (;;) {
+      const r = this.step(budget);
+      if (r === "idle") return idleOutcome();
+      if (r !== undefined) return r;
+    }
+  }
+}
+
+/** Every hart waits in WFI, no event is due and no input can come. */
+export function idleOutcome(): Outcome {
+  return { status: 1, message: "all harts wait for an interrupt that can never come" };
+}
+
+export { ImageError };
