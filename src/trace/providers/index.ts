@@ -61,12 +61,19 @@ function imageBytes(elf: ElfFile, bias: number, va: number, len: number): Uint8A
 
 /** One name per function address (the preferred one, as objdump labels it), sized, ascending. */
 export function functionSymbols(elf: ElfFile, bias = 0): FunctionSymbol[] {
-  const funcs = elf.symbols.filter((s) => s.type === STT_FUNC && s.shndx !== SHN_UNDEF && s.size > 0);
+  const funcs = elf.symbols.filter((s) => s.type === STT_FUNC && s.shndx !== SHN_UNDEF);
   funcs.sort((a, b) => a.value - b.value || preferSymbol(a, b));
   const out: FunctionSymbol[] = [];
-  for (const s of funcs) {
+  for (let i = 0; i < funcs.length; i++) {
+    const s = funcs[i]!;
     if (out.length > 0 && out[out.length - 1]!.address === s.value + bias) continue;
-    out.push({ name: s.name, address: s.value + bias, size: s.size });
+    let size = s.size;
+    if (size === 0) {
+      // crt's local functions (frame_dummy...) have no size: they end where the next one starts
+      const next = funcs.slice(i + 1).find((n) => n.value > s.value && n.shndx === s.shndx);
+      size = next === undefined ? 0 : Math.min(next.value - s.value, 4096);
+    }
+    if (size > 0) out.push({ name: s.name, address: s.value + bias, size });
   }
   return out;
 }
@@ -91,6 +98,30 @@ function instructions(code: Uint8Array): { offset: number; raw: number; len: num
 
 /** `ret` (jalr x0, 0(ra)) and c.jr ra. */
 const isReturn = (raw: number, len: number) => (len === 2 ? raw === 0x8082 : raw === 0x00008067);
+
+/** The target offset of `j` (jal x0) and `c.j`, or undefined for any other instruction. */
+function jumpOffset(raw: number, len: number): number | undefined {
+  if (len === 4) {
+    if ((raw & 0xfff) !== 0x06f) return undefined; // jal with rd = x0
+    const imm =
+      (((raw >>> 31) & 1) << 20) |
+      (((raw >>> 21) & 0x3ff) << 1) |
+      (((raw >>> 20) & 1) << 11) |
+      (((raw >>> 12) & 0xff) << 12);
+    return (imm << 11) >> 11;
+  }
+  if ((raw & 0xe003) !== 0xa001) return undefined; // c.j (RVC quadrant 1, funct3 101)
+  const imm =
+    (((raw >>> 12) & 1) << 11) |
+    (((raw >>> 11) & 1) << 4) |
+    (((raw >>> 9) & 3) << 8) |
+    (((raw >>> 8) & 1) << 10) |
+    (((raw >>> 7) & 1) << 6) |
+    (((raw >>> 6) & 1) << 7) |
+    (((raw >>> 3) & 7) << 1) |
+    (((raw >>> 2) & 1) << 5);
+  return (imm << 20) >> 20;
+}
 
 const A0 = 10;
 
@@ -164,6 +195,7 @@ export class ProbeList {
       const code = imageBytes(o.elf, 0, f.address - bias, f.size);
       return { ...f, insns: code === undefined ? [] : instructions(code) };
     });
+    const entries = new Set(funcs.map((f) => f.address));
     const at = (va: number) => (fire: Fire, t: AttachTarget) => {
       // fire(view) leaves the arguments undefined (a0..a7): no wrapper closure per firing
       const r = t.seam.onInstruction(va, fire as (view: HartView) => void);
@@ -178,7 +210,14 @@ export class ProbeList {
         detail: none,
         attach: at(f.address),
       });
-      const rets = f.insns.filter((i) => isReturn(i.raw, i.len));
+      // returns, and tail calls: a jump out of the function to another function's entry
+      const rets = f.insns.filter((i) => {
+        if (isReturn(i.raw, i.len)) return true;
+        const off = jumpOffset(i.raw, i.len);
+        if (off === undefined) return false;
+        const target = i.offset + off;
+        return (target < 0 || target >= f.size) && entries.has(f.address + target);
+      });
       if (rets.length === 0) continue;
       add({
         provider: "fbt",

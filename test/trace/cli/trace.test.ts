@@ -237,3 +237,26 @@ test("printf conversions, normalize and printa with a format on a real firing", 
       `write=${n * 1000}\n\n`,
   );
 });
+
+test("fbt return fires at a tail call (a jump to another function's entry) with its offset", () => {
+  const r = hartscope([
+    "trace",
+    "-q",
+    "-n",
+    'fbt::frame_dummy:return { printf("%s %x\\n", probefunc, arg0); }',
+    bin("hashtab"),
+    "10",
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const d = hartscope(["disasm", "--func", "frame_dummy", bin("hashtab")]);
+  const start = /^([0-9a-f]+) <frame_dummy>:/m.exec(d.stdout);
+  assert.ok(start, d.stdout);
+  const jumps = [...d.stdout.matchAll(/^\s+([0-9a-f]+):\t\S+\s+\tj\t[0-9a-f]+ <register_tm_clones>$/gm)];
+  assert.ok(jumps.length > 0, d.stdout);
+  const offsets = jumps.map((j) =>
+    (Number.parseInt(j[1]!, 16) - Number.parseInt(start[1]!, 16)).toString(16),
+  );
+  const fired = r.stderr.trim().split("\n");
+  assert.equal(fired.length, 1, r.stderr);
+  assert.ok(offsets.includes(fired[0]!.split(" ")[1]!), `${fired[0]} not in ${offsets}`);
+});
