@@ -260,3 +260,23 @@ test("fbt return fires at a tail call (a jump to another function's entry) with 
   assert.equal(fired.length, 1, r.stderr);
   assert.ok(offsets.includes(fired[0]!.split(" ")[1]!), `${fired[0]} not in ${offsets}`);
 });
+
+test("--json: one object per record and per aggregation", () => {
+  const r = hartscope([
+    "trace",
+    "--json",
+    "-n",
+    "syscall::write:entry { trace(arg2); @[probefunc] = count(); }",
+    bin("hello"),
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const objs = r.stderr
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
+  const n = Buffer.byteLength(r.stdout);
+  assert.deepEqual(objs[0].records, [{ action: "trace", type: "int64", value: n }]);
+  assert.equal(objs[0].probe.function, "write");
+  const agg = objs.find((o) => o.type === "aggregation");
+  assert.deepEqual(agg.entries, [{ keys: ["write"], value: 1 }]);
+});
