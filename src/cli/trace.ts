@@ -147,7 +147,7 @@ function listDescription(text: string): { provider: string; module: string; func
 function listProbes(list: ProbeList, o: TraceOptions): string {
   const descs = o.scripts.filter((s) => s.kind === "n").map((s) => listDescription(s.text));
   let text = `${"ID".padStart(5)} ${"PROVIDER".padStart(10)} ${"MODULE".padStart(20)} ${"FUNCTION".padStart(32)} NAME\n`;
-  for (const p of list.probes) {
+  for (const p of list.all()) {
     if (
       descs.length > 0 &&
       !descs.some(

@@ -238,19 +238,48 @@ export class ProbeList {
         },
       });
     }
+    this.nextId = this.probes.length;
+    // kinst: one probe per instruction, made when a description names its function (a static
+    // glibc program has ~90,000); ids are fixed now, in function order
     for (const f of funcs) {
-      for (const i of f.insns) {
-        const va = f.address + i.offset;
-        add({
-          provider: "kinst",
-          module: o.module,
-          function: f.name,
-          name: String(i.offset),
-          detail: () => disassemble(i.raw, va).replace(/\t/g, " "),
-          attach: at(va),
-        });
-      }
+      this.kinst.push({ module: o.module, func: f, firstId: this.nextId + 1, made: undefined });
+      this.nextId += f.insns.length;
     }
+    this.at = at;
+  }
+
+  private readonly kinst: {
+    module: string;
+    func: { name: string; address: number; insns: { offset: number; raw: number; len: number }[] };
+    firstId: number;
+    made: Probe[] | undefined;
+  }[] = [];
+  private nextId = 0;
+  private at!: (va: number) => Probe["attach"];
+
+  private kinstProbes(k: ProbeList["kinst"][number]): Probe[] {
+    if (k.made !== undefined) return k.made;
+    const f = k.func;
+    k.made = f.insns.map((i, n) => {
+      const va = f.address + i.offset;
+      return {
+        id: k.firstId + n,
+        provider: "kinst",
+        module: k.module,
+        function: f.name,
+        name: String(i.offset),
+        detail: () => disassemble(i.raw, va).replace(/\t/g, " "),
+        attach: this.at(va),
+      };
+    });
+    return k.made;
+  }
+
+  /** Every probe, in id order (kinst made for every function). */
+  all(): Probe[] {
+    const fixed = this.probes.filter((p) => p.provider !== "profile");
+    const timed = this.probes.filter((p) => p.provider === "profile");
+    return [...fixed, ...this.kinst.flatMap((k) => this.kinstProbes(k)), ...timed];
   }
 
   /** Probes matching a description; profile-N and tick-N are created when named. */
@@ -262,6 +291,12 @@ export class ProbeList {
         fieldMatches(d.function, p.function) &&
         fieldMatches(d.name, p.name),
     );
+    if (fieldMatches(d.provider, "kinst")) {
+      for (const k of this.kinst) {
+        if (!fieldMatches(d.module, k.module) || !fieldMatches(d.function, k.func.name)) continue;
+        for (const p of this.kinstProbes(k)) if (fieldMatches(d.name, p.name)) found.push(p);
+      }
+    }
     if (found.length > 0) return found;
     const timed = this.timedProbe(d);
     return timed === undefined ? [] : [timed];
@@ -279,7 +314,7 @@ export class ProbeList {
     if (existing) return existing;
     const perThread = m[1] === "profile";
     const probe: Probe = {
-      id: this.probes.length + 1,
+      id: ++this.nextId,
       provider: "profile",
       module: "",
       function: "",
