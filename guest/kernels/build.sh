@@ -9,7 +9,12 @@ FLAGS="-O2 -march=rv64gc -mabi=lp64d -mcmodel=medany -nostdlib -ffreestanding -f
   -fno-stack-protector -fno-pic -static -Wall -Wno-unused-parameter -T kernel.ld
   -Wl,--build-id=none -ffile-prefix-map=$(pwd)=guest/kernels"
 mkdir -p bin
-k() { out=$1; shift; $CC $FLAGS -o "bin/$out" start.S "$@"; }
+# start.S as an object of a fixed name: assembled with the C file in one command, the binary would
+# name a random temporary object in its symbol table, and rebuilds would differ
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+$CC $FLAGS -c -o "$TMP/start.o" start.S
+k() { out=$1; shift; $CC $FLAGS -o "bin/$out" "$TMP/start.o" "$@"; }
 k hello hello.c
 k traps traps.c
 k smp2 smp.c -DNHARTS=2
@@ -18,3 +23,8 @@ k htif-pass htif.c -DHTIF_VALUE=1
 k htif-fail htif.c "-DHTIF_VALUE=((3<<1)|1)"
 k idle idle.c
 k echo echo.c
+# an S-mode payload for OpenSBI (fw_jump's 0x8020_0000), raw as -kernel takes it
+$CC -march=rv64gc -mabi=lp64d -c -o "$TMP/sbi-hello.o" sbi-hello.S
+$CC -nostdlib -ffreestanding -march=rv64gc -mabi=lp64d -static -Wl,-Ttext=0x80200000 \
+  -Wl,--build-id=none -o bin/sbi-hello "$TMP/sbi-hello.o"
+${OBJCOPY:-riscv64-linux-gnu-objcopy} -O binary bin/sbi-hello bin/sbi-hello.bin

@@ -35,6 +35,17 @@ import {
 } from "./images.js";
 
 export const DEFAULT_SYSTEM_QUANTUM = 10_000;
+
+/**
+ * With a firmware, a2 points at OpenSBI's fw_dynamic info (magic "OSBI", version 2, the next
+ * stage's address and mode, options, the boot hart), as QEMU's reset vector leaves it; QEMU keeps
+ * it in its boot ROM at 0x1000, which is a RAM page here (not in the device tree, as on QEMU).
+ */
+export const BOOT_ROM = { base: 0x1000, size: 0x1000 } as const;
+export const FW_DYNAMIC_INFO = BOOT_ROM.base + 0x40;
+const FW_DYNAMIC_MAGIC = 0x4942534f;
+const FW_DYNAMIC_VERSION = 2;
+const NEXT_MODE_S = 1;
 export const MAX_HARTS = 8;
 
 /** One image file: its name (for messages) and bytes. */
@@ -146,8 +157,9 @@ export class FullSystem {
       });
     }
 
-    this.bus = new Bus({ hostBytes: c.memory + 2 * PAGE_SIZE });
+    this.bus = new Bus({ hostBytes: c.memory + 3 * PAGE_SIZE });
     addRamExcept(this.bus, "ram", ram, c.memory, this.htif?.pages ?? []);
+    if (firmware !== undefined) this.bus.addRam("boot-rom", BOOT_ROM.base, BOOT_ROM.size);
     this.htif?.map(this.bus);
     this.mem = new PhysicalMemory(this.bus);
     this.machine = new Machine(this.mem, {
@@ -172,11 +184,24 @@ export class FullSystem {
       else this.mem.write(p.pa, p.bytes);
       // .bss: RAM starts zeroed, and nothing else was loaded there (checkPlacement)
     }
+    if (firmware !== undefined) {
+      const next = kernel === undefined ? kernelStartAfter(firmware.end) : kernel.entry;
+      const info = new BigUint64Array([
+        BigInt(FW_DYNAMIC_MAGIC),
+        BigInt(FW_DYNAMIC_VERSION),
+        BigInt(next),
+        BigInt(NEXT_MODE_S),
+        0n, // options
+        0n, // boot hart
+      ]);
+      this.mem.write(FW_DYNAMIC_INFO, new Uint8Array(info.buffer));
+    }
     for (let id = 0; id < c.harts; id++) {
       const hart = this.machine.addHart(new HartState(), id);
       hart.reset(this.entry);
       hart.state.setX(10, id); // a0: hartid
       hart.state.setX(11, this.dtbAddress); // a1: the device tree
+      if (firmware !== undefined) hart.state.setX(12, FW_DYNAMIC_INFO); // a2: fw_dynamic's info
       this.hartList.push(hart);
     }
     this.asleep = this.hartList.map(() => false);

@@ -4,14 +4,14 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { FullSystem } from "../../src/system/system.js";
 import { hartscope } from "../linux-user/guest.js";
-import { skipWithout, tool } from "../tools.js";
+import { skipWithout, tool, UNDER_CI } from "../tools.js";
 
 const KERNELS = fileURLToPath(new URL("../../../guest/kernels/bin/", import.meta.url));
 const kernel = (name: string): string => join(KERNELS, name);
@@ -202,3 +202,42 @@ test("bad input: one line naming what is wrong, and a shell-style status", () =>
     assert.equal(r.status, status, args.join(" "));
   }
 });
+
+// Debian's OpenSBI (package opensbi) boots a payload of ours in S-mode, as on qemu-system-riscv64.
+const OPENSBI = "/usr/lib/riscv64-linux-gnu/opensbi/generic";
+const needOpensbi = UNDER_CI
+  ? false
+  : existsSync(`${OPENSBI}/fw_jump.bin`)
+    ? needQemuSystem
+    : `${OPENSBI} not found (Debian package opensbi)`;
+/** Lines of OpenSBI's banner that describe the hart's own features (hartscope has no H, 64 PMP entries, no HPM counters). */
+const HART_FEATURES = /^Boot HART (Base ISA|PMP Count|MHPM Count|MIDELEG|MEDELEG) /;
+
+for (const fw of ["fw_jump.bin", "fw_dynamic.bin", "fw_jump.elf"]) {
+  test(`OpenSBI ${fw} starts an S-mode payload that prints through the SBI console`, {
+    skip: needOpensbi,
+  }, () => {
+    const bios = `${OPENSBI}/${fw}`;
+    if (!existsSync(bios)) throw new Error(`${bios} not found (Debian package opensbi); CI=true requires it`);
+    const payload = kernel("sbi-hello.bin");
+    const h = hartscope(["system", "--smp", "2", "--bios", bios, "--kernel", payload]);
+    const q = spawnSync(
+      tool("qemuSystem"),
+      ["-M", "virt", "-smp", "2", "-bios", bios, "-kernel", payload, "-nographic"],
+      { input: "", encoding: "utf8", timeout: 60_000 },
+    );
+    assert.equal(h.stderr, "");
+    assert.equal(h.status, 0); // the payload's SBI shutdown reaches the finisher
+    assert.equal(q.status, 0);
+    const lines = (s: string) =>
+      s
+        .replace(/\r/g, "")
+        .split("\n")
+        .filter((l) => !HART_FEATURES.test(l));
+    assert.deepEqual(lines(h.stdout), lines(q.stdout));
+    // OpenSBI's console turns \n into \r\n
+    assert.match(h.stdout, /Hello from S-mode through the SBI console\r\n$/);
+    // the device tree's address as OpenSBI reports handing it on (fw_dynamic passes a1's)
+    if (fw.startsWith("fw_dynamic")) assert.match(h.stdout, /Domain0 Next Arg1 +: 0x0000000087e00000/);
+  });
+}
