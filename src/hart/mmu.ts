@@ -125,9 +125,10 @@ export class Mmu implements TlbHolder {
    * were dropped (a page of a superpage may be cached under other pages' tags).
    */
   fence(vpn?: number): boolean {
+    // a mapping changed: regions spanning pages check theirs again
+    if (this.xlate.active) this.epoch = nextEpoch++;
     if (vpn === undefined || this.xlate.superpages) {
       this.flush();
-      if (this.xlate.active) this.epoch = nextEpoch++;
       return true;
     }
     this.dropPages(vpn, vpn + 1);

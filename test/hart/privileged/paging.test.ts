@@ -330,3 +330,84 @@ for (const [engine, jit] of ENGINES) {
     );
   });
 }
+
+/** code pages: a loop across the boundary of CODE_VA's two pages, the second page remapped later */
+const CODE_VA = VA + 0x10_000;
+const CODE_FRAME = FRAMES + 0x10_000;
+
+function remapTables(b: Board): void {
+  sv39Tables(b);
+  for (let k = 0; k < 3; k++) poke(b, L0 + (16 + k) * 8, pte(CODE_FRAME + k * 0x1000, V | R | X | A));
+  const first = assembleAt(CODE_VA + 0xff0, [
+    "loop:",
+    ["addi", { rd: t2, rs1: t2, imm: -1 }],
+    ["addi", { rd: s0, rs1: s0, imm: 1 }],
+    ["addi", { rd: 0, rs1: 0, imm: 0 }],
+    ["addi", { rd: 0, rs1: 0, imm: 0 }],
+  ]);
+  b.mem.write(CODE_FRAME + 0xff0, first.code);
+  const second = (step: number) =>
+    assembleAt(CODE_VA + 0x1000, [
+      ["addi", { rd: s1, rs1: s1, imm: step }],
+      ["bne", { rs1: t2, rs2: 0, imm: -0x14 }],
+      ["jalr", { rd: 0, rs1: ra, imm: 0 }],
+    ]).code;
+  b.mem.write(CODE_FRAME + 0x1000, second(1));
+  b.mem.write(CODE_FRAME + 0x2000, second(2));
+}
+
+const REMAP: Line[] = [
+  la(t0, "mhandler"),
+  csrw(CSR.mtvec, t0),
+  ...PMP_ALLOW_ALL,
+  li(t0, satp(8n, ROOT)),
+  csrw(CSR.satp, t0),
+  li(t0, MSTATUS.MPP_S),
+  csrs(CSR.mstatus, t0),
+  la(t0, "supervisor"),
+  csrw(CSR.mepc, t0),
+  ["mret"],
+  "supervisor:",
+  li(s2, CODE_VA + 0xff0),
+  li(t2, 60),
+  ["jalr", { rd: ra, rs1: s2, imm: 0 }],
+  // the loop's second page now maps the other frame
+  li(t0, pte(CODE_FRAME + 0x2000, V | R | X | A)),
+  li(t1, TABLES_VA + 0x2000 + 17 * 8),
+  sd(t0, 0, t1),
+  li(t1, CODE_VA + 0x1000),
+  ["sfence.vma", { rs1: t1, rs2: 0 }],
+  li(t2, 60),
+  ["jalr", { rd: ra, rs1: s2, imm: 0 }],
+  // and back to the first frame, whose code is decoded already (no new code page to notice)
+  li(t0, pte(CODE_FRAME + 0x1000, V | R | X | A)),
+  li(t1, TABLES_VA + 0x2000 + 17 * 8),
+  sd(t0, 0, t1),
+  li(t1, CODE_VA + 0x1000),
+  ["sfence.vma", { rs1: t1, rs2: 0 }],
+  li(t2, 60),
+  ["jalr", { rd: ra, rs1: s2, imm: 0 }],
+  ["addi", { rd: a7, rs1: 0, imm: 93 }],
+  ["ecall"],
+  ...mHandler(),
+];
+
+for (const [engine, jit] of ENGINES) {
+  test(`${engine}: a loop across two pages runs the code mapped after each remap and SFENCE.VMA of its second page`, () => {
+    // regions that jump into each other merge early (a region over both pages)
+    const b = board(REMAP, jit && { ...jit, growAt: 8, growPerInsn: 0, maxGrows: 3 });
+    remapTables(b);
+    let spanned = 0;
+    runSystem(b, {
+      slice: 29,
+      onRun: (x) => {
+        if (x.hart.priv !== 1 || x.hart.jit === undefined) return;
+        const code = x.hart.jit.pageCodeAt(CODE_VA + 0xff0);
+        spanned = Math.max(spanned, code?.entryRegion[0xff0 / 2]?.pages.length ?? 0);
+      },
+    });
+    assert.equal(b.state.getX(s0), 180);
+    assert.equal(b.state.getX(s1), 60 * 1 + 60 * 2 + 60 * 1, "each run used the page mapped then");
+    if (jit !== false) assert.equal(spanned, 2, "the loop ran compiled, one region over both pages");
+  });
+}
