@@ -23,6 +23,7 @@ k htif-pass htif.c -DHTIF_VALUE=1
 k htif-fail htif.c "-DHTIF_VALUE=((3<<1)|1)"
 k idle idle.c
 k echo echo.c
+k virtio-probe virtio-probe.c
 # an S-mode payload for OpenSBI (fw_jump's 0x8020_0000), raw as -kernel takes it
 $CC -march=rv64gc -mabi=lp64d -c -o "$TMP/sbi-hello.o" sbi-hello.S
 $CC -nostdlib -ffreestanding -march=rv64gc -mabi=lp64d -static -Wl,-Ttext=0x80200000 \

@@ -3,7 +3,7 @@
   .section .text.start
   .globl _start
 _start:
-  bnez a0, park        # hart 0 only
+  # OpenSBI starts only its boot hart here (whichever won; the others stay stopped)
   la s0, msg
 1:
   lbu a0, 0(s0)

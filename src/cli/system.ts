@@ -146,6 +146,13 @@ export function parseSystemArgs(args: string[], env: NodeJS.ProcessEnv = process
   return o;
 }
 
+/** QEMU gives the first virtio-mmio device the last slot (0x1000_8000), the next the one before. */
+function slotsAsQemu(devices: VirtioDevice[]): VirtioDevice[] {
+  const slots: (VirtioDevice | undefined)[] = new Array(8).fill(undefined);
+  for (const [i, d] of devices.entries()) slots[7 - i] = d;
+  return slots as VirtioDevice[];
+}
+
 const image = (path: string | undefined): ImageFile | undefined =>
   path === undefined ? undefined : { path, bytes: readProgram(path) };
 
@@ -256,7 +263,7 @@ export async function systemCommand(o: SystemOptions): Promise<number> {
         quantum: o.quantum,
         jit: o.jit ? undefined : false,
         output,
-        virtio: disks,
+        virtio: slotsAsQemu(disks),
         warn: err,
         timeoutNs: o.timeout === undefined ? undefined : Math.round(o.timeout * 1e9),
       });
