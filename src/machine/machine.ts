@@ -171,7 +171,8 @@ export class Machine implements ProbeHost {
       this.fireDue(hart);
       switch (stop) {
         case Stop.BUDGET:
-          if (n === 0) return stop; // nothing could run
+          // nothing could run, or the hart waits in WFI: the caller lets time pass or runs another
+          if (n === 0 || hart.wfi) return stop;
           continue;
         case Stop.HOOK_ERROR:
           // a ProbeSink other than the machine's let a hook throw; the run goes on
