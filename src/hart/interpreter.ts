@@ -14,7 +14,7 @@ import { loadWords, storeText } from "./memory-words.js";
 import { DEVICE_PENDING, NO_PAGE } from "./mmu.js";
 import { PAGE_SIZE } from "./page.js";
 import { Rare } from "./privileged/system-hart.js";
-import type { Semantics } from "./semantics.js";
+import { jumpsByImmediate, type Semantics } from "./semantics.js";
 import { SEMANTICS_BY_OP } from "./semantics-by-op.js";
 import { CAUSE, F, INSTRET, PC, PRIV, TVAL } from "./state.js";
 import { Cause, Stop } from "./stop.js";
@@ -87,14 +87,7 @@ function caseBody(sem: Semantics): string | undefined {
     case "jump": {
       const link = `const npc = ${PCV} + ${LEN}; r[rd] = npc | 0; r[rd + 1] = Math.floor(npc / ${TWO32}) | 0;`;
       const t = sem.target;
-      if (
-        t.k === "bin" &&
-        t.op === "add" &&
-        t.a.k === "leaf" &&
-        t.a.leaf === "pc" &&
-        t.b.k === "leaf" &&
-        t.b.leaf === "imm"
-      ) {
+      if (jumpsByImmediate(sem)) {
         // pc-relative (jal): stay in the page with int32 arithmetic on the entry index
         return `${link} n++; const ne = e + (imm << 1); if (ne >>> 0 < ${PAGE_ENTRY_WORDS}) { e = ne; continue inner; } pc = pageVA + (ne >> 1); continue outer;`;
       }

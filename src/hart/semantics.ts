@@ -286,6 +286,23 @@ export const SEMANTICS: Readonly<Record<string, Semantics>> = {
   rev8: write(rev8(RS1)),
 };
 
+/**
+ * A jump whose target is pc + imm (jal): engines then jump by the immediate, known at decode time,
+ * instead of computing the target.
+ */
+export function jumpsByImmediate(sem: Semantics): boolean {
+  if (sem.kind !== "jump") return false;
+  const t = sem.target;
+  return (
+    t.k === "bin" &&
+    t.op === "add" &&
+    t.a.k === "leaf" &&
+    t.a.leaf === "pc" &&
+    t.b.k === "leaf" &&
+    t.b.leaf === "imm"
+  );
+}
+
 /** The F/D arithmetic rows: every mnemonic with a function of its name in the fpu module. */
 function fpuSemantics(name: string): Semantics | undefined {
   const fn = (fpu as unknown as Record<string, fpu.FpuOp | undefined>)[name.replace(/\./g, "_")];

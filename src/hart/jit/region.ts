@@ -11,6 +11,7 @@ import { CSRS } from "../csr.js";
 import { CODE_ENTRIES, CODE_STRIDE, LEN4, lenOf, OP_PROBE, opOf, rdOf, W_SAVED } from "../decoded.js";
 import type { FpuOp } from "../fpu/index.js";
 import { PAGE_SIZE } from "../page.js";
+import { jumpsByImmediate } from "../semantics.js";
 import { SEMANTICS_BY_OP } from "../semantics-by-op.js";
 import { Cause } from "../stop.js";
 
@@ -57,12 +58,9 @@ SEMANTICS_BY_OP.forEach((sem, op) => {
     case "branch":
       KIND[op] = Kind.BRANCH;
       break;
-    case "jump": {
-      const t = sem.target;
-      const relative = t.k === "bin" && t.op === "add" && t.a.k === "leaf" && t.a.leaf === "pc";
-      KIND[op] = relative ? Kind.JAL : Kind.JALR;
+    case "jump":
+      KIND[op] = jumpsByImmediate(sem) ? Kind.JAL : Kind.JALR;
       break;
-    }
     case "trap":
       KIND[op] = Kind.TRAP;
       break;
