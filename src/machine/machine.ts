@@ -66,9 +66,12 @@ export class Machine implements ProbeHost {
     this.time = options.time ?? (() => Math.floor(this.now() / TIMEBASE_NS));
   }
 
-  /** A new hart on this machine's memory, with its options and probes (a thread made by clone too). */
-  addHart(state: HartState, id: number): Hart {
-    const hart = new Hart(state, this.mem, {
+  /**
+   * A new hart on this machine's memory (or on `mem`: another process's address space in user
+   * mode), with its options and probes (a thread made by clone too).
+   */
+  addHart(state: HartState, id: number, mem: GuestMemory = this.mem): Hart {
+    const hart = new Hart(state, mem, {
       id,
       jit: this.options.jit,
       probes: this.probes,
