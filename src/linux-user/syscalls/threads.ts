@@ -5,6 +5,7 @@ import { decodeTimespec } from "../abi.js";
 import { GuestFault } from "../address-space.js";
 import { CLOCK_MONOTONIC, CLOCK_REALTIME } from "../clock.js";
 import { EAGAIN, EINVAL, ENOSYS, ETIMEDOUT } from "../errno.js";
+import { threadCreated, threadExits } from "../events.js";
 import type { LinuxProcess, Thread } from "../process.js";
 import type { Handler, Sys, SyscallResult } from "./context.js";
 import { monotonicDeadline } from "./time.js";
@@ -104,6 +105,7 @@ function wakeOp(
 
 /** The thread leaves: CLONE_CHILD_CLEARTID handling, and the process ends with its last thread. */
 export function exitThread(p: LinuxProcess, t: Thread, code: number): void {
+  threadExits(p, t);
   t.exited = true;
   t.wait = undefined;
   const i = p.threads.indexOf(t);
@@ -151,6 +153,7 @@ function doClone(c: Sys, a: CloneArgs): SyscallResult {
   if (f & CLONE_PARENT_SETTID) c.mem.writeU32(a.parentTid, child.tid);
   if (f & CLONE_CHILD_SETTID) c.mem.writeU32(a.childTid, child.tid);
   if (f & CLONE_CHILD_CLEARTID) child.clearChildTid = a.childTid;
+  threadCreated(p, c.t, child);
   return child.tid;
 }
 
