@@ -3,6 +3,7 @@
 
 import { GuestFault } from "./address-space.js";
 import { EINTR } from "./errno.js";
+import { signalDiscarded, signalHandled, signalSent, threadFaulted } from "./events.js";
 import type { LinuxProcess, PendingSignal, Thread } from "./process.js";
 import {
   defaultAction,
@@ -34,8 +35,9 @@ function ignored(p: LinuxProcess, sig: number): boolean {
 
 /** Queue a signal for one thread (tgkill, or a synchronous fault). Ignored signals are dropped. */
 export function sendToThread(p: LinuxProcess, t: Thread, sig: PendingSignal): void {
+  signalSent(p, t, sig.signo);
   const blocked = (t.sigmask & sigBit(sig.signo)) !== 0n;
-  if (!blocked && ignored(p, sig.signo)) return;
+  if (!blocked && ignored(p, sig.signo)) return signalDiscarded(p, t, sig.signo);
   // Standard signals do not queue twice (signal(7)); real-time ones do.
   if (sig.signo < 32 && t.pending.some((q) => q.signo === sig.signo)) return;
   t.pending.push(sig);
@@ -61,6 +63,7 @@ export function forceSignal(p: LinuxProcess, t: Thread, sig: PendingSignal): voi
     t.sigmask &= ~bit;
   }
   t.pending = t.pending.filter((q) => q.signo !== sig.signo);
+  threadFaulted(p, t, sig);
   t.pending.unshift({ ...sig, sync: true });
   deliverSignals(p, t);
 }
@@ -123,10 +126,16 @@ export function deliverSignals(p: LinuxProcess, t: Thread): void {
     const sig = t.pending.splice(i, 1)[0]!;
     const s = sig.signo;
     const a = p.sigactions[s]!;
-    if (a.handler === SIG_IGN && s !== SIGKILL && s !== SIGSTOP) continue;
+    if (a.handler === SIG_IGN && s !== SIGKILL && s !== SIGSTOP) {
+      signalDiscarded(p, t, s);
+      continue;
+    }
     if (a.handler === SIG_DFL || s === SIGKILL || s === SIGSTOP) {
       const d = defaultAction(s);
-      if (d === "ignore" || d === "cont" || d === "stop") continue;
+      if (d === "ignore" || d === "cont" || d === "stop") {
+        signalDiscarded(p, t, s);
+        continue;
+      }
       killProcess(p, s, sig.report);
       return;
     }
@@ -153,5 +162,6 @@ export function deliverSignals(p: LinuxProcess, t: Thread): void {
     }
     t.sigmask = (savedMask | action.mask | (action.flags & SA_NODEFER ? 0n : sigBit(s))) & ~UNBLOCKABLE;
     if (action.flags & SA_RESETHAND) p.sigactions[s] = { handler: SIG_DFL, flags: 0, mask: 0n };
+    signalHandled(p, t, s);
   }
 }
