@@ -12,6 +12,7 @@ import type { Hart } from "../hart/hart.js";
 import { Cause, Stop } from "../hart/stop.js";
 import type { Environment, TrapStop } from "../machine/machine.js";
 import { GuestFault } from "./address-space.js";
+import { processExits, threadStarts } from "./events.js";
 import { faultSignal } from "./fault-report.js";
 import type { ExitStatus, LinuxProcess, Thread } from "./process.js";
 import {
@@ -70,6 +71,7 @@ export function runProcess(p: LinuxProcess): ExitStatus {
     }
   }
   syncSharedMappings(p);
+  processExits(p, current);
   return p.exit;
 }
 
@@ -163,6 +165,7 @@ class LinuxTraps implements Environment {
 function runSlice(p: LinuxProcess, t: Thread, traps: LinuxTraps): void {
   // back from a syscall that waited: it returns (hooks) before signals move the pc
   if (t.syscall !== undefined) resumeSyscall(p, t);
+  if (t.hart.retired === 0) threadStarts(p, t);
   deliverSignals(p, t);
   let left = p.options.quantum;
   while (left > 0 && !p.exit && !t.exited && !t.wait) {
