@@ -3,6 +3,7 @@
 import { fstatSync, openSync, writeSync } from "node:fs";
 import { GuestFault, OutOfGuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from "../address-space.js";
 import { EACCES, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM } from "../errno.js";
+import { fileMapped } from "../events.js";
 import { HostFile } from "../files.js";
 import { isPageAligned, MMAP_BASE, PAGE, pageUp, TASK_SIZE } from "../layout.js";
 import type { LinuxProcess } from "../process.js";
@@ -171,6 +172,7 @@ export const memorySyscalls: Record<string, Handler> = {
     const r = mapFresh(p, "mmap", at, len, prot, name, offset, sharedFd);
     if (r < 0) return r;
     if (data && data.length > 0) p.mem.write(at, data);
+    if (data) fileMapped(p, at, prot, offset, name, p.fds.get(fd));
     return at;
   },
 
