@@ -335,6 +335,14 @@ export const PRIVILEGED_CSRS: readonly (readonly [number, RegCsr])[] = [
   [0x144, sip],
   [0x14d, stimecmp],
   [0x180, satp],
+  // Debug spec's trigger module, with no triggers: tselect is hard-wired to 0 and tdata1 reads type
+  // 0 ("no trigger at this tselect"), so software that probes for breakpoints finds none (tinfo's
+  // bit 0: only type 0 is supported)
+  [0x7a0, constant("tselect")],
+  [0x7a1, constant("tdata1")],
+  [0x7a2, constant("tdata2")],
+  [0x7a3, constant("tdata3")],
+  [0x7a4, constant("tinfo", 1)],
   // physical memory protection (RV64: even pmpcfg numbers only)
   ...Array.from({ length: 8 }, (_, j) => [0x3a0 + 2 * j, pmpcfg(2 * j)] as const),
   ...Array.from({ length: PMP_ENTRIES }, (_, i) => [0x3b0 + i, pmpaddr(i)] as const),
