@@ -1,16 +1,22 @@
-// The probes a traced program has: dtrace (BEGIN, END, ERROR), syscall, fbt and kinst from the
-// ELF's function symbols, and profile-N / tick-N made on demand from a description. Each probe
-// knows how to put a firing function on the machine's probe seam.
+// The probes a traced program has: dtrace (BEGIN, END, ERROR), syscall, proc, fbt and kinst from
+// the function symbols of the program and of the shared objects it loads (placed when the loader
+// maps each), and profile-N / tick-N made on demand from a description. Each probe knows how to
+// put a firing function on the machine's probe seam.
 
 import { type ElfFile, PT_LOAD, SHN_UNDEF, STT_FUNC } from "../../elf/elf.js";
 import { preferSymbol } from "../../elf/symbols.js";
 import type { HartView } from "../../hart/probe-sink.js";
 import { disassemble } from "../../isa/disasm.js";
+import { linuxEvents } from "../../linux-user/events.js";
 import { allSyscalls } from "../../linux-user/syscall-names.js";
-import type { Probes } from "../../machine/probes.js";
+import type { Probes, Registration } from "../../machine/probes.js";
+import { type SymbolResolver, SymbolTable } from "../runtime/symbols.js";
 import { fieldMatches, hasGlob } from "./glob.js";
+import type { ObjectModule } from "./objects.js";
+import { procProbes } from "./proc.js";
 
 export { fieldMatches, globRegExp, hasGlob } from "./glob.js";
+export { dynamicObjects, neededLibraries, type ObjectModule } from "./objects.js";
 
 /** What a probe calls when it fires: the hart's view and the provider's arguments (undefined: a0..a7). */
 export type Fire = (view: HartView, args: readonly bigint[] | undefined) => void;
@@ -59,10 +65,16 @@ function imageBytes(elf: ElfFile, bias: number, va: number, len: number): Uint8A
   return undefined;
 }
 
-/** One name per function address (the preferred one, as objdump labels it), sized, ascending. */
+/** Leading underscores: an implementation name (`__libc_malloc`) rather than the public one. */
+const underscores = (name: string) => /^_*/.exec(name)![0].length;
+
+/**
+ * One name per function address, sized, ascending: of aliases, the public name (`malloc`, not
+ * `__libc_malloc`: fewest leading underscores), else the one objdump labels it with.
+ */
 export function functionSymbols(elf: ElfFile, bias = 0): FunctionSymbol[] {
   const funcs = elf.symbols.filter((s) => s.type === STT_FUNC && s.shndx !== SHN_UNDEF);
-  funcs.sort((a, b) => a.value - b.value || preferSymbol(a, b));
+  funcs.sort((a, b) => a.value - b.value || underscores(a.name) - underscores(b.name) || preferSymbol(a, b));
   const out: FunctionSymbol[] = [];
   for (let i = 0; i < funcs.length; i++) {
     const s = funcs[i]!;
@@ -78,22 +90,36 @@ export function functionSymbols(elf: ElfFile, bias = 0): FunctionSymbol[] {
   return out;
 }
 
+interface Instruction {
+  offset: number;
+  raw: number;
+  len: number;
+}
+
 /** Instruction offsets of a function (walking the length bits: 16-bit unless the low bits are 11). */
-function instructions(code: Uint8Array): { offset: number; raw: number; len: number }[] {
-  const out: { offset: number; raw: number; len: number }[] = [];
-  for (let off = 0; off + 2 <= code.length; ) {
+function instructions(code: Uint8Array): Instruction[] {
+  const out: Instruction[] = [];
+  walk(code, (offset, raw, len) => {
+    out.push({ offset, raw, len });
+  });
+  return out;
+}
+
+/** Calls `each` for every instruction of `code` in order; returns how many there were. */
+function walk(code: Uint8Array, each: (offset: number, raw: number, len: number) => void): number {
+  let n = 0;
+  for (let off = 0; off + 2 <= code.length; n++) {
     const lo = code[off]! | (code[off + 1]! << 8);
     if ((lo & 3) === 3) {
       if (off + 4 > code.length) break;
-      const raw = (lo | (code[off + 2]! << 16) | (code[off + 3]! << 24)) >>> 0;
-      out.push({ offset: off, raw, len: 4 });
+      each(off, (lo | (code[off + 2]! << 16) | (code[off + 3]! << 24)) >>> 0, 4);
       off += 4;
     } else {
-      out.push({ offset: off, raw: lo, len: 2 });
+      each(off, lo, 2);
       off += 2;
     }
   }
-  return out;
+  return n;
 }
 
 /** `ret` (jalr x0, 0(ra)) and c.jr ra. */
@@ -131,11 +157,81 @@ export interface ProbeListOptions {
   module: string;
   /** load bias of a PIE */
   bias?: number;
+  /** a dynamic program's interpreter and shared objects (objects.ts: dynamicObjects) */
+  objects?: readonly ObjectModule[];
+}
+
+/** A function of a module: addresses before the module's bias. */
+interface Func {
+  readonly name: string;
+  readonly va: number;
+  readonly size: number;
+  readonly code: Uint8Array | undefined;
+  /** offsets of its returns and tail calls */
+  readonly rets: number[];
+}
+
+/** An ELF object with probes: the program, or a shared object placed when it is mapped. */
+interface Module {
+  readonly name: string;
+  readonly elf: ElfFile;
+  /** known now (the program, the interpreter), or undefined until the loader maps it */
+  readonly bias: number | undefined;
+  /** the program's own symbols print without a module name (%a: main+0x1c) */
+  readonly isProgram: boolean;
+  readonly funcs: Func[];
+}
+
+/**
+ * Calls `put(bias)` for the module where it is loaded: now if its bias is known, else each time the
+ * loader maps it (LinuxEvents' module-load); returns what removes everything placed.
+ */
+function placed(mod: Module, t: AttachTarget, put: (bias: number) => Registration[]): () => void {
+  if (mod.bias !== undefined) {
+    const regs = put(mod.bias);
+    return () => {
+      for (const r of regs) r.remove();
+    };
+  }
+  const regs: Registration[] = [];
+  const sub = linuxEvents(t.seam).onModuleLoad((m) => {
+    if (m.name === mod.name) regs.push(...put(m.bias));
+  });
+  return () => {
+    sub.remove();
+    for (const r of regs) r.remove();
+  };
+}
+
+/** A module's functions with their return offsets (one walk each; kinst lists come later). */
+function moduleOf(name: string, elf: ElfFile, bias: number | undefined, isProgram: boolean): Module {
+  const syms = functionSymbols(elf, 0);
+  const entries = new Set(syms.map((f) => f.address));
+  const funcs = syms.map((f): Func => {
+    const code = imageBytes(elf, 0, f.address, f.size);
+    const rets: number[] = [];
+    if (code !== undefined) {
+      walk(code, (offset, raw, len) => {
+        if (isReturn(raw, len)) rets.push(offset);
+        else {
+          // a tail call: a jump out of the function to another function's entry
+          const off = jumpOffset(raw, len);
+          if (off === undefined) return;
+          const target = offset + off;
+          if ((target < 0 || target >= f.size) && entries.has(f.address + target)) rets.push(offset);
+        }
+      });
+    }
+    return { name: f.name, va: f.address, size: f.size, code, rets };
+  });
+  return { name, elf, bias, isProgram, funcs };
 }
 
 /** Every probe of the program, ids from 1 in dtrace's order (dtrace provider first). */
 export class ProbeList {
   readonly probes: Probe[] = [];
+  /** the program first, then the interpreter and shared objects */
+  private readonly modules: Module[];
 
   constructor(o: ProbeListOptions) {
     const add = (p: Omit<Probe, "id">) => {
@@ -190,88 +286,71 @@ export class ProbeList {
         },
       });
     }
-    const bias = o.bias ?? 0;
-    const funcs = functionSymbols(o.elf, bias).map((f) => {
-      const code = imageBytes(o.elf, 0, f.address - bias, f.size);
-      return { ...f, insns: code === undefined ? [] : instructions(code) };
-    });
-    const entries = new Set(funcs.map((f) => f.address));
-    const at = (va: number) => (fire: Fire, t: AttachTarget) => {
-      // fire(view) leaves the arguments undefined (a0..a7): no wrapper closure per firing
-      const r = t.seam.onInstruction(va, fire as (view: HartView) => void);
-      return () => r.remove();
-    };
-    for (const f of funcs) {
-      add({
-        provider: "fbt",
-        module: o.module,
-        function: f.name,
-        name: "entry",
-        detail: none,
-        attach: at(f.address),
-      });
-      // returns, and tail calls: a jump out of the function to another function's entry
-      const rets = f.insns.filter((i) => {
-        if (isReturn(i.raw, i.len)) return true;
-        const off = jumpOffset(i.raw, i.len);
-        if (off === undefined) return false;
-        const target = i.offset + off;
-        return (target < 0 || target >= f.size) && entries.has(f.address + target);
-      });
-      if (rets.length === 0) continue;
-      add({
-        provider: "fbt",
-        module: o.module,
-        function: f.name,
-        name: "return",
-        detail: none,
-        attach: (fire, t) => {
-          const regs = rets.map((i) => {
-            const off = BigInt(i.offset);
-            return t.seam.onInstruction(f.address + i.offset, (view) =>
-              fire(view, [off, BigInt.asIntN(64, view.x(A0))]),
-            );
-          });
-          return () => {
-            for (const r of regs) r.remove();
-          };
-        },
-      });
+    for (const p of procProbes()) add(p);
+    this.modules = [
+      moduleOf(o.module, o.elf, o.bias ?? 0, true),
+      ...(o.objects ?? []).map((m) => moduleOf(m.name, m.elf, m.bias, false)),
+    ];
+    for (const mod of this.modules) {
+      for (const f of mod.funcs) {
+        add({
+          provider: "fbt",
+          module: mod.name,
+          function: f.name,
+          name: "entry",
+          detail: none,
+          // fire(view) leaves the arguments undefined (a0..a7): no wrapper closure per firing
+          attach: (fire, t) =>
+            placed(mod, t, (bias) => [t.seam.onInstruction(f.va + bias, fire as (view: HartView) => void)]),
+        });
+        if (f.rets.length === 0) continue;
+        add({
+          provider: "fbt",
+          module: mod.name,
+          function: f.name,
+          name: "return",
+          detail: none,
+          attach: (fire, t) =>
+            placed(mod, t, (bias) =>
+              f.rets.map((offset) => {
+                const off = BigInt(offset);
+                return t.seam.onInstruction(f.va + bias + offset, (view) =>
+                  fire(view, [off, BigInt.asIntN(64, view.x(A0))]),
+                );
+              }),
+            ),
+        });
+      }
     }
     this.nextId = this.probes.length;
-    // kinst: one probe per instruction, made when a description names its function (a static
-    // glibc program has ~90,000); ids are fixed now, in function order
-    for (const f of funcs) {
-      this.kinst.push({ module: o.module, func: f, firstId: this.nextId + 1, made: undefined });
-      this.nextId += f.insns.length;
+    // kinst: one probe per instruction, made when a description names their function (a static
+    // glibc program has ~90,000, libc.so.6 ~250,000); ids are fixed now, in function order
+    for (const mod of this.modules) {
+      for (const f of mod.funcs) {
+        this.kinst.push({ mod, func: f, firstId: this.nextId + 1, made: undefined });
+        this.nextId += f.code === undefined ? 0 : walk(f.code, () => {});
+      }
     }
-    this.at = at;
   }
 
-  private readonly kinst: {
-    module: string;
-    func: { name: string; address: number; insns: { offset: number; raw: number; len: number }[] };
-    firstId: number;
-    made: Probe[] | undefined;
-  }[] = [];
+  private readonly kinst: { mod: Module; func: Func; firstId: number; made: Probe[] | undefined }[] = [];
   private nextId = 0;
-  private at!: (va: number) => Probe["attach"];
 
   private kinstProbes(k: ProbeList["kinst"][number]): Probe[] {
     if (k.made !== undefined) return k.made;
-    const f = k.func;
-    k.made = f.insns.map((i, n) => {
-      const va = f.address + i.offset;
-      return {
-        id: k.firstId + n,
-        provider: "kinst",
-        module: k.module,
-        function: f.name,
-        name: String(i.offset),
-        detail: () => disassemble(i.raw, va).replace(/\t/g, " "),
-        attach: this.at(va),
-      };
-    });
+    const { func: f, mod } = k;
+    k.made = (f.code === undefined ? [] : instructions(f.code)).map((i, n) => ({
+      id: k.firstId + n,
+      provider: "kinst",
+      module: mod.name,
+      function: f.name,
+      name: String(i.offset),
+      detail: () => disassemble(i.raw, f.va + (mod.bias ?? 0) + i.offset).replace(/\t/g, " "),
+      attach: (fire: Fire, t: AttachTarget) =>
+        placed(mod, t, (bias) => [
+          t.seam.onInstruction(f.va + bias + i.offset, fire as (view: HartView) => void),
+        ]),
+    }));
     return k.made;
   }
 
@@ -293,13 +372,38 @@ export class ProbeList {
     );
     if (fieldMatches(d.provider, "kinst")) {
       for (const k of this.kinst) {
-        if (!fieldMatches(d.module, k.module) || !fieldMatches(d.function, k.func.name)) continue;
+        if (!fieldMatches(d.module, k.mod.name) || !fieldMatches(d.function, k.func.name)) continue;
         for (const p of this.kinstProbes(k)) if (fieldMatches(d.name, p.name)) found.push(p);
       }
     }
     if (found.length > 0) return found;
     const timed = this.timedProbe(d);
     return timed === undefined ? [] : [timed];
+  }
+
+  /**
+   * Names addresses for %a: the program's functions (`main+0x1c`), and those of shared objects with
+   * their module (`libc.so.6\`malloc+0x10`), each as soon as the loader has mapped it.
+   */
+  symbols(seam: Probes): SymbolResolver {
+    const table = new SymbolTable();
+    const put = (mod: Module, bias: number) =>
+      table.add(
+        mod.isProgram ? undefined : mod.name,
+        mod.funcs.map((f) => ({ name: f.name, address: f.va + bias, size: f.size })),
+        loadedSpan(mod.elf, bias),
+      );
+    for (const mod of this.modules) {
+      if (mod.bias !== undefined) put(mod, mod.bias);
+    }
+    const later = this.modules.filter((m) => m.bias === undefined);
+    if (later.length > 0) {
+      linuxEvents(seam).onModuleLoad((m) => {
+        const mod = later.find((x) => x.name === m.name);
+        if (mod !== undefined) put(mod, m.bias);
+      });
+    }
+    return (address) => table.resolve(address);
   }
 
   /** `profile:::profile-997`, `tick-1s` (dtrace makes these on demand). */
@@ -332,6 +436,18 @@ export class ProbeList {
     this.probes.push(probe);
     return probe;
   }
+}
+
+/** The [low, high) addresses a module's PT_LOAD segments cover at `bias`. */
+function loadedSpan(elf: ElfFile, bias: number): [number, number] {
+  let low = Number.POSITIVE_INFINITY;
+  let high = 0;
+  for (const ph of elf.phdrs) {
+    if (ph.type !== PT_LOAD) continue;
+    low = Math.min(low, ph.vaddr + bias);
+    high = Math.max(high, ph.vaddr + ph.memsz + bias);
+  }
+  return low < high ? [low, high] : [0, 0];
 }
 
 const NO_VIEW: HartView = {

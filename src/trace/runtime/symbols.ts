@@ -31,3 +31,52 @@ export function resolveAddress(address: IntValue, resolver: SymbolResolver | und
   }
   return `${mod}0x${a.toString(16)}`;
 }
+
+interface SymbolEntry {
+  readonly name: string;
+  readonly address: number;
+  readonly size: number;
+  readonly module: string | undefined;
+}
+
+/**
+ * Functions of the loaded modules, sorted for binary search: an address inside one resolves to it
+ * (with its module's name when the module has one), an address elsewhere in a named module's span
+ * to that module alone. Modules are added as they load (shared objects at run time).
+ */
+export class SymbolTable {
+  private entries: SymbolEntry[] = [];
+  private spans: { low: number; high: number; module: string }[] = [];
+
+  add(
+    module: string | undefined,
+    funcs: readonly { name: string; address: number; size: number }[],
+    span: readonly [number, number],
+  ): void {
+    for (const f of funcs) this.entries.push({ ...f, module });
+    this.entries.sort((a, b) => a.address - b.address);
+    if (module !== undefined && span[1] > span[0]) this.spans.push({ low: span[0], high: span[1], module });
+  }
+
+  resolve(address: bigint): ResolvedAddress | undefined {
+    if (address > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+    const a = Number(address);
+    const e = this.entries;
+    let lo = 0;
+    let hi = e.length - 1;
+    let best = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (e[mid]!.address <= a) {
+        best = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    const f = best >= 0 ? e[best]! : undefined;
+    if (f !== undefined && a < f.address + f.size) {
+      return { module: f.module, symbol: f.name, offset: BigInt(a - f.address) };
+    }
+    const span = this.spans.find((s) => a >= s.low && a < s.high);
+    return span === undefined ? undefined : { module: span.module };
+  }
+}
