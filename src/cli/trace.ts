@@ -10,7 +10,7 @@ import { LinuxProcess } from "../linux-user/process.js";
 import { runProcess } from "../linux-user/scheduler.js";
 import { CompileError, NoProbesError, Tracer } from "../trace/compile/index.js";
 import { compileFrontEnd, DiagnosticError, printChecked } from "../trace/lang/index.js";
-import { fieldMatches, ProbeList } from "../trace/providers/index.js";
+import { dynamicObjects, fieldMatches, ProbeList } from "../trace/providers/index.js";
 import { openFileSink, stderrSink, type TextSink, TraceOutput } from "../trace/runtime/index.js";
 import { readProgram, UsageError } from "./errors.js";
 import { err, out } from "./output.js";
@@ -202,7 +202,12 @@ export function traceCommand(o: TraceOptions): number {
   });
   const env = r.env ?? Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
   p.exec(elf, r.prog, [r.prog, ...r.args], env);
-  const probes = new ProbeList({ elf, module: basename(r.prog), bias: p.program?.main.bias ?? 0 });
+  const probes = new ProbeList({
+    elf,
+    module: basename(r.prog),
+    bias: p.program?.main.bias ?? 0,
+    objects: dynamicObjects(elf, r.sysroot, p.program?.interp?.bias),
+  });
   if (o.list || program === undefined) {
     out(listProbes(probes, o));
     return 0;
@@ -225,6 +230,7 @@ export function traceCommand(o: TraceOptions): number {
     json: o.json,
     strsize,
     programName: "hartscope",
+    symbols: probes.symbols(p.machine.probes),
     sort: {
       byKey: options.has("aggsortkey"),
       reverse: options.has("aggsortrev"),
