@@ -34,6 +34,8 @@ rvc-align     rt       rvc-align.c:rvc-align.S
 selfmod       rt       selfmod.c
 selfmod-pie   rt-pie   selfmod.c
 threads       glibc    threads.c                                            -lpthread
+proc-events   glibc    proc-events.c                                        -lpthread
+dyn-alloc     dynamic  dyn-alloc.c
 sys-files     glibc    sys-files.c
 sys-mem       rt       sys-mem.c
 sys-reserve   rt       sys-reserve.c
