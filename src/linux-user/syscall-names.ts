@@ -204,8 +204,11 @@ export function allSyscalls(): [number, string][] {
   return out;
 }
 
-/** Syscall number for a name (for tests and the tracer). */
+let byName: Map<string, number> | undefined;
+
+/** Syscall number for a name (the syscall table, the tracer, tests). */
 export function syscallNumber(name: string): number | undefined {
-  for (const [nr, n] of allSyscalls()) if (n === name) return nr;
-  return undefined;
+  // built once: the syscall table looks up every handler's name at start-up
+  byName ??= new Map(allSyscalls().map(([nr, n]) => [n, nr]));
+  return byName.get(name);
 }
