@@ -52,6 +52,8 @@ interp        glibc    interp.c
 nbody         glibc    nbody.c                                              -lm
 hashtab       glibc    hashtab.c
 lz            glibc    lz.c
+calls         glibc    calls.c                                              -lpthread
+proc-fork     glibc    proc-fork.c                                          -lpthread
 '
 
 mkdir -p "$OUT"
