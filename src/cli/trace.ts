@@ -8,10 +8,13 @@ import { basename } from "node:path";
 import { parseElf } from "../elf/elf.js";
 import { LinuxProcess } from "../linux-user/process.js";
 import { runProcess } from "../linux-user/scheduler.js";
+import { callSites } from "../trace/call-sites.js";
 import { CompileError, NoProbesError, Tracer } from "../trace/compile/index.js";
+import { elfResolver } from "../trace/elf-symbols.js";
 import { compileFrontEnd, DiagnosticError, printChecked } from "../trace/lang/index.js";
 import { dynamicObjects, fieldMatches, ProbeList } from "../trace/providers/index.js";
 import { openFileSink, stderrSink, type TextSink, TraceOutput } from "../trace/runtime/index.js";
+import { ShadowStacks } from "../trace/shadow-stack.js";
 import { readProgram, UsageError } from "./errors.js";
 import { err, out } from "./output.js";
 import { type RunOptions, shellStatus } from "./run.js";
@@ -202,10 +205,12 @@ export function traceCommand(o: TraceOptions): number {
   });
   const env = r.env ?? Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
   p.exec(elf, r.prog, [r.prog, ...r.args], env);
+  const module = basename(r.prog);
+  const bias = p.program?.main.bias ?? 0;
   const probes = new ProbeList({
     elf,
-    module: basename(r.prog),
-    bias: p.program?.main.bias ?? 0,
+    module,
+    bias,
     objects: dynamicObjects(elf, r.sysroot, p.program?.interp?.bias),
   });
   if (o.list || program === undefined) {
@@ -239,6 +244,7 @@ export function traceCommand(o: TraceOptions): number {
     },
   });
   let tracer: Tracer;
+  let stacks: ShadowStacks | undefined;
   try {
     tracer = new Tracer(program, {
       output,
@@ -247,6 +253,9 @@ export function traceCommand(o: TraceOptions): number {
       execname: basename(r.prog),
       now: () => p.machine.now(),
       strsize,
+      stackSymbols: elfResolver(elf, bias, module),
+      ustackFrames: intOption(options, "ustackframes"),
+      stackIndent: intOption(options, "stackindent"),
       allowZeroMatches: o.zeroMatches,
       onExit: (code) => {
         if (!p.exit) p.exit = { code };
@@ -257,6 +266,12 @@ export function traceCommand(o: TraceOptions): number {
       },
     });
     tracer.attach(probes, p.machine.probes);
+    if (tracer.usesUserStacks) {
+      // after the clauses' probes, so a clause at a call or return sees the stack before it
+      stacks = new ShadowStacks(callSites(elf, bias));
+      tracer.setUserStacks(stacks);
+      stacks.attach(p.machine.probes);
+    }
   } catch (e) {
     if (e instanceof NoProbesError || e instanceof CompileError) {
       err(`dtrace: ${e.message}`);
@@ -281,4 +296,13 @@ export function traceCommand(o: TraceOptions): number {
   if (status === undefined) return tracer.exitCode ?? 0;
   if (status.message) err(`hartscope: ${status.message}`);
   return shellStatus(status);
+}
+
+/** A -x option's integer value, or undefined when not given. */
+function intOption(options: Map<string, string>, name: string): number | undefined {
+  if (!options.has(name)) return undefined;
+  const v = options.get(name)!;
+  const n = Number(v);
+  if (v === "" || !Number.isInteger(n) || n < 0) throw new UsageError(`-x ${name}=${v}: not a number`);
+  return n;
 }

@@ -29,8 +29,10 @@ export interface ClauseCode {
   readonly source: string;
   /** printf/printa formats by index: [source, argument types, for printa] */
   readonly formats: readonly { source: string; argTypes: readonly DType[]; printa: boolean }[];
-  /** whether the clause writes a record (default action, trace, printf, printa) */
+  /** whether the clause writes a record (default action, trace, printf, printa, ustack) */
   readonly records: boolean;
+  /** whether the clause reads user stacks (ustack(), ustackdepth) */
+  readonly usesStacks: boolean;
 }
 
 const PROBE_CONSTANTS: Record<string, string> = {
@@ -55,6 +57,7 @@ class ClauseCompiler {
   private bound = 0;
   usesThread = false;
   records = false;
+  usesStacks = false;
 
   temp(): string {
     return `t${this.temps++}`;
@@ -151,6 +154,9 @@ class ClauseCompiler {
         return "(R.wallBase+BigInt(R.now()))";
       case "errno":
         return "0n";
+      case "ustackdepth":
+        this.usesStacks = true;
+        return "BigInt(R.ustackdepth(V))";
       default:
         throw new CompileError(`the built-in variable ${name} is not supported by the compiler`);
     }
@@ -193,7 +199,8 @@ class ClauseCompiler {
       this.usesThread = true;
       return `T[${v.id}]`;
     }
-    return `c${v.id}`;
+    // clause-locals live in the probe's array, shared by its clauses for one firing
+    return `CL[${v.id}]`;
   }
 
   private readVar(e: Extract<CExpr, { kind: "var" }>): string {
@@ -313,7 +320,8 @@ class ClauseCompiler {
       case "lltostr":
         return `S.lltostr(${a.map((x) => this.expr(x)).join(",")})`;
       case "ustack":
-        throw new CompileError("ustack() is not supported by the tracer yet");
+        this.usesStacks = true;
+        return a.length > 0 ? `R.ustack(V,${Number((a[0] as { value: bigint }).value)})` : "R.ustack(V,-1)";
     }
   }
 
@@ -336,6 +344,11 @@ class ClauseCompiler {
   private stmt(s: CStmt): string {
     switch (s.kind) {
       case "expr":
+        if (s.expr.kind === "call" && s.expr.fn === "ustack") {
+          // ustack() as a statement records the stack
+          this.records = true;
+          return `a=${++this.action};O.trace(${this.expr(s.expr)},R.stackType);`;
+        }
         return `a=${++this.action};${this.expr(s.expr)};`;
       case "if":
         return `a=${++this.action};if(${this.truth(s.cond)}){${this.stmts(s.thenBody)}}else{${this.stmts(s.elseBody)}}`;
@@ -369,16 +382,20 @@ export function typeKey(t: DType): string {
 
 /**
  * The factory of a clause: `new Function("R","S","O","AG","G","F","I","U","N", source)` returns
- * `(P, EPID, PD) => (V, A) => void` — P the probe's names, EPID its enabled-probe id, PD its
- * description for records; V the HartView, A the provider's arguments (undefined: a0..a7).
+ * `(P, EPID, PD, CL, FIRST) => (V, A) => void` — P the probe's names, EPID its enabled-probe id,
+ * PD its description for records, CL the probe's clause-local variables (shared by the clauses on
+ * the probe), FIRST whether this is the probe's first clause (which clears CL at each firing); V
+ * the HartView, A the provider's arguments (undefined: a0..a7).
  */
 export function compileClause(program: CheckedProgram, clause: CheckedClause): ClauseCode {
   const c = new ClauseCompiler();
   const pred = clause.predicate === undefined ? "" : `a=0;if(!${c.truth(clause.predicate)})return;`;
   const body = c.stmts(clause.body);
   const records = clause.defaultAction || c.records;
-  const locals = program.clauseLocals.map((v) => `let c${v.id};`).join("");
-  const source = `return function make(P,EPID,PD){
+  // D: this-> variables persist across the clauses of one firing of a probe and are undefined when
+  // it starts, so the probe's first clause clears them
+  const locals = program.clauseLocals.length > 0 ? "if(FIRST)CL.fill(undefined);" : "";
+  const source = `return function make(P,EPID,PD,CL,FIRST){
 ${c.setup.join("\n")}
 return function fire(V,A){
 let a=0;${locals}${c.tempDecl()}
@@ -390,5 +407,5 @@ ${body}
 }catch(e){R.fault(EPID,PD,e,a);return;}
 ${records ? "O.endRecord();" : ""}
 };};`;
-  return { source, formats: c.formats, records };
+  return { source, formats: c.formats, records, usesStacks: c.usesStacks };
 }

@@ -1,3 +1,3 @@
 // The D compiler: checked clauses to JavaScript functions, and the tracer that attaches them.
 export { type ClauseCode, CompileError, compileClause } from "./codegen.js";
-export { NoProbesError, Tracer, type TracerOptions, valueTypeOf } from "./tracer.js";
+export { NoProbesError, Tracer, type TracerOptions, type UserStacks, valueTypeOf } from "./tracer.js";

@@ -9,10 +9,15 @@ import {
   ActionFault,
   AggregationSet,
   type AnyAggregation,
+  DEFAULT_USTACK_FRAMES,
+  encodeStack,
   type PreparedFormat,
   type ProbeDescription,
   prepareFormat,
   STRING,
+  type StackType,
+  type SymbolResolver,
+  stackType,
   type TraceOutput,
   type ValueType,
 } from "../runtime/index.js";
@@ -48,9 +53,29 @@ export interface TracerOptions {
   readonly allowZeroMatches?: boolean;
   /** each description's match count, as dtrace reports it */
   readonly onMatched?: (description: string, count: number) => void;
+  /** names stack frames (module`symbol+0xoffset) */
+  readonly stackSymbols?: SymbolResolver;
+  /** ustackframes: frames ustack() records without an argument (100) */
+  readonly ustackFrames?: number;
+  /** stackindent: columns before each printed frame (14) */
+  readonly stackIndent?: number;
 }
 
-type Factory = (P: DescriptionFields, epid: number, pd: ProbeDescription) => Fire;
+type Factory = (
+  P: DescriptionFields,
+  epid: number,
+  pd: ProbeDescription,
+  locals: unknown[],
+  first: boolean,
+) => Fire;
+
+/** Where ustack() and ustackdepth get a thread's stack (shadow-stack.ts). */
+export interface UserStacks {
+  /** the pc, then return addresses, innermost first, at most `limit` */
+  frames(view: HartView, limit: number): number[];
+  /** how many frames there are */
+  depth(view: HartView): number;
+}
 
 const VALUE_TYPES = new Map<string, ValueType>();
 
@@ -66,13 +91,19 @@ export class Tracer {
   private inError = false;
   /** sources of the clauses' factories (for tests and --dump-ast=js) */
   readonly sources: string[] = [];
+  /** whether a clause reads user stacks: then setUserStacks() must be called before attach() */
+  readonly usesUserStacks: boolean = false;
+  private stacks: UserStacks | undefined;
+  private readonly stackType: StackType;
 
   constructor(
     readonly program: CheckedProgram,
     private readonly o: TracerOptions,
   ) {
+    this.stackType = stackType(o.stackSymbols, o.stackIndent);
     for (const a of program.aggregations) this.byId[a.id] = this.makeAggregation(a);
     const globals: unknown[] = [];
+    const defaultFrames = o.ustackFrames ?? DEFAULT_USTACK_FRAMES;
     const R = {
       pid: BigInt(o.pid),
       ppid: BigInt(o.ppid),
@@ -80,6 +111,13 @@ export class Tracer {
       now: o.now,
       wallBase: BigInt(Date.now()) * 1_000_000n - BigInt(o.now()),
       strsize: o.strsize ?? 256,
+      stackType: this.stackType,
+      ustack: (view: HartView, limit: number): string => {
+        if (view === NO_HART || this.stacks === undefined) return "";
+        return encodeStack(this.stacks.frames(view, limit < 0 ? defaultFrames : limit));
+      },
+      ustackdepth: (view: HartView): number =>
+        view === NO_HART || this.stacks === undefined ? 0 : this.stacks.depth(view),
       valueType: (k: string) => {
         let t = VALUE_TYPES.get(k);
         if (t === undefined) {
@@ -115,6 +153,7 @@ export class Tracer {
     for (const clause of program.clauses) {
       const code = compileClause(program, clause);
       this.sources.push(code.source);
+      if (code.usesStacks) this.usesUserStacks = true;
       const formats: PreparedFormat[] = code.formats.map((f) =>
         prepareFormat(f.source, f.argTypes.map(valueTypeOf), { aggregation: f.printa }),
       );
@@ -135,7 +174,7 @@ export class Tracer {
 
   private makeAggregation(a: CheckedProgram["aggregations"][number]): AnyAggregation {
     const name = a.name === "_" ? "@" : `@${a.name}`;
-    const keys = a.keyTypes.map(valueTypeOf);
+    const keys = a.keyTypes.map((t) => (t.kind === "stack" ? this.stackType : valueTypeOf(t)));
     const s = this.aggregations;
     const p = a.params.map(Number);
     switch (a.func) {
@@ -160,9 +199,17 @@ export class Tracer {
     }
   }
 
+  /** Where ustack() reads stacks (the shadow stacks, attached to the seam after attach()). */
+  setUserStacks(stacks: UserStacks): void {
+    this.stacks = stacks;
+  }
+
   /** Attaches every clause to the probes its descriptions match (throws NoProbesError). */
   attach(list: ProbeList, seam: Probes): void {
     const target: AttachTarget = { seam, special: this.special };
+    const nLocals = this.program.clauseLocals.length;
+    /** each probe's clause-locals, shared by its clauses */
+    const locals = new Map<Probe, unknown[]>();
     this.program.clauses.forEach((clause, i) => {
       const seen = new Set<Probe>();
       for (const d of clause.probes) {
@@ -183,7 +230,13 @@ export class Tracer {
             function: p.function,
             name: p.name,
           };
-          this.removers.push(p.attach(this.factories[i]!(pd, epid, pd), target));
+          let cl = locals.get(p);
+          const first = cl === undefined;
+          if (cl === undefined) {
+            cl = new Array<unknown>(nLocals);
+            locals.set(p, cl);
+          }
+          this.removers.push(p.attach(this.factories[i]!(pd, epid, pd, cl, first), target));
         }
       }
     });

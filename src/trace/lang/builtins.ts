@@ -2,7 +2,7 @@
 // Variables", with their D types), the uregs[] register names, and the names of the functions —
 // actions, subroutines and aggregating functions — whose arguments the checker knows.
 
-import { type DType, I32, I64, STRING, U64 } from "./types.js";
+import { type DType, I32, I64, STRING, U32, U64 } from "./types.js";
 
 /** Built-in scalar variables and their D types (pid_t, id_t, processorid_t and int are 32-bit). */
 export const BUILTIN_VARIABLES: ReadonlyMap<string, DType> = new Map<string, DType>([
@@ -20,6 +20,7 @@ export const BUILTIN_VARIABLES: ReadonlyMap<string, DType> = new Map<string, DTy
   ["vtimestamp", U64],
   ["walltimestamp", I64],
   ["errno", I32],
+  ["ustackdepth", U32],
 ]);
 
 /** Built-ins of DTrace that hartscope does not provide, with what to say instead. */
@@ -32,7 +33,6 @@ export const UNSUPPORTED_BUILTINS: ReadonlyMap<string, string> = new Map([
   ["caller", "caller is not supported"],
   ["ucaller", "ucaller is not supported: use uregs[R_RA]"],
   ["stackdepth", "stackdepth is not supported"],
-  ["ustackdepth", "ustackdepth is not supported"],
   ["regs", "regs[] is not supported: use uregs[]"],
   ["epid", "epid is not supported"],
   ["id", "id is not supported"],

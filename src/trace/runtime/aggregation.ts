@@ -151,7 +151,8 @@ export function compareUtf8(a: string, b: string): number {
 }
 
 function compareKey(type: ValueType, a: Value, b: Value): number {
-  if (type.kind === "string" || typeof a === "string" || typeof b === "string") {
+  // stacks are fixed-width hex per frame (stacks.ts): as strings they compare frame by frame
+  if (type.kind !== "int" || typeof a === "string" || typeof b === "string") {
     return compareUtf8(String(a), String(b));
   }
   // dt_aggregate_keycmp reads integer keys as unsigned quantities of their size

@@ -57,6 +57,14 @@ export {
   recordPrefix,
 } from "./records.js";
 export { FdSink, openFileSink, StringSink, stderrSink, stdoutSink, type TextSink } from "./sinks.js";
+export {
+  DEFAULT_STACK_INDENT,
+  DEFAULT_USTACK_FRAMES,
+  decodeStack,
+  encodeStack,
+  formatStack,
+  stackType,
+} from "./stacks.js";
 export { type ResolvedAddress, resolveAddress, type SymbolResolver } from "./symbols.js";
 export {
   castTo,
@@ -68,6 +76,7 @@ export {
   type IntValue,
   int64,
   STRING,
+  type StackType,
   type StringType,
   UINT8,
   UINT16,

@@ -66,7 +66,8 @@ export function toJson(v: Json): string {
 
 /** The JSON name of a type. */
 export function jsonTypeName(t: ValueType): string {
-  return t.kind === "string" ? "string" : `${t.signed ? "" : "u"}int${t.size * 8}`;
+  if (t.kind !== "int") return t.kind;
+  return `${t.signed ? "" : "u"}int${t.size * 8}`;
 }
 
 export function jsonValue(v: Value | IntValue): Json {

@@ -27,6 +27,7 @@ import {
   recordPrefix,
 } from "./records.js";
 import type { TextSink } from "./sinks.js";
+import { stackFrameNames } from "./stacks.js";
 import type { SymbolResolver } from "./symbols.js";
 import { castTo, type Value, type ValueType } from "./values.js";
 
@@ -106,7 +107,12 @@ export class TraceOutput {
   trace(value: Value, type: ValueType): void {
     const r = this.current("trace");
     if (this.json) {
-      const v = type.kind === "int" && typeof value !== "string" ? castTo(value, type) : value;
+      const v =
+        type.kind === "stack"
+          ? stackFrameNames(String(value), type)
+          : type.kind === "int" && typeof value !== "string"
+            ? castTo(value, type)
+            : value;
       r.json.push({ action: "trace", type: jsonTypeName(type), value: v });
     } else r.text += formatTraced(value, type, this.quiet, this.strsize);
   }

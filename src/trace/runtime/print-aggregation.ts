@@ -25,6 +25,7 @@ import { type Json, jsonTypeName } from "./json.js";
 import type { Entry } from "./keyed-table.js";
 import type { AggregationValue, FormatContext, PreparedFormat } from "./printf.js";
 import { DEFAULT_STRSIZE, formatIntDatum, formatStringDatum } from "./records.js";
+import { formatStack, stackFrameNames } from "./stacks.js";
 import { castTo, type Value, type ValueType } from "./values.js";
 
 /** dtrace's options that order aggregation output. */
@@ -105,7 +106,8 @@ export function aggregationRows(aggs: readonly AnyAggregation[], sort: SortOptio
 }
 
 function sameType(a: ValueType, b: ValueType): boolean {
-  return a.kind === b.kind && (a.kind === "string" || (b.kind === "int" && a.size === b.size));
+  if (a.kind === "int") return b.kind === "int" && a.size === b.size;
+  return a.kind === b.kind;
 }
 
 function keyId(keys: readonly Value[]): string {
@@ -115,6 +117,7 @@ function keyId(keys: readonly Value[]): string {
 /** A key as the default layout prints it. */
 export function formatKey(type: ValueType, v: Value, strsize = DEFAULT_STRSIZE): string {
   if (type.kind === "string") return formatStringDatum(String(v), -50, false, strsize);
+  if (type.kind === "stack") return formatStack(String(v), type);
   return formatIntDatum(v, type.size, false);
 }
 
@@ -205,6 +208,7 @@ export function aggregationJson(agg: AnyAggregation, sort: SortOptions = {}): { 
 function entryJson(agg: AnyAggregation, e: Entry): { [key: string]: Json } {
   const keys = e.keys.map((k, i) => {
     const t = agg.keyTypes[i];
+    if (t.kind === "stack") return stackFrameNames(String(k), t);
     return t.kind === "int" && typeof k !== "string" ? castTo(k, t) : k;
   });
   const obj: { [key: string]: Json } = { keys };

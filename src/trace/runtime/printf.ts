@@ -254,7 +254,8 @@ const TYPE_PROTO: Record<string, string> = {
 };
 
 export function typeName(t: ValueType): string {
-  return t.kind === "string" ? "string" : `${t.signed ? "" : "u"}int${t.size * 8}_t`;
+  if (t.kind !== "int") return t.kind;
+  return `${t.signed ? "" : "u"}int${t.size * 8}_t`;
 }
 
 function accepts(letter: string, t: ValueType): boolean {

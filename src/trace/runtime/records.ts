@@ -10,6 +10,7 @@
 // "  %-33s". Strings that are not all printable, and the empty string, print as a hex dump of
 // their strsize bytes, as dtrace's dt_print_bytes does.
 
+import { formatStack } from "./stacks.js";
 import { signedOf, unsignedOf, type Value, type ValueType } from "./values.js";
 
 /** A probe as the records name it: dtrace's probe description. */
@@ -92,5 +93,6 @@ export function formatIntDatum(v: Value, size: 1 | 2 | 4 | 8, quiet: boolean): s
 /** What trace(v) prints. */
 export function formatTraced(v: Value, type: ValueType, quiet: boolean, strsize = DEFAULT_STRSIZE): string {
   if (type.kind === "string") return formatStringDatum(String(v), -33, quiet, strsize);
+  if (type.kind === "stack") return formatStack(String(v), type);
   return formatIntDatum(v, type.size, quiet);
 }

@@ -22,8 +22,20 @@ export interface StringType {
   readonly kind: "string";
 }
 
+/**
+ * A user stack (ustack()): its value is a string of frames (stacks.ts); the type names the frames
+ * and says how far they are indented.
+ */
+export interface StackType {
+  readonly kind: "stack";
+  /** columns before each frame (dtrace's stackindent option) */
+  readonly indent: number;
+  /** how a frame's address prints: module`symbol+0xoffset */
+  frameName(address: number): string;
+}
+
 /** The types a traced value, an aggregation key or a printf argument can have. */
-export type ValueType = IntType | StringType;
+export type ValueType = IntType | StringType | StackType;
 
 /** A traced value, key or argument: an integer or a string. */
 export type Value = IntValue | string;
