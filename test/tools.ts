@@ -42,6 +42,19 @@ const SPECS = {
   nm: { command: "riscv64-linux-gnu-nm", env: "HARTSCOPE_TEST_NM", pkg: "binutils-riscv64-linux-gnu" },
   qemuSystem: { command: "qemu-system-riscv64", env: "HARTSCOPE_TEST_QEMU_SYSTEM", pkg: "qemu-system-misc" },
   dtc: { command: "dtc", env: "HARTSCOPE_TEST_DTC", pkg: "device-tree-compiler" },
+  // firmware: directories of Debian's packages, there when the file the tests boot is
+  opensbi: {
+    command: "/usr/lib/riscv64-linux-gnu/opensbi/generic",
+    env: "HARTSCOPE_TEST_OPENSBI",
+    pkg: "opensbi",
+    marker: "fw_jump.bin",
+  },
+  uboot: {
+    command: "/usr/lib/u-boot",
+    env: "HARTSCOPE_TEST_UBOOT",
+    pkg: "u-boot-qemu",
+    marker: "qemu-riscv64_smode/u-boot.bin",
+  },
   sysroot: {
     command: "/usr/riscv64-linux-gnu",
     env: "HARTSCOPE_TEST_SYSROOT",
