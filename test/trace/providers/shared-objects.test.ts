@@ -169,3 +169,14 @@ test("-l lists libc's and ld.so's probes without running the program", { skip },
   );
   assert.equal(r.stdout.includes("make_items: "), false); // the program did not run
 });
+
+test("probes in libc.so.6 trace byte-identically with the block compiler on and off", { skip }, () => {
+  const script =
+    'kinst:libc.so.6:strlen: /arg0 != 0/ { @[probename] = count(); } fbt:libc.so.6:free:entry { printf("%d %a\\n", tid, uregs[R_RA]); }';
+  const runs = ["on", "off"].map((jit) =>
+    hartscope(["trace", "-q", "--jit", jit, "--sysroot", SYSROOT, "-n", script, PROG, "25"]),
+  );
+  for (const r of runs) assert.equal(r.status, 0, r.stderr);
+  assert.equal(runs[0]!.stderr, runs[1]!.stderr);
+  assert.match(runs[0]!.stderr, /^1000 make_items\+0x|^1000 main\+0x/m);
+});
