@@ -318,10 +318,14 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
 
   // Entry 0 is the reserved undefined symbol (gABI "Symbol Table"): left out of `symbols`, kept in
   // `dynsym` so relocation and version indices line up.
+  // Read on first use: running a program needs no symbols, and a static libc has thousands (reading
+  // them was a good part of `hartscope run`'s start-up); a damaged table is reported then.
   const symtab = sections.find((s) => s.type === SHT_SYMTAB);
   const dynsymSec = sections.find((s) => s.type === SHT_DYNSYM);
-  const dynsym = dynsymSec ? readSymbols(dynsymSec, 0) : [];
-  const symbols = symtab ? readSymbols(symtab, 1) : dynsym.slice(1);
+  let dynsymRead: ElfSymbol[] | undefined;
+  let symbolsRead: ElfSymbol[] | undefined;
+  const dynsymOf = () => (dynsymRead ??= dynsymSec ? readSymbols(dynsymSec, 0) : []);
+  const symbolsOf = () => (symbolsRead ??= symtab ? readSymbols(symtab, 1) : dynsymOf().slice(1));
 
   let interpreter: string | undefined;
   const interp = phdrs.find((p) => p.type === PT_INTERP);
@@ -333,7 +337,7 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
 
   let sorted: ElfSymbol[] | undefined;
   const symbolize = (addr: number) => {
-    sorted ??= symbols
+    sorted ??= symbolsOf()
       .filter(
         (s) =>
           (s.type === STT_FUNC || s.type === STT_NOTYPE) &&
@@ -369,8 +373,12 @@ export function parseElf(bytes: Uint8Array, name: string): ElfFile {
     flags,
     phdrs,
     sections,
-    symbols,
-    dynsym,
+    get symbols() {
+      return symbolsOf();
+    },
+    get dynsym() {
+      return dynsymOf();
+    },
     interpreter,
     bytes,
     symbolize,
