@@ -7,12 +7,25 @@
 // So mapping, protecting, moving or unmapping costs time in the mappings and touched pages it
 // involves, never in its size: a 64 GiB PROT_NONE reservation is one interval and no frames.
 // Touched pages are kept in chunks of 512 (a 2 MiB span): chunk key → Int32Array of entries
-// (frame * 8 + prot, 0 = no frame yet) and, in its last slot, how many entries are set.
+// (frame * 16 + COW + prot, 0 = no frame yet) and, in its last slot, how many entries are set.
 //
 // Guest RAM is one WebAssembly.Memory (4 GiB reserved; the host commits pages as they are touched),
-// so compiled WebAssembly can address it directly. Frame f is at host offset f * 4096; offsets
-// are numbers in [0, 2^32). Frame 0 is the harts' bounce buffer. Fresh frames come from low offsets
-// up (so ordinary programs stay below 2 GiB); freed frames are reused first, zeroed when reused.
+// so compiled WebAssembly can address it directly; every process of a run takes its frames from
+// that one pool (frame-pool.ts). Frame f is at host offset f * 4096; offsets are numbers in
+// [0, 2^32). Frame 0 is the harts' bounce buffer. Fresh frames come from low offsets up (so
+// ordinary programs stay below 2 GiB); freed frames are reused first, zeroed when reused.
+//
+// Copy-on-write (fork): `fork()` copies the page tables — the intervals and the chunks of touched
+// pages, nothing else — and every copied entry takes one more reference to its frame; in both the
+// parent and the child the entry loses its write permission and gets the COW bit. So a fork costs
+// time in the pages the parent has touched, never in what it has mapped, and no frame is copied.
+// A write to a COW page (a hart's store through translate, or the kernel's copy into it) takes
+// translate's slow path: if the frame is still shared it is copied to a fresh frame that the entry
+// alone holds, else (the others let go of it) the entry just gets its write permission back; in
+// both cases the COW bit goes. The frame a process leaves keeps its contents and decoded code for
+// the processes still holding it. Harts' TLBs hold write translations only of writable entries, so
+// the first store to a COW page always reaches the slow path; after a fork the parent's harts drop
+// every translation.
 //
 // What counts against the memory cap (capBytes): every page of an accessible mapping (any of
 // PROT_READ, PROT_WRITE, PROT_EXEC), whether touched or not, plus touched pages of PROT_NONE
@@ -22,7 +35,7 @@
 // most the pool, frames run out only if the kernel side writes into untouched PROT_NONE pages past
 // the cap; then translate returns -2 (an access fault) and `outOfMemory` says so.
 
-import { DecodedPages } from "../hart/decoded-pages.js";
+import type { DecodedPages } from "../hart/decoded-pages.js";
 import {
   type GuestMemory,
   PAGE_MASK,
@@ -33,7 +46,8 @@ import {
   XLATE_PAGE_FAULT,
   XLATE_UNBACKED,
 } from "../hart/memory.js";
-import { mib, reserveRam } from "../hart/ram.js";
+import { mib } from "../hart/ram.js";
+import { FramePool } from "./frame-pool.js";
 import { IntervalList } from "./intervals.js";
 
 export { PAGE_SIZE };
@@ -49,6 +63,13 @@ const USER_TOP_HI = USER_TOP / 2 ** 32;
 const CHUNK_SHIFT = 9;
 const CHUNK = 1 << CHUNK_SHIFT;
 const CHUNK_COUNT = CHUNK;
+
+/** Entry = frame << FRAME_SHIFT | COW | prot (the protection bits the harts may use). */
+const FRAME_SHIFT = 4;
+/** The frame may be shared: a write must copy it first (the entry's write bit is clear meanwhile). */
+const COW = 8;
+/** Entry bits that say what the mapping allows (prot with write given back when COW). */
+const protOfEntry = (e: number): number => (e & 7) | (e & COW ? 2 : 0);
 
 export class GuestFault extends Error {
   constructor(
@@ -73,6 +94,8 @@ export interface AddressSpaceOptions {
   capBytes?: number;
   /** tests only: the first fresh frame handed out (to reach high host offsets without touching them) */
   firstFreshFrame?: number;
+  /** the frames to take pages from (another process's: fork); default a new pool */
+  pool?: FramePool;
 }
 
 /** A mapping, in pages: [start, end) with one protection. */
@@ -83,17 +106,20 @@ interface Mapping {
 }
 
 export class AddressSpace implements GuestMemory {
+  readonly pool: FramePool;
   readonly memory: WebAssembly.Memory;
   readonly bytes: Uint8Array;
   readonly view: DataView;
   /** frame 0 never backs a guest page: it is the harts' bounce buffer */
   readonly bounce = 0;
-  generation = 0;
-  readonly tlbHolders = new Set<TlbHolder>();
+  /** the pool's harts (every process's) */
+  readonly tlbHolders: Set<TlbHolder>;
   /** the decoded-instruction cache of the frames, and the probes (GuestMemory's code side) */
-  readonly code = new DecodedPages(this.tlbHolders, () => this.generation++);
+  readonly code: DecodedPages;
   /** most bytes the mappings may take (see the top of this file) */
   readonly capBytes: number;
+  /** processes using this address space (a vfork child shares its parent's until it execs) */
+  users = 1;
   /** set when a touch found no free frame: why the guest stopped ("out of guest memory (cap N MiB)") */
   outOfMemory: string | undefined = undefined;
 
@@ -101,7 +127,7 @@ export class AddressSpace implements GuestMemory {
     (m, at) => ({ start: at, end: m.end, prot: m.prot }),
     (a, b) => a.prot === b.prot,
   );
-  /** touched pages: chunk key (vpn >> CHUNK_SHIFT) → entries (frame * 8 + prot), count at CHUNK_COUNT */
+  /** touched pages: chunk key (vpn >> CHUNK_SHIFT) → entries (see FRAME_SHIFT), count at CHUNK_COUNT */
   private readonly chunks = new Map<number, Int32Array>();
   /** pages of accessible mappings */
   private accessiblePages = 0;
@@ -114,21 +140,54 @@ export class AddressSpace implements GuestMemory {
    */
   private readonly freeScan = { top: -1, low: -1, maxGap: 0 };
 
-  private readonly freeFrames: number[] = [];
-  private nextFrame: number;
-  private readonly frameCount: number;
-
   constructor(options: number | AddressSpaceOptions = {}) {
     const o = typeof options === "number" ? { poolBytes: options } : options;
-    this.memory = reserveRam(o.poolBytes);
-    const buffer = this.memory.buffer;
-    this.bytes = new Uint8Array(buffer);
-    this.view = new DataView(buffer);
-    this.frameCount = Math.floor(buffer.byteLength / PAGE_SIZE);
-    const usable = (this.frameCount - 1) * PAGE_SIZE;
+    const pool = o.pool ?? new FramePool(o);
+    this.pool = pool;
+    this.memory = pool.memory;
+    this.bytes = pool.bytes;
+    this.view = pool.view;
+    this.tlbHolders = pool.tlbHolders;
+    this.code = pool.code;
+    const usable = (pool.frameCount - 1) * PAGE_SIZE;
     this.capBytes = Math.min(o.capBytes ?? usable, usable);
     this.capPages = Math.floor(this.capBytes / PAGE_SIZE);
-    this.nextFrame = Math.max(1, Math.min(o.firstFreshFrame ?? 1, this.frameCount));
+  }
+
+  /** Bumped by any mapping change on the pool (GuestMemory.generation). */
+  get generation(): number {
+    return this.pool.generation;
+  }
+
+  /**
+   * fork: a new address space on the same pool with the same mappings and contents, sharing
+   * every touched frame copy-on-write (see the top of this file). Costs time in touched pages.
+   */
+  fork(): AddressSpace {
+    const child = new AddressSpace({ pool: this.pool, capBytes: this.capBytes });
+    for (const m of this.maps.items) child.maps.insert({ ...m });
+    child.accessiblePages = this.accessiblePages;
+    child.noneFrames = this.noneFrames;
+    const pool = this.pool;
+    for (const [key, chunk] of this.chunks) {
+      for (let i = 0; i < CHUNK; i++) {
+        const e = chunk[i]!;
+        if (e === 0) continue;
+        pool.share(e >>> FRAME_SHIFT);
+        if (e & 2) chunk[i] = (e & ~2) | COW;
+      }
+      child.chunks.set(key, chunk.slice());
+    }
+    // The parent's harts may hold write translations of what is now copy-on-write.
+    this.dropPages(0, USER_TOP / PAGE_SIZE);
+    this.mappingsChanged();
+    return child;
+  }
+
+  /** Every mapping goes, every frame is let go of (the process exited or exec'd). */
+  releaseAll(): void {
+    this.release(0, USER_TOP / PAGE_SIZE);
+    this.mappingsChanged();
   }
 
   // ---- GuestMemory (the harts' side) ----
@@ -147,7 +206,7 @@ export class AddressSpace implements GuestMemory {
     if (chunk !== undefined) {
       // PROT_READ/WRITE/EXEC are 1 << ACCESS_READ/WRITE/EXEC.
       const entry = chunk[(lo >>> PAGE_SHIFT) & (CHUNK - 1)]!;
-      if ((entry & (1 << access)) !== 0) return (entry >>> 3) * PAGE_SIZE;
+      if ((entry & (1 << access)) !== 0) return (entry >>> FRAME_SHIFT) * PAGE_SIZE;
     }
     return this.firstTouch(hi * 2 ** (32 - PAGE_SHIFT) + (lo >>> PAGE_SHIFT), 1 << access, peek);
   }
@@ -157,10 +216,42 @@ export class AddressSpace implements GuestMemory {
     const m = this.maps.find(vpn);
     if (m === undefined || (m.prot & needed) === 0) return XLATE_PAGE_FAULT;
     const entry = this.entryOf(vpn);
-    if (entry !== 0) return (entry >>> 3) * PAGE_SIZE;
+    if (entry !== 0) {
+      if ((entry & needed) === 0 && !peek) {
+        // a store to a copy-on-write page
+        const frame = this.ownFrame(vpn, entry);
+        return frame < 0 ? XLATE_ACCESS_FAULT : frame * PAGE_SIZE;
+      }
+      return (entry >>> FRAME_SHIFT) * PAGE_SIZE;
+    }
     if (peek) return XLATE_UNBACKED;
     const frame = this.giveFrame(vpn, m.prot);
     return frame < 0 ? XLATE_ACCESS_FAULT : frame * PAGE_SIZE;
+  }
+
+  /**
+   * The page vpn (entry COW) is about to be written: give it a frame of its own — a copy while
+   * others still hold its frame, else the frame itself — and its write permission back.
+   * Returns the frame, or -1 (outOfMemory set) when no frame is left for the copy.
+   */
+  private ownFrame(vpn: number, entry: number): number {
+    const pool = this.pool;
+    let frame = entry >>> FRAME_SHIFT;
+    if (pool.refsOf(frame) > 1) {
+      const copy = pool.alloc();
+      if (copy < 0) {
+        this.outOfMemory = `out of guest memory (cap ${mib(this.capBytes)} MiB)`;
+        return -1;
+      }
+      this.bytes.copyWithin(copy * PAGE_SIZE, frame * PAGE_SIZE, (frame + 1) * PAGE_SIZE);
+      pool.release(frame);
+      frame = copy;
+      // harts may still hold read or execute translations onto the shared frame
+      this.dropPages(vpn, vpn + 1);
+    }
+    const chunk = this.chunks.get(Math.floor(vpn / CHUNK))!;
+    chunk[vpn % CHUNK] = (frame << FRAME_SHIFT) | protOfEntry(entry);
+    return frame;
   }
 
   // ---- mappings (the kernel's side) ----
@@ -223,9 +314,11 @@ export class AddressSpace implements GuestMemory {
       if (prot === 0) this.accessiblePages -= m.end - m.start;
       this.forTouched(m.start, m.end, (chunk, i) => {
         const entry = chunk[i]!;
-        if ((entry & 7) === 0) this.noneFrames--;
+        if (protOfEntry(entry) === 0) this.noneFrames--;
         if (prot === 0) this.noneFrames++;
-        chunk[i] = (entry & ~7) | prot;
+        // a shared frame stays copy-on-write whatever the new protection
+        const cow = entry & COW || (prot & 2 && this.pool.refsOf(entry >>> FRAME_SHIFT) > 1);
+        chunk[i] = (entry & ~15) | (cow ? (prot & ~2) | (prot & 2 ? COW : 0) : prot);
       });
       this.dropPages(m.start, m.end);
     }
@@ -327,9 +420,9 @@ export class AddressSpace implements GuestMemory {
     return (this.accessiblePages + this.noneFrames) * PAGE_SIZE;
   }
 
-  /** Frames in use (touched pages). */
+  /** Frames in use (touched pages) in the whole pool. */
   get framesInUse(): number {
-    return this.nextFrame - 1 - this.freeFrames.length;
+    return this.pool.framesInUse;
   }
 
   private overCap(morePages: number): boolean {
@@ -340,7 +433,7 @@ export class AddressSpace implements GuestMemory {
   private touchedNone(first: number, end: number): number {
     let n = 0;
     this.forTouched(first, end, (chunk, i) => {
-      if ((chunk[i]! & 7) === 0) n++;
+      if (protOfEntry(chunk[i]!) === 0) n++;
     });
     return n;
   }
@@ -364,10 +457,10 @@ export class AddressSpace implements GuestMemory {
   private freeTouched(first: number, end: number): void {
     this.forTouched(first, end, (chunk, i) => {
       const entry = chunk[i]!;
-      if ((entry & 7) === 0) this.noneFrames--;
+      if (protOfEntry(entry) === 0) this.noneFrames--;
       chunk[i] = 0;
       chunk[CHUNK_COUNT]!--;
-      this.freeFrame(entry >>> 3);
+      this.pool.release(entry >>> FRAME_SHIFT);
     });
   }
 
@@ -377,7 +470,7 @@ export class AddressSpace implements GuestMemory {
 
   private mappingsChanged(): void {
     this.code.forgetCrossPage();
-    this.generation++;
+    this.pool.generation++;
   }
 
   // ---- copies (the kernel's view: protections are not checked) ----
@@ -385,8 +478,16 @@ export class AddressSpace implements GuestMemory {
   /** Host offset of guest byte addr (giving its page a frame if it has none yet), or a GuestFault. */
   hostOffset(addr: number, access: "read" | "write" = "read"): number {
     const at = this.peekOffset(addr, access);
-    if (at >= 0) return at;
     const vpn = Math.floor(addr / PAGE_SIZE);
+    if (at >= 0) {
+      if (access === "read") return at;
+      const entry = this.entryOf(vpn);
+      if ((entry & COW) === 0 && this.pool.refsOf(entry >>> FRAME_SHIFT) === 1) return at;
+      // the kernel writes whatever the protection: a shared frame is copied first
+      const frame = this.ownFrame(vpn, entry);
+      if (frame < 0) throw new GuestFault(addr, access);
+      return frame * PAGE_SIZE + (addr % PAGE_SIZE);
+    }
     const frame = this.giveFrame(vpn, this.maps.find(vpn)!.prot);
     if (frame < 0) throw new GuestFault(addr, access);
     return frame * PAGE_SIZE + (addr % PAGE_SIZE);
@@ -397,7 +498,7 @@ export class AddressSpace implements GuestMemory {
     if (!(addr >= 0 && addr < USER_TOP)) throw new GuestFault(addr, access);
     const vpn = Math.floor(addr / PAGE_SIZE);
     const entry = this.entryOf(vpn);
-    if (entry !== 0) return (entry >>> 3) * PAGE_SIZE + (addr % PAGE_SIZE);
+    if (entry !== 0) return (entry >>> FRAME_SHIFT) * PAGE_SIZE + (addr % PAGE_SIZE);
     if (this.maps.find(vpn) === undefined) throw new GuestFault(addr, access);
     return -1;
   }
@@ -479,12 +580,12 @@ export class AddressSpace implements GuestMemory {
 
   /** A frame for the untouched page vpn of a mapping with `prot`; -1 (and outOfMemory set) when none is left. */
   private giveFrame(vpn: number, prot: number): number {
-    const frame = this.allocFrame();
+    const frame = this.pool.alloc();
     if (frame < 0) {
       this.outOfMemory = `out of guest memory (cap ${mib(this.capBytes)} MiB)`;
       return -1;
     }
-    this.setEntry(vpn, frame * 8 + prot);
+    this.setEntry(vpn, (frame << FRAME_SHIFT) | prot);
     if (prot === 0) this.noneFrames++;
     return frame;
   }
@@ -517,21 +618,6 @@ export class AddressSpace implements GuestMemory {
       for (let i = from; i < to; i++) if (chunk[i] !== 0) fn(chunk, i, base + i);
       if (chunk[CHUNK_COUNT] === 0) this.chunks.delete(k);
     }
-  }
-
-  private allocFrame(): number {
-    const reused = this.freeFrames.pop();
-    if (reused !== undefined) {
-      this.bytes.fill(0, reused * PAGE_SIZE, (reused + 1) * PAGE_SIZE);
-      return reused;
-    }
-    if (this.nextFrame >= this.frameCount) return -1;
-    return this.nextFrame++;
-  }
-
-  private freeFrame(frame: number): void {
-    this.freeFrames.push(frame);
-    this.code.forgetFrame(frame * PAGE_SIZE);
   }
 
   private checkRange(addr: number, length: number): void {

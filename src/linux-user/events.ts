@@ -13,6 +13,7 @@
 //   signal-send    in the sender (the faulting thread for the kernel's own signals):
 //                  arg0 = target tid, arg1 = target pid, arg2 = signal
 //   signal-discard the signal was ignored: arg0 = tid, arg1 = pid, arg2 = signal
+//   signal-clear   a pending signal taken by sigtimedwait/sigwaitinfo: arg0 = signal
 //   signal-handle  in the thread, its handler about to run (pc = handler):
 //                  arg0 = signal, arg1 = the siginfo's address, arg2 = handler address
 //   fault          a machine fault (illegal instruction, bad access, ebreak):
@@ -48,6 +49,7 @@ export const PROC_EVENTS = [
   "lwp-create",
   "lwp-exit",
   "lwp-start",
+  "signal-clear",
   "signal-discard",
   "signal-handle",
   "signal-send",
@@ -190,6 +192,11 @@ export function signalSent(p: LinuxProcess, target: Thread, signo: number): void
 /** A signal dropped because it is ignored. */
 export function signalDiscarded(p: LinuxProcess, t: Thread, signo: number): void {
   of(p)?.fire("signal-discard", t.hart, [big(t.tid), big(p.pid), big(signo)]);
+}
+
+/** A pending signal taken by rt_sigtimedwait instead of being delivered. */
+export function signalCleared(p: LinuxProcess, t: Thread, signo: number): void {
+  of(p)?.fire("signal-clear", t.hart, [big(signo)]);
 }
 
 /** The handler's frame is pushed: the thread's pc is the handler, a1 the siginfo. */

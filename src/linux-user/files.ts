@@ -550,6 +550,22 @@ export class FdTable {
     if (old) this.drop(old.file);
   }
 
+  /** fork: a table of its own whose descriptors refer to the same open file descriptions. */
+  copy(): FdTable {
+    const c = new FdTable();
+    this.slots.forEach((s, fd) => {
+      if (s) c.installAt(fd, s.file, s.cloexec);
+    });
+    return c;
+  }
+
+  /** execve: descriptors with FD_CLOEXEC close. */
+  closeOnExec(): void {
+    this.slots.forEach((s, fd) => {
+      if (s?.cloexec) this.close(fd);
+    });
+  }
+
   close(fd: number): number {
     const s = fd >= 0 ? this.slots[fd] : undefined;
     if (!s) return -EBADF;

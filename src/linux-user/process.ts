@@ -1,16 +1,19 @@
 // A Linux user process on hartscope: one address space, file table, signal actions and a set of
-// threads, each thread a hart of the process's machine (src/machine/) with its own registers.
+// threads, each thread a hart of the run's machine (src/machine/) with its own registers. Every
+// process of a run (the first, and those fork/vfork/clone make) lives in one Kernel (kernel.ts):
+// one machine, one pool of frames, one clock, one scheduler over every thread of every process.
 
 import type { ElfFile } from "../elf/elf.js";
 import type { Hart } from "../hart/hart.js";
 import type { JitOptions } from "../hart/jit/hart-jit.js";
 import { HartState } from "../hart/state.js";
-import { Machine } from "../machine/machine.js";
-import { Prng } from "../machine/prng.js";
+import type { Machine } from "../machine/machine.js";
+import type { Prng } from "../machine/prng.js";
 import { hostGid, hostUid } from "./abi.js";
 import { AddressSpace, PROT_EXEC, PROT_READ } from "./address-space.js";
-import { GuestClock } from "./clock.js";
+import type { GuestClock } from "./clock.js";
 import { FdTable, HostFile } from "./files.js";
+import { Kernel } from "./kernel.js";
 import { MMAP_BASE, PAGE } from "./layout.js";
 import { LoadError, type LoadedProgram, loadProgram } from "./loader.js";
 import {
@@ -65,6 +68,8 @@ export interface Wait {
   ready?: () => boolean;
   /** a futex wait: woken by FUTEX_WAKE on addr with a matching bitset */
   futex?: { addr: number; bitset: number };
+  /** signals do not end it (a vfork parent waiting for its child) */
+  uninterruptible?: boolean;
   /** rt_sigsuspend: only a signal ends it */
   suspend?: boolean;
   /** order of arrival, so futex waiters wake first-come first-served */
@@ -106,6 +111,8 @@ export class Thread {
   constructor(
     readonly tid: number,
     readonly hart: Hart,
+    /** the process it belongs to */
+    readonly process: LinuxProcess,
   ) {
     this.state = hart.state;
   }
@@ -143,31 +150,59 @@ export interface IntervalTimer {
 export const GUEST_PID = 1000;
 export const GUEST_PPID = 999;
 
+/** What fork/clone gives the child of its parent's (clone(2) flags decide). */
+export interface ForkRequest {
+  /** CLONE_VM: the same address space (vfork, posix_spawn), else a copy-on-write copy */
+  shareMemory: boolean;
+  /** CLONE_FILES: the same descriptor table, else a copy sharing the open file descriptions */
+  shareFiles: boolean;
+  /** CLONE_SIGHAND: the same signal actions, else a copy */
+  shareSignals: boolean;
+  /** CLONE_PARENT: the child's parent is the caller's parent */
+  sibling: boolean;
+  /** the signal the parent gets when the child ends (clone's low byte; SIGCHLD for fork) */
+  exitSignal: number;
+}
+
 export class LinuxProcess {
-  readonly pid = GUEST_PID;
-  readonly ppid = GUEST_PPID;
+  readonly pid: number;
+  /** the parent's pid (GUEST_PPID for the first process, which has none in the run) */
+  ppid: number;
+  parent: LinuxProcess | undefined;
+  readonly children: LinuxProcess[] = [];
+  /** process group and session (setpgid, setsid) */
+  pgid: number;
+  sid: number;
   readonly uid = hostUid();
   readonly gid = hostGid();
-  readonly mem: AddressSpace;
+  /** the address space (execve gives a new one; CLONE_VM children share their parent's) */
+  mem: AddressSpace;
+  /** the run's processes, scheduler, machine, clock */
+  readonly kernel: Kernel;
   /** the harts of the threads, the memory they run on, virtual time and the probes */
   readonly machine: Machine;
-  readonly vmas = new VmaList();
-  readonly fds = new FdTable();
+  vmas: VmaList;
+  fds: FdTable;
   readonly fs: GuestFs;
   readonly clock: GuestClock;
   readonly prng: Prng;
   readonly threads: Thread[] = [];
   /** index 1..64 */
-  readonly sigactions: SigAction[] = [];
-  private nextTid = GUEST_PID + 1;
+  sigactions: SigAction[] = [];
+  /** the signal the parent gets when this process ends (0: none) */
+  exitSignal = 17;
+  /** the process has ended and its parent has not waited for it yet */
+  zombie = false;
+  /** a vfork parent's thread waits until this process execs or ends */
+  vforkParent: Thread | undefined;
   brkStart = 0;
   brk = 0;
   /** address of the rt_sigreturn trampoline (no vDSO: hartscope provides the code) */
   trampoline = 0;
   umask = 0o022;
   readonly rlimits = new Map<number, [bigint, bigint]>();
-  /** syscalls already reported as unimplemented */
-  readonly warned = new Set<number>();
+  /** syscalls already reported as unimplemented (run-wide) */
+  readonly warned: Set<number>;
   exit?: ExitStatus;
   /** exit status of the main thread if it left with exit() while others ran on */
   leaderExitCode?: number;
@@ -188,57 +223,151 @@ export class LinuxProcess {
   exeHostPath = "";
   program?: LoadedProgram;
 
-  constructor(readonly options: ProcessOptions) {
-    this.mem = new AddressSpace(options.memoryBytes);
-    // rdtime reads the system timer, the same for every thread: CLOCK_MONOTONIC's
-    this.machine = new Machine(this.mem, { jit: options.jit, time: () => this.clock.timerTicks() });
-    this.fs = new GuestFs(options.root, options.sysroot);
-    this.clock = new GuestClock(options.wallClock, this.machine);
-    this.prng = new Prng(options.seed);
-    for (let s = 0; s <= NSIG; s++) this.sigactions.push({ handler: SIG_DFL, flags: 0, mask: 0n });
-    const stdio = options.stdio ?? [0, 1, 2];
-    stdio.forEach((host, fd) => {
-      this.fds.install(HostFile.std(host, fd), false);
-    });
+  /**
+   * The first process of a run (a new Kernel), or, with `parent`, a child made by fork/clone
+   * (`forkChild`). Call exec before running the first.
+   */
+  constructor(
+    readonly options: ProcessOptions,
+    parent?: { process: LinuxProcess; request: ForkRequest },
+  ) {
+    if (parent === undefined) {
+      this.mem = new AddressSpace(options.memoryBytes);
+      this.kernel = new Kernel(options, this.mem);
+      this.pid = GUEST_PID;
+      this.ppid = GUEST_PPID;
+      this.pgid = this.sid = this.pid;
+      this.vmas = new VmaList();
+      this.fds = new FdTable();
+      this.fs = new GuestFs(options.root, options.sysroot);
+      for (let s = 0; s <= NSIG; s++) this.sigactions.push({ handler: SIG_DFL, flags: 0, mask: 0n });
+      const stdio = options.stdio ?? [0, 1, 2];
+      stdio.forEach((host, fd) => {
+        this.fds.install(HostFile.std(host, fd), false);
+      });
+    } else {
+      const from = parent.process;
+      const r = parent.request;
+      this.kernel = from.kernel;
+      this.pid = this.kernel.newId();
+      this.parent = r.sibling ? from.parent : from;
+      this.ppid = r.sibling ? from.ppid : from.pid;
+      this.pgid = from.pgid;
+      this.sid = from.sid;
+      this.exitSignal = r.exitSignal;
+      if (r.shareMemory) {
+        this.mem = from.mem;
+        this.vmas = from.vmas;
+        this.mem.users++;
+      } else {
+        this.mem = from.mem.fork();
+        this.vmas = from.vmas.copy();
+      }
+      this.fds = r.shareFiles ? from.fds : from.fds.copy();
+      this.fs = from.fs.copy();
+      this.sigactions = r.shareSignals ? from.sigactions : from.sigactions.map((a) => ({ ...a }));
+      this.brkStart = from.brkStart;
+      this.brk = from.brk;
+      this.trampoline = from.trampoline;
+      this.umask = from.umask;
+      for (const [k, v] of from.rlimits) this.rlimits.set(k, v);
+      this.hasSharedFileMappings = from.hasSharedFileMappings;
+      this.exeGuestPath = from.exeGuestPath;
+      this.exeHostPath = from.exeHostPath;
+      this.program = from.program;
+      this.parent?.children.push(this);
+    }
+    this.machine = this.kernel.machine;
+    this.clock = this.kernel.clock;
+    this.prng = this.kernel.prng;
+    this.warned = this.kernel.warned;
+    this.kernel.processes.set(this.pid, this);
   }
 
-  /** execve: load `elf` (read from host path `exe`) with argv/envp and create the main thread. */
+  /** fork/vfork/clone without CLONE_THREAD: a new process whose first thread copies `caller`'s registers. */
+  forkChild(caller: Thread, request: ForkRequest): { child: LinuxProcess; thread: Thread } {
+    const child = new LinuxProcess(this.options, { process: this, request });
+    const thread = child.addThread(child.pid, caller.state.clone());
+    thread.sigmask = caller.sigmask;
+    thread.name = caller.name;
+    if (!request.shareMemory) thread.altstack = { ...caller.altstack };
+    return { child, thread };
+  }
+
+  /**
+   * Load `elf` (read from host path `exe`) with argv/envp into a new address space; the process
+   * keeps its old one until this succeeds (a LoadError leaves it as it was). Then the old image
+   * goes — every thread, the address space (unless a vfork parent still uses it) — and the main
+   * thread (tid = pid) starts at the new entry. Returns that thread.
+   */
   exec(elf: ElfFile, exe: string, argv: string[], envp: string[]): Thread {
     const random = this.prng.bytes(16);
     const ids = { uid: this.uid, euid: this.uid, gid: this.gid, egid: this.gid };
-    const prog = loadProgram(this.mem, this.vmas, {
-      elf,
-      argv,
-      envp,
-      execfn: argv[0] ?? exe,
-      random,
-      sysroot: this.options.sysroot,
-      ids,
-    });
+    const mem =
+      this.threads.length === 0 && this.program === undefined ? this.mem : this.kernel.newAddressSpace();
+    const vmas = mem === this.mem ? this.vmas : new VmaList();
+    let prog: LoadedProgram;
+    let trampoline: number;
+    try {
+      prog = loadProgram(mem, vmas, {
+        elf,
+        argv,
+        envp,
+        execfn: argv[0] ?? exe,
+        random,
+        sysroot: this.options.sysroot,
+        ids,
+      });
+      trampoline = mem.findFree(PAGE, MMAP_BASE);
+      if (trampoline < 0) throw new LoadError("no room for the signal trampoline page");
+      mem.map(trampoline, PAGE, PROT_READ | PROT_EXEC);
+      mem.write(trampoline, SIGRETURN_CODE);
+      vmas.add(trampoline, trampoline + PAGE, PROT_READ | PROT_EXEC, "[vdso]");
+    } catch (e) {
+      if (mem !== this.mem) mem.releaseAll();
+      throw e;
+    }
+    // the point of no return: the old image goes
+    for (const t of [...this.threads]) this.kernel.dropThread(t);
+    if (mem !== this.mem) {
+      this.kernel.letGoOf(this.mem);
+      this.mem = mem;
+      this.vmas = vmas;
+    }
     this.program = prog;
     this.brkStart = this.brk = prog.brk;
-    this.trampoline = this.mem.findFree(PAGE, MMAP_BASE);
-    if (this.trampoline < 0) throw new LoadError("no room for the signal trampoline page");
-    this.mem.map(this.trampoline, PAGE, PROT_READ | PROT_EXEC);
-    this.mem.write(this.trampoline, SIGRETURN_CODE);
-    this.vmas.add(this.trampoline, this.trampoline + PAGE, PROT_READ | PROT_EXEC, "[vdso]");
+    this.trampoline = trampoline;
     this.exeHostPath = exe;
     this.exeGuestPath = this.fs.guestPathOf(exe) ?? exe;
+    this.hasSharedFileMappings = false;
+    this.releaseVforkParent();
 
     const state = new HartState();
     state.pc = prog.entry;
     state.setX(2, prog.stack.sp);
-    const t = new Thread(this.pid, this.machine.addHart(state, this.pid));
+    return this.addThread(this.pid, state);
+  }
+
+  /** A vfork parent waiting for this process to exec or end goes on. */
+  releaseVforkParent(): void {
+    const t = this.vforkParent;
+    if (t === undefined) return;
+    this.vforkParent = undefined;
+    if (t.wait?.what.startsWith("vfork") && !t.exited) t.complete(this.pid);
+  }
+
+  /** A thread of this process on a new hart (on the process's address space). */
+  addThread(tid: number, state: HartState): Thread {
+    const t = new Thread(tid, this.machine.addHart(state, tid, this.mem), this);
     this.threads.push(t);
+    this.kernel.hartThreads.set(t.hart, t);
     return t;
   }
 
   /** A new thread running a copy of `parent`'s registers (clone with CLONE_VM|CLONE_THREAD). */
   spawnThread(parent: Thread): Thread {
-    const tid = this.nextTid++;
-    const t = new Thread(tid, this.machine.addHart(parent.state.clone(), tid));
+    const t = this.addThread(this.kernel.newId(), parent.state.clone());
     t.sigmask = parent.sigmask;
-    this.threads.push(t);
     return t;
   }
 

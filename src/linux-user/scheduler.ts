@@ -12,8 +12,9 @@ import type { Hart } from "../hart/hart.js";
 import { Cause, Stop } from "../hart/stop.js";
 import type { Environment, TrapStop } from "../machine/machine.js";
 import { GuestFault } from "./address-space.js";
-import { processExits, threadStarts } from "./events.js";
+import { threadStarts } from "./events.js";
 import { faultSignal } from "./fault-report.js";
+import type { Kernel } from "./kernel.js";
 import type { ExitStatus, LinuxProcess, Thread } from "./process.js";
 import {
   deliverSignals,
@@ -24,36 +25,48 @@ import {
 } from "./signal-delivery.js";
 import { SI_KERNEL } from "./signals.js";
 import { dispatchSyscall, resumeSyscall, retrySyscall } from "./syscalls/index.js";
-import { syncSharedMappings } from "./syscalls/memory.js";
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
-/** Run the process until it exits, is killed, or deadlocks. */
+/**
+ * Run `p` (the run's first process) and every process it makes until `p` has ended and so has
+ * every other (orphans run on after it, as they would under Linux and qemu-riscv64, whose output
+ * a reader of the pipes waits for), or every thread deadlocks. Threads of all processes share the
+ * round-robin; a process that ends becomes a zombie for its parent (Kernel.finish). The run's
+ * status is `p`'s. Orphans left blocked forever once `p` has ended end with the run, quietly.
+ */
 export function runProcess(p: LinuxProcess): ExitStatus {
-  const traps = new LinuxTraps(p);
+  const k = p.kernel;
+  const traps = new LinuxTraps(k);
   p.machine.env = traps;
   let cursor = 0;
   let current: Thread | undefined;
-  while (!p.exit) {
-    const threads = p.threads;
+  for (;;) {
+    finishEnded(k, p, current);
+    if (p.exit && !p.zombie) {
+      k.finish(p, current?.process === p ? current : undefined);
+      // a reason of hartscope's own (deadlock, --strict, the instruction limit) ends everything
+      if (p.exit.hostCode !== undefined) break;
+    }
+    const threads = k.runnableThreads();
     if (threads.length === 0) {
-      p.exit = { code: 0 };
+      if (!p.exit) p.exit = { code: 0 };
       break;
     }
     const now = p.clock.monotonicNs();
     let chosen: Thread | undefined;
-    for (let k = 0; k < threads.length; k++) {
-      const i = (cursor + k) % threads.length;
+    for (let n = 0; n < threads.length; n++) {
+      const i = (cursor + n) % threads.length;
       const t = threads[i]!;
-      if (t.wait) settleWait(p, t, now);
-      if (!t.wait) {
+      if (t.wait) settleWait(t.process, t, now);
+      if (!t.wait && !t.exited && !t.process.exit) {
         chosen = t;
         cursor = i + 1;
         break;
       }
     }
     if (!chosen) {
-      idle(p);
+      if (!idle(k, p)) break;
       continue;
     }
     if (current !== chosen) {
@@ -63,22 +76,38 @@ export function runProcess(p: LinuxProcess): ExitStatus {
       chosen.hart.clearReservation();
       current = chosen;
     }
-    runSlice(p, chosen, traps);
-    fireTimers(p);
+    runSlice(chosen.process, chosen, traps);
+    for (const q of k.live()) fireTimers(q);
     const limit = p.options.maxInstructions;
-    if (limit !== undefined && p.clock.retired >= limit && !p.exit) {
+    if (limit !== undefined && p.clock.retired >= limit && p.exit?.hostCode === undefined) {
       p.exit = { hostCode: 2, message: `stopped after ${p.clock.retired} instructions (limit ${limit})` };
     }
   }
-  syncSharedMappings(p);
-  processExits(p, current);
-  return p.exit;
+  for (const q of k.live()) {
+    q.exit ??= { signal: 9 };
+    k.finish(q, undefined);
+  }
+  return p.exit!;
+}
+
+/**
+ * Processes whose exit is set become zombies; one that ended for a reason of hartscope's own
+ * (--strict, out of memory...) ends the run with that reason.
+ */
+function finishEnded(k: Kernel, first: LinuxProcess, current: Thread | undefined): void {
+  for (const q of k.live()) {
+    if (q.exit === undefined || q === first) continue;
+    if (q.exit.hostCode !== undefined && first.exit?.hostCode === undefined) {
+      first.exit = { ...q.exit, message: `process ${q.pid}: ${q.exit.message ?? "ended"}` };
+    }
+    k.finish(q, current?.process === q ? current : undefined);
+  }
 }
 
 /** End a wait that can end: a signal, readiness (retry the syscall), or its timeout. */
 function settleWait(p: LinuxProcess, t: Thread, now: number): void {
   const w = t.wait!;
-  if (interruptingSignal(p, t)) {
+  if (!w.uninterruptible && interruptingSignal(p, t)) {
     interruptWait(p, t);
     return;
   }
@@ -109,25 +138,38 @@ function fireTimers(p: LinuxProcess): void {
   }
 }
 
-/** Every thread waits: let time pass to the earliest deadline, or report the deadlock. */
-function idle(p: LinuxProcess): void {
+/**
+ * Every thread of every process waits: let time pass to the earliest deadline, or report the
+ * deadlock (false: nothing will ever run again).
+ */
+function idle(k: Kernel, first: LinuxProcess): boolean {
   let earliest = Number.POSITIVE_INFINITY;
-  for (const t of p.threads) {
+  const live = k.live();
+  const threads = k.runnableThreads();
+  for (const t of threads) {
     if (t.wait?.deadline !== undefined) earliest = Math.min(earliest, t.wait.deadline);
   }
-  const alarm = p.itimers[0]!.deadline;
-  if (alarm !== undefined) earliest = Math.min(earliest, alarm);
-  if (earliest !== Number.POSITIVE_INFINITY) {
-    p.clock.idleUntil(earliest);
-    fireTimers(p);
-    return;
+  for (const q of live) {
+    const alarm = q.itimers[0]!.deadline;
+    if (alarm !== undefined) earliest = Math.min(earliest, alarm);
   }
-  const who = p.threads.map((t) => `thread ${t.tid}: ${t.wait?.what ?? "?"}`).join("; ");
-  const n = p.threads.length;
-  p.exit = {
+  if (earliest !== Number.POSITIVE_INFINITY) {
+    first.clock.idleUntil(earliest);
+    for (const q of live) fireTimers(q);
+    return true;
+  }
+  // orphans blocked forever after the first process ended: the run is over
+  if (first.exit) return false;
+  const several = live.length > 1;
+  const who = threads
+    .map((t) => `${several ? `process ${t.process.pid} ` : ""}thread ${t.tid}: ${t.wait?.what ?? "?"}`)
+    .join("; ");
+  const n = threads.length;
+  first.exit = {
     hostCode: 1,
     message: `deadlock: ${n === 1 ? "the only thread is" : `all ${n} threads are`} blocked forever (${who})`,
   };
+  return false;
 }
 
 /** How user-mode Linux takes a thread's traps: syscalls, and signals for faults and ebreak. */
@@ -135,12 +177,12 @@ class LinuxTraps implements Environment {
   /** set by a sched_yield: the running thread's quantum ends */
   yielded = false;
 
-  constructor(private readonly p: LinuxProcess) {}
+  constructor(private readonly k: Kernel) {}
 
   trap(hart: Hart, stop: TrapStop): void {
-    const p = this.p;
-    const t = p.threadOf(hart);
+    const t = this.k.hartThreads.get(hart);
     if (t === undefined) throw new Error(`hart ${hart.id} stopped at a trap but runs no thread`);
+    const p = t.process;
     switch (stop) {
       case Stop.ECALL:
         this.yielded = dispatchSyscall(p, t);

@@ -114,6 +114,7 @@ export const SIG_DFL = 0;
 export const SIG_IGN = 1;
 
 export const SA_NOCLDSTOP = 0x1;
+export const SA_NOCLDWAIT = 0x2;
 export const SA_SIGINFO = 0x4;
 export const SA_ONSTACK = 0x0800_0000;
 export const SA_RESTART = 0x1000_0000;
@@ -142,9 +143,11 @@ export interface SigInfo {
   code: number;
   /** fault address (SIGSEGV, SIGBUS, SIGILL, SIGTRAP) */
   addr?: number;
-  /** sender (kill, tgkill) */
+  /** sender (kill, tgkill), or the child that ended (SIGCHLD) */
   pid?: number;
   uid?: number;
+  /** SIGCHLD: the child's exit code or the signal that killed it */
+  status?: number;
 }
 
 export const SS_ONSTACK = 1;
@@ -192,6 +195,7 @@ export function encodeSigInfo(info: SigInfo): Uint8Array {
   else if (info.pid !== undefined) {
     v.setInt32(16, info.pid, true);
     v.setUint32(20, info.uid ?? 0, true);
+    if (info.status !== undefined) v.setInt32(24, info.status, true);
   }
   return b;
 }

@@ -46,6 +46,14 @@ export class GuestFs {
     this.cwd = { tree: "root", parts: inside && rel !== "" ? rel.split(sep) : [] };
   }
 
+  /** fork: the same trees, and a working directory of its own. */
+  copy(): GuestFs {
+    const c = Object.create(GuestFs.prototype) as GuestFs;
+    Object.assign(c, this);
+    c.cwd = { tree: this.cwd.tree, parts: [...this.cwd.parts] };
+    return c;
+  }
+
   treeDir(tree: Tree): string {
     return tree === "sysroot" && this.sysroot !== undefined ? this.sysroot : this.root;
   }

@@ -38,6 +38,13 @@ export class VmaList {
     return this.vmas.items;
   }
 
+  /** fork: the same mappings in a list of their own. */
+  copy(): VmaList {
+    const c = new VmaList();
+    for (const v of this.vmas.items) c.vmas.insert({ ...v });
+    return c;
+  }
+
   /** Record [start, end) as a new mapping, replacing whatever overlapped it. */
   add(start: number, end: number, prot: number, name: string, offset = 0, sharedFd?: number): void {
     this.vmas.carve(start, end);

@@ -9,6 +9,7 @@ import { type Handler, Sys } from "./context.js";
 import { fileSyscalls } from "./files.js";
 import { memorySyscalls } from "./memory.js";
 import { processSyscalls } from "./process.js";
+import { processesSyscalls } from "./processes.js";
 import { signalSyscalls } from "./signals.js";
 import { threadSyscalls } from "./threads.js";
 import { timeSyscalls } from "./time.js";
@@ -22,6 +23,7 @@ function buildTable(): Map<number, Handler> {
     fileSyscalls,
     timeSyscalls,
     processSyscalls,
+    processesSyscalls,
     signalSyscalls,
     threadSyscalls,
   ];

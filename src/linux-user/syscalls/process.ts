@@ -46,16 +46,11 @@ function setRlimit(c: Sys, resource: number, lim: [bigint, bigint]): number {
 
 export const processSyscalls: Record<string, Handler> = {
   getpid: (c) => c.p.pid,
-  getppid: (c) => c.p.ppid,
   gettid: (c) => c.t.tid,
   getuid: (c) => c.p.uid,
   geteuid: (c) => c.p.uid,
   getgid: (c) => c.p.gid,
   getegid: (c) => c.p.gid,
-  getpgid: (c) => (isSelf(c, c.int(0)) ? c.p.pid : -ESRCH),
-  getsid: (c) => (isSelf(c, c.int(0)) ? c.p.pid : -ESRCH),
-  setpgid: (c) => (isSelf(c, c.int(0)) ? 0 : -ESRCH),
-  setsid: () => -1, // EPERM: already a group leader
   getpriority: () => 20, // nice 0, as the syscall encodes it (20 - nice)
   setpriority: () => 0,
 
@@ -198,9 +193,6 @@ export const processSyscalls: Record<string, Handler> = {
     c.mem.write(c.ulong(0), c.p.prng.bytes(n));
     return n;
   },
-
-  wait4: () => -10, // ECHILD: hartscope runs no child processes
-  waitid: () => -10,
 
   // rseq: glibc registers it when the kernel has it and copes with ENOSYS (hartscope has no
   // preemption to notify about).

@@ -4,6 +4,7 @@
 import { decodeTimespec, Struct } from "../abi.js";
 import { GuestFault } from "../address-space.js";
 import { EAGAIN, EFAULT, EINVAL, ENOMEM, EPERM, ESRCH } from "../errno.js";
+import { signalCleared } from "../events.js";
 import { WouldBlock } from "../files.js";
 import { sendToProcess, sendToThread } from "../signal-delivery.js";
 import {
@@ -122,6 +123,7 @@ export const signalSyscalls: Record<string, Handler> = {
     const i = t.pending.findIndex((q) => (set & sigBit(q.signo)) !== 0n);
     if (i >= 0) {
       const q = t.pending.splice(i, 1)[0]!;
+      signalCleared(c.p, t, q.signo);
       if (c.ulong(1) !== 0) c.mem.write(c.ulong(1), encodeSigInfo(q));
       return q.signo;
     }
@@ -192,27 +194,6 @@ export const signalSyscalls: Record<string, Handler> = {
       return -EFAULT;
     }
     return undefined;
-  },
-
-  kill(c) {
-    const pid = c.int(0);
-    const p = c.p;
-    if (pid !== p.pid && pid !== 0 && pid !== -1 && pid !== -p.pid) return -ESRCH;
-    return send(c, c.int(1), undefined);
-  },
-
-  tkill(c) {
-    const tid = c.int(0);
-    if (tid <= 0) return -EINVAL;
-    return send(c, c.int(1), tid);
-  },
-
-  tgkill(c) {
-    const tgid = c.int(0);
-    const tid = c.int(1);
-    if (tgid <= 0 || tid <= 0) return -EINVAL;
-    if (tgid !== c.p.pid) return -ESRCH;
-    return send(c, c.int(2), tid);
   },
 
   rt_sigqueueinfo(c) {

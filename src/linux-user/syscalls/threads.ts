@@ -8,6 +8,7 @@ import { EAGAIN, EINVAL, ENOSYS, ETIMEDOUT } from "../errno.js";
 import { threadCreated, threadExits } from "../events.js";
 import type { LinuxProcess, Thread } from "../process.js";
 import type { Handler, Sys, SyscallResult } from "./context.js";
+import { forkProcess } from "./processes.js";
 import { monotonicDeadline } from "./time.js";
 
 export const CLONE_VM = 0x100;
@@ -106,11 +107,7 @@ function wakeOp(
 /** The thread leaves: CLONE_CHILD_CLEARTID handling, and the process ends with its last thread. */
 export function exitThread(p: LinuxProcess, t: Thread, code: number): void {
   threadExits(p, t);
-  t.exited = true;
-  t.wait = undefined;
-  const i = p.threads.indexOf(t);
-  if (i >= 0) p.threads.splice(i, 1);
-  p.machine.removeHart(t.hart);
+  p.kernel.dropThread(t);
   if (t.tid === p.pid) p.leaderExitCode = code & 0xff;
   if (t.clearChildTid !== 0) {
     try {
@@ -123,8 +120,10 @@ export function exitThread(p: LinuxProcess, t: Thread, code: number): void {
   if (p.threads.length === 0 && !p.exit) p.exit = { code: p.leaderExitCode ?? code & 0xff };
 }
 
-interface CloneArgs {
+export interface CloneArgs {
   flags: number;
+  /** clone3's exit_signal; clone's is the low byte of flags */
+  exitSignal?: number;
   stack: number;
   parentTid: number;
   childTid: number;
@@ -136,14 +135,8 @@ function doClone(c: Sys, a: CloneArgs): SyscallResult {
   const f = a.flags;
   if (f & CLONE_THREAD && !(f & CLONE_SIGHAND)) return -EINVAL;
   if (f & CLONE_SIGHAND && !(f & CLONE_VM)) return -EINVAL;
-  if (!(f & CLONE_VM) || !(f & CLONE_THREAD) || f & CLONE_VFORK) {
-    p.warnOnce(
-      -220,
-      "hartscope: clone without CLONE_VM|CLONE_THREAD (fork, vfork, posix_spawn) is not supported; returning ENOSYS",
-    );
-    return -ENOSYS;
-  }
   if (f & CLONE_PIDFD) return -EINVAL;
+  if (!(f & CLONE_THREAD)) return forkProcess(c, a);
   const child = p.spawnThread(c.t);
   const s = child.state;
   s.setX(10, 0);
@@ -179,6 +172,7 @@ export const threadSyscalls: Record<string, Handler> = {
     if ((stack === 0) !== (stackSize === 0)) return -EINVAL;
     return doClone(c, {
       flags: u64(0),
+      exitSignal: u64(32),
       childTid: u64(16),
       parentTid: u64(24),
       stack: stack === 0 ? 0 : stack + stackSize,
