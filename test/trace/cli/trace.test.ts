@@ -280,3 +280,27 @@ test("--json: one object per record and per aggregation", () => {
   const agg = objs.find((o) => o.type === "aggregation");
   assert.deepEqual(agg.entries, [{ keys: ["write"], value: 1 }]);
 });
+
+test("this-> variables: shared by the clauses of one firing, undefined when a firing starts", () => {
+  const script = [
+    "BEGIN { this->n = 0; }", // D types a clause-local at its first assignment in the program
+    'fbt::rec:entry { @["before", this->n] = count(); this->n = arg0 + 1; }',
+    'fbt::rec:entry /this->n > 0/ { @["after", this->n - 1] = count(); }',
+    'fbt::rec:entry { @["direct", arg0] = count(); }',
+    'fbt::leaf:entry { @["leaf", this->n] = count(); }',
+  ].join("\n");
+  const r = hartscope(["trace", "-q", "-n", script, bin("calls"), "1", "3"]);
+  assert.equal(r.status, 0, r.stderr);
+  const table = new Map<string, Map<number, number>>();
+  for (const m of r.stderr.matchAll(/^ {2}(\w+) +(-?\d+) +(\d+)$/gm)) {
+    if (!table.has(m[1]!)) table.set(m[1]!, new Map());
+    table.get(m[1]!)!.set(Number(m[2]), Number(m[3]));
+  }
+  const direct = table.get("direct")!;
+  const calls = [...direct.values()].reduce((a, b) => a + b, 0);
+  assert.ok(calls > 10, r.stderr);
+  assert.deepEqual([...table.get("before")!], [[0, calls]]);
+  assert.deepEqual(table.get("after"), direct);
+  // leaf's clause sees none of rec's: 6 calls of leaf on the main thread, 4 on the other
+  assert.deepEqual([...table.get("leaf")!], [[0, 10]]);
+});
