@@ -29,7 +29,10 @@
 //   exec-success   after it loaded, in the new image's first thread (`execSucceeded`)
 //   exec-failure   arg0 = errno (`execFailed`)
 //   exit           as above, for every process (`processExits`)
-// and `modulesLoaded` after the new image's program and interpreter are mapped.
+// and `imageMapped` for the new image's program and interpreter once execve has mapped them (the
+// tracer places probes of a module it knows by name wherever it is mapped). Note: instruction
+// probes are marks per memory (machine/probes.ts); a process with its own address space needs
+// them set in its memory too before a probe placed earlier fires there.
 
 import { closeSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
@@ -276,6 +279,13 @@ export function execFailed(p: LinuxProcess, t: Thread, errno: number): void {
 }
 
 // ---- ELF objects mapped ----
+
+/** An ELF image the kernel mapped itself (execve's program and interpreter) at `bias`. */
+export function imageMapped(p: LinuxProcess, path: string, hostPath: string | undefined, bias: number): void {
+  const e = of(p);
+  if (e === undefined || !e.listensToModules) return;
+  e.moduleLoaded({ path, hostPath, name: basename(path), bias });
+}
 
 const PAGE = 4096;
 const headers = new Map<string, { phdrs: { offset: number; vaddr: number; flags: number }[] } | null>();
