@@ -54,6 +54,7 @@ hashtab       glibc    hashtab.c
 lz            glibc    lz.c
 calls         glibc    calls.c                                              -lpthread
 proc-fork     glibc    proc-fork.c                                          -lpthread
+proc-exec     glibc    proc-exec.c                                          -lpthread
 '
 
 mkdir -p "$OUT"
