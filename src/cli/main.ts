@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { ElfError, parseElf } from "../elf/elf.js";
 import { LoadError } from "../linux-user/loader.js";
+import type { CodeCache } from "./cache.js";
 import { FileError, readProgram, UsageError } from "./errors.js";
 import { err, out } from "./output.js";
 import { DEFAULT_QUANTUM, MIN_QUANTUM, type RunOptions, runCommand } from "./run.js";
@@ -229,8 +230,14 @@ async function dispatch(argv: string[]): Promise<number> {
   }
 }
 
+/** What bin/hartscope.js hands the CLI. */
+export interface Host {
+  /** V8's code cache (src/cli/cache.ts) for the source hartscope generates at run time */
+  codeCache?: CodeCache;
+}
+
 /** Run the command line `argv` (without node and the script); resolves to the exit status. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], _host: Host = {}): Promise<number> {
   try {
     return await dispatch(argv);
   } catch (e) {

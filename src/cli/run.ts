@@ -61,6 +61,10 @@ export function runCommand(o: RunOptions): number {
   });
   const env = o.env ?? Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
   p.exec(elf, o.prog, [o.prog, ...o.args], env);
+  // bench/startup.ts reads this: the moment the guest's first instruction is about to run
+  if (process.env.HARTSCOPE_STARTUP_TIME) {
+    err(`hartscope: first guest instruction at ${performance.now().toFixed(1)} ms after process start`);
+  }
   const start = process.hrtime.bigint();
   const status = runProcess(p);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
