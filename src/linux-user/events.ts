@@ -96,7 +96,7 @@ export class LinuxEvents {
   private modules: ModuleHook[] = [];
   /** harts whose lwp-start has fired */
   private readonly started = new WeakSet<Hart>();
-  /** mapped ELF objects seen, by "path@bias" (a module loads once per place) */
+  /** mapped ELF objects seen, by "pid:path@bias" (once per place in each process) */
   private readonly loaded = new Set<string>();
 
   on(event: ProcEvent, hook: ProcHook): EventRegistration {
@@ -142,8 +142,8 @@ export class LinuxEvents {
     return true;
   }
 
-  moduleLoaded(m: ModuleLoad): void {
-    const key = `${m.path}@${m.bias}`;
+  moduleLoaded(m: ModuleLoad, pid: number): void {
+    const key = `${pid}:${m.path}@${m.bias}`;
     if (this.loaded.has(key)) return;
     this.loaded.add(key);
     for (const h of this.modules) h(m);
@@ -284,7 +284,7 @@ export function execFailed(p: LinuxProcess, t: Thread, errno: number): void {
 export function imageMapped(p: LinuxProcess, path: string, hostPath: string | undefined, bias: number): void {
   const e = of(p);
   if (e === undefined || !e.listensToModules) return;
-  e.moduleLoaded({ path, hostPath, name: basename(path), bias });
+  e.moduleLoaded({ path, hostPath, name: basename(path), bias }, p.pid);
 }
 
 const PAGE = 4096;
@@ -352,5 +352,5 @@ export function fileMapped(
   const seg = h.phdrs.find((s) => s.flags & 1 && s.offset - (s.offset % PAGE) === offset);
   if (seg === undefined) return;
   const bias = at - (seg.vaddr - (seg.vaddr % PAGE));
-  e.moduleLoaded({ path, hostPath, name: basename(path), bias });
+  e.moduleLoaded({ path, hostPath, name: basename(path), bias }, p.pid);
 }
