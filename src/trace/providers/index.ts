@@ -3,11 +3,12 @@
 // maps each), and profile-N / tick-N made on demand from a description. Each probe knows how to
 // put a firing function on the machine's probe seam.
 
+import { realpathSync } from "node:fs";
 import { type ElfFile, PT_LOAD, SHN_UNDEF, STT_FUNC } from "../../elf/elf.js";
 import { preferSymbol } from "../../elf/symbols.js";
 import type { HartView } from "../../hart/probe-sink.js";
 import { disassemble } from "../../isa/disasm.js";
-import { linuxEvents } from "../../linux-user/events.js";
+import { linuxEvents, type ModuleLoad } from "../../linux-user/events.js";
 import { allSyscalls } from "../../linux-user/syscall-names.js";
 import type { Probes, Registration } from "../../machine/probes.js";
 import { type SymbolResolver, SymbolTable } from "../runtime/symbols.js";
@@ -179,6 +180,8 @@ interface Module {
   readonly bias: number | undefined;
   /** the program's own symbols print without a module name (%a: main+0x1c) */
   readonly isProgram: boolean;
+  /** the host file the probes were made from (shared objects) */
+  readonly hostPath: string | undefined;
   readonly funcs: Func[];
 }
 
@@ -195,7 +198,7 @@ function placed(mod: Module, t: AttachTarget, put: (bias: number) => Registratio
   }
   const regs: Registration[] = [];
   const sub = linuxEvents(t.seam).onModuleLoad((m) => {
-    if (m.name === mod.name) regs.push(...put(m.bias));
+    if (isModule(m, mod)) regs.push(...put(m.bias));
   });
   return () => {
     sub.remove();
@@ -203,8 +206,38 @@ function placed(mod: Module, t: AttachTarget, put: (bias: number) => Registratio
   };
 }
 
+/** The same host file, symlinks resolved (the loader may reach it by another path). */
+const realPaths = new Map<string, string>();
+function realPath(path: string): string {
+  let r = realPaths.get(path);
+  if (r === undefined) {
+    try {
+      r = realpathSync(path);
+    } catch {
+      r = path;
+    }
+    realPaths.set(path, r);
+  }
+  return r;
+}
+
+/** Whether a mapped object is `mod`: its name, and the very file its probes were made from. */
+function isModule(m: ModuleLoad, mod: Module): boolean {
+  if (m.name !== mod.name) return false;
+  return (
+    mod.hostPath === undefined ||
+    (m.hostPath !== undefined && realPath(m.hostPath) === realPath(mod.hostPath))
+  );
+}
+
 /** A module's functions with their return offsets (one walk each; kinst lists come later). */
-function moduleOf(name: string, elf: ElfFile, bias: number | undefined, isProgram: boolean): Module {
+function moduleOf(
+  name: string,
+  elf: ElfFile,
+  bias: number | undefined,
+  isProgram: boolean,
+  hostPath?: string,
+): Module {
   const syms = functionSymbols(elf, 0);
   const entries = new Set(syms.map((f) => f.address));
   const funcs = syms.map((f): Func => {
@@ -224,7 +257,7 @@ function moduleOf(name: string, elf: ElfFile, bias: number | undefined, isProgra
     }
     return { name: f.name, va: f.address, size: f.size, code, rets };
   });
-  return { name, elf, bias, isProgram, funcs };
+  return { name, elf, bias, isProgram, hostPath, funcs };
 }
 
 /** Every probe of the program, ids from 1 in dtrace's order (dtrace provider first). */
@@ -289,7 +322,7 @@ export class ProbeList {
     for (const p of procProbes()) add(p);
     this.modules = [
       moduleOf(o.module, o.elf, o.bias ?? 0, true),
-      ...(o.objects ?? []).map((m) => moduleOf(m.name, m.elf, m.bias, false)),
+      ...(o.objects ?? []).map((m) => moduleOf(m.name, m.elf, m.bias, false, m.hostPath)),
     ];
     for (const mod of this.modules) {
       for (const f of mod.funcs) {
@@ -399,7 +432,7 @@ export class ProbeList {
     const later = this.modules.filter((m) => m.bias === undefined);
     if (later.length > 0) {
       linuxEvents(seam).onModuleLoad((m) => {
-        const mod = later.find((x) => x.name === m.name);
+        const mod = later.find((x) => isModule(m, x));
         if (mod !== undefined) put(mod, m.bias);
       });
     }

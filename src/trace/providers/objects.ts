@@ -11,6 +11,8 @@ import { readInterpreter } from "../../linux-user/loader.js";
 /** One object: its module name (the file name), its ELF, and its bias once it is known. */
 export interface ObjectModule {
   readonly name: string;
+  /** the host file its probes were made from (a mapping of another file by that name is not it) */
+  readonly hostPath: string;
   readonly elf: ElfFile;
   /** undefined until the loader maps it (a shared object) */
   readonly bias: number | undefined;
@@ -83,7 +85,7 @@ export function dynamicObjects(
     const name = basename(program.interpreter);
     seen.add(name);
     const elf = readInterpreter(sysroot, program.interpreter, program.name);
-    out.push({ name, elf, bias: interpreterBias });
+    out.push({ name, elf, bias: interpreterBias, hostPath: elf.name });
   }
   const queue = neededLibraries(program);
   while (queue.length > 0) {
@@ -98,7 +100,7 @@ export function dynamicObjects(
     } catch {
       continue; // not an ELF we can read: no probes in it
     }
-    out.push({ name, elf, bias: undefined });
+    out.push({ name, elf, bias: undefined, hostPath: path });
     queue.push(...neededLibraries(elf));
   }
   return out;
