@@ -1,0 +1,175 @@
+// Processes under hartscope alone: copy-on-write address spaces (what a fork costs, what a write
+// copies, when frames come back), execve of #! scripts and what it refuses with a message, vfork
+// sharing the parent's memory, and runs that repeat exactly.
+
+import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { ACCESS_READ, ACCESS_WRITE } from "../../src/hart/memory.js";
+import { AddressSpace, PROT_READ, PROT_WRITE } from "../../src/linux-user/address-space.js";
+import { buildC, GUEST_BIN, hartscope, needCC } from "./guest.js";
+
+const P = 4096;
+const A = 0x1000_0000;
+const RW = PROT_READ | PROT_WRITE;
+
+function xlate(mem: AddressSpace, addr: number, access: number): number {
+  return mem.translate(addr >>> 0, Math.floor(addr / 2 ** 32), access);
+}
+
+test("fork copies page tables only: frames are shared until written, then copied once", () => {
+  const parent = new AddressSpace(1 << 26);
+  parent.map(A, 32 << 20, RW);
+  for (let i = 0; i < 10; i++) parent.write(A + i * 500 * P, new Uint8Array([i + 1]));
+  assert.equal(parent.framesInUse, 10);
+
+  const child = parent.fork();
+  assert.equal(parent.framesInUse, 10, "a fork of 32 MiB mapped, 10 pages touched, takes no frame");
+  assert.equal(child.read(A + 3 * 500 * P, 1)[0], 4, "the child reads the parent's contents");
+  const shared = xlate(parent, A, ACCESS_READ);
+  assert.equal(xlate(child, A, ACCESS_READ), shared, "the same frame");
+
+  // the child's first write copies the page; the parent keeps its contents
+  const copy = xlate(child, A, ACCESS_WRITE);
+  assert.notEqual(copy, shared);
+  assert.equal(parent.framesInUse, 11);
+  child.bytes[copy] = 99;
+  assert.equal(parent.read(A, 1)[0], 1);
+  assert.equal(child.read(A, 1)[0], 99);
+
+  // the kernel's copies into a shared page copy it too (read() into a buffer after fork)
+  child.write(A + 500 * P, new Uint8Array([77]));
+  assert.equal(parent.read(A + 500 * P, 1)[0], 2);
+  assert.equal(parent.framesInUse, 12);
+
+  // the parent writing a page the child gave up its share of takes it back without a copy
+  const before = parent.framesInUse;
+  assert.equal(xlate(parent, A, ACCESS_WRITE), shared, "the only holder writes in place");
+  assert.equal(parent.framesInUse, before);
+
+  // the child goes: its copies are freed, the shared frames stay with the parent
+  child.releaseAll();
+  assert.equal(parent.framesInUse, 10);
+  assert.equal(parent.read(A + 3 * 500 * P, 1)[0], 4);
+  parent.releaseAll();
+  assert.equal(parent.framesInUse, 0);
+});
+
+test("a fork's frames stay copy-on-write through mprotect and fork again", () => {
+  const a = new AddressSpace(1 << 26);
+  a.map(A, 4 * P, RW);
+  a.write(A, new Uint8Array([5]));
+  const b = a.fork();
+  a.protect(A, 4 * P, PROT_READ);
+  a.protect(A, 4 * P, RW);
+  const c = b.fork();
+  assert.equal(a.framesInUse, 1);
+  c.write(A, new Uint8Array([6]));
+  b.write(A, new Uint8Array([7]));
+  assert.deepEqual([a.read(A, 1)[0], b.read(A, 1)[0], c.read(A, 1)[0]], [5, 7, 6]);
+  assert.equal(a.framesInUse, 3);
+});
+
+const SCRIPT_RUNNER_C = String.raw`
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  /* argv[1]: what to exec; the rest: its arguments */
+  pid_t pid = fork();
+  if (pid == 0) {
+    execv(argv[1], argv + 1);
+    printf("execv %s: %s\n", argv[1], strerror(errno));
+    fflush(stdout);
+    _exit(127);
+  }
+  int st;
+  waitpid(pid, &st, 0);
+  printf("status %d\n", WEXITSTATUS(st));
+  return 0;
+}
+`;
+
+test("execve runs #! scripts whose interpreter is inside the root, with the kernel's argv", {
+  skip: needCC,
+}, () => {
+  const runner = buildC("exec-runner", SCRIPT_RUNNER_C);
+  const dir = mkdtempSync(join(tmpdir(), "hs-script-"));
+  try {
+    const script = join(dir, "script");
+    writeFileSync(script, `#!${GUEST_BIN}hello  one-arg with spaces \nignored\n`);
+    chmodSync(script, 0o755);
+    const nested = join(dir, "nested");
+    writeFileSync(nested, `#!${script}\n`);
+    chmodSync(nested, 0o755);
+    const r = hartscope(["run", "--root", "/", runner, script, "x", "y"]);
+    assert.equal(
+      r.stdout,
+      `Hello from RISC-V!\nargv[1] = one-arg with spaces\nargv[2] = ${script}\nargv[3] = x\nargv[4] = y\nstatus 0\n`,
+    );
+    // a script as the interpreter of a script: Linux follows that too
+    const n = hartscope(["run", "--root", "/", runner, nested, "z"]);
+    assert.equal(
+      n.stdout,
+      `Hello from RISC-V!\nargv[1] = one-arg with spaces\nargv[2] = ${script}\nargv[3] = ${nested}\nargv[4] = z\nstatus 0\n`,
+    );
+    // the interpreter is looked up inside the root: with the script's directory as root it is not there
+    const missing = join(dir, "missing");
+    writeFileSync(missing, "#!/no/such/interpreter\n");
+    chmodSync(missing, 0o755);
+    const m = hartscope(["run", "--root", "/", runner, missing]);
+    assert.equal(m.stdout, `execv ${missing}: No such file or directory\nstatus 127\n`);
+    assert.equal(
+      m.stderr,
+      `hartscope: execve ${missing}: interpreter /no/such/interpreter not found inside the root\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("execve of a program for another machine fails with ENOEXEC and says why", { skip: needCC }, () => {
+  const runner = buildC("exec-runner", SCRIPT_RUNNER_C);
+  const r = hartscope(["run", "--root", "/", runner, process.execPath, "--version"]);
+  assert.equal(r.stdout, `execv ${process.execPath}: Exec format error\nstatus 127\n`);
+  assert.match(r.stderr, /^hartscope: execve .*: cannot run it: .*not RISC-V/);
+});
+
+const VFORK_C = String.raw`
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void) {
+  volatile int touched = 0;
+  pid_t pid = vfork();
+  if (pid == 0) {
+    touched = 1;
+    _exit(3);
+  }
+  int st;
+  waitpid(pid, &st, 0);
+  printf("child %d, status %d, wrote the parent's memory %d\n", pid > 0, WEXITSTATUS(st), touched);
+  return 0;
+}
+`;
+
+test("vfork's child runs in its parent's memory while the parent waits", { skip: needCC }, () => {
+  const r = hartscope(["run", buildC("vfork-shared", VFORK_C)]);
+  assert.equal(r.stdout, "child 1, status 3, wrote the parent's memory 1\n");
+  assert.equal(r.status, 0);
+});
+
+test("runs with processes repeat exactly: the same output for every quantum and seed", () => {
+  const outs = new Set<string>();
+  for (const q of ["64", "1000", "50000"]) {
+    const r = hartscope(["run", "--quantum", q, `${GUEST_BIN}proc-fork`, "3"]);
+    assert.equal(r.status, 0, r.stderr);
+    outs.add(r.stdout);
+  }
+  assert.equal(outs.size, 1);
+  assert.match([...outs][0]!, /fork tree of depth 3: 15 processes/);
+});
