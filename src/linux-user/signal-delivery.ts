@@ -37,7 +37,10 @@ function ignored(p: LinuxProcess, sig: number): boolean {
 export function sendToThread(p: LinuxProcess, t: Thread, sig: PendingSignal): void {
   signalSent(p, t, sig.signo);
   const blocked = (t.sigmask & sigBit(sig.signo)) !== 0n;
-  if (!blocked && ignored(p, sig.signo)) return signalDiscarded(p, t, sig.signo);
+  if (!blocked && ignored(p, sig.signo)) {
+    signalDiscarded(p, t, sig.signo);
+    return;
+  }
   // Standard signals do not queue twice (signal(7)); real-time ones do.
   if (sig.signo < 32 && t.pending.some((q) => q.signo === sig.signo)) return;
   t.pending.push(sig);
