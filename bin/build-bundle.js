@@ -26,6 +26,9 @@ const common = {
   target: "node20",
   logLevel: "warning",
   legalComments: "none",
+  // a smaller file to read, check and scan; names are kept (stack traces, HARTSCOPE_DEBUG)
+  minifyWhitespace: true,
+  minifySyntax: true,
 };
 
 build({

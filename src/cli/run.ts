@@ -63,7 +63,11 @@ export function runCommand(o: RunOptions): number {
   p.exec(elf, o.prog, [o.prog, ...o.args], env);
   // bench/startup.ts reads this: the moment the guest's first instruction is about to run
   if (process.env.HARTSCOPE_STARTUP_TIME) {
-    err(`hartscope: first guest instruction at ${performance.now().toFixed(1)} ms after process start`);
+    const cpu = process.cpuUsage();
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    err(
+      `hartscope: first guest instruction at ${performance.now().toFixed(1)} ms after process start (${cpuMs.toFixed(1)} ms of CPU)`,
+    );
   }
   const start = process.hrtime.bigint();
   const status = runProcess(p);
