@@ -16,7 +16,16 @@ const BIN = fileURLToPath(new URL("../../../guest/conformance/bin/", import.meta
 const kernels = readdirSync(BIN).sort();
 
 test("the conformance kernels are built", () => {
-  for (const k of ["triggers", "misaligned", "csr-access", "counters"]) {
+  for (const k of [
+    "triggers",
+    "misaligned",
+    "csr-access",
+    "counters",
+    "pmp",
+    "ad-bits",
+    "wfi",
+    "interrupts",
+  ]) {
     assert.ok(kernels.includes(k), `guest/conformance/bin/${k} (sh guest/conformance/build.sh)`);
   }
 });
