@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { parseElf } from "../elf/elf.js";
-import { LinuxProcess } from "../linux-user/process.js";
+import { GUEST_PID, LinuxProcess } from "../linux-user/process.js";
 import { runProcess } from "../linux-user/scheduler.js";
 import { callSites } from "../trace/call-sites.js";
 import { CompileError, NoProbesError, Tracer } from "../trace/compile/index.js";
@@ -58,6 +58,7 @@ export function parseTraceArgs(args: string[], parseRun: (args: string[]) => Run
     options: new Map(),
   };
   const runArgs: string[] = [];
+  let command: string[] | undefined;
   let i = 0;
   const value = (opt: string): string => {
     const v = args[++i];
@@ -103,6 +104,18 @@ export function parseTraceArgs(args: string[], parseRun: (args: string[]) => Run
       case "-Z":
         o.zeroMatches = true;
         break;
+      case "-c":
+        if (command !== undefined)
+          throw new UsageError("trace: -c given twice (hartscope traces one command)");
+        command = value(a)
+          .split(/[ \t]+/)
+          .filter((w) => w !== "");
+        if (command.length === 0) throw new UsageError("trace: -c needs a command");
+        break;
+      case "-p":
+        throw new UsageError(
+          "trace: -p is not applicable: hartscope cannot grab a running process, it runs the program itself (-c 'PROG ARGS', or PROG ARGS after the options)",
+        );
       case "--dump-ast":
         o.dumpAst = true;
         break;
@@ -116,10 +129,17 @@ export function parseTraceArgs(args: string[], parseRun: (args: string[]) => Run
         throw new UsageError(`unknown option '${a}' for trace (try hartscope --help)`);
     }
   }
-  const rest = args.slice(i);
+  let rest = args.slice(i);
+  if (command !== undefined) {
+    if (rest.length > 0)
+      throw new UsageError(
+        `trace: give the command with -c or after the options, not both (found '${rest.join(" ")}' after -c)`,
+      );
+    rest = command;
+  }
   if (rest.length === 0)
     throw new UsageError(
-      "trace: missing program (usage: hartscope trace [-n D]... [-s FILE] PROG [ARGS...])",
+      "trace: missing program (usage: hartscope trace [-n D]... [-s FILE] [-c 'PROG ARGS' | PROG [ARGS...]])",
     );
   if (o.scripts.length === 0 && !o.list) throw new UsageError("trace: give a script with -n or -s");
   return { ...o, run: parseRun([...runArgs, "--", ...rest]) };
@@ -177,7 +197,7 @@ export function traceCommand(o: TraceOptions): number {
   if (o.scripts.length > 0 && !o.list) {
     const { source, name } = scriptSource(o);
     try {
-      program = compileFrontEnd(source, name);
+      program = compileFrontEnd(source, name, new Map([["target", BigInt(GUEST_PID)]]));
     } catch (e) {
       if (e instanceof DiagnosticError) {
         err(e.format().trimEnd());
@@ -218,8 +238,20 @@ export function traceCommand(o: TraceOptions): number {
     return 0;
   }
 
-  const options = new Map<string, string>(program.options.map((x) => [x.name, x.value ?? ""]));
-  for (const [k, v] of o.options) options.set(k, v);
+  // #pragma D option lines, then -x (which wins), each checked as dtrace checks them
+  const options = new Map<string, string>();
+  const given: [string, string, "-x " | ""][] = [
+    ...program.options.map((x): [string, string, ""] => [x.name, x.value ?? "", ""]),
+    ...[...o.options].map(([k, v]): [string, string, "-x "] => [k, v, "-x "]),
+  ];
+  for (const [name, value, how] of given) {
+    const problem = optionProblem(name, value);
+    if (problem !== undefined) {
+      err(`dtrace: failed to set option ${how}${name}: ${problem}`);
+      return EXIT_SCRIPT;
+    }
+    options.set(name, value);
+  }
   const quiet = o.quiet || options.has("quiet");
   const strsize = options.has("strsize") ? Number(options.get("strsize")) : undefined;
   let sink: TextSink;
@@ -298,11 +330,33 @@ export function traceCommand(o: TraceOptions): number {
   return shellStatus(status);
 }
 
-/** A -x option's integer value, or undefined when not given. */
+/**
+ * The D options hartscope has, each with an effect: flags take no value, the others a decimal
+ * integer of at least their minimum. dtrace's other options (bufsize, switchrate, dynvarsize...)
+ * size or pace kernel buffers that hartscope does not have; they are refused rather than ignored.
+ */
+const OPTIONS: ReadonlyMap<string, "flag" | number> = new Map<string, "flag" | number>([
+  ["quiet", "flag"], // -q
+  ["aggsortkey", "flag"], // order aggregations by key
+  ["aggsortrev", "flag"], // reverse the order
+  ["aggsortkeypos", 0], // the key compared first
+  ["aggsortpos", 0], // in a printa of several aggregations, the one compared first
+  ["strsize", 1], // bytes of a string
+  ["ustackframes", 1], // frames ustack() records without an argument
+  ["stackindent", 0], // columns before each printed frame
+]);
+
+/** dtrace's reason an option cannot be set, or undefined when it can. */
+function optionProblem(name: string, value: string): string | undefined {
+  const kind = OPTIONS.get(name);
+  if (kind === undefined) return `Invalid option name (hartscope has ${[...OPTIONS.keys()].join(", ")})`;
+  if (kind === "flag") return value === "" ? undefined : "Invalid value for specified option (it takes none)";
+  if (!/^\d+$/.test(value) || Number(value) < kind || !Number.isSafeInteger(Number(value)))
+    return `Invalid value for specified option (an integer >= ${kind})`;
+  return undefined;
+}
+
+/** An integer option's value, or undefined when not given (checked by optionProblem). */
 function intOption(options: Map<string, string>, name: string): number | undefined {
-  if (!options.has(name)) return undefined;
-  const v = options.get(name)!;
-  const n = Number(v);
-  if (v === "" || !Number.isInteger(n) || n < 0) throw new UsageError(`-x ${name}=${v}: not a number`);
-  return n;
+  return options.has(name) ? Number(options.get(name)) : undefined;
 }

@@ -404,7 +404,7 @@ ${c.usesThread ? "const T=R.thread(V.id);" : ""}
 ${pred}
 ${records ? "O.beginRecord(EPID,PD,V.id);" : ""}
 ${body}
-}catch(e){R.fault(EPID,PD,e,a);return;}
+}catch(e){R.fault(EPID,PD,e,a,V);return;}
 ${records ? "O.endRecord();" : ""}
 };};`;
   return { source, formats: c.formats, records, usesStacks: c.usesStacks };

@@ -143,11 +143,11 @@ export class Tracer {
           o.onExit(code);
         }
       },
-      fault: (epid: number, pd: ProbeDescription, e: unknown, action: number) => {
+      fault: (epid: number, pd: ProbeDescription, e: unknown, action: number, view: HartView) => {
         o.output.discardRecord();
         if (!(e instanceof ClauseFault)) throw e;
         o.output.fault(epid, pd, new ActionFault(e.fault, action, e.address));
-        this.fireError(epid, action, e);
+        this.fireError(epid, action, e, view);
       },
     };
     for (const clause of program.clauses) {
@@ -257,13 +257,14 @@ export class Tracer {
     for (const r of this.removers.splice(0)) r();
   }
 
-  private fireError(epid: number, action: number, e: ClauseFault): void {
+  /** ERROR's clauses, on the hart (cpu, tid, registers) whose clause faulted. */
+  private fireError(epid: number, action: number, e: ClauseFault, view: HartView): void {
     if (this.inError) return; // a fault in an ERROR clause does not fire ERROR again
     this.inError = true;
     try {
       const addr = e.address === undefined ? 0n : BigInt(e.address);
       const args = [0n, BigInt(epid), 0n, BigInt(action), 0n, addr];
-      for (const f of this.special.ERROR) f(NO_HART as HartView, args);
+      for (const f of this.special.ERROR) f(view, args);
     } finally {
       this.inError = false;
     }

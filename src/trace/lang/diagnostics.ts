@@ -25,6 +25,8 @@ export class SourceFile {
   constructor(
     readonly name: string,
     readonly text: string,
+    /** macro variables ($target...) and their values, replaced by the lexer */
+    readonly macros: ReadonlyMap<string, bigint> = new Map(),
   ) {
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);

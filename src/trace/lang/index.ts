@@ -27,8 +27,12 @@ export function parseProgram(source: string, fileName: string): Program {
   return parse(new SourceFile(fileName, source));
 }
 
-/** Parses and checks a script. Throws DiagnosticError. */
-export function compileFrontEnd(source: string, fileName: string): CheckedProgram {
-  const file = new SourceFile(fileName, source);
+/** Parses and checks a script; `macros` are its macro variables ($target). Throws DiagnosticError. */
+export function compileFrontEnd(
+  source: string,
+  fileName: string,
+  macros?: ReadonlyMap<string, bigint>,
+): CheckedProgram {
+  const file = new SourceFile(fileName, source, macros);
   return check(parse(file), file);
 }

@@ -210,13 +210,36 @@ export class Lexer {
         return { kind: "punct", start, end: this.pos, op };
       }
     }
+    if (c === 36) return this.macro();
     const ch = String.fromCodePoint(t.codePointAt(start) ?? 0);
     this.pos = start + ch.length;
     let message = `unexpected character ${showChar(ch)}`;
-    if (ch === "$") message = "macro variables ($1, $pid, $target...) are not supported";
-    else if (ch === "`") message = "the ` scoping operator (kernel symbols) is not supported";
+    if (ch === "`") message = "the ` scoping operator (kernel symbols) is not supported";
     else if (ch === "#") message = "'#' may only start a #pragma line between clauses";
     return { kind: "error", start, end: this.pos, message };
+  }
+
+  /**
+   * A macro variable: `$target` and the others the session defines become integer constants
+   * (D's macro variables are replaced before the program is parsed; they are ints, as pid_t).
+   */
+  private macro(): Token {
+    const t = this.text;
+    const start = this.pos;
+    let p = start + 1;
+    while (isIdentPart(t.charCodeAt(p))) p++;
+    this.pos = p;
+    const name = t.slice(start + 1, p);
+    const value = this.source.macros.get(name);
+    if (value !== undefined) return { kind: "int", start, end: p, value, type: I32 };
+    const known = [...this.source.macros.keys()].map((k) => `$${k}`).join(", ");
+    const message =
+      name === ""
+        ? "'$' must start a macro variable ($target)"
+        : /^\d+$/.test(name)
+          ? `macro argument $${name} is not supported: the arguments after the options are the traced command's`
+          : `macro variable $${name} is not defined${known === "" ? "" : ` (defined: ${known})`}`;
+    return { kind: "error", start, end: p, message };
   }
 
   /** An integer constant: decimal, 0x hexadecimal or 0 octal, with C's u/l suffixes. */

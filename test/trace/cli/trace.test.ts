@@ -304,3 +304,80 @@ test("this-> variables: shared by the clauses of one firing, undefined when a fi
   // leaf's clause sees none of rec's: 6 calls of leaf on the main thread, 4 on the other
   assert.deepEqual([...table.get("leaf")!], [[0, 10]]);
 });
+
+test("-c 'PROG ARGS' runs the command as the trailing form does; $target is its pid; -p is refused", () => {
+  const script =
+    'BEGIN { printf("target %d\\n", $target); } syscall::exit_group:entry /pid == $target/ { printf("exit %d\\n", arg0); }';
+  const c = hartscope(["trace", "-q", "-c", `${bin("exit42")}`, "-n", script]);
+  const trailing = hartscope(["trace", "-q", "-n", script, bin("exit42")]);
+  assert.equal(c.status, 42, c.stderr);
+  assert.equal(c.stderr, trailing.stderr);
+  assert.equal(c.stdout, trailing.stdout);
+  assert.match(c.stderr, /target 1000\nexit 42\n/);
+  // the words of -c are the program's arguments
+  const args = hartscope([
+    "trace",
+    "-q",
+    "-c",
+    `${bin("hashtab")}  300`,
+    "-n",
+    "fbt::make_word:entry { @ = count(); }",
+  ]);
+  assert.equal(args.status, 0, args.stderr);
+  assert.equal(args.stderr, `\n${String(600).padStart(17)}\n`);
+  const both = hartscope(["trace", "-c", bin("hello"), "-n", "BEGIN { exit(0); }", bin("hello")]);
+  assert.notEqual(both.status, 0);
+  assert.match(both.stderr, /give the command with -c or after the options, not both/);
+  const p = hartscope(["trace", "-p", "1234", "-n", "BEGIN { exit(0); }"]);
+  assert.notEqual(p.status, 0);
+  assert.match(p.stderr, /-p is not applicable/);
+  const undefinedMacro = hartscope(["trace", "-n", "BEGIN { x = $pid; }", bin("hello")]);
+  assert.equal(undefinedMacro.status, 2);
+  assert.match(undefinedMacro.stderr, /1:13: macro variable \$pid is not defined \(defined: \$target\)/);
+});
+
+test("-x and #pragma D option: the options with an effect are set, any other is refused as dtrace refuses it", () => {
+  const script = 'BEGIN { @[probename] = count(); @["x"] = count(); @["x"] = count(); exit(0); }';
+  const rev = hartscope(["trace", "-x", "quiet", "-x", "aggsortrev", "-n", script, bin("hello")]);
+  assert.equal(rev.status, 0, rev.stderr);
+  const row = (k: string, n: number) => `  ${k.padEnd(50)} ${String(n).padStart(16)}\n`;
+  assert.equal(rev.stderr, `\n${row("x", 2)}${row("BEGIN", 1)}`);
+  const pragma = hartscope([
+    "trace",
+    "-n",
+    `#pragma D option quiet\n#pragma D option aggsortrev\n${script}`,
+    bin("hello"),
+  ]);
+  assert.equal(pragma.stderr, rev.stderr);
+  for (const [args, message] of [
+    [["-x", "bufsize=4m"], "dtrace: failed to set option -x bufsize: Invalid option name"],
+    [["-x", "switchrate=10hz"], "dtrace: failed to set option -x switchrate: Invalid option name"],
+    [["-x", "strsize=big"], "dtrace: failed to set option -x strsize: Invalid value for specified option"],
+    [["-x", "quiet=1"], "dtrace: failed to set option -x quiet: Invalid value for specified option"],
+    [
+      ["-n", "#pragma D option dynvarsize=1m\n"],
+      "dtrace: failed to set option dynvarsize: Invalid option name",
+    ],
+  ] as const) {
+    const r = hartscope(["trace", ...args, "-n", "BEGIN { exit(0); }", bin("hello")]);
+    assert.equal(r.status, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.ok(r.stderr.startsWith(message), r.stderr);
+    assert.equal(r.stdout, "", "the guest does not run");
+  }
+});
+
+test("the CPU column is the hart the probe fired on (cpu): a thread's own hart in user mode, as for ERROR", () => {
+  const script =
+    'fbt::leaf:entry /arg1 == 1/ { printf("%d %d", cpu, tid); } fbt::leaf:entry /arg1 == 2/ { x = 1 / (arg1 - arg1); } ERROR { printf("%d %d", cpu, tid); }';
+  const r = hartscope(["trace", "-n", script, bin("calls"), "2", "1"]);
+  assert.equal(r.status, 0, r.stderr);
+  const records = [...r.stderr.matchAll(/^ *(\d+) +\d+ +(leaf:entry|:ERROR) (\d+) (\d+)$/gm)];
+  assert.equal(records.length, 6, r.stderr); // each of 3 threads: one leaf:entry, one ERROR
+  const tids = new Set<string>();
+  for (const m of records) {
+    assert.equal(m[1], m[3], m[0]); // the column is cpu
+    assert.equal(m[3], m[4], m[0]); // ... which is the thread's hart, numbered by its tid
+    tids.add(m[4]!);
+  }
+  assert.equal(tids.size, 3);
+});

@@ -180,7 +180,12 @@ test("comments and blanks are skipped; an unterminated comment is an error where
 
 test("characters D does not have", () => {
   const cases: [string, string][] = [
-    ["BEGIN { x = $1; }", "1:13: macro variables ($1, $pid, $target...) are not supported"],
+    [
+      "BEGIN { x = $1; }",
+      "1:13: macro argument $1 is not supported: the arguments after the options are the traced command's",
+    ],
+    ["BEGIN { x = $target; }", "1:13: macro variable $target is not defined"],
+    ["BEGIN { x = $ 1; }", "1:13: '$' must start a macro variable ($target)"],
     ["BEGIN { x = `foo; }", "1:13: the ` scoping operator (kernel symbols) is not supported"],
     ["BEGIN { x = 1 \\ 2; }", "1:15: unexpected character '\\'"],
     ["BEGIN { x = 1 \u00e9 2; }", "1:15: unexpected character \\xe9"],
@@ -188,6 +193,21 @@ test("characters D does not have", () => {
     ["BEGIN { x = 1 \x01 2; }", "1:15: unexpected character \\x01"],
   ];
   for (const [src, want] of cases) assert.equal(errorAt(src), want, src);
+});
+
+test("macro variables the session defines are int constants where they stand", () => {
+  const lx = new Lexer(new SourceFile("t.d", "$target+1", new Map([["target", 1000n]])));
+  const t = lx.next();
+  assert.equal(t.kind, "int");
+  assert.equal(t.kind === "int" && t.value, 1000n);
+  assert.equal(t.kind === "int" && typeName(t.type), "int32_t");
+  assert.deepEqual([t.start, t.end], [0, 7]);
+  assert.equal(lx.next().kind, "punct");
+  const undefinedOne = new Lexer(new SourceFile("t.d", "$pid", new Map([["target", 1n]]))).next();
+  assert.equal(
+    undefinedOne.kind === "error" && undefinedOne.message,
+    "macro variable $pid is not defined (defined: $target)",
+  );
 });
 
 test("lines and columns count \\n, \\r\\n and \\r line ends", () => {

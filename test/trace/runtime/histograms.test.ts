@@ -9,6 +9,7 @@ import { test } from "node:test";
 import { LinearLayout, LogLinearLayout, quantizeBucket } from "../../../src/trace/runtime/buckets.js";
 import {
   AggregationSet,
+  encodeStack,
   formatAggregation,
   formatHistogram,
   INT32,
@@ -439,4 +440,38 @@ test("bucket counts past 2^53 move to bigints and print exactly", () => {
   const text = formatHistogram(q, e, 1);
   assert.match(text, /\n {15}1 \| {40} 9007199254740993\n/);
   assert.match(text, /\n {15}8 \|@{40} 1152921504606846976\n/);
+});
+
+test("at exit: no blank line between scalar aggregations; a histogram and a stack key each start with one", () => {
+  // dtrace's dt_print_aggs writes keys, values and a newline per entry and nothing between
+  // aggregations; a distribution starts with a newline (then its header) and is followed by one,
+  // and a stack key (dt_print_ustack) starts with a newline (tst.signedkeys.d, tst.ustack.d)
+  const set = new AggregationSet();
+  const a = set.count("@a");
+  const q = set.quantize("@q");
+  const b = set.sum("@b", [STRING]);
+  const names = new Map([
+    [0x10074, "prog`f+0x4"],
+    [0x10120, "prog`main+0x10"],
+  ]);
+  const s = set.count("@s", [{ kind: "stack", indent: 14, frameName: (x: number) => names.get(x) ?? "?" }]);
+  const c = set.count("@c");
+  a.add0();
+  q.add0(1);
+  b.add1("k", 7);
+  s.add1(encodeStack([0x10074, 0x10120]));
+  s.add1(encodeStack([0x10074, 0x10120]));
+  c.add0();
+  const sink = new StringSink();
+  new TraceOutput({ out: sink, quiet: true }).finish(set);
+  const stack = "\n              prog`f+0x4\n              prog`main+0x10\n";
+  assert.equal(
+    sink.text,
+    "\n" +
+      `${"1".padStart(17)}\n` +
+      `\n${HEADER}${line(0, 0, 0)}${line(1, 40, 1)}${line(2, 0, 0)}\n` +
+      `  ${"k".padEnd(50)} ${"7".padStart(16)}\n` +
+      `${stack} ${"2".padStart(16)}\n` +
+      `${"1".padStart(17)}\n`,
+  );
 });
