@@ -1,7 +1,7 @@
 // Processes: fork/vfork/clone without CLONE_THREAD (forkProcess, called by clone), execve,
 // wait4/waitid, getppid, process groups and sessions, and kill/tkill/tgkill between processes.
 
-import { readFileSync } from "node:fs";
+import { readFileSync, type Stats, statSync } from "node:fs";
 import { basename } from "node:path";
 import { ElfError, parseElf } from "../../elf/elf.js";
 import { E2BIG, EACCES, ECHILD, EINVAL, ELOOP, ENOENT, ENOEXEC, EPERM, ESRCH, hostErrno } from "../errno.js";
@@ -166,7 +166,11 @@ function execImage(
   envp: string[],
   depth: number,
 ): Thread | number {
-  const r = p.fs.resolve(p.fs.cwd, path, true);
+  // /proc/self/exe is the running program (busybox re-execs itself through it)
+  const self = p.fs.lexical(p.fs.cwd, path) === "/proc/self/exe";
+  const r = self
+    ? { host: p.exeHostPath, guest: p.exeGuestPath, stat: statQuiet(p.exeHostPath) }
+    : p.fs.resolve(p.fs.cwd, path, true);
   if (typeof r === "number") return r;
   if (r.stat === undefined) return -ENOENT;
   if (!r.stat.isFile()) return -EACCES;
@@ -210,6 +214,14 @@ function execImage(
     if (!(e instanceof LoadError)) throw e;
     p.options.warn(`hartscope: execve ${path}: ${e.message}`);
     return e.exitCode === 127 ? -ENOENT : -ENOEXEC;
+  }
+}
+
+function statQuiet(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
   }
 }
 
