@@ -6,6 +6,8 @@
  *   proc-exec checkfd FD...     (exec'd) say which of the descriptors are open
  *   proc-exec sigcheck          (exec'd) say what SIGUSR1/SIGUSR2 do and whether SIGINT is blocked
  *   proc-exec pidcheck PID      (exec'd) say whether getpid() is PID
+ *   proc-exec spawnloop N DIR   N times fork, exec DIR/exit42, wait (bench/processes.ts)
+ *   proc-exec forkloop N        N times fork, _exit(42), wait
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -216,7 +218,31 @@ static int pidcheck(const char *want) {
   return 9;
 }
 
+/* the benchmark's loops (bench/processes.ts): N times fork + exec BINDIR/exit42 + wait, or fork + wait */
+static int loop(int n, const char *dir) {
+  int ok = 0;
+  for (int i = 0; i < n; i++) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      if (dir) {
+        bindir = dir;
+        char *args[] = {"exit42", NULL};
+        execve(prog("exit42"), args, environ);
+        _exit(127);
+      }
+      _exit(42);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    ok += WIFEXITED(st) && WEXITSTATUS(st) == 42;
+  }
+  printf("%d of %d children exited 42\n", ok, n);
+  return ok == n ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 3 && strcmp(argv[1], "spawnloop") == 0) return loop(atoi(argv[2]), argv[3]);
+  if (argc > 2 && strcmp(argv[1], "forkloop") == 0) return loop(atoi(argv[2]), NULL);
   if (argc > 1 && strcmp(argv[1], "checkfd") == 0) return checkfd(argc, argv);
   if (argc > 1 && strcmp(argv[1], "sigcheck") == 0) return sigcheck();
   if (argc > 2 && strcmp(argv[1], "pidcheck") == 0) return pidcheck(argv[2]);
