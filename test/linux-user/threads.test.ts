@@ -283,7 +283,9 @@ int main(void) {
 }
 `;
 
-test("clone3 with SETTID/CLEARTID; then fork, whose orphan runs on after its parent exits", { skip: needCC }, () => {
+test("clone3 with SETTID/CLEARTID; then fork, whose orphan runs on after its parent exits", {
+  skip: needCC,
+}, () => {
   const prog = buildC("clone3", CLONE3_C);
   const r = hartscope(["run", prog]);
   assert.equal(r.status, 0);
