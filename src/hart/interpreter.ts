@@ -223,10 +223,23 @@ ${cases.join("\n")}
 
 const compiled: (InterpretFn | undefined)[] = [undefined, undefined];
 
+/** Turns generated source into a function (what `new Function(...params, body)` does). */
+export type SourceCompiler = (params: readonly string[], body: string) => (...args: unknown[]) => unknown;
+let compileSource: SourceCompiler = (params, body) =>
+  new Function(...params, body) as ReturnType<SourceCompiler>;
+
+/** A host may compile the interpreter its own way, e.g. through V8's code cache (the CLI does). */
+export function setSourceCompiler(c: SourceCompiler): void {
+  compileSource = c;
+}
+
 /** The interpreter (built on first use, shared by every hart); `fpOff`: for mstatus.FS = Off. */
 export function interpreter(executeRare: unknown, fpOff = false): InterpretFn {
   const k = fpOff ? 1 : 0;
-  compiled[k] ??= new Function("RT", interpreterSource(fpOff))({
+  compiled[k] ??= compileSource(
+    ["RT"],
+    interpreterSource(fpOff),
+  )({
     ...JS_RUNTIME,
     NO_PAGE,
     executeRare,
