@@ -1,5 +1,6 @@
-// The deterministic scheduler: guest threads run round-robin, each for a fixed quantum of
-// instructions (--quantum), on the one host thread. A thread leaves the CPU when its quantum is
+// The deterministic scheduler: guest threads — every thread of every process of the run, in pid
+// order — run round-robin, each for a fixed quantum of instructions (--quantum), on the one host
+// thread. A thread leaves the CPU when its quantum is
 // used up, when it blocks (futex, pipe, sleep) or yields, or when it exits. When every thread
 // waits, time skips to the earliest timeout (virtual time) or the host sleeps (wall clock); when
 // every thread waits with no timeout, that is a deadlock and the run ends with a clear message.
