@@ -3,6 +3,7 @@
 // process of a run (the first, and those fork/vfork/clone make) lives in one Kernel (kernel.ts):
 // one machine, one pool of frames, one clock, one scheduler over every thread of every process.
 
+import { join } from "node:path";
 import type { ElfFile } from "../elf/elf.js";
 import type { Hart } from "../hart/hart.js";
 import type { JitOptions } from "../hart/jit/hart-jit.js";
@@ -12,6 +13,7 @@ import type { Prng } from "../machine/prng.js";
 import { hostGid, hostUid } from "./abi.js";
 import { AddressSpace, PROT_EXEC, PROT_READ } from "./address-space.js";
 import type { GuestClock } from "./clock.js";
+import { imageMapped } from "./events.js";
 import { FdTable, HostFile } from "./files.js";
 import { Kernel } from "./kernel.js";
 import { MMAP_BASE, PAGE } from "./layout.js";
@@ -341,6 +343,11 @@ export class LinuxProcess {
     this.exeGuestPath = this.fs.guestPathOf(exe) ?? exe;
     this.hasSharedFileMappings = false;
     this.releaseVforkParent();
+    imageMapped(this, this.exeGuestPath, exe, prog.main.bias);
+    if (prog.interp !== undefined && elf.interpreter !== undefined) {
+      const sysroot = this.options.sysroot;
+      imageMapped(this, elf.interpreter, sysroot && join(sysroot, elf.interpreter), prog.interp.bias);
+    }
 
     const state = new HartState();
     state.pc = prog.entry;
