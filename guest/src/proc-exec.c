@@ -62,11 +62,12 @@ static void pipeline(void) {
   }
   close(p[0]);
   close(p[1]);
-  int st;
-  waitpid(a, &st, 0);
-  describe("writer (hello)", st);
-  waitpid(b, &st, 0);
-  describe("reader (wc)", st);
+  /* both before printing: the reader writes to our stdout until it ends */
+  int sa, sb;
+  waitpid(a, &sa, 0);
+  waitpid(b, &sb, 0);
+  describe("writer (hello)", sa);
+  describe("reader (wc)", sb);
 }
 
 static void vfork_exec(void) {
