@@ -117,6 +117,20 @@ export class CodeCache {
   }
 }
 
+/**
+ * A compiler for generated source (hart/interpreter.ts's setSourceCompiler) that goes through the
+ * code cache: the same function `new Function(...params, body)` makes, as a function expression.
+ */
+export function sourceCompiler(
+  cache: CodeCache,
+  tag: string,
+): (params: readonly string[], body: string) => (...args: unknown[]) => unknown {
+  return (params, body) =>
+    cache.run(`(function (${params.join(", ")}) {\n${body}\n})`, `hartscope-${tag}.js`, tag) as (
+      ...args: unknown[]
+    ) => unknown;
+}
+
 /** The entry's payload if the file is there and its checksum holds. */
 function readEntry(file: string): Buffer | undefined {
   let bytes: Buffer;

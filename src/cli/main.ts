@@ -3,8 +3,9 @@
 
 import { readFileSync } from "node:fs";
 import { ElfError, parseElf } from "../elf/elf.js";
+import { setSourceCompiler } from "../hart/interpreter.js";
 import { LoadError } from "../linux-user/loader.js";
-import type { CodeCache } from "./cache.js";
+import { type CodeCache, sourceCompiler } from "./cache.js";
 import { FileError, readProgram, UsageError } from "./errors.js";
 import { err, out } from "./output.js";
 import { DEFAULT_QUANTUM, MIN_QUANTUM, type RunOptions, runCommand } from "./run.js";
@@ -237,7 +238,8 @@ export interface Host {
 }
 
 /** Run the command line `argv` (without node and the script); resolves to the exit status. */
-export async function main(argv: string[], _host: Host = {}): Promise<number> {
+export async function main(argv: string[], host: Host = {}): Promise<number> {
+  if (host.codeCache) setSourceCompiler(sourceCompiler(host.codeCache, "interpreter"));
   try {
     return await dispatch(argv);
   } catch (e) {
