@@ -205,3 +205,48 @@ test("posix_spawn (clone with CLONE_VM|CLONE_VFORK) runs a program and reports a
   );
   assert.equal(r.status, 0);
 });
+
+const FORK_BOMB_C = String.raw`
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(void) {
+  struct rlimit lim = {20, 20};
+  setrlimit(RLIMIT_NPROC, &lim);
+  int made = 0;
+  for (;;) {
+    pid_t pid = fork();
+    if (pid < 0) {
+      printf("fork failed after %d children: %s\n", made, strerror(errno));
+      break;
+    }
+    if (pid == 0) {
+      pause(); /* every child stays */
+      _exit(0);
+    }
+    made++;
+  }
+  signal(SIGTERM, SIG_IGN);
+  kill(0, SIGTERM); /* the whole group, but the parent ignores it */
+  int reaped = 0, st;
+  while (wait(&st) > 0) reaped += WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM;
+  printf("reaped %d killed by SIGTERM\n", reaped);
+  return 0;
+}
+`;
+
+test("a fork bomb stops at RLIMIT_NPROC with EAGAIN, and kill(0) ends it", { skip: needCC }, () => {
+  const prog = buildC("fork-bomb", FORK_BOMB_C);", "signal(SIGTERM, SIG_IGN);\n  kill(0, SIGTERM);"),
+  );
+  const r = hartscope(["run", prog]);
+  // 20 processes: the parent and 19 children
+  assert.equal(
+    r.stdout,
+    "fork failed after 19 children: Resource temporarily unavailable\nreaped 19 killed by SIGTERM\n",
+  );
+  assert.equal(r.status, 0);
+});
