@@ -104,10 +104,12 @@ const C_BUCKETS: Plan[][] = Array.from({ length: 32 }, () => []);
 
 for (const spec of BASE_INSNS) {
   const p = planFor(spec);
+  const fixed = spec.mask & 0x707f;
   for (let opc = 0; opc < 32; opc++) {
+    // most rows fix the whole opcode: skip the other 31 before trying the funct3 values
+    if ((((opc << 2) | 3) & fixed & 0x7f) !== (spec.match & fixed & 0x7f)) continue;
     for (let f3 = 0; f3 < 8; f3++) {
       const bits = (opc << 2) | 3 | (f3 << 12);
-      const fixed = spec.mask & 0x707f;
       if ((bits & fixed) === (spec.match & fixed)) BASE_BUCKETS[(opc << 3) | f3]!.push(p);
     }
   }

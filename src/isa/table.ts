@@ -380,9 +380,11 @@ export function parsePattern(pattern: string, name: string): { match: number; ma
   }
   let match = 0;
   let mask = 0;
-  for (const ch of bits) {
-    match = match * 2 + (ch === "1" ? 1 : 0);
-    mask = mask * 2 + (ch === "." ? 0 : 1);
+  // by index, not for-of: this runs for every row at start-up, in V8's slowest tier
+  for (let i = 0; i < bits.length; i++) {
+    const ch = bits.charCodeAt(i);
+    match = match * 2 + (ch === 49 ? 1 : 0); // '1'
+    mask = mask * 2 + (ch === 46 ? 0 : 1); // '.'
   }
   return { match, mask, bits: bits.length };
 }
