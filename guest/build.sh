@@ -53,6 +53,7 @@ nbody         glibc    nbody.c                                              -lm
 hashtab       glibc    hashtab.c
 lz            glibc    lz.c
 calls         glibc    calls.c                                              -lpthread
+calls-dynamic dynamic  calls.c                                              -lpthread
 proc-fork     glibc    proc-fork.c                                          -lpthread
 proc-exec     glibc    proc-exec.c                                          -lpthread
 '
