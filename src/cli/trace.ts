@@ -6,14 +6,17 @@
 import { readFileSync, statSync } from "node:fs";
 import { basename } from "node:path";
 import { parseElf } from "../elf/elf.js";
+import { linuxEvents } from "../linux-user/events.js";
 import { GUEST_PID, LinuxProcess } from "../linux-user/process.js";
 import { runProcess } from "../linux-user/scheduler.js";
+import type { Probes } from "../machine/probes.js";
 import { callSites } from "../trace/call-sites.js";
 import { CompileError, NoProbesError, Tracer } from "../trace/compile/index.js";
 import { elfResolver } from "../trace/elf-symbols.js";
 import { compileFrontEnd, DiagnosticError, printChecked } from "../trace/lang/index.js";
-import { dynamicObjects, fieldMatches, ProbeList } from "../trace/providers/index.js";
+import { dynamicObjects, fieldMatches, type ObjectModule, ProbeList } from "../trace/providers/index.js";
 import { openFileSink, stderrSink, type TextSink, TraceOutput } from "../trace/runtime/index.js";
+import type { SymbolResolver } from "../trace/runtime/symbols.js";
 import { ShadowStacks } from "../trace/shadow-stack.js";
 import { readProgram, UsageError } from "./errors.js";
 import { err, out } from "./output.js";
@@ -227,12 +230,8 @@ export function traceCommand(o: TraceOptions): number {
   p.exec(elf, r.prog, [r.prog, ...r.args], env);
   const module = basename(r.prog);
   const bias = p.program?.main.bias ?? 0;
-  const probes = new ProbeList({
-    elf,
-    module,
-    bias,
-    objects: dynamicObjects(elf, r.sysroot, p.program?.interp?.bias),
-  });
+  const objects = dynamicObjects(elf, r.sysroot, p.program?.interp?.bias);
+  const probes = new ProbeList({ elf, module, bias, objects });
   if (o.list || program === undefined) {
     out(listProbes(probes, o));
     return 0;
@@ -285,7 +284,7 @@ export function traceCommand(o: TraceOptions): number {
       execname: basename(r.prog),
       now: () => p.machine.now(),
       strsize,
-      stackSymbols: elfResolver(elf, bias, module),
+      stackSymbols: frameResolver(elfResolver(elf, bias, module), probes.symbols(p.machine.probes)),
       ustackFrames: intOption(options, "ustackframes"),
       stackIndent: intOption(options, "stackindent"),
       allowZeroMatches: o.zeroMatches,
@@ -303,6 +302,7 @@ export function traceCommand(o: TraceOptions): number {
       stacks = new ShadowStacks(callSites(elf, bias));
       tracer.setUserStacks(stacks);
       stacks.attach(p.machine.probes);
+      followObjects(stacks, objects, p.machine.probes);
     }
   } catch (e) {
     if (e instanceof NoProbesError || e instanceof CompileError) {
@@ -328,6 +328,29 @@ export function traceCommand(o: TraceOptions): number {
   if (status === undefined) return tracer.exitCode ?? 0;
   if (status.message) err(`hartscope: ${status.message}`);
   return shellStatus(status);
+}
+
+/** The calls and returns of a dynamic program's interpreter and shared objects, as each is mapped. */
+function followObjects(stacks: ShadowStacks, objects: readonly ObjectModule[], seam: Probes): void {
+  const later: ObjectModule[] = [];
+  for (const o of objects) {
+    if (o.bias !== undefined) stacks.addSites(callSites(o.elf, o.bias));
+    else later.push(o);
+  }
+  if (later.length === 0) return;
+  linuxEvents(seam).onModuleLoad((m) => {
+    const o = later.find((x) => x.hostPath === m.hostPath || x.name === m.name);
+    if (o !== undefined) stacks.addSites(callSites(o.elf, m.bias));
+  });
+}
+
+/** Stack frames: the program's own as module`symbol, anything else as the shared objects name it. */
+function frameResolver(program: SymbolResolver, shared: SymbolResolver): SymbolResolver {
+  return (address) => {
+    const r = program(address);
+    if (r?.symbol !== undefined) return r;
+    return shared(address) ?? r;
+  };
 }
 
 /**

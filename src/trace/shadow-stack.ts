@@ -26,7 +26,7 @@
 // with the returning function still in it.
 
 import type { HartView } from "../hart/probe-sink.js";
-import type { Probes, Registration } from "../machine/probes.js";
+import { ProbeError, type Probes, type Registration } from "../machine/probes.js";
 import { type CallSite, SiteKind } from "./call-sites.js";
 
 const RA = 1;
@@ -82,22 +82,57 @@ export class ShadowStacks {
   /** firings of call and return probes (for measurements) */
   events = 0;
 
-  constructor(private readonly sites: readonly CallSite[]) {}
+  constructor(private readonly sites: readonly CallSite[]) {
+    this.siteTotal = sites.length;
+  }
+
+  private seam: Probes | undefined;
+  private siteTotal: number;
 
   /** Number of call and return instructions probed. */
   get siteCount(): number {
-    return this.sites.length;
+    return this.siteTotal;
   }
 
   /** Puts the probes on the seam (after the clauses' probes: see above). */
   attach(seam: Probes): void {
+    this.seam = seam;
+    this.placeSites(this.sites);
+    this.registrations.push(
+      seam.onSyscallEntry((v, nr, args) => {
+        if (nr === NR_EXIT) this.drop(v.id);
+        else if (nr === NR_CLONE) this.cloning.set(v.id, (args[0]! & CLONE_VM) !== 0n && args[1] !== 0n);
+        else if (nr === NR_CLONE3) this.cloning.set(v.id, clone3SharesVm(v, args[0]!));
+      }),
+      seam.onSyscallReturn((v, nr, result) => {
+        if (nr === NR_CLONE || nr === NR_CLONE3) {
+          const thread = this.cloning.get(v.id);
+          this.cloning.delete(v.id);
+          if (result <= 0n) return;
+          const child = Number(result);
+          if (this.threads.has(child)) return;
+          const parent = this.threads.get(v.id);
+          this.threads.set(child, thread || parent === undefined ? new ThreadStack() : parent.copy());
+        } else if (nr === NR_EXECVE && result === 0n) this.drop(v.id);
+      }),
+    );
+  }
+
+  /** Calls and returns of an object mapped later (a shared object), probed from now on. */
+  addSites(sites: readonly CallSite[]): void {
+    this.siteTotal += sites.length;
+    if (this.seam !== undefined) this.placeSites(sites);
+  }
+
+  private placeSites(sites: readonly CallSite[]): void {
+    const seam = this.seam!;
     const r = this.registrations;
     const call4 = (v: HartView) => this.call(v, v.pc + 4, true);
     const call2 = (v: HartView) => this.call(v, v.pc + 2, true);
     const callT0 = (v: HartView) => this.call(v, v.pc + 4, false);
     const retRa = (v: HartView) => this.ret(v, v.xNumber(RA), true);
     const retT0 = (v: HartView) => this.ret(v, v.xNumber(T0), false);
-    for (const s of this.sites) {
+    for (const s of sites) {
       let hook: (v: HartView) => void;
       if (s.kind === SiteKind.Call) hook = s.rd === T0 ? callT0 : s.len === 4 ? call4 : call2;
       else {
@@ -120,26 +155,13 @@ export class ShadowStacks {
           };
         }
       }
-      r.push(seam.onInstruction(s.va, hook));
+      try {
+        r.push(seam.onInstruction(s.va, hook));
+      } catch (e) {
+        // an address the object's sections have but its mapping does not (not executable)
+        if (!(e instanceof ProbeError)) throw e;
+      }
     }
-    r.push(
-      seam.onSyscallEntry((v, nr, args) => {
-        if (nr === NR_EXIT) this.drop(v.id);
-        else if (nr === NR_CLONE) this.cloning.set(v.id, (args[0]! & CLONE_VM) !== 0n && args[1] !== 0n);
-        else if (nr === NR_CLONE3) this.cloning.set(v.id, clone3SharesVm(v, args[0]!));
-      }),
-      seam.onSyscallReturn((v, nr, result) => {
-        if (nr === NR_CLONE || nr === NR_CLONE3) {
-          const thread = this.cloning.get(v.id);
-          this.cloning.delete(v.id);
-          if (result <= 0n) return;
-          const child = Number(result);
-          if (this.threads.has(child)) return;
-          const parent = this.threads.get(v.id);
-          this.threads.set(child, thread || parent === undefined ? new ThreadStack() : parent.copy());
-        } else if (nr === NR_EXECVE && result === 0n) this.drop(v.id);
-      }),
-    );
   }
 
   detach(): void {
