@@ -100,11 +100,12 @@ export class Kernel {
     processExits(p, last);
     for (const t of [...p.threads]) this.dropThread(t);
     syncSharedMappings(p);
-    this.letGoOf(p.mem);
+    const init = this.processes.values().next().value as LinuxProcess;
+    // the first process's memory stays readable after the run (tests, a tracer's END clauses)
+    if (p !== init) this.letGoOf(p.mem);
     p.fds.closeAll();
     p.zombie = true;
     p.releaseVforkParent();
-    const init = this.processes.values().next().value as LinuxProcess;
     for (const c of p.children) {
       c.parent = init === p ? undefined : init;
       c.ppid = init === p ? 1 : init.pid;
