@@ -249,3 +249,26 @@ test("a fork bomb stops at RLIMIT_NPROC with EAGAIN, and kill(0) ends it", { ski
   );
   assert.equal(r.status, 0);
 });
+
+test("execve runs static-pie programs, and dynamic ones through --sysroot", { skip: needCC }, () => {
+  const runner = buildC("exec-runner", SCRIPT_RUNNER_C);
+  const pie = hartscope(["run", "--root", "/", runner, `${GUEST_BIN}hello-pie`, "a"]);
+  const direct = hartscope(["run", "--root", "/", `${GUEST_BIN}hello-pie`, "a"]);
+  assert.equal(pie.stdout, `${direct.stdout}status 0\n`);
+  const sysroot = "/usr/riscv64-linux-gnu";
+  const dyn = hartscope([
+    "run",
+    "--root",
+    "/",
+    "--sysroot",
+    sysroot,
+    runner,
+    `${GUEST_BIN}hello-dynamic`,
+    "d",
+  ]);
+  assert.equal(dyn.stdout, "Hello from RISC-V!\nargv[1] = d\nstatus 0\n");
+  // without a sysroot the dynamic program cannot be loaded: the exec fails and says why
+  const none = hartscope(["run", "--root", "/", runner, `${GUEST_BIN}hello-dynamic`]);
+  assert.equal(none.stdout, `execv ${GUEST_BIN}hello-dynamic: Exec format error\nstatus 127\n`);
+  assert.match(none.stderr, /^hartscope: execve .*hello-dynamic: .*dynamically linked program.*--sysroot/);
+});
