@@ -303,6 +303,7 @@ export function traceCommand(o: TraceOptions): number {
       tracer.setUserStacks(stacks);
       stacks.attach(p.machine.probes);
       followObjects(stacks, objects, p.machine.probes);
+      stacks.followSignals(linuxEvents(p.machine.probes));
     }
   } catch (e) {
     if (e instanceof NoProbesError || e instanceof CompileError) {

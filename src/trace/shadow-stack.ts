@@ -15,8 +15,10 @@
 //     (millicode such as __riscv_save_N) may come from a function that has no frame yet, so it
 //     keeps a frame made at its own sp.
 // Tail calls push nothing: the tail-called function replaces its caller, as it does on the real
-// stack and in dtrace's stacks. A signal handler's frames sit on top of the interrupted thread's
-// and return to the signal trampoline, which is no frame's address: they leave the stack as it was.
+// stack and in dtrace's stacks. A signal handler is entered without a call: when the kernel pushes
+// its frame (proc:::signal-handle) the stack gets the interrupted pc, then the signal trampoline
+// the handler returns to, so a stack inside a handler reads handler, trampoline, interrupted pc,
+// interrupted callers, as dtrace's does; rt_sigreturn drops them.
 // A new thread starts with an empty stack (its first frame is the call its start routine makes),
 // a forked child with a copy of its parent's; a thread's stack goes when it exits, and execve
 // empties it.
@@ -26,6 +28,7 @@
 // with the returning function still in it.
 
 import type { HartView } from "../hart/probe-sink.js";
+import { UC_MCONTEXT, UC_OFFSET } from "../linux-user/signals.js";
 import { ProbeError, type Probes, type Registration } from "../machine/probes.js";
 import { type CallSite, SiteKind } from "./call-sites.js";
 
@@ -33,7 +36,10 @@ const RA = 1;
 const SP = 2;
 const T0 = 5;
 
+const A2 = 12;
+
 const NR_EXIT = 93;
+const NR_RT_SIGRETURN = 139;
 const NR_CLONE = 220;
 const NR_EXECVE = 221;
 const NR_CLONE3 = 435;
@@ -114,6 +120,42 @@ export class ShadowStacks {
           const parent = this.threads.get(v.id);
           this.threads.set(child, thread || parent === undefined ? new ThreadStack() : parent.copy());
         } else if (nr === NR_EXECVE && result === 0n) this.drop(v.id);
+      }),
+    );
+  }
+
+  /**
+   * Follows signal delivery (user mode): the kernel's handler frames, through the process's
+   * proc:::signal-handle event and rt_sigreturn. The saved pc and sp are in the frame's
+   * ucontext (a2 in the handler; at sp when the trampoline calls rt_sigreturn).
+   */
+  followSignals(events: { on(event: "signal-handle", hook: (v: HartView) => void): unknown }): void {
+    const saved = (v: HartView, uc: number): [number, number] | undefined => {
+      const b = v.read(uc + UC_MCONTEXT, 24);
+      if (b === undefined) return undefined;
+      const d = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      return [Number(d.getBigUint64(0, true)), Number(d.getBigUint64(16, true))];
+    };
+    events.on("signal-handle", (v) => {
+      const at = saved(v, v.xNumber(A2));
+      if (at === undefined) return;
+      const s = this.stack(v.id);
+      s.push(at[0], at[1]);
+      s.push(v.xNumber(RA), v.xNumber(SP));
+    });
+    this.registrations.push(
+      this.seam!.onSyscallEntry((v, nr) => {
+        if (nr !== NR_RT_SIGRETURN) return;
+        const at = saved(v, v.xNumber(SP) + UC_OFFSET);
+        if (at === undefined) return;
+        const s = this.stack(v.id);
+        // the interrupted pc's frame, and whatever the handler left above it
+        for (let i = s.n - 1; i >= 0; i--) {
+          if (s.ret[i] === at[0] && s.sp[i] === at[1]) {
+            s.n = i;
+            return;
+          }
+        }
       }),
     );
   }
