@@ -19,13 +19,15 @@ import { err, writeFd } from "./output.js";
 
 export interface SystemOptions {
   kernel?: string;
-  /** a firmware file, or undefined for none (hartscope has no built-in firmware) */
+  /** a firmware file; "none": the kernel runs in M-mode; undefined: the built-in SBI firmware */
   bios?: string;
   initrd?: string;
   append?: string;
   memory: number;
   smp: number;
   quantum: number;
+  /** seeded random quanta (--schedule-seed) */
+  scheduleSeed?: number;
   /** seconds of virtual time */
   timeout?: number;
   stats: boolean;
@@ -76,7 +78,7 @@ export function parseSystemArgs(args: string[], env: NodeJS.ProcessEnv = process
         break;
       case "--bios": {
         const v = value();
-        o.bios = v === "none" ? undefined : v;
+        o.bios = v === "default" ? undefined : v;
         break;
       }
       case "--initrd":
@@ -98,6 +100,9 @@ export function parseSystemArgs(args: string[], env: NodeJS.ProcessEnv = process
         break;
       case "--quantum":
         o.quantum = integer(name, value(), 64, 2 ** 31 - 1);
+        break;
+      case "--schedule-seed":
+        o.scheduleSeed = integer(name, value(), 0, 2 ** 53 - 1);
         break;
       case "--timeout": {
         const v = value();
@@ -139,7 +144,7 @@ export function parseSystemArgs(args: string[], env: NodeJS.ProcessEnv = process
         throw new UsageError(`unknown option '${a}' for system (try hartscope --help)`);
     }
   }
-  if (o.kernel === undefined && o.bios === undefined) {
+  if (o.kernel === undefined && (o.bios === undefined || o.bios === "none")) {
     throw new UsageError("system: nothing to boot (give --kernel FILE, or --bios FILE)");
   }
   if (o.disks.length > 8) throw new UsageError(`system: ${o.disks.length} disks (8 virtio slots)`);
@@ -256,11 +261,13 @@ export async function systemCommand(o: SystemOptions): Promise<number> {
       sys = new FullSystem({
         memory: o.memory,
         harts: o.smp,
-        bios: image(o.bios),
+        bios: o.bios === "none" ? undefined : image(o.bios),
+        sbi: o.bios === undefined,
         kernel: image(o.kernel),
         initrd: image(o.initrd),
         append: o.append,
         quantum: o.quantum,
+        scheduleSeed: o.scheduleSeed,
         jit: o.jit ? undefined : false,
         output,
         virtio: slotsAsQemu(disks),

@@ -13,6 +13,7 @@ import { PAGE_SIZE } from "../hart/page.js";
 import { HartState } from "../hart/state.js";
 import { Stop } from "../hart/stop.js";
 import { Bus } from "../machine/bus.js";
+import type { Clint } from "../machine/devices/clint.js";
 import { addRamExcept, Htif, type HtifFinish } from "../machine/devices/htif.js";
 import type { Ns16550a } from "../machine/devices/ns16550a.js";
 import type { Finish } from "../machine/devices/sifive-test.js";
@@ -22,6 +23,7 @@ import type { VirtioDevice } from "../machine/devices/virtio-mmio.js";
 import { virtDeviceTree } from "../machine/fdt.js";
 import { Machine } from "../machine/machine.js";
 import { PhysicalMemory } from "../machine/physical-memory.js";
+import { Prng } from "../machine/prng.js";
 import {
   checkPlacement,
   dtbAddress,
@@ -33,6 +35,7 @@ import {
   placeImage,
   symbolPa,
 } from "./images.js";
+import { SbiFirmware } from "./sbi/firmware.js";
 
 export const DEFAULT_SYSTEM_QUANTUM = 10_000;
 
@@ -47,6 +50,8 @@ const FW_DYNAMIC_MAGIC = 0x4942534f;
 const FW_DYNAMIC_VERSION = 2;
 const NEXT_MODE_S = 1;
 export const MAX_HARTS = 8;
+/** Where the built-in SBI firmware's kernel goes, from RAM's start: where fw_jump jumps. */
+export const SBI_KERNEL_OFFSET = 0x20_0000;
 
 /** One image file: its name (for messages) and bytes. */
 export interface ImageFile {
@@ -58,14 +63,21 @@ export interface SystemConfig {
   /** RAM size in bytes */
   memory: number;
   harts: number;
-  /** the firmware; undefined: the kernel runs in M-mode (QEMU's -bios none) */
+  /** the firmware; undefined: the kernel runs in M-mode (QEMU's -bios none), or see `sbi` */
   bios?: ImageFile;
+  /**
+   * No firmware image: hartscope's built-in SBI firmware (sbi/firmware.ts) serves the kernel, which
+   * runs in S-mode (a raw one at 0x8020_0000, where QEMU puts it after OpenSBI)
+   */
+  sbi?: boolean;
   kernel?: ImageFile;
   initrd?: ImageFile;
   /** the kernel's command line (/chosen/bootargs) */
   append?: string;
   /** instructions a hart runs before the next one's turn */
   quantum?: number;
+  /** each turn's quantum drawn from 1 .. 2 * quantum by a PRNG with this seed (same seed, same run) */
+  scheduleSeed?: number;
   jit?: Partial<JitOptions> | false;
   /** the UART's transmitted bytes */
   output: (bytes: Uint8Array) => void;
@@ -101,7 +113,16 @@ export class FullSystem {
   /** where every hart starts */
   readonly entry: number;
   readonly htif: Htif | undefined;
+  /** the built-in SBI firmware, when it serves the kernel */
+  readonly sbi: SbiFirmware | undefined;
+  /** machine resets so far (the finisher's 0x7777, SBI's system_reset reboot) */
+  resets = 0;
   private readonly hartList: Hart[] = [];
+  private readonly pieces: Placed[];
+  private readonly clint: Clint;
+  private readonly hasFirmware: boolean;
+  private resetPending = false;
+  private readonly prng: Prng | undefined;
   /** the hart's last run ended at a WFI with nothing to take: it sleeps until waiting() is false */
   private readonly asleep: boolean[];
   private readonly stuck: number[];
@@ -117,6 +138,10 @@ export class FullSystem {
     if (c.bios === undefined && c.kernel === undefined) {
       throw new ImageError("nothing to run: give --kernel, or --bios with a firmware");
     }
+    if (c.sbi && c.bios !== undefined)
+      throw new ImageError("the built-in SBI firmware and --bios exclude each other");
+    if (c.sbi && c.kernel === undefined)
+      throw new ImageError("the built-in SBI firmware needs a --kernel to serve");
     const ram = VIRT.dram.base;
     // the images, where QEMU puts them
     const pieces: Placed[] = [];
@@ -127,7 +152,13 @@ export class FullSystem {
     }
     let kernel: LoadedImage | undefined;
     if (c.kernel !== undefined) {
-      const at = firmware === undefined ? ram : kernelStartAfter(firmware.end);
+      // after the firmware, at the next 2 MiB boundary; the built-in one takes no RAM, but the kernel
+      // goes where it would go after OpenSBI, as on QEMU with -bios default
+      const at = c.sbi
+        ? ram + SBI_KERNEL_OFFSET
+        : firmware === undefined
+          ? ram
+          : kernelStartAfter(firmware.end);
       kernel = placeImage("--kernel", c.kernel.path, c.kernel.bytes, at);
       pieces.push(...kernel.pieces);
     }
@@ -164,7 +195,7 @@ export class FullSystem {
     this.mem = new PhysicalMemory(this.bus);
     this.machine = new Machine(this.mem, {
       jit: c.jit,
-      env: { trap: (hart) => hart.takeTrap() },
+      env: { trap: (hart) => (this.sbi !== undefined ? this.sbi.trap(hart) : hart.takeTrap()) },
     });
     const devices = attachVirtDevices({
       bus: this.bus,
@@ -179,11 +210,10 @@ export class FullSystem {
       warn: c.warn,
     });
     this.uart = devices.uart;
-    for (const p of pieces) {
-      if (this.htif !== undefined) this.htif.load(this.mem, p.pa, p.bytes);
-      else this.mem.write(p.pa, p.bytes);
-      // .bss: RAM starts zeroed, and nothing else was loaded there (checkPlacement)
-    }
+    this.clint = devices.clint;
+    this.pieces = pieces;
+    this.hasFirmware = firmware !== undefined;
+    this.loadImages();
     if (firmware !== undefined) {
       const next = kernel === undefined ? kernelStartAfter(firmware.end) : kernel.entry;
       const info = new BigUint64Array([
@@ -196,18 +226,66 @@ export class FullSystem {
       ]);
       this.mem.write(FW_DYNAMIC_INFO, new Uint8Array(info.buffer));
     }
-    for (let id = 0; id < c.harts; id++) {
-      const hart = this.machine.addHart(new HartState(), id);
+    for (let id = 0; id < c.harts; id++) this.hartList.push(this.machine.addHart(new HartState(), id));
+    this.sbi = c.sbi
+      ? new SbiFirmware(
+          {
+            harts: () => this.hartList,
+            bus: this.bus,
+            mem: this.mem,
+            powerOff: () => this.end({ status: 0 }),
+            reboot: () => this.requestReset(),
+          },
+          c.harts,
+        )
+      : undefined;
+    this.asleep = this.hartList.map(() => false);
+    this.stuck = this.hartList.map(() => 0);
+    this.resetHarts();
+    this.quantum = c.quantum ?? DEFAULT_SYSTEM_QUANTUM;
+    this.prng = c.scheduleSeed === undefined ? undefined : new Prng(c.scheduleSeed);
+    this.timeoutNs = c.timeoutNs ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Copy the images into RAM, their .bss zeroed (at power-on RAM is zero already). */
+  private loadImages(): void {
+    for (const p of this.pieces) {
+      if (this.htif !== undefined) this.htif.load(this.mem, p.pa, p.bytes);
+      else this.mem.write(p.pa, p.bytes);
+      if (this.resets > 0 && p.zeros > 0) this.mem.write(p.pa + p.bytes.length, new Uint8Array(p.zeros));
+    }
+  }
+
+  /** Every hart out of reset at the entry (a0 = hartid, a1 = the tree), or the SBI firmware's boot. */
+  private resetHarts(): void {
+    for (const [id, hart] of this.hartList.entries()) {
       hart.reset(this.entry);
       hart.state.setX(10, id); // a0: hartid
       hart.state.setX(11, this.dtbAddress); // a1: the device tree
-      if (firmware !== undefined) hart.state.setX(12, FW_DYNAMIC_INFO); // a2: fw_dynamic's info
-      this.hartList.push(hart);
+      if (this.hasFirmware) hart.state.setX(12, FW_DYNAMIC_INFO); // a2: fw_dynamic's info
+      this.asleep[id] = false;
+      this.stuck[id] = 0;
     }
-    this.asleep = this.hartList.map(() => false);
-    this.stuck = this.hartList.map(() => 0);
-    this.quantum = c.quantum ?? DEFAULT_SYSTEM_QUANTUM;
-    this.timeoutNs = c.timeoutNs ?? Number.POSITIVE_INFINITY;
+    this.sbi?.boot(this.entry, this.dtbAddress);
+  }
+
+  /** A reset asked for inside a hart's run: done between turns (no hart runs then). */
+  private requestReset(): void {
+    this.resetPending = true;
+  }
+
+  /**
+   * The machine's reset, as QEMU's system reset: the images loaded again (RAM elsewhere keeps its
+   * contents), the CLINT and every hart reset, the firmware (built-in or not) starting over.
+   * The PLIC, the UART and the virtio devices keep their state: kernels set them up again.
+   */
+  private reset(): void {
+    this.resetPending = false;
+    this.resets++;
+    this.loadImages();
+    this.clint.reset();
+    this.resetHarts();
+    this.next = 0;
   }
 
   harts(): readonly Hart[] {
@@ -232,9 +310,7 @@ export class FullSystem {
     if (f.kind === "pass") this.end({ status: 0 });
     else if (f.kind === "fail") {
       this.end({ status: f.code, message: `the guest reported failure ${f.code} to the test finisher` });
-    } else {
-      this.end({ status: 0, message: "the guest asked for a reset: the run ends (reset is not emulated)" });
-    }
+    } else this.requestReset();
   }
 
   private htifFinished(f: HtifFinish): void {
@@ -262,8 +338,10 @@ export class FullSystem {
       let ran = false;
       const n = this.hartList.length;
       for (let k = 0; k < n && this.ended === undefined; k++) {
+        if (this.resetPending) this.reset();
         const i = (this.next + k) % n;
         const hart = this.hartList[i]!;
+        if (this.sbi !== undefined && !this.sbi.runnable(i)) continue;
         if (this.asleep[i]) {
           if (hart.waiting()) continue;
           this.asleep[i] = false;
@@ -272,6 +350,10 @@ export class FullSystem {
         this.turn(i, hart);
       }
       this.next = (this.next + 1) % n;
+      if (this.resetPending && this.ended === undefined) {
+        this.reset();
+        continue;
+      }
       if (!ran && this.ended === undefined) {
         const wake = this.wakeTime();
         if (wake === Number.POSITIVE_INFINITY) return "idle";
@@ -288,8 +370,9 @@ export class FullSystem {
 
   /** Hart i's turn: up to a quantum, cut short by a WFI or the run's end. */
   private turn(i: number, hart: Hart): void {
-    let left = this.quantum;
-    while (left > 0 && this.ended === undefined) {
+    let left = this.prng === undefined ? this.quantum : 1 + (this.prng.nextU32() % (2 * this.quantum));
+    while (left > 0 && this.ended === undefined && !this.resetPending) {
+      if (this.sbi !== undefined && !this.sbi.runnable(i)) return;
       const before = hart.retired;
       const stop = this.machine.runHart(hart, Math.min(left, CHUNK));
       const ran = hart.retired - before;

@@ -91,7 +91,7 @@ for (const [name, harts] of [
 ] as const) {
   test(`${name} prints what qemu-system-riscv64 -M virt prints`, { skip: needQemuSystem }, () => {
     const q = qemuVirt(name, harts);
-    const h = hartscope(["system", "--kernel", kernel(name), "--smp", String(harts)]);
+    const h = hartscope(["system", "--bios", "none", "--kernel", kernel(name), "--smp", String(harts)]);
     assert.equal(q.status, 0);
     assert.equal(h.stderr, "");
     assert.equal(h.stdout, q.stdout);
@@ -100,31 +100,33 @@ for (const [name, harts] of [
 }
 
 test("HTIF: tohost = 1 exits 0, (3 << 1) | 1 exits 1 naming test case 3", () => {
-  const pass = hartscope(["system", "--kernel", kernel("htif-pass")]);
+  const pass = hartscope(["system", "--bios", "none", "--kernel", kernel("htif-pass")]);
   assert.deepEqual(pass, { status: 0, stdout: "ending through tohost\n", stderr: "" });
-  const fail = hartscope(["system", "--kernel", kernel("htif-fail")]);
+  const fail = hartscope(["system", "--bios", "none", "--kernel", kernel("htif-fail")]);
   assert.equal(fail.status, 1);
   assert.equal(fail.stdout, "ending through tohost\n");
   assert.match(fail.stderr, /^hartscope: .*test case 3 failed.*\n$/);
 });
 
 test("every hart in WFI with nothing to wake it ends with a clear error", () => {
-  const r = hartscope(["system", "--kernel", kernel("idle"), "--smp", "2"]);
+  const r = hartscope(["system", "--bios", "none", "--kernel", kernel("idle"), "--smp", "2"]);
   assert.equal(r.stdout, "sleeping\nsleeping\n");
   assert.equal(r.stderr, "hartscope: all harts wait for an interrupt that can never come\n");
   assert.equal(r.status, 1);
 });
 
 test("console: stdin reaches the UART; Ctrl-A X quits; --timeout stops a wait on virtual time", () => {
-  const echo = hartscope(["system", "--kernel", kernel("echo")], { input: "hello world." });
+  const echo = hartscope(["system", "--bios", "none", "--kernel", kernel("echo")], { input: "hello world." });
   assert.deepEqual(echo, { status: 0, stdout: "echo ready\nHELLO WORLD\nbye\n", stderr: "" });
-  const quit = hartscope(["system", "--kernel", kernel("echo")], { input: "hi\x01x" });
+  const quit = hartscope(["system", "--bios", "none", "--kernel", kernel("echo")], { input: "hi\x01x" });
   assert.deepEqual(quit, {
     status: 0,
     stdout: "echo ready\nHI",
     stderr: "hartscope: terminated by Ctrl-A X\n",
   });
-  const slow = hartscope(["system", "--kernel", kernel("echo"), "--timeout", "0.002"], { input: "a" });
+  const slow = hartscope(["system", "--bios", "none", "--kernel", kernel("echo"), "--timeout", "0.002"], {
+    input: "a",
+  });
   assert.equal(slow.status, 124);
   // when the input arrives depends on the host: the byte may or may not be in before the timeout
   assert.match(slow.stdout, /^echo ready\nA?$/);
@@ -140,6 +142,8 @@ test("--serial file:, --dtb-out, --stats", () => {
   const dtb = join(dir, "virt.dtb");
   const r = hartscope([
     "system",
+    "--bios",
+    "none",
     "--kernel",
     kernel("hello"),
     `--serial=file:${serial}`,
@@ -200,7 +204,11 @@ test("bad input: one line naming what is wrong, and a shell-style status", () =>
     [["--kernel", kernel("hello"), "--bogus"], 1, /^hartscope: unknown option '--bogus' for system/],
   ];
   for (const [args, status, stderr] of cases) {
-    const r = hartscope(["system", ...args]);
+    const r = hartscope([
+      "system",
+      ...(args.length > 0 && !args.includes("--bios") ? ["--bios", "none"] : []),
+      ...args,
+    ]);
     assert.equal(r.stdout, "", args.join(" "));
     assert.match(r.stderr.trimEnd(), stderr, args.join(" "));
     assert.equal(r.stderr.split("\n").length, 2, `one line: ${r.stderr}`);
@@ -258,7 +266,7 @@ test("--disk: virtio-blk disks in the slots QEMU gives them (the last first), ca
   const b = join(dir, "b.img");
   writeFileSync(a, new Uint8Array(8192));
   writeFileSync(b, new Uint8Array(1 << 20));
-  const args = ["--kernel", kernel("virtio-probe")];
+  const args = ["--bios", "none", "--kernel", kernel("virtio-probe")];
   const h = hartscope(["system", ...args, "--disk", a, "--disk", b]);
   const expected = "slot 6: version 2 device 2 capacity 2048\nslot 7: version 2 device 2 capacity 16\ndone\n";
   assert.deepEqual(h, { status: 0, stdout: expected, stderr: "" });

@@ -66,6 +66,19 @@ export class Clint implements Device {
     this.timers = new Array<EventHandle | undefined>(this.harts).fill(undefined);
   }
 
+  /**
+   * The machine's reset: msip cleared, mtimecmp back to all ones (no timer), pending timers
+   * cancelled. mtime keeps counting (QEMU's reset does not rewind the clock either).
+   */
+  reset(): void {
+    for (let h = 0; h < this.harts; h++) {
+      this.msip[h] = 0;
+      this.pins.set(h, Irq.MSIP, false);
+      this.mtimecmp[h] = U64;
+      this.update(h);
+    }
+  }
+
   /** Ticks of virtual time so far (before the offset); at least those of `atLeast` ns. */
   private ticks(atLeast = 0): bigint {
     return BigInt(Math.floor(Math.max(this.now(), atLeast) / TIMEBASE_NS));
