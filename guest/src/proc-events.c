@@ -1,6 +1,7 @@
 /* Threads that signal themselves, for the tracer's proc provider: each of THREADS threads raises
  * SIGUSR1 (handled) N times and SIGUSR2 (ignored) once; main prints what it counted, so a trace
- * can be checked against it. With a third argument "crash", main then stores to an unmapped
+ * can be checked against it. Main then takes one SIGUSR1 with sigwait (blocked: never handled).
+ * With a third argument "crash", main then stores to an unmapped
  * address and dies of SIGSEGV.
  * Usage: proc-events [THREADS [N [crash]]] */
 #include <pthread.h>
@@ -37,8 +38,14 @@ int main(int argc, char **argv) {
   pthread_t t[64];
   for (int i = 0; i < nthreads; i++) pthread_create(&t[i], NULL, worker, NULL);
   for (int i = 0; i < nthreads; i++) pthread_join(t[i], NULL);
-  printf("threads %d handled %ld sent %d ignored %d handler %lx\n", nthreads, handled,
-         nthreads * (per_thread + 1), nthreads, (unsigned long)on_usr1);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+  raise(SIGUSR1);
+  int got = 0, waited = sigwait(&set, &got) == 0 && got == SIGUSR1;
+  printf("threads %d handled %ld sent %d ignored %d waited %d handler %lx\n", nthreads, handled,
+         nthreads * (per_thread + 1) + 1, nthreads, waited, (unsigned long)on_usr1);
   fflush(stdout);
   if (argc > 3 && strcmp(argv[3], "crash") == 0) *bad_address = 1;
   return 0;

@@ -21,14 +21,17 @@ function rows(text: string): Map<string, number> {
 
 /** proc-events' own report: threads, handled, sent, ignored, handler address. */
 function groundTruth(stdout: string) {
-  const m = /threads (\d+) handled (\d+) sent (\d+) ignored (\d+) handler ([0-9a-f]+)/.exec(stdout);
+  const m = /threads (\d+) handled (\d+) sent (\d+) ignored (\d+) waited (\d+) handler ([0-9a-f]+)/.exec(
+    stdout,
+  );
   assert.ok(m, stdout);
   return {
     threads: Number(m[1]),
     handled: Number(m[2]),
     sent: Number(m[3]),
     ignored: Number(m[4]),
-    handler: m[5]!,
+    waited: Number(m[5]),
+    handler: m[6]!,
   };
 }
 
@@ -87,12 +90,13 @@ proc:::signal-send /arg2 == 10/ { @["send-usr1"] = count(); }
 proc:::signal-send /arg2 == 12/ { @["send-usr2"] = count(); }
 proc:::signal-send /arg0 != tid/ { @["send-elsewhere"] = count(); }
 proc:::signal-discard /arg2 == 12/ { @["discard-usr2"] = count(); }
+proc:::signal-clear /arg0 == 10/ { @["clear-usr1"] = count(); }
 proc:::signal-handle /arg0 == 10/ { @["handle-usr1"] = count(); @h[arg2] = count(); }
 proc:::signal-handle /uregs[R_PC] != arg2/ { @["pc-not-handler"] = count(); }
 proc:::signal-handle { @t[tid] = count(); }
 `;
 
-test("signal-send, signal-discard and signal-handle equal proc-events' own counts, per thread", () => {
+test("signal-send, signal-discard, signal-clear and signal-handle equal proc-events' own counts, per thread", () => {
   for (const [threads, each] of [
     [1, 3],
     [4, 5],
@@ -110,7 +114,9 @@ test("signal-send, signal-discard and signal-handle equal proc-events' own count
     const truth = groundTruth(r.stdout);
     const c = rows(r.stderr);
     assert.equal(c.get("handle-usr1"), truth.handled, r.stderr);
-    assert.equal(c.get("send-usr1"), truth.handled);
+    assert.equal(truth.waited, 1);
+    assert.equal(c.get("clear-usr1"), truth.waited, r.stderr); // sigwait took it
+    assert.equal(c.get("send-usr1"), truth.handled + truth.waited);
     assert.equal(c.get("send-usr2"), truth.ignored);
     assert.equal(c.get("discard-usr2"), truth.ignored);
     assert.equal(c.get("send-usr1")! + c.get("send-usr2")!, truth.sent);
