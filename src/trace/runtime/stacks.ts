@@ -18,12 +18,20 @@ export const DEFAULT_USTACK_FRAMES = 100;
 const DIGITS = 16;
 const PAD = "0".repeat(DIGITS);
 
+/** Each address's digits, made once (frames are code addresses: a bounded set). */
+const pieces = new Map<number, string>();
+
 /** The value of a stack of return addresses (innermost first). */
 export function encodeStack(frames: readonly number[]): string {
   let s = "";
   for (const f of frames) {
-    const h = f.toString(16);
-    s += PAD.slice(h.length) + h;
+    let p = pieces.get(f);
+    if (p === undefined) {
+      const h = f.toString(16);
+      p = PAD.slice(h.length) + h;
+      pieces.set(f, p);
+    }
+    s += p;
   }
   return s;
 }
