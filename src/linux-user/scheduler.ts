@@ -184,6 +184,9 @@ class LinuxTraps implements Environment {
     const t = this.k.hartThreads.get(hart);
     if (t === undefined) throw new Error(`hart ${hart.id} stopped at a trap but runs no thread`);
     const p = t.process;
+    // Linux breaks the reservation on every return to user mode (arch/riscv entry.S: an sc to a
+    // dummy address), so an SC after a syscall or a signal handler fails.
+    hart.clearReservation();
     switch (stop) {
       case Stop.ECALL:
         this.yielded = dispatchSyscall(p, t);
