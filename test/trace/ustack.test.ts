@@ -162,3 +162,28 @@ test("@[ustack(N)] = count() prints each stack as its key, dtrace's layout", () 
   const expected = `\n${sorted.map(([a, n]) => `\n              calls\`leaf\n              ${name(a)}\n ${String(n).padStart(16)}\n`).join("")}`;
   assert.equal(r.stderr, expected);
 });
+
+test("--json: ustack() is an array of frames, as are stack keys", () => {
+  const r = hartscope([
+    "trace",
+    "--json",
+    "-n",
+    "fbt::leaf:entry /arg1 == 0/ { ustack(3); @[ustack(2)] = count(); }",
+    PROG,
+    "0",
+    "1",
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stderr
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
+  const truth = trails(r.stdout).get("T0 S0")!;
+  const event = lines.find((l) => l.type === "event");
+  assert.deepEqual(event.records, [
+    { action: "ustack", type: "stack", value: ["calls`leaf", name(truth[0]!), name(truth[1]!)] },
+  ]);
+  const agg = lines.find((l) => l.type === "aggregation");
+  assert.deepEqual(agg.keys, ["stack"]);
+  assert.deepEqual(agg.entries, [{ keys: [["calls`leaf", name(truth[0]!)]], value: 1 }]);
+});

@@ -2,7 +2,8 @@
 //
 // Integers are written exactly, as JSON numbers of any size (a reader that parses numbers into
 // doubles loses precision past 2^53; a bigint-aware reader keeps them). Types are named
-// "int8" "uint8" "int16" "uint16" "int32" "uint32" "int64" "uint64" "string".
+// "int8" "uint8" "int16" "uint16" "int32" "uint32" "int64" "uint64" "string", and "stack" (a
+// user stack: an array of its frames as dtrace names them, innermost first).
 //
 // A probe firing (one clause's record):
 //   {"type":"event","cpu":0,"epid":3,"probe":{"id":12,"provider":"fbt","module":"prog",
@@ -10,6 +11,7 @@
 // where RECORD is one of
 //   {"action":"printf","text":"..."}
 //   {"action":"trace","type":"int64","value":42}
+//   {"action":"ustack","type":"stack","value":["prog`leaf","prog`main+0x1c",...]}
 //   {"action":"printa","format":"..." (only with a format),"aggregations":[AGGREGATION...]}
 // and "records" is empty for a clause without output actions.
 //
@@ -18,7 +20,8 @@
 //    "params":{...},"normal":1,"entries":[ENTRY...]}
 // "params" only for lquantize {"low","high","step"} and llquantize {"factor","low","high",
 // "steps"}; "normal" is normalize()'s divisor (1 when none). Entries come in dtrace's printing
-// order (value, then key). ENTRY is {"keys":[...]} and, by function:
+// order (value, then key). ENTRY is {"keys":[...]} (a stack key: the array of its frames) and,
+// by function:
 //   count sum min max    "value": the printed value (divided by normal)
 //   avg                  "value", "count", "sum"            (count and sum raw)
 //   stddev               "value", "count", "sum", "sumsq"   (raw)

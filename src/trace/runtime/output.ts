@@ -113,7 +113,7 @@ export class TraceOutput {
           : type.kind === "int" && typeof value !== "string"
             ? castTo(value, type)
             : value;
-      r.json.push({ action: "trace", type: jsonTypeName(type), value: v });
+      r.json.push({ action: type.kind === "stack" ? "ustack" : "trace", type: jsonTypeName(type), value: v });
     } else r.text += formatTraced(value, type, this.quiet, this.strsize);
   }
 
