@@ -187,3 +187,22 @@ test("--json: ustack() is an array of frames, as are stack keys", () => {
   assert.deepEqual(agg.keys, ["stack"]);
   assert.deepEqual(agg.entries, [{ keys: [["calls`leaf", name(truth[0]!)]], value: 1 }]);
 });
+
+test("-x ustackframes sets ustack()'s default depth, -x stackindent the frames' indent", () => {
+  const r = hartscope([
+    "trace",
+    "-q",
+    "-x",
+    "ustackframes=2",
+    "-x",
+    "stackindent=4",
+    "-n",
+    SCRIPT,
+    PROG,
+    "0",
+    "3",
+  ]);
+  assert.equal(r.status, 0, r.stderr);
+  const truth = trails(r.stdout).get("T0 S0")!;
+  assert.ok(r.stderr.startsWith(`T0 S0\n    calls\`leaf\n    ${name(truth[0]!)}\nT0 S1\n`), r.stderr);
+});
