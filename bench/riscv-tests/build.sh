@@ -10,7 +10,7 @@ DIR=${1:?usage: build.sh DIR (a riscv-tests source tree)}
 CC=${RISCV_GCC:-riscv64-linux-gnu-gcc}
 OUT="$DIR/build"
 mkdir -p "$OUT"
-OPTS=(-static -fno-pic -no-pie -mcmodel=medany -fvisibility=hidden -nostdlib -nostartfiles -mabi=lp64d -DENTROPY=0x2a)
+OPTS=(-static -fno-pic -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments -mcmodel=medany -fvisibility=hidden -nostdlib -nostartfiles -mabi=lp64d -DENTROPY=0x2a)
 # suite : -march : variants ("p" machine-mode physical, "v" user-mode under vm.c's demand paging)
 SUITES="rv64ui:rv64g:pv rv64um:rv64g:pv rv64ua:rv64g:pv rv64uf:rv64g:pv rv64ud:rv64g:pv rv64uc:rv64gc:pv rv64si:rv64g:p rv64mi:rv64g:p"
 built=0; failed=0
