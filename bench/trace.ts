@@ -5,7 +5,11 @@
 //                                                                    target: <= 50 ns
 //   3. fbt:::entry { @[probefunc] = count(); } vs untraced            target: <= 3x
 //
-//   npm run build && node dist/bench/trace.js [--words N] [--reps N]
+// Each figure is given in wall time and in this process's CPU time (user + system): on a loaded
+// machine the CPU time is the steadier one (run with node --single-threaded to keep V8's compiler
+// and GC threads out of it).
+//
+//   npm run build && node dist/bench/trace.js [--words N] [--reps N] [--jit off]
 
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,6 +26,8 @@ function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
+const JIT =
+  process.argv.indexOf("--jit") >= 0 ? process.argv[process.argv.indexOf("--jit") + 1] !== "off" : true;
 
 const RAW = "raw";
 const WORDS = arg("--words", 200_000);
@@ -32,6 +38,8 @@ const elf = parseElf(new Uint8Array(readFileSync(prog)), prog);
 
 interface Run {
   seconds: number;
+  /** CPU seconds of this process */
+  cpu: number;
   firings: number;
 }
 
@@ -46,6 +54,7 @@ function run(script: string | undefined): Run {
       strict: false,
       warn: () => {},
       stdio: fds as [number, number, number],
+      jit: JIT ? {} : false,
     });
     p.exec(elf, prog, [prog, String(WORDS)], []);
     let tracer: Tracer | undefined;
@@ -74,13 +83,16 @@ function run(script: string | undefined): Run {
       tracer.attach(new ProbeList({ elf, module: "hashtab" }), p.machine.probes);
     }
     const start = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     runProcess(p);
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const used = process.cpuUsage(cpu0);
+    const cpu = (used.user + used.system) / 1e6;
     let firings = rawFirings;
     for (const a of tracer?.aggregations.all ?? [])
       for (const e of a.entries) firings += Number((e as unknown as { value: number }).value);
     tracer?.end();
-    return { seconds, firings };
+    return { seconds, cpu, firings };
   } finally {
     for (const fd of fds) closeSync(fd);
   }
@@ -98,31 +110,41 @@ type Config = keyof typeof SCRIPTS;
 // one warm-up run, then the configurations interleaved, so load and V8 warm-up hit each alike
 run(SCRIPTS.kinst);
 const bestOf = new Map<Config, Run>();
+const bestCpu = new Map<Config, Run>();
 for (let i = 0; i < REPS; i++) {
   for (const k of Object.keys(SCRIPTS) as Config[]) {
     const r = run(SCRIPTS[k]);
     const b = bestOf.get(k);
     if (b === undefined || r.seconds < b.seconds) bestOf.set(k, r);
+    const c = bestCpu.get(k);
+    if (c === undefined || r.cpu < c.cpu) bestCpu.set(k, r);
   }
 }
-const base = bestOf.get("base")!;
-const none = bestOf.get("none")!;
-const kinst = bestOf.get("kinst")!;
-const fbt = bestOf.get("fbt")!;
-const raw = bestOf.get("raw")!;
 
-const pct = ((none.seconds / base.seconds - 1) * 100).toFixed(1);
-console.log(`hashtab ${WORDS}, best of ${REPS}`);
-console.log(`untraced                          ${base.seconds.toFixed(3)} s`);
-console.log(`probes matching nothing           ${none.seconds.toFixed(3)} s  (${pct}%)`);
-const ns = ((kinst.seconds - base.seconds) / kinst.firings) * 1e9;
-console.log(
-  `kinst::make_word: count()          ${kinst.seconds.toFixed(3)} s  ${kinst.firings} firings, ${ns.toFixed(1)} ns per firing`,
-);
-const rawNs = ((raw.seconds - base.seconds) / raw.firings) * 1e9;
-console.log(
-  `  of which an empty hook at the same instructions costs ${rawNs.toFixed(1)} ns (the hart's and the seam's part)`,
-);
-console.log(
-  `fbt:::entry @[probefunc]=count()  ${fbt.seconds.toFixed(3)} s  ${fbt.firings} firings, ${(fbt.seconds / base.seconds).toFixed(2)}x untraced`,
-);
+/** the figures of one measure (wall or CPU seconds) */
+function report(title: string, best: Map<Config, Run>, t: (r: Run) => number): void {
+  const base = best.get("base")!;
+  const none = best.get("none")!;
+  const kinst = best.get("kinst")!;
+  const fbt = best.get("fbt")!;
+  const raw = best.get("raw")!;
+  const s = (r: Run) => `${t(r).toFixed(3)} s`;
+  const pct = ((t(none) / t(base) - 1) * 100).toFixed(1);
+  const ns = (r: Run) => (((t(r) - t(base)) / r.firings) * 1e9).toFixed(1);
+  console.log(`${title}`);
+  console.log(`  untraced                          ${s(base)}`);
+  console.log(`  probes matching nothing           ${s(none)}  (${pct}%)`);
+  console.log(
+    `  kinst::make_word: count()         ${s(kinst)}  ${kinst.firings} firings, ${ns(kinst)} ns per firing`,
+  );
+  console.log(
+    `    of which an empty hook at the same instructions costs ${ns(raw)} ns (the hart's and the seam's part)`,
+  );
+  console.log(
+    `  fbt:::entry @[probefunc]=count()  ${s(fbt)}  ${fbt.firings} firings, ${(t(fbt) / t(base)).toFixed(2)}x untraced`,
+  );
+}
+
+console.log(`hashtab ${WORDS}, ${JIT ? "compiled" : "interpreted"}, best of ${REPS}`);
+report("wall time", bestOf, (r) => r.seconds);
+report("CPU time", bestCpu, (r) => r.cpu);

@@ -26,4 +26,18 @@ export interface HartView {
 export interface ProbeSink {
   /** The probed instruction at view.pc is about to execute. The view is valid during the call only. */
   instruction(view: HartView): void;
+  /**
+   * Optional, for speed: the hooks of probed address pc as one object, the same object while pc stays
+   * probed (undefined when it is not). Compiled code holds it and calls it directly, with no lookup
+   * per firing.
+   */
+  site?(pc: number): ProbeSite | undefined;
+}
+
+/** The hooks of one probed address (ProbeSink.site). */
+export interface ProbeSite {
+  /** the sink it belongs to (a hart whose sink changed calls its new sink instead) */
+  readonly sink: ProbeSink;
+  /** As `sink.instruction(view)` at this address, but it never throws: the sink keeps its hooks' errors. */
+  fire(view: HartView): void;
 }

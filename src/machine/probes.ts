@@ -10,7 +10,7 @@
 // (ticks). With nothing registered each costs a length check where it would fire.
 
 import type { Hart } from "../hart/hart.js";
-import type { HartView, ProbeSink } from "../hart/probe-sink.js";
+import type { HartView, ProbeSink, ProbeSite } from "../hart/probe-sink.js";
 import { type EventHandle, EventQueue } from "./events.js";
 
 export type InstructionHook = (view: HartView) => void;
@@ -107,6 +107,32 @@ class Tick extends Hook<TickHook> {
   }
 }
 
+/**
+ * The hooks of one probed address. Harts hold it (compiled code calls `fire` directly): it stays the
+ * same object while the address is probed, and its hook list is replaced, never changed in place, so
+ * that a hook added or removed by a hook does not disturb the loop running over the old list.
+ */
+class Site implements ProbeSite {
+  hooks: Hook<InstructionHook>[] = [];
+  constructor(
+    readonly sink: Probes,
+    readonly probe: string,
+  ) {}
+
+  fire(view: HartView): void {
+    const hooks = this.hooks;
+    for (let i = 0; i < hooks.length; i++) {
+      const h = hooks[i]!;
+      if (!h.active) continue;
+      try {
+        h.fn(view);
+      } catch (e) {
+        this.sink.instructionError(h, view, e);
+      }
+    }
+  }
+}
+
 /** Add or remove without disturbing a dispatch loop running over the old array. */
 const without = <T>(list: readonly T[], x: T): T[] => list.filter((y) => y !== x);
 
@@ -116,7 +142,7 @@ export class Probes implements ProbeSink {
   /** every error, including those no longer kept */
   errorCount = 0;
 
-  private readonly byPc = new Map<number, Hook<InstructionHook>[]>();
+  private readonly byPc = new Map<number, Site>();
   private trapEntry: Hook<TrapEntryHook>[] = [];
   private trapReturn: Hook<TrapReturnHook>[] = [];
   private syscallEntry: Hook<SyscallEntryHook>[] = [];
@@ -140,26 +166,28 @@ export class Probes implements ProbeSink {
    * when va is not 2-byte aligned or not mapped executable (nothing is registered then).
    */
   onInstruction(va: number, hook: InstructionHook): Registration {
-    const list = this.byPc.get(va);
-    if (list === undefined) {
+    let site = this.byPc.get(va);
+    if (site === undefined) {
       const hart = this.anyHart();
       if (hart === undefined) throw new ProbeError(`cannot probe ${hex(va)}: the machine has no hart yet`);
+      // the site exists before the mark: compiled code made from the marked entry asks for it
+      site = new Site(this, `instruction ${hex(va)}`);
+      this.byPc.set(va, site);
       if (!hart.setProbe(va, true)) {
+        this.byPc.delete(va);
         throw new ProbeError(
           `cannot probe ${hex(va)}: ${va % 2 !== 0 ? "not 2-byte aligned" : "not mapped executable"}`,
         );
       }
     }
-    const h = new Hook(hook, `instruction ${hex(va)}`, (x) => {
-      const now = without(this.byPc.get(va) ?? [], x);
-      if (now.length > 0) {
-        this.byPc.set(va, now);
-        return;
-      }
+    const s = site;
+    const h = new Hook(hook, s.probe, (x) => {
+      s.hooks = without(s.hooks, x);
+      if (s.hooks.length > 0 || this.byPc.get(va) !== s) return;
       this.byPc.delete(va);
       this.anyHart()?.setProbe(va, false);
     });
-    this.byPc.set(va, [...(list ?? []), h]);
+    s.hooks = [...s.hooks, h];
     return h;
   }
 
@@ -304,16 +332,17 @@ export class Probes implements ProbeSink {
 
   /** ProbeSink: the probed instruction at view.pc is about to execute. */
   instruction(view: HartView): void {
-    const hooks = this.byPc.get(view.pc);
-    if (hooks === undefined) return;
-    for (const h of hooks) {
-      if (!h.active) continue;
-      try {
-        h.fn(view);
-      } catch (e) {
-        this.recordError("instruction", h, view, e);
-      }
-    }
+    this.byPc.get(view.pc)?.fire(view);
+  }
+
+  /** ProbeSink: the hooks of pc, for harts to call directly (the same object while pc is probed). */
+  site(pc: number): ProbeSite | undefined {
+    return this.byPc.get(pc);
+  }
+
+  /** An instruction hook threw (Site.fire). */
+  instructionError(h: Hook<InstructionHook>, view: HartView, e: unknown): void {
+    this.recordError("instruction", h, view, e);
   }
 
   /** The hart stopped at a trap with this cause and tval. */

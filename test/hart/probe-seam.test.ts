@@ -155,3 +155,27 @@ test("a probed load whose translation keeps missing in compiled code fires once 
     if (jit !== false) assert.ok((m.hart.jit?.cache.compiled ?? 0) > 0);
   }
 });
+
+test("a probe a hook places fires from then on, interpreted and compiled alike", () => {
+  // at the 1000th firing of the add's probe, its hook probes the next instruction (the addi): the
+  // compiled loop holding both must notice at once, as the interpreter does
+  const NEXT = PROBED + 4;
+  const runs = [false as const, EAGER].map((jit) => {
+    const m = machine(code, jit);
+    const seen: string[] = [];
+    m.hart.probes = {
+      instruction(v) {
+        seen.push(`${v.pc === PROBED ? "add" : "addi"} ${v.retired}`);
+        if (v.pc === PROBED && v.retired === 1 + 3 * 999) m.hart.setProbe(NEXT, true);
+      },
+    };
+    m.hart.setProbe(PROBED, true);
+    runToEnd(m, [1_000_000]);
+    assert.deepEqual(snapshot(m, code.length), plain);
+    if (jit !== false) assert.ok((m.hart.jit?.cache.compiled ?? 0) > 0);
+    return seen;
+  });
+  assert.equal(runs[0]!.length, N + (N - 999));
+  assert.equal(runs[0]![999 + 1], `addi ${1 + 3 * 999 + 1}`);
+  assert.deepEqual(runs[1], runs[0]);
+});

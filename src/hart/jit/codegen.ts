@@ -19,7 +19,7 @@
 
 import { KIND_X, rs1Kind } from "../../isa/classes.js";
 import { CSRS, fpCsrAccess } from "../csr.js";
-import { CODE_ENTRIES, lenOf, opOf, rdOf, rs1Of, rs2Of, rs3Of } from "../decoded.js";
+import { CODE_ENTRIES, CODE_VERSION, lenOf, opOf, rdOf, rs1Of, rs2Of, rs3Of } from "../decoded.js";
 import { c, type Expr, RS1 } from "../ir.js";
 import {
   type Binding,
@@ -31,6 +31,7 @@ import {
 } from "../js-lowering.js";
 import { loadWords, storeText } from "../memory-words.js";
 import { PAGE_SIZE } from "../page.js";
+import type { ProbeSite } from "../probe-sink.js";
 import { ACCESS_SIZE, SEMANTICS_BY_OP } from "../semantics-by-op.js";
 import { F, FCSR, PC, X_SINK } from "../state.js";
 import { Cause } from "../stop.js";
@@ -58,9 +59,10 @@ export interface JitContext {
   readonly mark: Int32Array;
   /**
    * Fire the probe of the instruction at pc, `retired` instructions into this call of the region
-   * (registers are stored); false when its hook threw (the code leaves before the instruction).
+   * (registers are stored), through `site` (its hooks, found when the region was compiled; null:
+   * the sink has none, ask it); false when a hook threw (the code leaves before the instruction).
    */
-  readonly probe: (pc: number, retired: number) => boolean;
+  readonly probe: (pc: number, retired: number, site: ProbeSite | null) => boolean;
 }
 
 /**
@@ -99,6 +101,8 @@ export interface RegionCode {
 
 export interface CompileEnv {
   view: DataView;
+  /** the hooks of a probed pc, held by the code that fires them (undefined: look them up per firing) */
+  site?: (pc: number) => ProbeSite | undefined;
 }
 
 const TWO32 = 4294967296;
@@ -128,7 +132,10 @@ export function compileRegion(
   const source = g.wrap(cases);
   const fpus = [...g.fpuOps].map((op) => FPU_FN[op]);
   const factory = new Function("ENV", "RT", source) as (e: unknown, rt: unknown) => RegionFn;
-  const fn = factory({ view: env.view, labels, fpu: fpus }, JS_RUNTIME);
+  const fn = factory(
+    { view: env.view, labels, fpu: fpus, sites: g.sites, pages: pages.map((pg) => pg.page) },
+    JS_RUNTIME,
+  );
   return {
     fn,
     labels,
@@ -154,6 +161,8 @@ class Gen {
   readonly exitPc: number[] = [];
   readonly exitRetired: number[] = [];
   readonly exitFired: number[] = [];
+  /** the probe sites its probes fire through (ENV.sites) */
+  readonly sites: (ProbeSite | null)[] = [];
   /** the instruction being generated is probed, and its probe's call is behind us */
   private fired = false;
   // the block being generated: its page, start and length; the x registers it uses, and those
@@ -283,6 +292,8 @@ function labelOf(npc) {
   return -1;
 }
 ${fpus}
+${this.sites.map((_, i) => `const S${i} = ENV.sites[${i}];`).join(" ")}
+${this.usesProbes ? this.pages.map((_, i) => `const PG${i} = ENV.pages[${i}];`).join(" ") : ""}
 return function region_${Math.floor(this.pages[0]!.pageVA / PAGE_SIZE).toString(16)}_${this.totalInsns}(cx, L, left) {
 const r = cx.r, mark = cx.mark;
 ${this.usesProbes ? "const probe = cx.probe, left0 = left;" : ""}
@@ -395,7 +406,18 @@ break loop;`;
    */
   private probe(ins: Insn, k: number): string {
     this.usesProbes = true;
-    return `${this.flush()}\nif (!probe(${this.pc(ins.idx)}, left0 - mark[0] + ${k})) ${this.sideExit(k, ins.idx)}\n`;
+    const pc = this.pc(ins.idx);
+    const site = this.sites.push(this.env.site?.(pc) ?? null) - 1;
+    const call = `${this.flush()}\nif (!probe(${pc}, left0 - mark[0] + ${k}, S${site})) ${this.sideExit(k, ins.idx)}`;
+    // A hook may have placed or removed probes (or a test's hook dropped decoded code): this code is
+    // stale then, so the interpreter runs on from the instruction, its probe already fired.
+    this.fired = true;
+    const stale = this.pages
+      .map((pg, i) => `PG${i}[${CODE_VERSION}] !== ${pg.page[CODE_VERSION]}`)
+      .join(" || ");
+    const exit = `if (${stale}) ${this.sideExit(k, ins.idx)}`;
+    this.fired = false;
+    return `${call}\n${exit}\n`;
   }
 
   /** A lowering of one instruction's expression, its source registers marked used. */

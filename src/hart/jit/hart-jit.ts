@@ -120,18 +120,22 @@ export class HartJit implements TlbHolder {
     this.cache = cacheOf(hart.mem);
     const tlb = this.tlb;
     const r = hart.state.r;
+    const view = hart.view();
     this.cx = {
       r,
       fd: hart.state.fd,
       tlb: tlb.t,
       mark: new Int32Array(1),
-      // compiled code fires probes in place; hart.retired is brought up to the instruction for the
-      // hook and back (the run loop adds the region's count when it returns)
-      probe: (pc, retired) => {
+      // compiled code fires probes in place, through the site it holds (no lookup per firing);
+      // hart.retired is brought up to the instruction for the hook and back (the run loop adds the
+      // region's count when it returns)
+      probe: (pc, retired, site) => {
         r[PC] = pc | 0;
         r[PC + 1] = Math.floor(pc / TWO32) | 0;
         hart.retired += retired;
-        const ok = hart.fireProbe(pc);
+        let ok = true;
+        if (site !== null && site.sink === hart.probes) site.fire(view);
+        else ok = hart.fireProbe(pc);
         hart.retired -= retired;
         if (!ok) this.hookStopped = true;
         return ok;
@@ -461,7 +465,10 @@ export class HartJit implements TlbHolder {
   }
 
   private build(pages: PageCode[], blocks: Block[], grown: number, grouping = true): Region {
-    const code = compileRegion(this.cache.env, pages, blocks, grouping);
+    const sink = this.hart.probes;
+    const env =
+      sink?.site === undefined ? this.cache.env : { ...this.cache.env, site: (pc: number) => sink.site!(pc) };
+    const code = compileRegion(env, pages, blocks, grouping);
     const region = new Region(
       code,
       pages,
