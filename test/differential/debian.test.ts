@@ -98,6 +98,15 @@ const CASES: Case[] = [
     name: "busybox sh script.sh (pipelines, loops, $(...), redirections, subshells)",
     args: ["sh", "script.sh"],
   },
+  {
+    name: "busybox gzip and bzip2 round trips through pipes",
+    args: [
+      "sh",
+      "-c",
+      "seq 1 5000 > data; for z in gzip bzip2; do $z -9 -c data > data.z; echo $z $(wc -c < data.z) $(md5sum < data.z); " +
+        "$z -d -c data.z | cmp - data && echo $z round trip ok; done; seq 1 3000 | gzip | gunzip | tail -n 1",
+    ],
+  },
 ];
 
 describe("Debian's busybox: qemu-riscv64 vs hartscope", { skip }, () => {
