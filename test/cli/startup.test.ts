@@ -3,10 +3,23 @@
 // and exit status; the cache's entries are checked before V8 sees them.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { CodeCache, cacheDirectory } from "../../src/cli/cache.js";
 import { GUEST_BIN, hartscope } from "../linux-user/guest.js";
 
@@ -128,6 +141,36 @@ test("a damaged, truncated or unwritable cache never breaks a run", (t) => {
   // off
   const r4 = run(["run", HELLO], { HARTSCOPE_CACHE_DIR: dir, HARTSCOPE_CODE_CACHE: "off" });
   assert.deepEqual([r4.status, r4.stdout, r4.hits, r4.written], [0, clean.stdout, 0, 0]);
+});
+
+test("bin/hartscope.js uses the bundle only while it is newer than tsc's output", (t) => {
+  if (!bundleIsFresh()) {
+    t.skip("the bundle is older than tsc's output: npm run build makes it");
+    return;
+  }
+  // a copy of bin/ and of the bundle beside the real dist/src
+  const root = tmp();
+  mkdirSync(join(root, "bin"));
+  mkdirSync(join(root, "dist"));
+  for (const f of ["hartscope.js", "package.json"])
+    copyFileSync(new URL(`../bin/${f}`, DIST), join(root, "bin", f));
+  for (const f of ["hartscope.cjs", "code-cache.cjs"]) copyFileSync(new URL(f, DIST), join(root, "dist", f));
+  symlinkSync(fileURLToPath(new URL("src", DIST)), join(root, "dist", "src"));
+  const bin = join(root, "bin", "hartscope.js");
+  const how = () => {
+    const r = spawnSync(process.execPath, [bin, "run", EXIT42], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, HARTSCOPE_STARTUP_TIME: "1" },
+    });
+    assert.equal(r.status, 42, r.stderr);
+    return /start-up: (bundle|tsc's modules)/.exec(r.stderr)?.[1];
+  };
+  assert.equal(how(), "bundle");
+  // tsc ran after the bundle was made
+  const tscRan = statSync(new URL("src/cli/main.js", DIST)).mtimeMs / 1000;
+  for (const f of ["hartscope.cjs", "code-cache.cjs"])
+    utimesSync(join(root, "dist", f), tscRan - 10, tscRan - 10);
+  assert.equal(how(), "tsc's modules");
 });
 
 test("cacheDirectory: HARTSCOPE_CACHE_DIR, XDG_CACHE_HOME, HOME; off", () => {
