@@ -42,7 +42,9 @@ async function start() {
   try {
     loaded = await load();
   } catch (e) {
-    process.stderr.write(`hartscope: internal error: cannot load the CLI: ${e instanceof Error ? e.message : e}\n`);
+    process.stderr.write(
+      `hartscope: internal error: cannot load the CLI: ${e instanceof Error ? e.message : e}\n`,
+    );
     process.exitCode = 70;
     return;
   }
