@@ -125,6 +125,7 @@ test("kinst:libc.so.6:strlen: fires once per strlen instruction a single-stepped
       warn: () => {},
       stdio: [fd, fd, fd],
       jit: false,
+      maxInstructions: 20_000_000, // a run gone wrong fails instead of hanging
     });
     p.exec(parseElf(readFileSync(PROG), PROG), PROG, [PROG, String(n)], []);
     const pcs = new Map<number, number>();
