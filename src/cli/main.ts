@@ -42,15 +42,18 @@ commands:
   system [OPTIONS]               boot a whole RISC-V machine, like qemu-system-riscv64 -M virt
                                  -nographic (UART on the terminal; Ctrl-A X quits)
       --kernel FILE     ELF (at its physical addresses) or raw image (after the firmware at the
-                        next 2 MiB boundary, or at 0x80000000 without one)
-      --bios FILE|none  firmware: ELF or raw at 0x80000000 (default none: the kernel starts in M-mode)
+                        next 2 MiB boundary: 0x80200000 with the built-in one; 0x80000000 with none)
+      --bios FILE|none|default  firmware: ELF or raw at 0x80000000; none: the kernel starts in
+                        M-mode; default (or no --bios): the built-in SBI firmware runs it in S-mode
       --initrd FILE     initial ramdisk, placed as QEMU places it (in /chosen of the device tree)
       --append ARGS     the kernel's command line (/chosen/bootargs)
       -m, --memory SIZE RAM as qemu's -m: 128M (default), 1G, or a number of MiB
       --smp N           harts, 1 to 8 (default 1)
       --quantum N       instructions a hart runs before the next one (default 10000)
-      --timeout S       stop after S seconds of virtual time (1 ns per instruction, plus idle time);
-                        exit status 124
+      --schedule-seed N each turn's quantum drawn from 1..2*quantum (the same seed, the same run)
+      --clock virtual|realtime  virtual (default: 50 ns per instruction, skipping ahead while all
+                        harts wait in WFI) or the host's clock
+      --timeout S       stop after S seconds of machine time; exit status 124
       --serial stdio|file:PATH   where the UART goes (default stdio; stdin feeds it)
       --dtb-out FILE    write the generated device tree blob to FILE too
       --disk FILE       a virtio-blk disk (repeatable); the guest's writes stay in memory
