@@ -168,6 +168,8 @@ class Gen {
   // the block being generated: its page, start and length; the x registers it uses, and those
   // written but not stored back yet
   private len = 0;
+  /** instructions the block takes from the budget at its start */
+  private retire = 0;
   private page = 0;
   private start = 0;
   private selfLoop = false;
@@ -252,6 +254,7 @@ class Gen {
       last.idx + (last.imm >> 1) === b.start;
     // an EBREAK ends its block without retiring, but the interpreter too needs budget to reach it
     const retire = isBreakpoint(lastOp) && b.end === End.TERM ? this.len - 1 : this.len;
+    this.retire = retire;
     this.plan = this.grouping ? planAccesses(b.insns) : [];
     for (const g of this.plan) if (g !== undefined) this.groupTemps = Math.max(this.groupTemps, g.temp + 1);
     let body = b.insns
@@ -408,16 +411,17 @@ break loop;`;
     this.usesProbes = true;
     const pc = this.pc(ins.idx);
     const site = this.sites.push(this.env.site?.(pc) ?? null) - 1;
-    const call = `${this.flush()}\nif (!probe(${pc}, left0 - mark[0] + ${k}, S${site})) ${this.sideExit(k, ins.idx)}`;
-    // A hook may have placed or removed probes (or a test's hook dropped decoded code): this code is
-    // stale then, so the interpreter runs on from the instruction, its probe already fired.
+    // One exit for both ways out, the probe counted as fired: after a hook threw (the hart keeps
+    // the pc not to fire again), or when a hook placed or removed probes (or, in a test, dropped
+    // decoded code): this code is stale then, and the interpreter runs on from the instruction.
     this.fired = true;
     const stale = this.pages
-      .map((pg, i) => `PG${i}[${CODE_VERSION}] !== ${pg.page[CODE_VERSION]}`)
-      .join(" || ");
-    const exit = `if (${stale}) ${this.sideExit(k, ins.idx)}`;
+      .map((pg, i) => ` || PG${i}[${CODE_VERSION}] !== ${pg.page[CODE_VERSION]}`)
+      .join("");
+    // left was lowered by `retire` at the block's start: left0 - left - retire + k retired before k
+    const exit = `${this.flush()}\nif (!probe(${pc}, left0 - left - ${this.retire - k}, S${site})${stale}) ${this.sideExit(k, ins.idx)}\n`;
     this.fired = false;
-    return `${call}\n${exit}\n`;
+    return exit;
   }
 
   /** A lowering of one instruction's expression, its source registers marked used. */
