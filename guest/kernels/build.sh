@@ -25,6 +25,7 @@ k idle idle.c
 k echo echo.c
 k virtio-probe virtio-probe.c
 k reset reset.c
+k interleave4 interleave.c -DNHARTS=4
 # an S-mode payload for OpenSBI (fw_jump's 0x8020_0000), raw as -kernel takes it
 $CC -march=rv64gc -mabi=lp64d -c -o "$TMP/sbi-hello.o" sbi-hello.S
 $CC -nostdlib -ffreestanding -march=rv64gc -mabi=lp64d -static -Wl,-Ttext=0x80200000 \
@@ -37,3 +38,7 @@ s sbi-base sbi-base.c
 s sbi-smp sbi-smp.c
 s sbi-smp-nonret sbi-smp.c -DNONRETENTIVE
 s sbi-v2 sbi-v2.c
+s delay delay.c
+s delay-busy delay.c -DBUSY
+s paging paging.c
+s threads threads.c

@@ -28,6 +28,7 @@ export interface SystemOptions {
   quantum: number;
   /** seeded random quanta (--schedule-seed) */
   scheduleSeed?: number;
+  clock: "virtual" | "realtime";
   /** seconds of virtual time */
   timeout?: number;
   stats: boolean;
@@ -52,6 +53,7 @@ export function parseSystemArgs(args: string[], env: NodeJS.ProcessEnv = process
     memory: 128 * 1024 * 1024,
     smp: 1,
     quantum: DEFAULT_SYSTEM_QUANTUM,
+    clock: "virtual",
     stats: false,
     serial: { kind: "stdio" },
     disks: [],
@@ -101,6 +103,14 @@ export function parseSystemArgs(args: string[], env: NodeJS.ProcessEnv = process
       case "--quantum":
         o.quantum = integer(name, value(), 64, 2 ** 31 - 1);
         break;
+      case "--clock": {
+        const v = value();
+        if (v !== "virtual" && v !== "realtime") {
+          throw new UsageError(`--clock must be virtual or realtime (got '${v}')`);
+        }
+        o.clock = v;
+        break;
+      }
       case "--schedule-seed":
         o.scheduleSeed = integer(name, value(), 0, 2 ** 53 - 1);
         break;
@@ -268,6 +278,7 @@ export async function systemCommand(o: SystemOptions): Promise<number> {
         append: o.append,
         quantum: o.quantum,
         scheduleSeed: o.scheduleSeed,
+        clock: o.clock,
         jit: o.jit ? undefined : false,
         output,
         virtio: slotsAsQemu(disks),
@@ -295,7 +306,7 @@ export async function systemCommand(o: SystemOptions): Promise<number> {
       const mips = seconds > 0 ? n / seconds / 1e6 : 0;
       err(
         `hartscope: retired ${n} instructions in ${seconds.toFixed(3)} s (${mips.toFixed(1)} MIPS), ` +
-          `${(sys.machine.now() / 1e9).toFixed(6)} s of virtual time`,
+          `${(sys.machine.now() / 1e9).toFixed(6)} s of ${o.clock === "realtime" ? "real" : "virtual"} time`,
       );
     }
     return outcome.status;

@@ -2,10 +2,14 @@
 // and one run step above both engines (interpreter and block compiler). The environment — user-mode
 // Linux today, the trap vectors of a full system later — handles the traps the run step stops at.
 //
-// Virtual time (ARCHITECTURE.md decision 3): 1 ns per instruction retired by any hart, plus the
-// spans the environment lets pass while no hart runs (every thread asleep). `now()` is exact at
-// every hook, including inside a probe hook in the middle of a run: the running hart's retired count
-// is exact there. A run is cut at the next event's deadline so that events fire at their time.
+// Virtual time (ARCHITECTURE.md decision 3): a fixed number of ns per instruction retired by any
+// hart (1 by default; the full system chooses its rate), plus the spans the environment lets pass
+// while no hart runs (every thread asleep). `now()` is exact at every hook, including inside a probe
+// hook in the middle of a run: the running hart's retired count is exact there. A run is cut at the
+// next event's deadline, and at the hart's Sstc deadline, so that both fire at their time.
+//
+// With `realtime`, time is the host's clock instead (monotonic ns since the machine was made): runs
+// are cut into short slices so that events fire soon after their time, and idling sleeps.
 
 import { TIMEBASE_NS } from "../hart/csr.js";
 import { Hart } from "../hart/hart.js";
@@ -36,6 +40,22 @@ export interface MachineOptions {
   time?: (hart: Hart) => number;
   /** handles traps (default: none; runHart returns the trap to its caller) */
   env?: Environment;
+  /** virtual ns per instruction retired (default 1) */
+  nsPerInstruction?: number;
+  /** time is the host's clock (ns since the machine was made), not virtual */
+  realtime?: boolean;
+}
+
+/** Instructions per run slice with a host clock: events are looked at this often. */
+const REALTIME_SLICE = 2000;
+/** Longest sleep while idle with a host clock, so a caller gets control back (console input). */
+const REALTIME_MAX_SLEEP_NS = 10_000_000;
+let sleeper: Int32Array | undefined;
+
+/** Block the thread for `ns` (idling on the host clock). */
+function sleepNs(ns: number): void {
+  sleeper ??= new Int32Array(new SharedArrayBuffer(4));
+  Atomics.wait(sleeper, 0, 0, ns / 1e6);
 }
 
 export class Machine implements ProbeHost {
@@ -57,10 +77,16 @@ export class Machine implements ProbeHost {
   /** harts stopped at a trap that have not gone back to the guest yet */
   private readonly trapped = new Set<Hart>();
   private readonly time: (hart: Hart) => number;
+  private readonly nsPerInstruction: number;
+  readonly realtime: boolean;
+  private readonly hostStart = performance.now();
+  private lastHost = 0;
 
   constructor(mem: GuestMemory, options: MachineOptions = {}) {
     this.mem = mem;
     this.options = options;
+    this.nsPerInstruction = options.nsPerInstruction ?? 1;
+    this.realtime = options.realtime ?? false;
     this.env = options.env;
     this.probes = new Probes(this);
     this.time = options.time ?? (() => Math.floor(this.now() / TIMEBASE_NS));
@@ -108,9 +134,21 @@ export class Machine implements ProbeHost {
     return this.accounted + (r === undefined ? 0 : r.retired - this.runStart);
   }
 
-  /** Machine time in ns: instructions retired at 1 ns each plus the idle spans. */
+  /** Machine time in ns: instructions retired at nsPerInstruction each plus the idle spans (or the host's). */
   now(): number {
-    return this.retired + this.idled;
+    if (this.realtime) {
+      const t = Math.floor((performance.now() - this.hostStart) * 1e6);
+      if (t > this.lastHost) this.lastHost = t;
+      return this.lastHost;
+    }
+    return this.retired * this.nsPerInstruction + this.idled;
+  }
+
+  /** Instructions that cannot pass time t (ns) from now: at least 1 while t is ahead. */
+  private instructionsUntil(t: number): number {
+    const dt = t - this.now();
+    if (dt <= 0) return 0;
+    return this.realtime ? REALTIME_SLICE : Math.ceil(dt / this.nsPerInstruction);
   }
 
   /** Whether the hart stopped at a trap and has not gone back to the guest since. */
@@ -124,6 +162,12 @@ export class Machine implements ProbeHost {
    */
   idleUntil(t: number): void {
     this.last = undefined;
+    if (this.realtime) {
+      const wait = Math.min(t - this.now(), REALTIME_MAX_SLEEP_NS);
+      if (wait > 0) sleepNs(wait);
+      this.events.runDue(this.now());
+      return;
+    }
     for (;;) {
       const next = this.events.next();
       if (next > t) break;
@@ -150,8 +194,14 @@ export class Machine implements ProbeHost {
     while (left > 0) {
       // cut the run at the next event, machine-wide or this hart's own
       let cap = left;
-      const untilEvent = this.events.next() - this.now();
+      const untilEvent = this.instructionsUntil(this.events.next());
       if (untilEvent < cap) cap = untilEvent;
+      const deadline = hart.timerDeadline();
+      if (deadline !== Number.POSITIVE_INFINITY) {
+        // Sstc's comparator: the hart cuts its own runs at 1 ns per instruction; at more, here
+        const untilTimer = this.instructionsUntil(deadline * TIMEBASE_NS);
+        if (untilTimer > 0 && untilTimer < cap) cap = untilTimer;
+      }
       const untilTick = this.probes.nextTick(hart) - hart.retired;
       if (untilTick < cap) cap = untilTick;
       if (cap <= 0) {

@@ -10,7 +10,7 @@ import { TIMEBASE_NS } from "../hart/csr.js";
 import type { Hart } from "../hart/hart.js";
 import type { JitOptions } from "../hart/jit/hart-jit.js";
 import { PAGE_SIZE } from "../hart/page.js";
-import { HartState } from "../hart/state.js";
+import { HartState, RES, RES_VALID } from "../hart/state.js";
 import { Stop } from "../hart/stop.js";
 import { Bus } from "../machine/bus.js";
 import type { Clint } from "../machine/devices/clint.js";
@@ -38,6 +38,15 @@ import {
 import { SbiFirmware } from "./sbi/firmware.js";
 
 export const DEFAULT_SYSTEM_QUANTUM = 10_000;
+
+/**
+ * Virtual ns per instruction retired: 50 (20 million instructions per virtual second). A guest's
+ * time-based delay is a loop polling the `time` CSR or mtime (U-Boot's udelay and autoboot
+ * countdown); such a loop runs at about 20 million instructions per host second (each read of the
+ * clock leaves compiled code), so a delay takes about as long in wall time as on QEMU, where time
+ * is the host's. Waits in WFI take no wall time at all: the machine skips ahead to the wake-up.
+ */
+export const SYSTEM_NS_PER_INSTRUCTION = 50;
 
 /**
  * With a firmware, a2 points at OpenSBI's fw_dynamic info (magic "OSBI", version 2, the next
@@ -83,8 +92,10 @@ export interface SystemConfig {
   output: (bytes: Uint8Array) => void;
   virtio?: readonly VirtioDevice[];
   warn?: (message: string) => void;
-  /** stop after this much virtual time (ns) */
+  /** stop after this much machine time (ns) */
   timeoutNs?: number;
+  /** "virtual" (default: deterministic, SYSTEM_NS_PER_INSTRUCTION) or "realtime" (the host's clock) */
+  clock?: "virtual" | "realtime";
 }
 
 /** How a run ended: the exit status a shell sees, and a line to say (if any). */
@@ -122,13 +133,21 @@ export class FullSystem {
   private readonly clint: Clint;
   private readonly hasFirmware: boolean;
   private resetPending = false;
-  private readonly prng: Prng | undefined;
+  /** draws each turn's quantum */
+  private readonly prng: Prng;
+  private readonly seeded: boolean;
   /** the hart's last run ended at a WFI with nothing to take: it sleeps until waiting() is false */
   private readonly asleep: boolean[];
+  /** the hart's last turn ended at a WFI that could not wait (Hart.wfiSpins) */
+  private readonly spinning: boolean[];
   private readonly stuck: number[];
   private readonly quantum: number;
   private readonly timeoutNs: number;
   private next = 0;
+  /** the hart whose turn was last */
+  private lastTurn = -1;
+  /** each hart's reserved word (LR/SC) when its last turn ended */
+  private readonly reserved: (string | undefined)[] = [];
   private ended: Outcome | undefined;
 
   constructor(c: SystemConfig) {
@@ -195,6 +214,8 @@ export class FullSystem {
     this.mem = new PhysicalMemory(this.bus);
     this.machine = new Machine(this.mem, {
       jit: c.jit,
+      nsPerInstruction: SYSTEM_NS_PER_INSTRUCTION,
+      realtime: c.clock === "realtime",
       env: { trap: (hart) => (this.sbi !== undefined ? this.sbi.trap(hart) : hart.takeTrap()) },
     });
     const devices = attachVirtDevices({
@@ -240,10 +261,12 @@ export class FullSystem {
         )
       : undefined;
     this.asleep = this.hartList.map(() => false);
+    this.spinning = this.hartList.map(() => false);
     this.stuck = this.hartList.map(() => 0);
     this.resetHarts();
     this.quantum = c.quantum ?? DEFAULT_SYSTEM_QUANTUM;
-    this.prng = c.scheduleSeed === undefined ? undefined : new Prng(c.scheduleSeed);
+    this.seeded = c.scheduleSeed !== undefined;
+    this.prng = new Prng(c.scheduleSeed ?? 0);
     this.timeoutNs = c.timeoutNs ?? Number.POSITIVE_INFINITY;
   }
 
@@ -331,7 +354,7 @@ export class FullSystem {
       if (m.now() >= this.timeoutNs) {
         this.end({
           status: EXIT_TIMEOUT,
-          message: `timeout: ${this.timeoutNs / 1e9} s of virtual time passed (${m.retired} instructions retired)`,
+          message: `timeout: ${this.timeoutNs / 1e9} s of ${m.realtime ? "real" : "virtual"} time passed (${m.retired} instructions retired)`,
         });
         break;
       }
@@ -363,6 +386,8 @@ export class FullSystem {
           continue;
         }
         m.idleUntil(Math.min(wake, this.timeoutNs));
+        // on the host's clock that was a sleep: give the caller (the console) its turn
+        if (m.realtime) return this.ended;
       }
     }
     return this.ended;
@@ -370,10 +395,26 @@ export class FullSystem {
 
   /** Hart i's turn: up to a quantum, cut short by a WFI or the run's end. */
   private turn(i: number, hart: Hart): void {
-    let left = this.prng === undefined ? this.quantum : 1 + (this.prng.nextU32() % (2 * this.quantum));
+    if (this.lastTurn !== i) {
+      // Other harts ran since this one's last turn: its reservation is lost if they changed the
+      // reserved word (the A extension lets an SC fail whenever another hart stored there; a
+      // store of the same value back goes unnoticed, which no lock algorithm can tell apart).
+      // Dropping every reservation at each switch would be allowed too, but with a fixed quantum
+      // it can lock a hart's turns in phase with its lock loop, so that it is always preempted
+      // holding the lock and the others never take it.
+      if (this.reserved[i] !== undefined && this.reserved[i] !== reservedWord(hart)) hart.clearReservation();
+      this.lastTurn = i;
+    }
+    this.runTurn(i, hart);
+    this.reserved[i] = reservedWord(hart);
+  }
+
+  private runTurn(i: number, hart: Hart): void {
+    let left = this.quantumOfTurn();
     while (left > 0 && this.ended === undefined && !this.resetPending) {
       if (this.sbi !== undefined && !this.sbi.runnable(i)) return;
       const before = hart.retired;
+      const spins = hart.wfiSpins;
       const stop = this.machine.runHart(hart, Math.min(left, CHUNK));
       const ran = hart.retired - before;
       left -= ran;
@@ -383,6 +424,10 @@ export class FullSystem {
           this.asleep[i] = true;
           return;
         }
+        // A WFI in a loop that cannot wait (an interrupt pending but masked: OpenSBI 1.1's harts
+        // before HSM start): while another hart has work, the turn passes to it instead of spinning
+        this.spinning[i] = hart.wfiSpins !== spins;
+        if (this.spinning[i] && this.othersWorking(i)) return;
         if (ran === 0) return;
         continue;
       }
@@ -397,6 +442,28 @@ export class FullSystem {
         }
       } else this.stuck[i] = 0;
     }
+  }
+
+  /** Whether a hart other than i is awake and not spinning at a WFI (see turn). */
+  private othersWorking(i: number): boolean {
+    for (let j = 0; j < this.asleep.length; j++) {
+      if (j !== i && !this.asleep[j] && !this.spinning[j]) return true;
+    }
+    return false;
+  }
+
+  /**
+   * A turn's length. With a schedule seed: from 1 to 2 * quantum. Without: the quantum within
+   * 1/8 either way, drawn from seed 0 (as deterministic). Exactly the same length every turn can lock
+   * a hart's turns in phase with a spinlock loop whose length divides it, the hart then always
+   * preempted holding the lock and the others spinning through their turns: a livelock that
+   * concurrent harts never see.
+   */
+  private quantumOfTurn(): number {
+    const q = this.quantum;
+    if (this.seeded) return 1 + (this.prng.nextU32() % (2 * q));
+    const spread = Math.max(1, q >> 3);
+    return q - spread + (this.prng.nextU32() % (2 * spread + 1));
   }
 
   /** When the next event or a sleeping hart's Sstc timer is due (ns of virtual time). */
@@ -417,6 +484,15 @@ export class FullSystem {
       if (r !== undefined) return r;
     }
   }
+}
+
+/** The bytes of the hart's LR reservation as a string, or undefined without one. */
+function reservedWord(hart: Hart): string | undefined {
+  const r = hart.state.r;
+  const size = r[RES_VALID]!;
+  if (size === 0) return undefined;
+  const bytes = hart.view().read(r[RES + 1]! * 4294967296 + (r[RES]! >>> 0), size);
+  return bytes === undefined ? undefined : bytes.join(",");
 }
 
 /** Every hart waits in WFI, no event is due and no input can come. */
