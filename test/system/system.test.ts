@@ -202,6 +202,13 @@ test("bad input: one line naming what is wrong, and a shell-style status", () =>
       /^hartscope: .*nodisk: no such file$/,
     ],
     [["--kernel", kernel("hello"), "--bogus"], 1, /^hartscope: unknown option '--bogus' for system/],
+    [
+      ["--bios", "default", "--kernel", kernel("sbi-base"), "--initrd", big, "-m", "8M"],
+      1,
+      /^hartscope: --initrd .*big\.bin: \[0x80600000, 0x80b00000\) does not fit in RAM .*\(try a larger --memory\)$/,
+    ],
+    [["--bios", "none"], 1, /^hartscope: system: nothing to boot/],
+    [["--kernel", kernel("hello"), "--clock", "wall"], 1, /^hartscope: --clock must be virtual or realtime/],
   ];
   for (const [args, status, stderr] of cases) {
     const r = hartscope([
