@@ -27,6 +27,14 @@ export const STOP_WFI = -2;
  */
 export const STOP_RECHECK = -3;
 
+/**
+ * A stop code the interpreter leaves with after a WFI that completed at once because an interrupt is
+ * pending in mie but cannot be taken (masked by mstatus or delegation): a loop around it spins, as
+ * OpenSBI 1.1's harts waiting for HSM start do with their MSIP still set. Hart.run ends its run
+ * there (Hart.wfiSpins), so that a machine can let its other harts run instead.
+ */
+export const STOP_WFI_SPIN = -4;
+
 export interface SystemHart {
   /** the hart's id: mhartid */
   readonly id: number;
