@@ -21,7 +21,7 @@ import { ACCESS_EXEC, type GuestMemory } from "./memory.js";
 import { Mmu } from "./mmu.js";
 import { PAGE_MASK, PAGE_SIZE } from "./page.js";
 import { FS, PRIV_M } from "./privileged/fields.js";
-import { Rare, STOP_RECHECK, STOP_WFI } from "./privileged/system-hart.js";
+import { Rare, STOP_RECHECK, STOP_WFI, STOP_WFI_SPIN } from "./privileged/system-hart.js";
 import { pendingInterrupt, recordInterrupt, takeTrap, timerDeadline, waiting } from "./privileged/traps.js";
 import type { HartView, ProbeSink } from "./probe-sink.js";
 import { executeRare, type RareHart } from "./rare.js";
@@ -84,6 +84,13 @@ export class Hart implements RareHart, CsrHart {
    * hart anyway is correct (WFI may complete at any time), only busy.
    */
   wfi = false;
+  /**
+   * WFIs that completed at once with an interrupt pending but masked (STOP_WFI_SPIN): each ends a
+   * run early, and the next run returns at once (so a machine's run step returns too); a machine
+   * with other harts to run ends this one's turn when the count moves.
+   */
+  wfiSpins = 0;
+  private yieldRun = false;
 
   private readonly time: ((hart: Hart) => number) | undefined;
   private readonly decoded = newDecoded();
@@ -135,6 +142,10 @@ export class Hart implements RareHart, CsrHart {
   run(budget: number): StopCode {
     this.pinRaised = false;
     this.wfi = false;
+    if (this.yieldRun) {
+      this.yieldRun = false;
+      return Stop.BUDGET;
+    }
     const end = this.retired + budget;
     for (;;) {
       let cap = end - this.retired;
@@ -159,6 +170,11 @@ export class Hart implements RareHart, CsrHart {
       const stop = this.jit !== undefined ? this.jit.run(cap) : this.interpret(cap);
       if (stop === STOP_WFI) {
         this.wfi = true;
+        return Stop.BUDGET;
+      }
+      if (stop === STOP_WFI_SPIN) {
+        this.wfiSpins++;
+        this.yieldRun = true;
         return Stop.BUDGET;
       }
       // BUDGET at a timer cap, or a CSR write that moved the timer's deadline or switched the FP
