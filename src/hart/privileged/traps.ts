@@ -51,7 +51,7 @@ import {
   TVM,
   TW,
 } from "./fields.js";
-import { Rare, STOP_RECHECK, STOP_WFI, type SystemHart } from "./system-hart.js";
+import { Rare, STOP_RECHECK, STOP_WFI, STOP_WFI_SPIN, type SystemHart } from "./system-hart.js";
 
 const TWO32 = 4294967296;
 
@@ -240,14 +240,17 @@ export function sret(h: SystemHart, _rs1: number, _rs2: number, pc: number): num
 /**
  * WFI: the hart may wait until an interrupt is pending. Illegal in U (S exists), and in S with
  * mstatus.TW (the "bounded time limit" is zero here). It retires; when there is something to wait
- * for, the run ends there (Hart.wfi).
+ * for, the run ends there (Hart.wfi); when an interrupt is pending in mie but masked, it completes
+ * at once and the run ends too (STOP_WFI_SPIN), so a machine can run its other harts meanwhile.
  */
 export function wfi(h: SystemHart, _rs1: number, _rs2: number, pc: number): number {
   const r = h.state.r;
   if (h.priv === PRIV_U || (h.priv === PRIV_S && (r[MSTATUS]! & TW) !== 0)) return h.illegal(pc);
-  if (!waiting(h)) return Rare.NEXT;
+  const wait = waiting(h);
+  if (!wait && pendingInterrupt(h) >= 0) return Rare.NEXT;
   setPc(r, pc + 4);
-  h.rareStop = STOP_WFI;
+  // pending in mie but masked: it completes, and the run ends there (STOP_WFI_SPIN says why)
+  h.rareStop = wait ? STOP_WFI : STOP_WFI_SPIN;
   return Rare.STOP;
 }
 
