@@ -38,7 +38,7 @@ const HARTSCOPE_STRADDLE_TVAL = "0x6002";
 const THREADS = `== S-mode kernel: threads ==
 thread A's result is right = 1
 thread B's result is right = 1
-the threads were switched several times = 1
+the threads were switched more than once = 1
 `;
 
 for (const harts of [1, 4]) {
