@@ -116,6 +116,7 @@ export class Mmu implements TlbHolder {
   contextChanged(pmp: boolean): boolean {
     if (!this.xlate.update(pmp)) return false;
     this.flush();
+    this.mem.code.forgetCrossPage();
     this.epoch = this.xlate.active ? nextEpoch++ : 0;
     return true;
   }
@@ -125,8 +126,12 @@ export class Mmu implements TlbHolder {
    * were dropped (a page of a superpage may be cached under other pages' tags).
    */
   fence(vpn?: number): boolean {
-    // a mapping changed: regions spanning pages check theirs again
-    if (this.xlate.active) this.epoch = nextEpoch++;
+    // a mapping changed: regions spanning pages check theirs again, and an instruction decoded
+    // across a page boundary may now take its second half from another frame (or fault)
+    if (this.xlate.active) {
+      this.epoch = nextEpoch++;
+      this.mem.code.forgetCrossPage();
+    }
     if (vpn === undefined || this.xlate.superpages) {
       this.flush();
       return true;
