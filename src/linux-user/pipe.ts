@@ -9,6 +9,8 @@ export class Pipe {
   size = 0;
   readers = 0;
   writers = 0;
+  /** bumped by every put and take: epoll's edge-triggered items report a change once (epoll(7)) */
+  changes = 0;
   readonly id: number;
   private static next = 1;
 
@@ -33,6 +35,7 @@ export class Pipe {
       else this.chunks[0] = c.subarray(k);
     }
     this.size -= out.length;
+    this.changes++;
     return out;
   }
 
@@ -40,5 +43,6 @@ export class Pipe {
     if (b.length === 0) return;
     this.chunks.push(b.slice());
     this.size += b.length;
+    this.changes++;
   }
 }
