@@ -69,6 +69,7 @@ import {
 } from "../open-flags.js";
 import { PIPE_CAPACITY, Pipe } from "../pipe.js";
 import type { LinuxProcess } from "../process.js";
+import { procFile, procLink } from "../procfs.js";
 import { sendToThread } from "../signal-delivery.js";
 import { SI_KERNEL, SIGPIPE } from "../signals.js";
 import type { Location, Resolved } from "../vfs.js";
@@ -106,6 +107,8 @@ function baseOf(c: Sys, dirfd: number, path: string): Location | number {
 /** A made-up file at a fixed guest path (/proc/self/exe, /dev/urandom, ...), or undefined. */
 function specialFile(c: Sys, guest: string, flags: number): OpenFile | number | undefined {
   const p = c.p;
+  const proc = procFile(p, guest);
+  if (proc !== undefined) return proc;
   const self = guest.replace(new RegExp(`^/proc/(self|${p.pid}|thread-self)(?=/|$)`), "/proc/self");
   if (self === "/proc/self/exe") {
     try {
@@ -542,6 +545,7 @@ export const fileSyscalls: Record<string, Handler> = {
     if (guest === "/proc/self/exe") target = c.p.exeGuestPath;
     const m = /^\/proc\/self\/fd\/(\d+)$/.exec(guest);
     if (m) target = fileOf(c, Number(m[1]))?.path ?? "";
+    target = procLink(c.p, c.p.fs.lexical(base, path)) ?? target;
     if (target === "") return -ENOENT;
     if (target === undefined) {
       const r = c.p.fs.resolve(base, path, false);
