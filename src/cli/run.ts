@@ -24,6 +24,46 @@ export interface RunOptions {
   env?: string[];
 }
 
+/**
+ * The guest's environment options, as qemu-riscv64's -E and -U: applied in order on top of the
+ * host's environment, or of an empty one with --clear-env (wherever it stands on the line).
+ */
+export const ENV_VALUE_OPTIONS: readonly string[] = ["-E", "-U"];
+export const ENV_FLAGS: readonly string[] = ["--clear-env"];
+
+export interface EnvEdits {
+  clear: boolean;
+  /** [name, value] to set, or [name] to unset, in command-line order */
+  edits: [string, string?][];
+}
+
+export const noEnvEdits = (): EnvEdits => ({ clear: false, edits: [] });
+
+/** Record `-E NAME=VALUE` or `-U NAME`; a name must be non-empty and hold no '='. */
+export function envOption(e: EnvEdits, opt: string, v: string): void {
+  if (opt === "-E") {
+    const eq = v.indexOf("=");
+    if (eq < 0) throw new UsageError(`-E ${v}: expected NAME=VALUE (for an empty value: -E ${v}=)`);
+    if (eq === 0) throw new UsageError(`-E ${v}: the variable's name is empty`);
+    e.edits.push([v.slice(0, eq), v.slice(eq + 1)]);
+  } else {
+    if (v === "") throw new UsageError("-U needs a variable's name (got '')");
+    if (v.includes("=")) throw new UsageError(`-U ${v}: a name holds no '=' (-U takes NAME alone)`);
+    e.edits.push([v]);
+  }
+}
+
+/** The guest's environment as NAME=VALUE strings: the host's (or none), edited in order. */
+export function guestEnvironment(e: EnvEdits, host: NodeJS.ProcessEnv): string[] {
+  const vars = new Map<string, string>();
+  if (!e.clear) for (const [k, v] of Object.entries(host)) if (v !== undefined) vars.set(k, v);
+  for (const [k, v] of e.edits) {
+    if (v === undefined) vars.delete(k);
+    else vars.set(k, v);
+  }
+  return [...vars].map(([k, v]) => `${k}=${v}`);
+}
+
 export const DEFAULT_QUANTUM = 10_000;
 export const MIN_QUANTUM = 64;
 
