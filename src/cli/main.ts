@@ -8,7 +8,15 @@ import { LoadError } from "../linux-user/loader.js";
 import { type CodeCache, sourceCompiler } from "./cache.js";
 import { FileError, readProgram, UsageError } from "./errors.js";
 import { err, out } from "./output.js";
-import { DEFAULT_QUANTUM, MIN_QUANTUM, type RunOptions, runCommand } from "./run.js";
+import {
+  DEFAULT_QUANTUM,
+  envOption,
+  guestEnvironment,
+  MIN_QUANTUM,
+  noEnvEdits,
+  type RunOptions,
+  runCommand,
+} from "./run.js";
 
 export const EXIT_USAGE = 1;
 export const EXIT_INTERNAL = 70; // EX_SOFTWARE (sysexits.h)
@@ -27,6 +35,9 @@ commands:
       --seed N          seed of getrandom, AT_RANDOM and /dev/urandom (default 0)
       --jit on|off      compile hot code to JavaScript, or run the interpreter alone
                         (default on; HARTSCOPE_JIT=off in the environment makes it off)
+      -E NAME=VALUE     set a variable in the guest's environment (repeatable, as qemu's -E)
+      -U NAME           remove a variable from the guest's environment (repeatable)
+      --clear-env       start the guest's environment empty, not from the host's
   trace [OPTIONS] [RUN OPTIONS] PROG [ARGS...]
                                  run a program under a D script, like dtrace -c
       -n 'DESC [/PRED/] { ACTIONS }'   a probe description or a clause (repeatable)
@@ -38,7 +49,7 @@ commands:
       -x OPT=VAL        a D option (strsize, quiet, aggsortkey, aggsortrev...)
       -Z                descriptions that match no probe are not an error
       --dump-ast        print the checked program and exit
-      (and run's options: --root --sysroot --seed --quantum --jit --stats ...)
+      (and run's options: --root --sysroot --seed --quantum --jit --stats -E -U ...)
   system [OPTIONS]               boot a whole RISC-V machine, like qemu-system-riscv64 -M virt
                                  -nographic (UART on the terminal; Ctrl-A X quits)
       --kernel FILE     ELF (at its physical addresses) or raw image (after the firmware at the
@@ -102,6 +113,7 @@ export function parseRunArgs(args: string[], env: NodeJS.ProcessEnv = process.en
     prog: "",
     args: [],
   };
+  const envEdits = noEnvEdits();
   let i = 0;
   const value = (opt: string, inline: string | undefined): string => {
     if (inline !== undefined) return inline;
@@ -151,6 +163,15 @@ export function parseRunArgs(args: string[], env: NodeJS.ProcessEnv = process.en
       case "--seed":
         o.seed = integer(name, value(name, inline), 0, Number.MAX_SAFE_INTEGER);
         break;
+      case "-E":
+      case "-U":
+        envOption(envEdits, name, value(name, inline));
+        break;
+      case "--clear-env":
+        flag(() => {
+          envEdits.clear = true;
+        });
+        break;
       case "--jit": {
         const v = value(name, inline);
         if (v !== "on" && v !== "off") throw new UsageError(`--jit must be on or off (got '${v}')`);
@@ -166,6 +187,7 @@ export function parseRunArgs(args: string[], env: NodeJS.ProcessEnv = process.en
     throw new UsageError("run: missing program (usage: hartscope run [OPTIONS] PROG [ARGS...])");
   o.prog = prog;
   o.args = args.slice(i + 1);
+  if (envEdits.clear || envEdits.edits.length > 0) o.env = guestEnvironment(envEdits, env);
   return o;
 }
 
