@@ -20,7 +20,7 @@ import type { SymbolResolver } from "../trace/runtime/symbols.js";
 import { ShadowStacks } from "../trace/shadow-stack.js";
 import { readProgram, UsageError } from "./errors.js";
 import { err, out } from "./output.js";
-import { type RunOptions, shellStatus } from "./run.js";
+import { ENV_FLAGS, ENV_VALUE_OPTIONS, type RunOptions, shellStatus } from "./run.js";
 
 function requireDir(opt: string, dir: string): void {
   let ok = false;
@@ -47,8 +47,15 @@ export interface TraceOptions {
   run: RunOptions;
 }
 
-const RUN_VALUE_OPTIONS = new Set(["--root", "--sysroot", "--quantum", "--seed", "--jit"]);
-const RUN_FLAGS = new Set(["--stats", "--strict", "--wall-clock"]);
+const RUN_VALUE_OPTIONS = new Set([
+  "--root",
+  "--sysroot",
+  "--quantum",
+  "--seed",
+  "--jit",
+  ...ENV_VALUE_OPTIONS,
+]);
+const RUN_FLAGS = new Set(["--stats", "--strict", "--wall-clock", ...ENV_FLAGS]);
 
 export function parseTraceArgs(args: string[], parseRun: (args: string[]) => RunOptions): TraceOptions {
   const o: Omit<TraceOptions, "run"> = {
