@@ -41,6 +41,8 @@ sys-mem       rt       sys-mem.c
 sys-reserve   rt       sys-reserve.c
 sys-bigmem    glibc    sys-bigmem.c
 sys-env       glibc    sys-env.c
+sys-seek      glibc    sys-seek.c
+sys-wait      glibc    sys-wait.c                                           -lpthread
 signals       glibc    signals.c
 exit42        glibc    exit42.c
 wc            glibc    wc.c
@@ -56,6 +58,7 @@ calls         glibc    calls.c                                              -lpt
 calls-dynamic dynamic  calls.c                                              -lpthread
 proc-fork     glibc    proc-fork.c                                          -lpthread
 proc-exec     glibc    proc-exec.c                                          -lpthread
+proc-files    glibc    proc-files.c
 '
 
 mkdir -p "$OUT"
