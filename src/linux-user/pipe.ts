@@ -4,12 +4,18 @@
 export const PIPE_CAPACITY = 65536;
 export const PIPE_BUF = 4096;
 
+let changeSeq = 0;
+/** A number greater than every one before: epoll orders ready descriptors by when they changed. */
+export function nextChange(): number {
+  return ++changeSeq;
+}
+
 export class Pipe {
   private chunks: Uint8Array[] = [];
   size = 0;
   readers = 0;
   writers = 0;
-  /** bumped by every put and take: epoll's edge-triggered items report a change once (epoll(7)) */
+  /** nextChange() at the last put or take: epoll's edge-triggered items report a change once (epoll(7)) */
   changes = 0;
   readonly id: number;
   private static next = 1;
@@ -35,7 +41,7 @@ export class Pipe {
       else this.chunks[0] = c.subarray(k);
     }
     this.size -= out.length;
-    this.changes++;
+    this.changes = nextChange();
     return out;
   }
 
@@ -43,6 +49,6 @@ export class Pipe {
     if (b.length === 0) return;
     this.chunks.push(b.slice());
     this.size += b.length;
-    this.changes++;
+    this.changes = nextChange();
   }
 }
