@@ -8,6 +8,7 @@ import {
   ftruncateSync,
   lstatSync,
   readdirSync,
+  readFileSync,
   readSync,
   statSync,
   writeSync,
@@ -119,6 +120,29 @@ export abstract class OpenFile {
   release(): void {}
 }
 
+/** The offset of a host descriptor (the `pos:` line of /proc/self/fdinfo/FD); 0 when unknown. */
+function hostOffset(fd: number): number {
+  try {
+    const m = /^pos:\s*(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "latin1"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * /dev/null, /dev/zero and /dev/full (char devices 1:3, 1:5, 1:7) accept every lseek and return
+ * 0, as Linux's drivers/char/mem.c does; other devices, pipes and sockets give ESPIPE.
+ */
+function seeksToZero(fd: number): boolean {
+  try {
+    const st = fstatSync(fd);
+    return st.isCharacterDevice() && (st.rdev === 0x103 || st.rdev === 0x105 || st.rdev === 0x107);
+  } catch {
+    return false;
+  }
+}
+
 /** Retry a host call that fails with EAGAIN on a non-blocking host stream (stdin/stdout of a pipe). */
 function retryAgain<T>(f: () => T): T {
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -149,7 +173,7 @@ export class HostFile extends OpenFile {
     path: string,
     readonly hostPath: string | undefined,
     /** regular files and directories keep their own position; streams use the host's */
-    readonly positional: boolean,
+    public positional: boolean,
     readonly isDir: boolean,
     private readonly owned: boolean,
   ) {
@@ -219,7 +243,7 @@ export class HostFile extends OpenFile {
   }
 
   override seek(offset: number, whence: number): number {
-    if (!this.positional) return -ESPIPE;
+    if (!this.positional && !this.adoptHostOffset()) return seeksToZero(this.fd) ? 0 : -ESPIPE;
     let base: number;
     if (whence === SEEK_SET) base = 0;
     else if (whence === SEEK_CUR) base = this.pos;
@@ -240,6 +264,23 @@ export class HostFile extends OpenFile {
     if (this.isDir && p === 0) this.entries = undefined;
     this.pos = p;
     return p;
+  }
+
+  /**
+   * A standard descriptor (not opened by the guest) redirected from or to a regular file seeks like
+   * it: node has no lseek, so the file's offset is read once from the host's /proc/self/fdinfo and
+   * kept here from then on (the host's offset no longer follows the guest's after that).
+   */
+  private adoptHostOffset(): boolean {
+    if (this.owned || this.isDir) return false;
+    try {
+      if (!fstatSync(this.fd).isFile()) return false;
+    } catch {
+      return false;
+    }
+    this.pos = hostOffset(this.fd);
+    this.positional = true;
+    return true;
   }
 
   override stat(): StatInfo | number {

@@ -1,0 +1,67 @@
+// lseek on descriptors 0-2 as on the file behind them, against qemu-riscv64 (which seeks the
+// host's descriptor): stdin from a regular file already read 2 bytes into, from /dev/null, and
+// from a pipe; stdout and stderr are pipes (ESPIPE).
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { skipWithout, tool } from "../tools.js";
+import { GUEST_BIN, HARTSCOPE_JS, hartscopeBuilt } from "./run-guest.js";
+
+const skip = skipWithout("qemu") || (!hartscopeBuilt() && "hartscope is not built (npx tsc -p .)");
+const PROG = `${GUEST_BIN}sys-seek`;
+
+/** Both runs with stdin from `stdin()` (a fresh descriptor each), stdout and stderr piped. */
+function both(stdin: () => number | "pipe", input?: string): { qemu: string; hs: string } {
+  const one = (cmd: string, args: string[]): string => {
+    const fd = stdin();
+    try {
+      const r = spawnSync(cmd, args, {
+        stdio: [fd, "pipe", "pipe"],
+        input,
+        encoding: "utf8",
+        timeout: 60_000,
+      });
+      assert.equal(r.status, 0, `${cmd}: ${r.stderr}`);
+      return r.stdout;
+    } finally {
+      if (typeof fd === "number") closeSync(fd);
+    }
+  };
+  return { qemu: one(tool("qemu"), [PROG]), hs: one(process.execPath, [HARTSCOPE_JS, "run", PROG]) };
+}
+
+test("stdin from a regular file seeks it from the offset the shell left", { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "hs-seek-"));
+  try {
+    const file = join(dir, "in.txt");
+    writeFileSync(file, "abcdefghijklmnop");
+    const { qemu, hs } = both(() => {
+      const fd = openSync(file, "r");
+      readSync(fd, Buffer.alloc(2), 0, 2, null); // the offset is the open file's, shared
+      return fd;
+    });
+    assert.equal(hs, qemu);
+    assert.match(hs, /^lseek\(0, 0, SEEK_CUR\) = 2\n/);
+    assert.match(hs, /read\(0, 10\) = 2 "op"\n/);
+    assert.match(hs, /lseek\(1, 0, SEEK_CUR\) = -1 Illegal seek\n/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("stdin from /dev/null: every lseek gives 0", { skip }, () => {
+  const { qemu, hs } = both(() => openSync("/dev/null", "r"));
+  assert.equal(hs, qemu);
+  assert.match(hs, /lseek\(0, -2, SEEK_END\) = 0\n/);
+});
+
+test("stdin from a pipe: ESPIPE, reads go on", { skip }, () => {
+  const { qemu, hs } = both(() => "pipe", "xyz123");
+  assert.equal(hs, qemu);
+  assert.match(hs, /^lseek\(0, 0, SEEK_CUR\) = -1 Illegal seek\n/);
+  assert.match(hs, /read\(0, 3\) = 3 "123"\n/);
+});
