@@ -13,6 +13,7 @@ import { processesSyscalls } from "./processes.js";
 import { signalSyscalls } from "./signals.js";
 import { threadSyscalls } from "./threads.js";
 import { timeSyscalls } from "./time.js";
+import { waitObjectSyscalls } from "./wait-objects.js";
 
 const A7 = 17;
 
@@ -26,6 +27,7 @@ function buildTable(): Map<number, Handler> {
     processesSyscalls,
     signalSyscalls,
     threadSyscalls,
+    waitObjectSyscalls,
   ];
   for (const group of groups) {
     for (const [name, h] of Object.entries(group)) {

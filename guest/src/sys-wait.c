@@ -1,0 +1,276 @@
+// eventfd, epoll and timerfd: results that Linux (under qemu-riscv64) and hartscope must agree on,
+// whatever the speed of either: counts, errors and orders, never times. With the argument pwait2
+// it also runs epoll_pwait2, which qemu-riscv64 7.2 does not have (ENOSYS).
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+static void show(const char *what, long r) {
+  if (r < 0) printf("%s: -1 %s\n", what, strerrorname_np(errno));
+  else printf("%s: %ld\n", what, r);
+}
+
+static long rd64(int fd, uint64_t *v) { return read(fd, v, 8); }
+static long wr64(int fd, uint64_t v) { return write(fd, &v, 8); }
+
+static int efd_shared;
+static void *writer(void *arg) {
+  // the main thread is blocked in read (or epoll_wait) by now, or soon will be: either way it wakes
+  for (int i = 0; i < 3; i++) sched_yield();
+  wr64(efd_shared, (uint64_t)(uintptr_t)arg);
+  return NULL;
+}
+
+static void eventfd_tests(void) {
+  uint64_t v = 0;
+  int fd = eventfd(5, EFD_NONBLOCK | EFD_CLOEXEC);
+  show("eventfd", fd >= 0 ? 0 : -1);
+  printf("cloexec %d nonblock %d\n", !!(fcntl(fd, F_GETFD) & FD_CLOEXEC), !!(fcntl(fd, F_GETFL) & O_NONBLOCK));
+  show("read 4 bytes", read(fd, &v, 4));
+  show("read", rd64(fd, &v));
+  printf("value %llu\n", (unsigned long long)v);
+  show("read empty", rd64(fd, &v));
+  show("write 7", wr64(fd, 7));
+  show("write 3", wr64(fd, 3));
+  show("write all ones", wr64(fd, UINT64_MAX));
+  show("write 2 bytes", write(fd, &v, 2));
+  show("write to the brim", wr64(fd, UINT64_MAX - 1 - 10));
+  show("write one more", wr64(fd, 1));
+  show("read", rd64(fd, &v));
+  printf("value %llu\n", (unsigned long long)v);
+  close(fd);
+
+  fd = eventfd(3, EFD_SEMAPHORE | EFD_NONBLOCK);
+  for (int i = 0; i < 4; i++) {
+    v = 0;
+    long r = rd64(fd, &v);
+    printf("semaphore read %d: %ld %s value %llu\n", i, r, r < 0 ? strerrorname_np(errno) : "", (unsigned long long)v);
+  }
+  close(fd);
+  show("eventfd bad flags", eventfd(0, 0x40));
+
+  // a blocking read woken by another thread's write
+  efd_shared = eventfd(0, 0);
+  pthread_t th;
+  pthread_create(&th, NULL, writer, (void *)(uintptr_t)42);
+  show("blocking read", rd64(efd_shared, &v));
+  printf("value %llu\n", (unsigned long long)v);
+  pthread_join(th, NULL);
+  close(efd_shared);
+}
+
+static void print_events(const char *what, int n, struct epoll_event *ev) {
+  printf("%s: %d", what, n);
+  if (n < 0) printf(" %s", strerrorname_np(errno));
+  for (int i = 0; i < n; i++) printf(" [data %llu events 0x%x]", (unsigned long long)ev[i].data.u64, ev[i].events);
+  printf("\n");
+}
+
+static void epoll_tests(int pwait2) {
+  struct epoll_event ev, out[8];
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  printf("epoll cloexec %d\n", !!(fcntl(ep, F_GETFD) & FD_CLOEXEC));
+  show("epoll_create1 bad flags", epoll_create1(1));
+  int p[2];
+  pipe(p);
+  int efd = eventfd(0, EFD_NONBLOCK);
+  int reg = open("/proc/self/exe", O_RDONLY);
+  ev.events = EPOLLIN;
+  ev.data.u64 = 1;
+  show("add pipe read end", epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev));
+  show("add it again", epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev));
+  ev.events = EPOLLOUT;
+  ev.data.u64 = 2;
+  show("add pipe write end", epoll_ctl(ep, EPOLL_CTL_ADD, p[1], &ev));
+  ev.events = EPOLLIN;
+  ev.data.u64 = 3;
+  show("add eventfd", epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev));
+  show("add a regular file", epoll_ctl(ep, EPOLL_CTL_ADD, reg, &ev));
+  show("add epoll to itself", epoll_ctl(ep, EPOLL_CTL_ADD, ep, &ev));
+  show("add a bad fd", epoll_ctl(ep, EPOLL_CTL_ADD, 999, &ev));
+  show("ctl on a non-epoll", epoll_ctl(efd, EPOLL_CTL_ADD, p[0], &ev));
+  show("mod missing", epoll_ctl(ep, EPOLL_CTL_MOD, reg, &ev));
+  show("bad op", epoll_ctl(ep, 9, p[0], &ev));
+  int n = epoll_wait(ep, out, 8, 0);
+  print_events("only the write end", n, out);
+  show("maxevents 0", epoll_wait(ep, out, 0, 0));
+  write(p[1], "abc", 3);
+  wr64(efd, 1);
+  print_events("all three", epoll_wait(ep, out, 8, 0), out);
+  print_events("max 2", epoll_wait(ep, out, 2, 0), out);
+  char buf[8];
+  read(p[0], buf, 3);
+  uint64_t v;
+  rd64(efd, &v);
+  show("del write end", epoll_ctl(ep, EPOLL_CTL_DEL, p[1], NULL));
+  show("del again", epoll_ctl(ep, EPOLL_CTL_DEL, p[1], NULL));
+  print_events("none ready, 30 ms timeout", epoll_wait(ep, out, 8, 30), out);
+
+  // edge-triggered: reported once per write
+  ev.events = EPOLLIN | EPOLLET;
+  ev.data.u64 = 11;
+  show("mod pipe to edge", epoll_ctl(ep, EPOLL_CTL_MOD, p[0], &ev));
+  write(p[1], "x", 1);
+  print_events("edge after a write", epoll_wait(ep, out, 8, 0), out);
+  print_events("edge again, no write", epoll_wait(ep, out, 8, 0), out);
+  write(p[1], "y", 1);
+  print_events("edge after another write", epoll_wait(ep, out, 8, 0), out);
+  read(p[0], buf, 2);
+
+  // one-shot: reported once until re-armed with MOD
+  ev.events = EPOLLIN | EPOLLONESHOT;
+  ev.data.u64 = 33;
+  show("mod eventfd to one-shot", epoll_ctl(ep, EPOLL_CTL_MOD, efd, &ev));
+  wr64(efd, 2);
+  print_events("one-shot", epoll_wait(ep, out, 8, 0), out);
+  print_events("one-shot, disabled", epoll_wait(ep, out, 8, 0), out);
+  show("re-arm", epoll_ctl(ep, EPOLL_CTL_MOD, efd, &ev));
+  print_events("re-armed", epoll_wait(ep, out, 8, 0), out);
+  rd64(efd, &v);
+
+  // hang-up: the write end closes
+  close(p[1]);
+  ev.events = EPOLLIN;
+  ev.data.u64 = 12;
+  epoll_ctl(ep, EPOLL_CTL_MOD, p[0], &ev);
+  print_events("hang-up", epoll_wait(ep, out, 8, 0), out);
+  epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL);
+  close(p[0]);
+
+  // a write end whose reader is gone: EPOLLERR
+  pipe(p);
+  ev.events = EPOLLOUT;
+  ev.data.u64 = 21;
+  epoll_ctl(ep, EPOLL_CTL_ADD, p[1], &ev);
+  close(p[0]);
+  print_events("reader gone", epoll_wait(ep, out, 8, 0), out);
+  epoll_ctl(ep, EPOLL_CTL_DEL, p[1], NULL);
+  close(p[1]);
+
+  // blocking epoll_wait woken by another thread's write to the eventfd
+  efd_shared = efd;
+  ev.events = EPOLLIN;
+  ev.data.u64 = 44;
+  epoll_ctl(ep, EPOLL_CTL_MOD, efd, &ev);
+  pthread_t th;
+  pthread_create(&th, NULL, writer, (void *)(uintptr_t)5);
+  print_events("blocking wait", epoll_wait(ep, out, 8, -1), out);
+  pthread_join(th, NULL);
+  rd64(efd, &v);
+  printf("value %llu\n", (unsigned long long)v);
+
+  // epoll_pwait2 with a timeout, nothing ready
+  struct timespec ts = {0, 20 * 1000 * 1000};
+  if (pwait2) {
+    print_events("pwait2 20 ms", epoll_pwait2(ep, out, 8, &ts, NULL), out);
+  ts.tv_nsec = -1;
+    print_events("pwait2 bad timespec", epoll_pwait2(ep, out, 8, &ts, NULL), out);
+    ts.tv_nsec = 0;
+    print_events("pwait2 zero", epoll_pwait2(ep, out, 8, &ts, NULL), out);
+  }
+  print_events("wait on a non-epoll", epoll_wait(efd, out, 8, 0), out);
+
+  // nested: an epoll that watches this one
+  int outer = epoll_create1(0);
+  ev.events = EPOLLIN;
+  ev.data.u64 = 99;
+  show("add epoll to another", epoll_ctl(outer, EPOLL_CTL_ADD, ep, &ev));
+  print_events("outer, nothing ready", epoll_wait(outer, out, 8, 0), out);
+  wr64(efd, 1);
+  print_events("outer, inner ready", epoll_wait(outer, out, 8, 0), out);
+  close(outer);
+  close(efd);
+  close(reg);
+  close(ep);
+}
+
+static void timerfd_tests(void) {
+  show("timerfd bad clock", timerfd_create(CLOCK_PROCESS_CPUTIME_ID, 0));
+  show("timerfd bad flags", timerfd_create(CLOCK_MONOTONIC, 1));
+  int t = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  printf("cloexec %d\n", !!(fcntl(t, F_GETFD) & FD_CLOEXEC));
+  uint64_t v = 0;
+  show("read disarmed", rd64(t, &v));
+  struct itimerspec its = {{0, 0}, {10, 0}}, old;
+  show("settime 10 s", timerfd_settime(t, 0, &its, NULL));
+  struct itimerspec cur;
+  timerfd_gettime(t, &cur);
+  printf("gettime: interval %ld.%09ld, value in (9 s, 10 s]: %d\n", (long)cur.it_interval.tv_sec,
+         cur.it_interval.tv_nsec, cur.it_value.tv_sec == 9 || (cur.it_value.tv_sec == 10 && cur.it_value.tv_nsec == 0));
+  show("read before expiry", rd64(t, &v));
+  its.it_value.tv_sec = 0;
+  its.it_value.tv_nsec = 0;
+  show("disarm", timerfd_settime(t, 0, &its, &old));
+  printf("old value in (9 s, 10 s]: %d\n", old.it_value.tv_sec == 9 || old.it_value.tv_sec == 10);
+  timerfd_gettime(t, &cur);
+  printf("disarmed: %ld %ld\n", (long)cur.it_value.tv_sec, cur.it_value.tv_nsec);
+  its.it_value.tv_nsec = -5;
+  show("bad timespec", timerfd_settime(t, 0, &its, NULL));
+  show("bad flags", timerfd_settime(t, 8, &its, NULL));
+  show("settime on an eventfd", timerfd_settime(0, 0, &its, NULL));
+  close(t);
+
+  // one-shot, blocking read: one expiration
+  t = timerfd_create(CLOCK_MONOTONIC, 0);
+  its = (struct itimerspec){{0, 0}, {0, 20 * 1000 * 1000}};
+  timerfd_settime(t, 0, &its, NULL);
+  show("blocking read", rd64(t, &v));
+  printf("expirations %llu\n", (unsigned long long)v);
+
+  // absolute, on CLOCK_REALTIME, in the past: expired at once
+  close(t);
+  t = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK);
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  its = (struct itimerspec){{0, 0}, {now.tv_sec - 5, 0}};
+  show("abstime in the past", timerfd_settime(t, TFD_TIMER_ABSTIME, &its, NULL));
+  show("read", rd64(t, &v));
+  printf("expirations %llu\n", (unsigned long long)v);
+  // absolute, 30 ms ahead, waited for with epoll
+  clock_gettime(CLOCK_REALTIME, &now);
+  long ns = now.tv_nsec + 30 * 1000 * 1000;
+  its = (struct itimerspec){{0, 0}, {now.tv_sec + ns / 1000000000, ns % 1000000000}};
+  timerfd_settime(t, TFD_TIMER_ABSTIME, &its, NULL);
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 7}, out[2];
+  epoll_ctl(ep, EPOLL_CTL_ADD, t, &ev);
+  print_events("epoll on the timer", epoll_wait(ep, out, 2, -1), out);
+  show("read", rd64(t, &v));
+  printf("expirations %llu\n", (unsigned long long)v);
+
+  // periodic: 10 ms interval, several expirations counted in one read
+  its = (struct itimerspec){{0, 10 * 1000 * 1000}, {0, 10 * 1000 * 1000}};
+  timerfd_settime(t, 0, &its, NULL);
+  struct timespec nap = {0, 55 * 1000 * 1000};
+  nanosleep(&nap, NULL);
+  show("read after 55 ms", rd64(t, &v));
+  printf("at least 5 expirations: %d\n", v >= 5);
+  print_events("epoll, periodic", epoll_wait(ep, out, 2, -1), out);
+  show("read", rd64(t, &v));
+  printf("at least 1: %d\n", v >= 1);
+  timerfd_gettime(t, &cur);
+  printf("interval %ld.%09ld\n", (long)cur.it_interval.tv_sec, cur.it_interval.tv_nsec);
+  close(ep);
+  close(t);
+}
+
+int main(int argc, char **argv) {
+  int pwait2 = argc > 1 && strcmp(argv[1], "pwait2") == 0;
+  setvbuf(stdout, NULL, _IONBF, 0);
+  printf("== eventfd\n");
+  eventfd_tests();
+  printf("== epoll\n");
+  epoll_tests(pwait2);
+  printf("== timerfd\n");
+  timerfd_tests();
+  return 0;
+}
