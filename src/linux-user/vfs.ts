@@ -27,6 +27,8 @@ export interface Resolved {
 }
 
 const PATH_MAX = 4096;
+/** bytes in one path component (include/uapi/linux/limits.h); longer ones are ENAMETOOLONG */
+const NAME_MAX = 255;
 const MAX_SYMLINKS = 40;
 
 /** Host device files the guest sees at the same path whatever the root is. */
@@ -116,6 +118,7 @@ export class GuestFs {
         stat = lstatQuiet(parts.length === 0 ? top : join(top, ...parts));
         continue;
       }
+      if (c.length > NAME_MAX / 3 && Buffer.byteLength(c) > NAME_MAX) return -ENAMETOOLONG;
       const host = join(top, ...parts, c);
       const last = todo.length === 0;
       stat = lstatQuiet(host);
