@@ -1,6 +1,8 @@
 // Linux errno values (include/uapi/asm-generic/errno-base.h and errno.h; RISC-V uses the generic
 // numbers). Syscalls return -errno in a0.
 
+import { GuestFault } from "./address-space.js";
+
 export const EPERM = 1;
 export const ENOENT = 2;
 export const ESRCH = 3;
@@ -103,6 +105,8 @@ const BY_NAME: Record<string, number> = {
 
 /** -errno for an exception thrown by a host `fs` call; EIO when the host error has no errno name. */
 export function hostErrno(err: unknown): number {
+  // a copy to or from guest memory that faulted inside a host call's try: EFAULT, as Linux
+  if (err instanceof GuestFault) return -EFAULT;
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === "string" && code in BY_NAME) return -BY_NAME[code]!;
   return -EIO;
