@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 static void show(const char *what, long r) {
@@ -193,6 +195,44 @@ static void epoll_tests(int pwait2) {
   close(ep);
 }
 
+static volatile int handled;
+static void on_usr1(int sig) { handled++; }
+static pthread_t main_thread;
+static void *signaller(void *arg) {
+  for (int i = 0; i < 3; i++) sched_yield();
+  pthread_kill(main_thread, SIGUSR1);
+  return NULL;
+}
+
+// epoll_pwait's mask is in force during the wait only
+static void pwait_mask_tests(void) {
+  signal(SIGUSR1, on_usr1);
+  sigset_t block, open_mask, now;
+  sigemptyset(&block);
+  sigaddset(&block, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &block, NULL);
+  sigemptyset(&open_mask);
+  main_thread = pthread_self();
+  int ep = epoll_create1(0);
+  struct epoll_event out[2];
+  pthread_t th;
+  pthread_create(&th, NULL, signaller, NULL);
+  print_events("pwait, SIGUSR1 let in", epoll_pwait(ep, out, 2, -1, &open_mask), out);
+  pthread_join(th, NULL);
+  pthread_sigmask(SIG_BLOCK, NULL, &now);
+  printf("handled %d, blocked again %d\n", handled, sigismember(&now, SIGUSR1));
+  pthread_create(&th, NULL, signaller, NULL);
+  print_events("pwait, SIGUSR1 kept out, 30 ms", epoll_pwait(ep, out, 2, 30, &block), out);
+  pthread_join(th, NULL);
+  sigpending(&now);
+  printf("handled %d, pending %d\n", handled, sigismember(&now, SIGUSR1));
+  print_events("pwait, pending SIGUSR1 let in", epoll_pwait(ep, out, 2, -1, &open_mask), out);
+  printf("handled %d\n", handled);
+  print_events("pwait, bad sigset size", (int)syscall(SYS_epoll_pwait, ep, out, 2, 0, &open_mask, 4), out);
+  pthread_sigmask(SIG_UNBLOCK, &block, NULL);
+  close(ep);
+}
+
 static void timerfd_tests(void) {
   show("timerfd bad clock", timerfd_create(CLOCK_PROCESS_CPUTIME_ID, 0));
   show("timerfd bad flags", timerfd_create(CLOCK_MONOTONIC, 1));
@@ -270,6 +310,8 @@ int main(int argc, char **argv) {
   eventfd_tests();
   printf("== epoll\n");
   epoll_tests(pwait2);
+  printf("== epoll_pwait's signal mask\n");
+  pwait_mask_tests();
   printf("== timerfd\n");
   timerfd_tests();
   return 0;

@@ -43,6 +43,16 @@ function epollWait(c: Sys, timeoutNs: number | undefined): SyscallResult {
   const addr = c.ulong(1);
   const max = c.int(2);
   if (max <= 0 || max > EP_MAX_EVENTS) return -EINVAL;
+  const sigmaskAddr = c.ulong(4);
+  const masked = applySigmask(c, sigmaskAddr, c.ulong(5));
+  if (masked < 0) return masked;
+  // only EINTR keeps the temporary mask, for the handler; any other return restores it
+  const restore = () => {
+    if (sigmaskAddr !== 0 && c.t.suspendMask !== undefined) {
+      c.t.sigmask = c.t.suspendMask;
+      c.t.suspendMask = undefined;
+    }
+  };
   const fds = c.p.fds;
   const alive = (i: { fd: number; file: unknown }) => fds.get(i.fd) === i.file;
   const got = ep.collect(max, true, alive);
@@ -52,15 +62,40 @@ function epollWait(c: Sys, timeoutNs: number | undefined): SyscallResult {
       s.u32(i * EVENT_SIZE, e.events >>> 0).u64(i * EVENT_SIZE + 8, e.data);
     });
     c.mem.write(addr, s.bytes);
+    restore();
     return got.length;
   }
-  if (timeoutNs === 0) return 0;
+  if (timeoutNs === 0) {
+    restore();
+    return 0;
+  }
   const now = c.p.clock.monotonicNs();
   const timeout = timeoutNs === undefined ? undefined : now + timeoutNs;
   const timer = ep.readyAt();
   const deadline = timer === undefined ? timeout : timeout === undefined ? timer : Math.min(timer, timeout);
   // a signal ends the wait with EINTR whatever SA_RESTART says (signal(7))
-  return new WouldBlock("epoll_wait", () => ep.collect(1, false, alive).length > 0, deadline, 0);
+  return new WouldBlock("epoll_wait", () => ep.collect(1, false, alive).length > 0, deadline, 0, restore);
+}
+
+/** sigset_t is 64 bits on riscv64 */
+const SIGSET_SIZE = 8;
+/** SIGKILL and SIGSTOP cannot be blocked */
+const UNBLOCKABLE = (1n << 8n) | (1n << 18n);
+
+/**
+ * epoll_pwait's mask: in force while the call waits, as rt_sigsuspend's is — the old mask comes
+ * back when the call returns, or after the handler of a signal that interrupted it (sigreturn).
+ * A retried wait already runs under it.
+ */
+function applySigmask(c: Sys, addr: number, size: number): number {
+  if (addr === 0) return 0;
+  if (size !== SIGSET_SIZE) return -EINVAL;
+  const b = c.mem.read(addr, SIGSET_SIZE);
+  const mask = new DataView(b.buffer, b.byteOffset, SIGSET_SIZE).getBigUint64(0, true) & ~UNBLOCKABLE;
+  const t = c.t;
+  if (t.suspendMask === undefined) t.suspendMask = t.sigmask;
+  t.sigmask = mask;
+  return 0;
 }
 
 function readItimerspec(c: Sys, addr: number): { interval: bigint; value: bigint } | undefined {
@@ -157,7 +192,6 @@ export const waitObjectSyscalls: Record<string, Handler> = {
   },
 
   epoll_pwait(c) {
-    // the signal mask argument is not applied (a known gap)
     const ms = c.int(3);
     return epollWait(c, ms < 0 ? undefined : ms * 1e6);
   },
