@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import { parseElf } from "../elf/elf.js";
 import { linuxEvents } from "../linux-user/events.js";
 import { GUEST_PID, LinuxProcess } from "../linux-user/process.js";
+import { processIdsOf } from "../linux-user/procfs.js";
 import { runProcess } from "../linux-user/scheduler.js";
 import type { Probes } from "../machine/probes.js";
 import { callSites } from "../trace/call-sites.js";
@@ -289,6 +290,7 @@ export function traceCommand(o: TraceOptions): number {
       pid: p.pid,
       ppid: p.ppid,
       execname: basename(r.prog),
+      processOf: processIdsOf(p.kernel),
       now: () => p.machine.now(),
       strsize,
       stackSymbols: frameResolver(elfResolver(elf, bias, module), probes.symbols(p.machine.probes)),
