@@ -59,6 +59,7 @@ calls-dynamic dynamic  calls.c                                              -lpt
 proc-fork     glibc    proc-fork.c                                          -lpthread
 proc-exec     glibc    proc-exec.c                                          -lpthread
 proc-files    glibc    proc-files.c
+proc-pids     glibc    proc-pids.c
 '
 
 mkdir -p "$OUT"
