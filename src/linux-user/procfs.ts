@@ -8,6 +8,7 @@ import { basename } from "node:path";
 import { S_IFDIR, type StatInfo, syntheticStat } from "./abi.js";
 import { EACCES, ENOENT } from "./errno.js";
 import { HostFile, MemoryFile, OpenFile } from "./files.js";
+import type { Kernel } from "./kernel.js";
 import { TASK_SIZE } from "./layout.js";
 import { O_RDONLY } from "./open-flags.js";
 import type { LinuxProcess } from "./process.js";
@@ -92,6 +93,32 @@ function fdNumbers(q: LinuxProcess): number[] {
   const out: number[] = [];
   for (let fd = 0; fd < 1024; fd++) if (q.fds.get(fd)) out.push(fd);
   return out;
+}
+
+/**
+ * pid, ppid and execname (comm) of the process thread `tid` belongs to, for a tracer's D
+ * variables; undefined when no process of the run has had that thread. Thread ids are never reused
+ * in a run and a thread never changes process, so each is looked up once.
+ */
+export function processIdsOf(
+  kernel: Kernel,
+): (tid: number) => { pid: number; ppid: number; execname: string } | undefined {
+  const known = new Map<number, LinuxProcess>();
+  return (tid) => {
+    let q = known.get(tid);
+    if (q === undefined) {
+      q = kernel.processes.get(tid);
+      if (q === undefined)
+        for (const p of kernel.processes.values())
+          if (p.threads.some((t) => t.tid === tid)) {
+            q = p;
+            break;
+          }
+      if (q === undefined) return undefined;
+      known.set(tid, q);
+    }
+    return { pid: q.pid, ppid: q.ppid, execname: comm(q) };
+  };
 }
 
 /** The command name Linux keeps (task comm): the main thread's name, at most 15 bytes. */

@@ -142,11 +142,11 @@ class ClauseCompiler {
       case "tid":
         return "BigInt(V.id)";
       case "pid":
-        return "R.pid";
+        return "R.pid(V)";
       case "ppid":
-        return "R.ppid";
+        return "R.ppid(V)";
       case "execname":
-        return "R.execname";
+        return "R.execname(V)";
       case "timestamp":
       case "vtimestamp":
         return "BigInt(R.now())";

@@ -39,11 +39,23 @@ export function valueTypeOf(t: DType): ValueType {
   throw new CompileError(`a ${t.kind} cannot be recorded by this tracer`);
 }
 
+/** What pid, ppid and execname give for one process. */
+export interface ProcessIds {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly execname: string;
+}
+
 export interface TracerOptions {
   readonly output: TraceOutput;
   readonly pid: number;
   readonly ppid: number;
   readonly execname: string;
+  /**
+   * The process of thread `tid` (the firing hart's id): pid, ppid and execname per process. Without
+   * it, or when it answers undefined (BEGIN, END), the values above.
+   */
+  readonly processOf?: (tid: number) => ProcessIds | undefined;
   /** virtual ns */
   now(): number;
   /** exit(n) was called */
@@ -104,10 +116,13 @@ export class Tracer {
     for (const a of program.aggregations) this.byId[a.id] = this.makeAggregation(a);
     const globals: unknown[] = [];
     const defaultFrames = o.ustackFrames ?? DEFAULT_USTACK_FRAMES;
+    const processOf = o.processOf;
+    const ids = (view: HartView): ProcessIds =>
+      (view !== NO_HART && processOf !== undefined ? processOf(view.id) : undefined) ?? o;
     const R = {
-      pid: BigInt(o.pid),
-      ppid: BigInt(o.ppid),
-      execname: o.execname,
+      pid: (view: HartView) => BigInt(ids(view).pid),
+      ppid: (view: HartView) => BigInt(ids(view).ppid),
+      execname: (view: HartView) => ids(view).execname,
       now: o.now,
       wallBase: BigInt(Date.now()) * 1_000_000n - BigInt(o.now()),
       strsize: o.strsize ?? 256,
