@@ -42,6 +42,7 @@ sys-reserve   rt       sys-reserve.c
 sys-bigmem    glibc    sys-bigmem.c
 sys-env       glibc    sys-env.c
 sys-seek      glibc    sys-seek.c
+sys-fault     glibc    sys-fault.c
 sys-wait      glibc    sys-wait.c                                           -lpthread
 signals       glibc    signals.c
 exit42        glibc    exit42.c
