@@ -73,7 +73,7 @@ import { procFile, procLink } from "../procfs.js";
 import { sendToThread } from "../signal-delivery.js";
 import { SI_KERNEL, SIGPIPE } from "../signals.js";
 import type { Location, Resolved } from "../vfs.js";
-import type { Handler, Sys } from "./context.js";
+import { checkUserAccess, type Handler, type Sys } from "./context.js";
 import { syncSharedMappings } from "./memory.js";
 
 const IOV_MAX = 1024;
@@ -386,6 +386,7 @@ export const fileSyscalls: Record<string, Handler> = {
     const buf = c.ulong(1);
     const count = c.ulong(2);
     if (count === 0) return 0;
+    checkUserAccess(c.p.mem, buf, 1, "write"); // before the data is taken from the file
     return deliverRead(f.read(Math.min(count, MAX_IO)), (d) => c.mem.write(buf, d));
   },
 
@@ -426,6 +427,7 @@ export const fileSyscalls: Record<string, Handler> = {
     const off = c.long(3);
     if (off < 0) return -EINVAL;
     const buf = c.ulong(1);
+    if (c.ulong(2) > 0) checkUserAccess(c.p.mem, buf, 1, "write");
     return deliverRead(f.pread(Math.min(c.ulong(2), MAX_IO), off), (d) => c.mem.write(buf, d));
   },
 
