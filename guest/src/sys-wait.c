@@ -1,6 +1,7 @@
 // eventfd, epoll and timerfd: results that Linux (under qemu-riscv64) and hartscope must agree on,
-// whatever the speed of either: counts, errors and orders, never times. With the argument pwait2
-// it also runs epoll_pwait2, which qemu-riscv64 7.2 does not have (ENOSYS).
+// whatever the speed of either: counts, errors and orders, never times. With the argument
+// beyond-qemu it also runs what qemu-riscv64 7.2 gets wrong: epoll_pwait2, which it lacks (ENOSYS),
+// and signalfd4 with a bad mask size, which it accepts (Linux: EINVAL).
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <sys/syscall.h>
@@ -303,8 +305,69 @@ static void timerfd_tests(void) {
   close(t);
 }
 
+static void print_siginfo(const char *what, long n, struct signalfd_siginfo *si) {
+  if (n < 0) {
+    printf("%s: -1 %s\n", what, strerrorname_np(errno));
+    return;
+  }
+  printf("%s: %ld bytes", what, n);
+  for (long i = 0; i < n / (long)sizeof *si; i++)
+    printf(" [signo %u code %d from us %d uid ok %d]", si[i].ssi_signo, si[i].ssi_code,
+           si[i].ssi_pid == (uint32_t)getpid(), si[i].ssi_uid == getuid());
+  printf("\n");
+}
+
+static void signalfd_tests(int beyond_qemu) {
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGUSR1);
+  sigaddset(&mask, SIGUSR2);
+  pthread_sigmask(SIG_BLOCK, &mask, NULL);
+  int fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+  printf("cloexec %d\n", !!(fcntl(fd, F_GETFD) & FD_CLOEXEC));
+  struct signalfd_siginfo si[4];
+  print_siginfo("read, nothing pending", read(fd, si, sizeof si), si);
+  print_siginfo("read 64 bytes", read(fd, si, 64), si);
+  kill(getpid(), SIGUSR2);
+  kill(getpid(), SIGUSR1);
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 8}, out[2];
+  epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+  print_events("epoll, two pending", epoll_wait(ep, out, 2, 0), out);
+  print_siginfo("read", read(fd, si, sizeof si), si);
+  print_events("epoll, none pending", epoll_wait(ep, out, 2, 0), out);
+  // the same descriptor, its mask changed to SIGUSR2 only
+  sigdelset(&mask, SIGUSR1);
+  printf("update returns the fd: %d\n", signalfd(fd, &mask, 0) == fd);
+  kill(getpid(), SIGUSR1);
+  kill(getpid(), SIGUSR2);
+  print_siginfo("read, USR2 only", read(fd, si, sizeof si), si);
+  sigset_t pend;
+  sigpending(&pend);
+  printf("USR1 still pending %d\n", sigismember(&pend, SIGUSR1));
+  sigaddset(&mask, SIGUSR1);
+  signalfd(fd, &mask, 0);
+  print_siginfo("read it now", read(fd, si, sizeof si), si);
+  if (beyond_qemu) show("signalfd bad mask size", syscall(SYS_signalfd4, -1, &mask, 4, 0));
+  show("bad flags", signalfd(-1, &mask, 1));
+  int efd = eventfd(0, 0);
+  show("update an eventfd", signalfd(efd, &mask, 0));
+  close(efd);
+  close(fd);
+  // a blocking read woken by a signal another thread sends
+  fd = signalfd(-1, &mask, 0);
+  main_thread = pthread_self();
+  pthread_t th;
+  pthread_create(&th, NULL, signaller, NULL);
+  print_siginfo("blocking read", read(fd, si, sizeof si), si);
+  pthread_join(th, NULL);
+  close(ep);
+  close(fd);
+  pthread_sigmask(SIG_UNBLOCK, &mask, NULL);
+}
+
 int main(int argc, char **argv) {
-  int pwait2 = argc > 1 && strcmp(argv[1], "pwait2") == 0;
+  int pwait2 = argc > 1 && strcmp(argv[1], "beyond-qemu") == 0;
   setvbuf(stdout, NULL, _IONBF, 0);
   printf("== eventfd\n");
   eventfd_tests();
@@ -312,6 +375,8 @@ int main(int argc, char **argv) {
   epoll_tests(pwait2);
   printf("== epoll_pwait's signal mask\n");
   pwait_mask_tests();
+  printf("== signalfd\n");
+  signalfd_tests(pwait2);
   printf("== timerfd\n");
   timerfd_tests();
   return 0;

@@ -14,6 +14,7 @@ import { EBADF, EEXIST, EINVAL, ENOENT, EPERM } from "../errno.js";
 import { EPOLLEXCLUSIVE, EPOLLWAKEUP, EpollFile } from "../fds/epoll.js";
 import { EFD_SEMAPHORE, EventFd } from "../fds/eventfd.js";
 import { EPOLLERR, EPOLLHUP, readiness } from "../fds/readiness.js";
+import { SignalFd } from "../fds/signalfd.js";
 import { TimerFd } from "../fds/timerfd.js";
 import { type OpenFile, WouldBlock } from "../files.js";
 import { O_CLOEXEC, O_NONBLOCK } from "../open-flags.js";
@@ -202,6 +203,23 @@ export const waitObjectSyscalls: Record<string, Handler> = {
     const ns = decodeTimespec(c.mem.read(addr, 16));
     if (ns === undefined || ns < 0n) return -EINVAL;
     return epollWait(c, Number(ns));
+  },
+
+  signalfd4(c) {
+    const fd = c.int(0);
+    const flags = c.int(3);
+    if (c.ulong(2) !== SIGSET_SIZE) return -EINVAL;
+    if (flags & ~(O_NONBLOCK | O_CLOEXEC)) return -EINVAL;
+    const b = c.mem.read(c.ulong(1), SIGSET_SIZE);
+    const mask = new DataView(b.buffer, b.byteOffset, SIGSET_SIZE).getBigUint64(0, true) & ~UNBLOCKABLE;
+    if (fd !== -1) {
+      const f = c.p.fds.get(fd);
+      if (!f) return -EBADF;
+      if (!(f instanceof SignalFd)) return -EINVAL;
+      f.mask = mask;
+      return fd;
+    }
+    return c.p.fds.install(new SignalFd(c.p, mask, flags & O_NONBLOCK), (flags & O_CLOEXEC) !== 0);
   },
 
   timerfd_create(c) {
