@@ -191,6 +191,20 @@ export class Probes implements ProbeSink {
     return h;
   }
 
+  /**
+   * Mark the probed addresses in [lo, hi) in the memory the hart with id `hartId` runs on: a process
+   * that mapped a probed program anew (execve) has frames of its own, without the marks. Returns
+   * how many addresses were marked.
+   */
+  markProbed(hartId: number, lo: number, hi: number): number {
+    let hart: Hart | undefined;
+    for (const h of this.host.harts()) if (h.id === hartId) hart = h;
+    if (hart === undefined) return 0;
+    let n = 0;
+    for (const va of this.byPc.keys()) if (va >= lo && va < hi && hart.setProbe(va, true)) n++;
+    return n;
+  }
+
   /** Addresses with instruction hooks. */
   probedAddresses(): number[] {
     return [...this.byPc.keys()];
