@@ -235,6 +235,14 @@ static void pwait_mask_tests(void) {
   close(ep);
 }
 
+static int timer_shared;
+static void *rearm(void *arg) {
+  for (int i = 0; i < 3; i++) sched_yield();
+  struct itimerspec its = {{0, 0}, {0, 60 * 1000 * 1000}};
+  timerfd_settime(timer_shared, 0, &its, NULL);
+  return NULL;
+}
+
 static void timerfd_tests(void) {
   show("timerfd bad clock", timerfd_create(CLOCK_PROCESS_CPUTIME_ID, 0));
   show("timerfd bad flags", timerfd_create(CLOCK_MONOTONIC, 1));
@@ -267,6 +275,18 @@ static void timerfd_tests(void) {
   timerfd_settime(t, 0, &its, NULL);
   show("blocking read", rd64(t, &v));
   printf("expirations %llu\n", (unsigned long long)v);
+
+  // set again by another thread while this one waits: one expiration, at the later time
+  its = (struct itimerspec){{0, 0}, {0, 30 * 1000 * 1000}};
+  timerfd_settime(t, 0, &its, NULL);
+  timer_shared = t;
+  pthread_t th;
+  pthread_create(&th, NULL, rearm, NULL);
+  show("blocking read, re-armed meanwhile", rd64(t, &v));
+  printf("expirations %llu\n", (unsigned long long)v);
+  pthread_join(th, NULL);
+  timerfd_gettime(t, &cur);
+  printf("disarmed after: %d\n", cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec == 0);
 
   // absolute, on CLOCK_REALTIME, in the past: expired at once
   close(t);

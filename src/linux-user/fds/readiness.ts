@@ -4,6 +4,7 @@
 // scheduler through WouldBlock.ready(), so no wait queue is needed: readiness is a pure query.
 
 import { HostFile, type OpenFile, PipeEnd } from "../files.js";
+import type { LinuxProcess, Thread } from "../process.js";
 
 export const EPOLLIN = 0x001;
 export const EPOLLPRI = 0x002;
@@ -56,4 +57,18 @@ export function readiness(f: OpenFile): { mask: number; changes: number } | unde
   }
   // anything else hartscope makes up reads and writes at once
   return { mask: EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM, changes: 0 };
+}
+
+/**
+ * The thread whose syscall is running now. read(2) on a file gets no thread: it is the one thread
+ * of the run inside a syscall and not waiting (threads run one at a time; a retried syscall has
+ * its wait cleared first).
+ */
+export function callingThread(p: LinuxProcess): Thread | undefined {
+  for (const q of p.kernel.live()) {
+    for (const t of q.threads) {
+      if (!t.exited && t.syscall !== undefined && t.wait === undefined) return t;
+    }
+  }
+  return undefined;
 }

@@ -11,7 +11,7 @@ import { O_RDONLY } from "../open-flags.js";
 import { nextChange } from "../pipe.js";
 import type { LinuxProcess, PendingSignal, Thread } from "../process.js";
 import { SI_TKILL, sigBit } from "../signals.js";
-import { EPOLLIN, EPOLLRDNORM, type Pollable } from "./readiness.js";
+import { callingThread, EPOLLIN, EPOLLRDNORM, type Pollable } from "./readiness.js";
 
 /** sizeof(struct signalfd_siginfo) */
 export const SIGINFO_SIZE = 128;
@@ -94,17 +94,9 @@ export class SignalFd extends OpenFile implements Pollable {
     return out;
   }
 
-  /**
-   * read(2) gets no thread: the caller is the one thread of the run inside a syscall and not
-   * waiting (threads run one at a time; a retried read has its wait cleared first).
-   */
   override read(len: number): ReadResult {
-    for (const q of this.process.kernel.live()) {
-      for (const t of q.threads) {
-        if (!t.exited && t.syscall !== undefined && t.wait === undefined) return this.readAs(t, len);
-      }
-    }
-    return -EINVAL;
+    const t = callingThread(this.process);
+    return t ? this.readAs(t, len) : -EINVAL;
   }
 
   override stat(): StatInfo {

@@ -8,7 +8,8 @@ import { EAGAIN, EINVAL } from "../errno.js";
 import { OpenFile, type ReadResult, WouldBlock } from "../files.js";
 import { O_RDONLY } from "../open-flags.js";
 import { nextChange } from "../pipe.js";
-import { EPOLLIN, EPOLLRDNORM, type Pollable } from "./readiness.js";
+import type { LinuxProcess } from "../process.js";
+import { callingThread, EPOLLIN, EPOLLRDNORM, type Pollable } from "./readiness.js";
 
 let nextIno = 1;
 
@@ -24,11 +25,14 @@ export class TimerFd extends OpenFile implements Pollable {
 
   constructor(
     readonly clockId: number,
-    private readonly clock: GuestClock,
+    private readonly process: LinuxProcess,
     statusFlags: number,
   ) {
     super(O_RDONLY | statusFlags, "anon_inode:[timerfd]");
+    this.clock = process.clock;
   }
+
+  private readonly clock: GuestClock;
 
   /** Count expirations up to now; returns those not yet read. */
   private update(): number {
@@ -80,15 +84,15 @@ export class TimerFd extends OpenFile implements Pollable {
     const n = this.update();
     if (n === 0) {
       if (this.nonblocking) return -EAGAIN;
-      // the scheduler wakes the thread at the expiry (its deadline), when ready() holds
-      return new WouldBlock(
-        "read from a timerfd",
-        () => this.update() > 0,
-        this.next ?? undefined,
-        -EAGAIN,
-        undefined,
-        true,
-      );
+      // The scheduler wakes the thread at the expiry (its deadline), when ready() holds; ready()
+      // moves the deadline when another thread sets the timer again meanwhile.
+      const reader = callingThread(this.process);
+      const ready = () => {
+        const n = this.update();
+        if (reader?.wait) reader.wait.deadline = this.next;
+        return n > 0;
+      };
+      return new WouldBlock("read from a timerfd", ready, this.next, 0, undefined, true);
     }
     this.ticks = 0;
     const out = new Uint8Array(8);

@@ -72,10 +72,20 @@ function epollWait(c: Sys, timeoutNs: number | undefined): SyscallResult {
   }
   const now = c.p.clock.monotonicNs();
   const timeout = timeoutNs === undefined ? undefined : now + timeoutNs;
-  const timer = ep.readyAt();
-  const deadline = timer === undefined ? timeout : timeout === undefined ? timer : Math.min(timer, timeout);
+  // wake at the timeout or when a timer item expires, whichever is first; ready() moves the
+  // deadline when a timer is set again meanwhile
+  const deadline = () => {
+    const timer = ep.readyAt();
+    return timer === undefined ? timeout : timeout === undefined ? timer : Math.min(timer, timeout);
+  };
+  const t = c.t;
+  const ready = () => {
+    if (ep.collect(1, false, alive).length > 0) return true;
+    if (t.wait) t.wait.deadline = deadline();
+    return false;
+  };
   // a signal ends the wait with EINTR whatever SA_RESTART says (signal(7))
-  return new WouldBlock("epoll_wait", () => ep.collect(1, false, alive).length > 0, deadline, 0, restore);
+  return new WouldBlock("epoll_wait", ready, deadline(), 0, restore);
 }
 
 /** sigset_t is 64 bits on riscv64 */
@@ -234,7 +244,7 @@ export const waitObjectSyscalls: Record<string, Handler> = {
     ];
     if (!clocks.includes(clockId)) return -EINVAL;
     if (flags & ~(O_NONBLOCK | O_CLOEXEC)) return -EINVAL;
-    const f = new TimerFd(clockId, c.p.clock, flags & O_NONBLOCK);
+    const f = new TimerFd(clockId, c.p, flags & O_NONBLOCK);
     return c.p.fds.install(f, (flags & O_CLOEXEC) !== 0);
   },
 
