@@ -14,6 +14,7 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -386,6 +387,41 @@ static void signalfd_tests(int beyond_qemu) {
   pthread_sigmask(SIG_UNBLOCK, &mask, NULL);
 }
 
+// descriptions shared with a child process: its writes wake the parent's epoll_wait
+static void fork_tests(void) {
+  int efd = eventfd(0, 0);
+  int p[2];
+  pipe(p);
+  int ep = epoll_create1(0);
+  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 1}, out[4];
+  epoll_ctl(ep, EPOLL_CTL_ADD, efd, &ev);
+  ev.data.u64 = 2;
+  epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev);
+  pid_t child = fork();
+  if (child == 0) {
+    for (int i = 0; i < 3; i++) sched_yield();
+    wr64(efd, 9);
+    uint64_t v;
+    // the epoll instance is shared too: the child sees the eventfd it wrote to
+    struct epoll_event in[2];
+    int n = epoll_wait(ep, in, 2, -1);
+    printf("child: %d ready, first data %llu\n", n, (unsigned long long)in[0].data.u64);
+    rd64(efd, &v);
+    write(p[1], "done", 4);
+    _exit(3);
+  }
+  int status;
+  waitpid(child, &status, 0);
+  print_events("parent, after the child", epoll_wait(ep, out, 4, -1), out);
+  char buf[8];
+  show("pipe read", read(p[0], buf, sizeof buf));
+  printf("child status %d\n", WEXITSTATUS(status));
+  close(ep);
+  close(efd);
+  close(p[0]);
+  close(p[1]);
+}
+
 int main(int argc, char **argv) {
   int pwait2 = argc > 1 && strcmp(argv[1], "beyond-qemu") == 0;
   setvbuf(stdout, NULL, _IONBF, 0);
@@ -395,6 +431,8 @@ int main(int argc, char **argv) {
   epoll_tests(pwait2);
   printf("== epoll_pwait's signal mask\n");
   pwait_mask_tests();
+  printf("== with a child process\n");
+  fork_tests();
   printf("== signalfd\n");
   signalfd_tests(pwait2);
   printf("== timerfd\n");
