@@ -184,6 +184,14 @@ static void epoll_tests(int pwait2) {
   }
   print_events("wait on a non-epoll", epoll_wait(efd, out, 8, 0), out);
 
+  // an item lives as long as its file, not its descriptor: a dup keeps it reporting
+  wr64(efd, 4);
+  int dupped = dup(efd);
+  close(efd);
+  print_events("descriptor closed, a dup left", epoll_wait(ep, out, 8, 0), out);
+  efd = dupped;
+  rd64(efd, &v);
+
   // nested: an epoll that watches this one
   int outer = epoll_create1(0);
   ev.events = EPOLLIN;

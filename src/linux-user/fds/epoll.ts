@@ -60,16 +60,18 @@ export class EpollFile extends OpenFile implements Pollable {
    * Ready items, at most `max`, in the order of Linux's ready list: by when each became ready
    * (its file's last change, or its ADD), a level-triggered item that was returned going to the
    * back. With `consume`, that order is kept, edge-triggered items remember what they reported
-   * and one-shot items disable themselves (epoll_wait returned them). `alive(item)` says whether
-   * its descriptor still refers to its file.
+   * and one-shot items disable themselves (epoll_wait returned them). An item goes away when its
+   * file is closed for good, not when its descriptor is: a dup keeps it reporting (epoll(7), Q6).
    */
-  collect(max: number, consume: boolean, alive: (i: EpollItem) => boolean): EpollEvent[] {
+  collect(max: number, consume: boolean): EpollEvent[] {
     if (this.polling) return [];
     this.polling = true;
+    for (let i = this.items.length - 1; i >= 0; i--)
+      if (this.items[i]!.file.refs === 0) this.items.splice(i, 1);
     const ready: { item: EpollItem; events: number; changes: number; key: number }[] = [];
     try {
       for (const item of this.items) {
-        if (item.disabled || !alive(item)) continue;
+        if (item.disabled) continue;
         const r = readiness(item.file);
         const got = r ? r.mask & ((item.events & 0xffff) | EPOLLERR | EPOLLHUP) : 0;
         if (got === 0 || (item.events & EPOLLET && r!.changes === item.lastChanges)) {
@@ -117,7 +119,7 @@ export class EpollFile extends OpenFile implements Pollable {
 
   /** An epoll descriptor is readable while one of its items is ready (nested epolls). */
   pollMask(): number {
-    return this.collect(1, false, () => true).length > 0 ? EPOLLIN | EPOLLRDNORM : 0;
+    return this.collect(1, false).length > 0 ? EPOLLIN | EPOLLRDNORM : 0;
   }
 
   override stat(): StatInfo {

@@ -54,9 +54,7 @@ function epollWait(c: Sys, timeoutNs: number | undefined): SyscallResult {
       c.t.suspendMask = undefined;
     }
   };
-  const fds = c.p.fds;
-  const alive = (i: { fd: number; file: unknown }) => fds.get(i.fd) === i.file;
-  const got = ep.collect(max, true, alive);
+  const got = ep.collect(max, true);
   if (got.length > 0) {
     const s = new Struct(got.length * EVENT_SIZE);
     got.forEach((e, i) => {
@@ -80,7 +78,7 @@ function epollWait(c: Sys, timeoutNs: number | undefined): SyscallResult {
   };
   const t = c.t;
   const ready = () => {
-    if (ep.collect(1, false, alive).length > 0) return true;
+    if (ep.collect(1, false).length > 0) return true;
     if (t.wait) t.wait.deadline = deadline();
     return false;
   };
