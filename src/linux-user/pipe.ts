@@ -15,8 +15,12 @@ export class Pipe {
   size = 0;
   readers = 0;
   writers = 0;
-  /** nextChange() at the last put or take: epoll's edge-triggered items report a change once (epoll(7)) */
-  changes = 0;
+  /**
+   * nextChange() at the last put (news for readers) and the last take (room for writers): epoll's
+   * edge-triggered items report each once (epoll(7)); a read does not wake readers, nor a write writers
+   */
+  putAt = 0;
+  takenAt = 0;
   readonly id: number;
   private static next = 1;
 
@@ -41,7 +45,7 @@ export class Pipe {
       else this.chunks[0] = c.subarray(k);
     }
     this.size -= out.length;
-    this.changes = nextChange();
+    this.takenAt = nextChange();
     return out;
   }
 
@@ -49,6 +53,6 @@ export class Pipe {
     if (b.length === 0) return;
     this.chunks.push(b.slice());
     this.size += b.length;
-    this.changes = nextChange();
+    this.putAt = nextChange();
   }
 }
