@@ -45,7 +45,7 @@ export function readiness(f: OpenFile): { mask: number; changes: number } | unde
       if (p.size > 0) mask |= EPOLLIN | EPOLLRDNORM;
       if (p.writers === 0) mask |= EPOLLHUP;
     }
-    return { mask, changes: p.changes };
+    return { mask, changes: f.writeEnd ? p.takenAt : p.putAt };
   }
   if (f instanceof HostFile) {
     if (f.positional || f.isDir) return undefined;
