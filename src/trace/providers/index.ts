@@ -192,7 +192,9 @@ interface Module {
 function placed(mod: Module, t: AttachTarget, put: (bias: number) => Registration[]): () => void {
   if (mod.bias !== undefined) {
     const regs = put(mod.bias);
+    const again = remarkOnExec(mod, t);
     return () => {
+      again();
       for (const r of regs) r.remove();
     };
   }
@@ -204,6 +206,47 @@ function placed(mod: Module, t: AttachTarget, put: (bias: number) => Registratio
     sub.remove();
     for (const r of regs) r.remove();
   };
+}
+
+/**
+ * A module placed now (the program) is probed in every process running it: a fork shares the
+ * marked frames; a process that execs it later maps it on frames of its own, so when it is mapped
+ * at the same bias the probed addresses in its range are marked in that process's memory as its
+ * first thread starts (exec-success). Returns what stops this.
+ */
+function remarkOnExec(mod: Module, t: AttachTarget): () => void {
+  const events = linuxEvents(t.seam);
+  let pending = false;
+  const load = events.onModuleLoad((m) => {
+    if (isModule(m, mod) && m.bias === mod.bias) pending = true;
+  });
+  const exec = events.on("exec-success", (view) => {
+    if (!pending) return;
+    pending = false;
+    const [lo, hi] = extent(mod);
+    t.seam.markProbed(view.id, lo + mod.bias!, hi + mod.bias!);
+  });
+  return () => {
+    load.remove();
+    exec.remove();
+  };
+}
+
+/** The lowest and highest-plus-one address of a module's functions (before its bias). */
+const extents = new WeakMap<Module, [number, number]>();
+function extent(mod: Module): [number, number] {
+  let e = extents.get(mod);
+  if (e === undefined) {
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = 0;
+    for (const f of mod.funcs) {
+      lo = Math.min(lo, f.va);
+      hi = Math.max(hi, f.va + Math.max(f.size, 2));
+    }
+    e = [lo, hi];
+    extents.set(mod, e);
+  }
+  return e;
 }
 
 /** The same host file, symlinks resolved (the loader may reach it by another path). */
