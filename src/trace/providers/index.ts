@@ -215,6 +215,29 @@ function placed(mod: Module, t: AttachTarget, put: (bias: number) => Registratio
  * first thread starts (exec-success). Returns what stops this.
  */
 function remarkOnExec(mod: Module, t: AttachTarget): () => void {
+  // one watcher per module and seam, however many of its probes are placed (fbt:prog:: has
+  // thousands): marking the module's range marks them all
+  let watchers = remarkers.get(t.seam);
+  if (watchers === undefined) {
+    watchers = new Map();
+    remarkers.set(t.seam, watchers);
+  }
+  const w = watchers.get(mod) ?? { users: 0, stop: watchExecs(mod, t) };
+  watchers.set(mod, w);
+  w.users++;
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    if (--w.users > 0) return;
+    w.stop();
+    watchers.delete(mod);
+  };
+}
+
+const remarkers = new WeakMap<object, Map<Module, { users: number; stop: () => void }>>();
+
+function watchExecs(mod: Module, t: AttachTarget): () => void {
   const events = linuxEvents(t.seam);
   let pending = false;
   const load = events.onModuleLoad((m) => {
