@@ -25,6 +25,7 @@ test("the conformance kernels are built", () => {
     "ad-bits",
     "wfi",
     "interrupts",
+    "reservation",
   ]) {
     assert.ok(kernels.includes(k), `guest/conformance/bin/${k} (sh guest/conformance/build.sh)`);
   }

@@ -26,6 +26,7 @@ import {
   MTVEC,
   PC,
   PINS,
+  RES_VALID,
   SEPC,
   STIMECMP,
   TVAL,
@@ -211,6 +212,9 @@ function returnTo(h: SystemHart, to: number, epc: number, status: number): numbe
   r[MSTATUS] = to === PRIV_M ? status : status & ~MPRV;
   r[PC] = r[epc]!;
   r[PC + 1] = r[epc + 1]!;
+  // An xRET may clear the LR reservation (privileged spec, "Trap-Return Instructions"); it does, as
+  // Linux's return to user mode does by hand, so no SC pairs with an LR from before the trap.
+  r[RES_VALID] = 0;
   h.priv = to;
   h.translationChanged();
   return interruptOr(h, Rare.JUMP);
