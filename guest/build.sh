@@ -44,6 +44,7 @@ sys-env       glibc    sys-env.c
 sys-seek      glibc    sys-seek.c
 sys-fault     glibc    sys-fault.c
 sys-wait      glibc    sys-wait.c                                           -lpthread
+sys-unix      glibc    sys-unix.c                                           -lpthread
 signals       glibc    signals.c
 exit42        glibc    exit42.c
 wc            glibc    wc.c
