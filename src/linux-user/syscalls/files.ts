@@ -36,6 +36,7 @@ import {
   ERANGE,
   hostErrno,
 } from "../errno.js";
+import { readiness } from "../fds/readiness.js";
 import {
   HostFile,
   MemoryFile,
@@ -299,19 +300,20 @@ const UTIME_OMIT = (1 << 30) - 2;
 // ppoll events
 const POLLIN = 1;
 const POLLOUT = 4;
+const POLLERR = 0x8;
 const POLLHUP = 0x10;
 const POLLNVAL = 0x20;
 
+/**
+ * poll(2) revents of fd: the readiness epoll sees (pipes, sockets, eventfd, timerfd, signalfd),
+ * kept to what was asked plus POLLERR and POLLHUP; host files and streams are always ready.
+ */
 function pollReady(p: LinuxProcess, fd: number, events: number): number {
   const f = p.fds.get(fd);
   if (!f) return POLLNVAL;
-  if (f instanceof PipeEnd) {
-    const pipe = f.pipe;
-    if (f.writeEnd) return pipe.readers === 0 ? POLLHUP | 0x8 : pipe.space > 0 ? events & POLLOUT : 0;
-    if (pipe.size > 0) return events & POLLIN;
-    return pipe.writers === 0 ? POLLHUP : 0;
-  }
-  return events & (POLLIN | POLLOUT);
+  const r = f instanceof HostFile ? undefined : readiness(f);
+  if (r === undefined) return events & (POLLIN | POLLOUT);
+  return r.mask & (events | POLLERR | POLLHUP);
 }
 
 export const fileSyscalls: Record<string, Handler> = {

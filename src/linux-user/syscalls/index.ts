@@ -11,6 +11,7 @@ import { memorySyscalls } from "./memory.js";
 import { processSyscalls } from "./process.js";
 import { processesSyscalls } from "./processes.js";
 import { signalSyscalls } from "./signals.js";
+import { socketSyscalls } from "./sockets.js";
 import { threadSyscalls } from "./threads.js";
 import { timeSyscalls } from "./time.js";
 import { waitObjectSyscalls } from "./wait-objects.js";
@@ -28,6 +29,7 @@ function buildTable(): Map<number, Handler> {
     signalSyscalls,
     threadSyscalls,
     waitObjectSyscalls,
+    socketSyscalls,
   ];
   for (const group of groups) {
     for (const [name, h] of Object.entries(group)) {
