@@ -4,6 +4,7 @@
 // SOCK_SEQPACKET, poll readiness. Output depends on nothing the scheduler decides, so it is
 // compared byte for byte with qemu-riscv64.
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -228,6 +230,60 @@ static void messages(void) {
   report("socketpair bad protocol", socketpair(AF_UNIX, SOCK_STREAM, 5, sv));
 }
 
+static socklen_t name_addr(struct sockaddr_un *a, const char *path, int abstract) {
+  memset(a, 0, sizeof *a);
+  a->sun_family = AF_UNIX;
+  strcpy(a->sun_path + abstract, path);
+  return offsetof(struct sockaddr_un, sun_path) + abstract + strlen(path) + !abstract;
+}
+
+// A listening socket on a path (or an abstract name) and a forked child that connects to it.
+static void named(int abstract) {
+  char path[64], buf[64];
+  snprintf(path, sizeof path, "sys-unix-%d.sock", (int)getpid());
+  unlink(path);
+  struct sockaddr_un a;
+  socklen_t len = name_addr(&a, path, abstract);
+  const char *kind = abstract ? "abstract" : "path";
+  printf("-- %s\n", kind);
+  int srv = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  report("socket", srv >= 0 ? 0 : -1);
+  report("connect to nothing", connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&a, len));
+  report("listen unbound", listen(srv, 4));
+  report("bind", bind(srv, (struct sockaddr *)&a, len));
+  int other = socket(AF_UNIX, SOCK_STREAM, 0);
+  report("bind taken", bind(other, (struct sockaddr *)&a, len));
+  report("connect before listen", connect(other, (struct sockaddr *)&a, len));
+  report("listen", listen(srv, 4));
+  fcntl(srv, F_SETFL, O_NONBLOCK);
+  report("accept nonblocking", accept(srv, NULL, NULL));
+  fcntl(srv, F_SETFL, 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int c = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (connect(c, (struct sockaddr *)&a, len) != 0) _exit(2);
+    write(c, "knock knock", 11);
+    ssize_t n = read(c, buf, sizeof buf);
+    _exit(n == 3 && memcmp(buf, "who", 3) == 0 ? 9 : 3);
+  }
+  struct sockaddr_un peer;
+  socklen_t plen = sizeof peer;
+  int conn = accept4(srv, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
+  report("accept4", conn >= 0 ? 0 : -1);
+  printf("peer addrlen %d family %d\n", (int)plen, peer.sun_family);
+  show("server reads", buf, read(conn, buf, sizeof buf));
+  write(conn, "who", 3);
+  int status;
+  waitpid(pid, &status, 0);
+  printf("client exit: %d\n", WEXITSTATUS(status));
+  show("server reads eof", buf, read(conn, buf, sizeof buf));
+  report("connect connected", connect(conn, (struct sockaddr *)&a, len));
+  close(conn);
+  close(other);
+  close(srv);
+  if (!abstract) report("unlink", unlink(path));
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   signal(SIGPIPE, SIG_IGN);
@@ -236,5 +292,7 @@ int main(void) {
   threads();
   forked();
   messages();
+  named(0);
+  named(1);
   return 0;
 }

@@ -4,7 +4,7 @@
 // boundaries, and a read shorter than the message drops the rest (unix(7), recv(2) MSG_TRUNC).
 
 import { type StatInfo, syntheticStat } from "../abi.js";
-import { EAGAIN, EPIPE } from "../errno.js";
+import { EAGAIN, EINVAL, EPIPE } from "../errno.js";
 import { OpenFile, type ReadResult, WouldBlock, type WriteResult } from "../files.js";
 import { O_RDWR } from "../open-flags.js";
 import { nextChange } from "../pipe.js";
@@ -84,20 +84,50 @@ export class SocketQueue {
 
 const S_IFSOCK = 0o140000;
 
+const ENOTCONN = 107;
+
 let nextIno = 1;
+
+/** Where a socket is: made by socket(2), listening after listen(2), or one end of a connection. */
+export type SocketState = "unconnected" | "listening" | "connected";
 
 export class UnixSocket extends OpenFile implements Pollable {
   private readonly ino = nextIno++;
+  state: SocketState;
+  /** the key it is bound to (a host path, or "@name" for the abstract namespace) */
+  boundTo?: string;
+  /** connections a listening socket has not accepted yet (their server ends) */
+  readonly pending: UnixSocket[] = [];
+  /** nextChange() at the last connection queued (a listening socket's readiness) */
+  private connectedAt = 0;
 
   constructor(
     readonly type: number,
     /** what this end reads */
-    readonly rx: SocketQueue,
+    public rx: SocketQueue,
     /** what this end writes (the peer's rx) */
-    readonly tx: SocketQueue,
+    public tx: SocketQueue,
     statusFlags: number,
+    state: SocketState = "connected",
   ) {
     super(O_RDWR | statusFlags, `socket:[${nextIno - 1}]`);
+    this.state = state;
+  }
+
+  /** A socket of socket(2): no peer yet; its queues are placeholders that connect() replaces. */
+  static unconnected(type: number, statusFlags: number): UnixSocket {
+    return new UnixSocket(type, new SocketQueue(), new SocketQueue(), statusFlags, "unconnected");
+  }
+
+  /** connect(2) to `listener`: this end is connected, the other waits in the listener's queue. */
+  connectTo(listener: UnixSocket): void {
+    const toServer = new SocketQueue();
+    const toClient = new SocketQueue();
+    this.rx = toClient;
+    this.tx = toServer;
+    this.state = "connected";
+    listener.pending.push(new UnixSocket(this.type, toServer, toClient, 0));
+    listener.connectedAt = nextChange();
   }
 
   /** Two connected ends (socketpair(2)). */
@@ -112,11 +142,15 @@ export class UnixSocket extends OpenFile implements Pollable {
   }
 
   get changes(): number {
+    if (this.state === "listening") return this.connectedAt;
     return Math.max(this.rx.putAt, this.tx.takenAt);
   }
 
   /** As Linux's unix_poll: "receive shut" and "send shut" are each set by this end or its peer. */
   pollMask(): number {
+    if (this.state === "listening") return this.pending.length > 0 ? EPOLLIN | EPOLLRDNORM : 0;
+    // Linux's unix_poll: a socket not connected is writable and, shut by none, nothing else
+    if (this.state === "unconnected") return EPOLLOUT | EPOLLWRNORM;
     const { rx, tx } = this;
     const rcvShut = !rx.readerOpen || !rx.writerOpen;
     const sendShut = !tx.readerOpen || !tx.writerOpen;
@@ -131,6 +165,8 @@ export class UnixSocket extends OpenFile implements Pollable {
 
   /** recv(2): `dontwait` is MSG_DONTWAIT, `peek` MSG_PEEK. */
   receive(len: number, dontwait: boolean, peek: boolean): ReadResult {
+    // unix_stream_read_generic: EINVAL unless connected
+    if (this.state !== "connected") return -EINVAL;
     const q = this.rx;
     if (q.msgs.length > 0) {
       if (len === 0 && !this.boundaries) return new Uint8Array(0);
@@ -150,6 +186,7 @@ export class UnixSocket extends OpenFile implements Pollable {
 
   /** send(2); -EPIPE when the peer cannot read any more (the caller raises SIGPIPE). */
   send(data: Uint8Array, dontwait: boolean): WriteResult {
+    if (this.state !== "connected") return -ENOTCONN;
     const q = this.tx;
     if (!q.writerOpen || !q.readerOpen) return -EPIPE;
     if (data.length === 0 && !this.boundaries) return 0;
@@ -202,6 +239,8 @@ export class UnixSocket extends OpenFile implements Pollable {
   }
 
   override release(): void {
+    // connections never accepted are closed with the listener (their clients see EOF)
+    for (const s of this.pending.splice(0)) s.release();
     this.closeReading();
     this.closeWriting();
   }
