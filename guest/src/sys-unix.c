@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -240,7 +241,9 @@ static socklen_t name_addr(struct sockaddr_un *a, const char *path, int abstract
 // A listening socket on a path (or an abstract name) and a forked child that connects to it.
 static void named(int abstract) {
   char path[64], buf[64];
-  snprintf(path, sizeof path, "sys-unix-%d.sock", (int)getpid());
+  // runs side by side (a test's qemu and hartscope runs) each get their own name
+  const char *tag = getenv("SYS_UNIX_TAG");
+  snprintf(path, sizeof path, "sys-unix-%s-%d.sock", tag ? tag : "", (int)getpid());
   unlink(path);
   struct sockaddr_un a;
   socklen_t len = name_addr(&a, path, abstract);

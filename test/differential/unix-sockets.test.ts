@@ -1,6 +1,7 @@
 // AF_UNIX socket pairs (guest/src/sys-unix.c) under qemu-riscv64 and under `hartscope run`:
 // stdout, stderr and status equal byte for byte, with the threads and processes that talk
-// through them switched at several quanta.
+// through them switched at several quanta. Each run binds its own path (SYS_UNIX_TAG): the runs
+// go side by side in the repository root.
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -26,14 +27,17 @@ const skip =
 describe("AF_UNIX socket pairs: hartscope run vs qemu-riscv64", { concurrency: 2 }, () => {
   let reference: Promise<Awaited<ReturnType<typeof runQemu>>> | undefined;
   const qemu = () => {
-    reference ??= runQemu(spec);
+    reference ??= runQemu({ ...spec, env: { ...spec.env, SYS_UNIX_TAG: "qemu" } });
     return reference;
   };
 
   for (const quantum of [undefined, "64", "100000"]) {
     it(`sys-unix${quantum ? ` --quantum ${quantum}` : ""}`, { skip, timeout: 180_000 }, async () => {
       const opts = quantum === undefined ? [] : ["--quantum", quantum];
-      const [q, hs] = await Promise.all([qemu(), runHartscope(spec, opts)]);
+      const [q, hs] = await Promise.all([
+        qemu(),
+        runHartscope({ ...spec, env: { ...spec.env, SYS_UNIX_TAG: `hs${quantum ?? ""}` } }, opts),
+      ]);
       assert.equal(q.status, 0, `qemu-riscv64: ${q.stderr}`);
       assert.match(q.stdout.toString(), /^sum: 500500$/m, "the reference run reached the threads part");
       assert.equal(hs.status, q.status, `exit status; hartscope stderr: ${hs.stderr}`);
