@@ -12,17 +12,20 @@ import { LoadError } from "../loader.js";
 import type { LinuxProcess, Thread } from "../process.js";
 import { sendToProcess, sendToThread } from "../signal-delivery.js";
 import { NSIG, SI_TKILL, SI_USER, SIG_DFL, SIG_IGN, SIGCHLD } from "../signals.js";
+import {
+  CLONE_CHILD_CLEARTID,
+  CLONE_CHILD_SETTID,
+  CLONE_FILES,
+  CLONE_PARENT,
+  CLONE_PARENT_SETTID,
+  CLONE_SIGHAND,
+  CLONE_VFORK,
+  CLONE_VM,
+  type CloneArgs,
+  startClonedThread,
+} from "./clone.js";
 import type { Handler, Sys, SyscallResult } from "./context.js";
 
-const CLONE_VM = 0x100;
-const CLONE_FILES = 0x400;
-const CLONE_SIGHAND = 0x800;
-const CLONE_VFORK = 0x4000;
-const CLONE_PARENT = 0x8000;
-const CLONE_SETTLS = 0x80000;
-const CLONE_PARENT_SETTID = 0x100000;
-const CLONE_CHILD_CLEARTID = 0x200000;
-const CLONE_CHILD_SETTID = 0x1000000;
 /** CLONE_NEWNS ... CLONE_NEWNET, CLONE_NEWCGROUP, CLONE_NEWTIME: namespaces are not emulated */
 const CLONE_NEW_ANY =
   0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000 | 0x80;
@@ -39,20 +42,11 @@ const ARG_MAX = 2 << 20;
 /** Nested #! interpreters Linux follows (fs/exec.c: 4 more binprm rounds; we count the scripts). */
 const MAX_SCRIPT_DEPTH = 4;
 
-export interface ForkArgs {
-  flags: number;
-  exitSignal?: number;
-  stack: number;
-  parentTid: number;
-  childTid: number;
-  tls: number;
-}
-
 /**
  * clone without CLONE_THREAD: a new process (fork when flags are just SIGCHLD, vfork with
  * CLONE_VM|CLONE_VFORK). Returns the child's pid in the parent; the child returns 0.
  */
-export function forkProcess(c: Sys, a: ForkArgs): SyscallResult {
+export function forkProcess(c: Sys, a: CloneArgs): SyscallResult {
   const p = c.p;
   const f = a.flags;
   if (f & CLONE_NEW_ANY) return -EPERM;
@@ -68,11 +62,7 @@ export function forkProcess(c: Sys, a: ForkArgs): SyscallResult {
     sibling: (f & CLONE_PARENT) !== 0,
     exitSignal,
   });
-  const s = thread.state;
-  s.setX(10, 0);
-  if (a.stack !== 0) s.setX(2, a.stack);
-  if (f & CLONE_SETTLS) s.setX(4, a.tls);
-  s.pc = c.t.state.pc + 4;
+  startClonedThread(thread.state, c.t.state.pc, a);
   if (f & CLONE_PARENT_SETTID) c.mem.writeU32(a.parentTid, child.pid);
   if (f & CLONE_CHILD_SETTID) child.mem.writeU32(a.childTid, child.pid);
   if (f & CLONE_CHILD_CLEARTID) thread.clearChildTid = a.childTid;

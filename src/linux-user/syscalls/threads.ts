@@ -7,21 +7,20 @@ import { CLOCK_MONOTONIC, CLOCK_REALTIME } from "../clock.js";
 import { EAGAIN, EINVAL, ENOSYS, ETIMEDOUT } from "../errno.js";
 import { threadCreated, threadExits } from "../events.js";
 import type { LinuxProcess, Thread } from "../process.js";
+import {
+  CLONE_CHILD_CLEARTID,
+  CLONE_CHILD_SETTID,
+  CLONE_PARENT_SETTID,
+  CLONE_PIDFD,
+  CLONE_SIGHAND,
+  CLONE_THREAD,
+  CLONE_VM,
+  type CloneArgs,
+  startClonedThread,
+} from "./clone.js";
 import type { Handler, Sys, SyscallResult } from "./context.js";
 import { forkProcess } from "./processes.js";
 import { monotonicDeadline } from "./time.js";
-
-export const CLONE_VM = 0x100;
-export const CLONE_FS = 0x200;
-export const CLONE_FILES = 0x400;
-export const CLONE_SIGHAND = 0x800;
-export const CLONE_PIDFD = 0x1000;
-export const CLONE_VFORK = 0x4000;
-export const CLONE_THREAD = 0x10000;
-export const CLONE_SETTLS = 0x80000;
-export const CLONE_PARENT_SETTID = 0x100000;
-export const CLONE_CHILD_CLEARTID = 0x200000;
-export const CLONE_CHILD_SETTID = 0x1000000;
 
 const FUTEX_WAIT = 0;
 const FUTEX_WAKE = 1;
@@ -120,16 +119,6 @@ export function exitThread(p: LinuxProcess, t: Thread, code: number): void {
   if (p.threads.length === 0 && !p.exit) p.exit = { code: p.leaderExitCode ?? code & 0xff };
 }
 
-export interface CloneArgs {
-  flags: number;
-  /** clone3's exit_signal; clone's is the low byte of flags */
-  exitSignal?: number;
-  stack: number;
-  parentTid: number;
-  childTid: number;
-  tls: number;
-}
-
 function doClone(c: Sys, a: CloneArgs): SyscallResult {
   const p = c.p;
   const f = a.flags;
@@ -138,11 +127,7 @@ function doClone(c: Sys, a: CloneArgs): SyscallResult {
   if (f & CLONE_PIDFD) return -EINVAL;
   if (!(f & CLONE_THREAD)) return forkProcess(c, a);
   const child = p.spawnThread(c.t);
-  const s = child.state;
-  s.setX(10, 0);
-  if (a.stack !== 0) s.setX(2, a.stack);
-  if (f & CLONE_SETTLS) s.setX(4, a.tls);
-  s.pc = c.t.state.pc + 4;
+  startClonedThread(child.state, c.t.state.pc, a);
   if (f & CLONE_PARENT_SETTID) c.mem.writeU32(a.parentTid, child.tid);
   if (f & CLONE_CHILD_SETTID) c.mem.writeU32(a.childTid, child.tid);
   if (f & CLONE_CHILD_CLEARTID) child.clearChildTid = a.childTid;
