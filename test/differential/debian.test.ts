@@ -24,7 +24,7 @@ import { homedir, tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { skipWithout, tool, UNDER_CI } from "../tools.js";
-import { describeDifference, HARTSCOPE_JS, hartscopeBuilt, type RunResult, run } from "./run-guest.js";
+import { assertSameOutput, HARTSCOPE_JS, hartscopeBuilt, type RunResult, run } from "./run-guest.js";
 
 const CACHE = join(process.env.HARTSCOPE_CACHE ?? join(homedir(), ".cache", "hartscope"), "debian", "bin");
 const BUSYBOX = join(CACHE, "busybox");
@@ -172,8 +172,7 @@ describe("Debian's busybox: qemu-riscv64 vs hartscope", { skip }, () => {
         qemu.status,
         `exit status (hartscope stderr: ${hs.stderr.toString().slice(0, 500)})`,
       );
-      assert.ok(hs.stdout.equals(qemu.stdout), describeDifference("stdout", qemu.stdout, hs.stdout));
-      assert.ok(hs.stderr.equals(qemu.stderr), describeDifference("stderr", qemu.stderr, hs.stderr));
+      assertSameOutput(qemu, hs);
     });
   }
 });

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { skipWithout, tool, UNDER_CI } from "../tools.js";
 import {
-  describeDifference,
+  assertSameOutput,
   GUEST_BIN,
   hartscopeBuilt,
   type RunResult,
@@ -94,8 +94,7 @@ describe("processes: qemu-riscv64 vs hartscope", { skip }, () => {
           ending(qemu),
           `how it ended (hartscope stderr: ${hs.stderr.toString().slice(0, 500)})`,
         );
-        assert.ok(hs.stdout.equals(qemu.stdout), describeDifference("stdout", qemu.stdout, hs.stdout));
-        assert.ok(hs.stderr.equals(qemu.stderr), describeDifference("stderr", qemu.stderr, hs.stderr));
+        assertSameOutput(qemu, hs);
       } finally {
         for (const d of dirs) rmSync(d, { recursive: true, force: true });
       }

@@ -2,6 +2,7 @@
 // capturing stdout, stderr and how it ended. Shared by the differential tests, the random
 // instruction tests and the benchmark.
 
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
@@ -126,6 +127,18 @@ export function parseStats(stderr: string): Stats | undefined {
   const m = /^hartscope: retired (\d+) instructions in ([\d.]+) s \(([\d.]+) MIPS\)$/m.exec(stderr);
   if (!m) return undefined;
   return { instructions: Number(m[1]), seconds: Number(m[2]), mips: Number(m[3]) };
+}
+
+/** hartscope's stdout and stderr equal the reference's byte for byte (a failure shows where they part). */
+export function assertSameOutput(reference: RunResult, hartscope: RunResult): void {
+  assert.ok(
+    hartscope.stdout.equals(reference.stdout),
+    describeDifference("stdout", reference.stdout, hartscope.stdout),
+  );
+  assert.ok(
+    hartscope.stderr.equals(reference.stderr),
+    describeDifference("stderr", reference.stderr, hartscope.stderr),
+  );
 }
 
 /** Where two outputs first differ, as a short human-readable report (line number and both lines). */

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { skipWithout, UNDER_CI } from "../tools.js";
 import {
-  describeDifference,
+  assertSameOutput,
   GUEST_BIN,
   hartscopeBuilt,
   type RunSpec,
@@ -41,8 +41,7 @@ describe("AF_UNIX socket pairs: hartscope run vs qemu-riscv64", { concurrency: 2
       assert.equal(q.status, 0, `qemu-riscv64: ${q.stderr}`);
       assert.match(q.stdout.toString(), /^sum: 500500$/m, "the reference run reached the threads part");
       assert.equal(hs.status, q.status, `exit status; hartscope stderr: ${hs.stderr}`);
-      assert.ok(hs.stdout.equals(q.stdout), describeDifference("stdout", q.stdout, hs.stdout));
-      assert.ok(hs.stderr.equals(q.stderr), describeDifference("stderr", q.stderr, hs.stderr));
+      assertSameOutput(q, hs);
     });
   }
 });

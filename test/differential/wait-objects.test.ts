@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { skipWithout, UNDER_CI } from "../tools.js";
 import {
-  describeDifference,
+  assertSameOutput,
   GUEST_BIN,
   hartscopeBuilt,
   type RunSpec,
@@ -37,8 +37,7 @@ describe("eventfd, epoll, timerfd: hartscope run vs qemu-riscv64", { concurrency
       const [q, hs] = await Promise.all([qemu(), runHartscope(spec, opts)]);
       assert.equal(q.status, 0, `qemu-riscv64: ${q.stderr}`);
       assert.equal(hs.status, q.status, `exit status; hartscope stderr: ${hs.stderr}`);
-      assert.ok(hs.stdout.equals(q.stdout), describeDifference("stdout", q.stdout, hs.stdout));
-      assert.ok(hs.stderr.equals(q.stderr), describeDifference("stderr", q.stderr, hs.stderr));
+      assertSameOutput(q, hs);
     });
   }
 
