@@ -45,6 +45,8 @@ export interface JitOptions {
   maxGrows: number;
   maxGrownInsns: number;
   maxPages: number;
+  /** which engine compiles hot code: generated JavaScript or WebAssembly */
+  engine: "js" | "wasm";
 }
 
 /** The thresholds a machine uses unless it says otherwise. */
@@ -59,6 +61,7 @@ export const JIT_DEFAULTS: Readonly<JitOptions> = Object.freeze({
   maxGrows: 3,
   maxGrownInsns: 300,
   maxPages: 4,
+  engine: "js",
 });
 
 const TWO32 = 4294967296;
