@@ -73,6 +73,8 @@ export class CodeCache {
   /** regions compiled so far, and their instructions */
   compiled = 0;
   compiledInsns = 0;
+  /** instructions retired by compiled code (the rest were interpreted): --stats prints it */
+  retired = 0;
   readonly env: CompileEnv;
 
   constructor(readonly mem: GuestMemory) {
@@ -251,6 +253,7 @@ export class HartJit implements TlbHolder {
         const exit = fn(cx, code.entryLabel[idx]!, left);
         const done = left - mark[0]!;
         region.executed += done;
+        this.cache.retired += done;
         if (exit === Exit.JUMP) {
           hart.retired += done;
           left -= done;
@@ -266,6 +269,7 @@ export class HartJit implements TlbHolder {
           r[PC] = to | 0;
           r[PC + 1] = Math.floor(to / TWO32) | 0;
           const n = done + region.exitRetired[x]!;
+          this.cache.retired += region.exitRetired[x]!;
           hart.retired += n;
           left -= n;
           region.executed += n;
