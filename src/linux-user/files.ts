@@ -8,7 +8,6 @@ import {
   ftruncateSync,
   lstatSync,
   readdirSync,
-  readFileSync,
   readSync,
   statSync,
   writeSync,
@@ -17,6 +16,7 @@ import { isatty } from "node:tty";
 import type { Prng } from "../machine/prng.js";
 import { S_IFCHR, S_IFIFO, S_IFREG, type StatInfo, Struct, statFromHost, syntheticStat } from "./abi.js";
 import { EAGAIN, EBADF, EINVAL, EISDIR, EMFILE, EPIPE, ESPIPE, hostErrno } from "./errno.js";
+import { type HostLseek, hostLseek } from "./host-lseek.js";
 import { O_ACCMODE, O_APPEND, O_NONBLOCK, O_RDONLY, O_WRONLY } from "./open-flags.js";
 import { PIPE_BUF, type Pipe } from "./pipe.js";
 import type { Location } from "./vfs.js";
@@ -120,16 +120,6 @@ export abstract class OpenFile {
   release(): void {}
 }
 
-/** The offset of a host descriptor (the `pos:` line of /proc/self/fdinfo/FD); 0 when unknown. */
-function hostOffset(fd: number): number {
-  try {
-    const m = /^pos:\s*(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, "latin1"));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * /dev/null, /dev/zero and /dev/full (char devices 1:3, 1:5, 1:7) accept every lseek and return
  * 0, as Linux's drivers/char/mem.c does; other devices, pipes and sockets give ESPIPE.
@@ -162,20 +152,28 @@ interface DirEntry {
   type: number;
 }
 
-/** A host file or directory; also the host's stdin/stdout/stderr (not positional, not closed). */
+/** A host file or directory; also the host's stdin/stdout/stderr (never closed). */
 export class HostFile extends OpenFile {
-  pos = 0;
+  private ownPos = 0;
   private entries?: DirEntry[];
+  /** the host's lseek on this descriptor, when the offset is the host's (`sharesHostOffset`) */
+  private hostSeek?: HostLseek;
 
   constructor(
     private readonly fd: number,
     flags: number,
     path: string,
     readonly hostPath: string | undefined,
-    /** regular files and directories keep their own position; streams use the host's */
-    public positional: boolean,
+    /** regular files and directories have an offset (pread, lseek); streams do not */
+    readonly positional: boolean,
     readonly isDir: boolean,
     private readonly owned: boolean,
+    /**
+     * The offset is the host's open file description's (a standard descriptor redirected from or
+     * to a regular file): reads and writes move it and lseek sets it, so whoever shares it on the
+     * host (the shell, `(prog; cat) < file`) sees where the guest left it, as under Linux.
+     */
+    readonly sharesHostOffset = false,
   ) {
     super(flags, path);
   }
@@ -183,7 +181,29 @@ export class HostFile extends OpenFile {
   /** Wrap a host descriptor the guest gets as its stdin (0), stdout (1) or stderr (2); never closed. */
   static std(host: number, guestFd: number): HostFile {
     const flags = guestFd === 0 ? O_RDONLY : O_WRONLY;
-    return new HostFile(host, flags, `/dev/fd/${guestFd}`, undefined, false, false, false);
+    let regular = false;
+    try {
+      regular = fstatSync(host).isFile();
+    } catch {
+      // closed or unusable: reads and writes report the host's error
+    }
+    return new HostFile(host, flags, `/dev/fd/${guestFd}`, undefined, regular, false, false, regular);
+  }
+
+  /** The file offset (the host's when `sharesHostOffset`): lseek(fd, 0, SEEK_CUR). */
+  get pos(): number {
+    if (!this.sharesHostOffset) return this.ownPos;
+    const p = this.lseekHost(0, SEEK_CUR);
+    return Math.max(p, 0);
+  }
+  set pos(p: number) {
+    if (this.sharesHostOffset) this.lseekHost(p, SEEK_SET);
+    else this.ownPos = p;
+  }
+
+  private lseekHost(offset: number, whence: number): number {
+    this.hostSeek ??= hostLseek(this.fd);
+    return this.hostSeek(offset, whence);
   }
 
   override get hostFd(): number {
@@ -194,10 +214,11 @@ export class HostFile extends OpenFile {
     if (this.isDir) return -EISDIR;
     const buf = new Uint8Array(Math.min(len, MAX_IO));
     try {
+      if (this.sharesHostOffset) return buf.subarray(0, readSync(this.fd, buf, 0, buf.length, null));
       const n = this.positional
-        ? readSync(this.fd, buf, 0, buf.length, this.pos)
+        ? readSync(this.fd, buf, 0, buf.length, this.ownPos)
         : retryAgain(() => readSync(this.fd, buf, 0, buf.length, null));
-      if (this.positional) this.pos += n;
+      if (this.positional) this.ownPos += n;
       return buf.subarray(0, n);
     } catch (e) {
       return hostErrno(e);
@@ -207,14 +228,19 @@ export class HostFile extends OpenFile {
   override write(data: Uint8Array): WriteResult {
     if (this.isDir) return -EISDIR;
     try {
+      if (this.sharesHostOffset) {
+        // O_APPEND set by the guest's fcntl is not the host's: go to the end as append would
+        if (this.flags & O_APPEND) this.lseekHost(0, SEEK_END);
+        return writeSync(this.fd, data, 0, data.length, null);
+      }
       if (!this.positional) return retryAgain(() => writeAll(this.fd, data));
       if (this.flags & O_APPEND) {
         const n = writeSync(this.fd, data, 0, data.length, null);
-        this.pos = Number(fstatSync(this.fd, { bigint: true }).size);
+        this.ownPos = Number(fstatSync(this.fd, { bigint: true }).size);
         return n;
       }
-      const n = writeSync(this.fd, data, 0, data.length, this.pos);
-      this.pos += n;
+      const n = writeSync(this.fd, data, 0, data.length, this.ownPos);
+      this.ownPos += n;
       return n;
     } catch (e) {
       return hostErrno(e);
@@ -243,7 +269,10 @@ export class HostFile extends OpenFile {
   }
 
   override seek(offset: number, whence: number): number {
-    if (!this.positional && !this.adoptHostOffset()) return seeksToZero(this.fd) ? 0 : -ESPIPE;
+    if (!this.positional) return seeksToZero(this.fd) ? 0 : -ESPIPE;
+    if (this.sharesHostOffset && whence !== SEEK_DATA && whence !== SEEK_HOLE) {
+      return this.lseekHost(offset, whence);
+    }
     let base: number;
     if (whence === SEEK_SET) base = 0;
     else if (whence === SEEK_CUR) base = this.pos;
@@ -264,23 +293,6 @@ export class HostFile extends OpenFile {
     if (this.isDir && p === 0) this.entries = undefined;
     this.pos = p;
     return p;
-  }
-
-  /**
-   * A standard descriptor (not opened by the guest) redirected from or to a regular file seeks like
-   * it: node has no lseek, so the file's offset is read once from the host's /proc/self/fdinfo and
-   * kept here from then on (the host's offset no longer follows the guest's after that).
-   */
-  private adoptHostOffset(): boolean {
-    if (this.owned || this.isDir) return false;
-    try {
-      if (!fstatSync(this.fd).isFile()) return false;
-    } catch {
-      return false;
-    }
-    this.pos = hostOffset(this.fd);
-    this.positional = true;
-    return true;
   }
 
   override stat(): StatInfo | number {

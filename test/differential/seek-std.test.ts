@@ -65,3 +65,46 @@ test("stdin from a pipe: ESPIPE, reads go on", { skip }, () => {
   assert.match(hs, /^lseek\(0, 0, SEEK_CUR\) = -1 Illegal seek\n/);
   assert.match(hs, /read\(0, 3\) = 3 "123"\n/);
 });
+
+/** `sh -c SCRIPT` with $RUN the way to run a riscv64 program (qemu-riscv64, or hartscope run). */
+function shell(run: string, script: string): string {
+  const r = spawnSync("sh", ["-c", script], {
+    env: { ...process.env, RUN: run, PROG },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.equal(r.status, 0, `${run}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const RUNNERS = (): [string, string] => [tool("qemu"), `${process.execPath} ${HARTSCOPE_JS} run`];
+
+test("stdin's offset is the shell's: (prog; cat) < file cats from where the guest left it", { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "hs-seek-"));
+  try {
+    const file = join(dir, "in.txt");
+    writeFileSync(file, "abcdefghijklmnop");
+    const script = `($RUN "$PROG" share; cat) < '${file}'`;
+    const [qemu, hs] = RUNNERS().map((run) => shell(run, script));
+    assert.equal(hs, qemu);
+    // a forked child's seek and read move the parent's offset, a dup's seek too, and cat starts at 6
+    assert.match(hs, /parent after child: lseek\(0, 0, SEEK_CUR\) = 10\n/);
+    assert.match(hs, /fd 0 after dup's seek: lseek\(0, 0, SEEK_CUR\) = 4\n/);
+    assert.match(hs, /lseek\(0, 6, SEEK_SET\) = 6\nghijklmnop$/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("stdout's offset is the shell's: (prog; echo X) > file writes after the guest's seek", { skip }, () => {
+  const dir = mkdtempSync(join(tmpdir(), "hs-seek-"));
+  try {
+    const file = join(dir, "out.txt");
+    const script = `($RUN "$PROG" out; echo X) > '${file}'; cat '${file}'`;
+    const [qemu, hs] = RUNNERS().map((run) => shell(run, script));
+    assert.equal(hs, qemu);
+    assert.equal(hs, "012abX\n789");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
