@@ -43,6 +43,7 @@ sys-bigmem    glibc    sys-bigmem.c
 sys-env       glibc    sys-env.c
 sys-seek      glibc    sys-seek.c
 sys-fault     glibc    sys-fault.c
+sys-partial   glibc    sys-partial.c
 sys-wait      glibc    sys-wait.c                                           -lpthread
 sys-unix      glibc    sys-unix.c                                           -lpthread
 signals       glibc    signals.c
@@ -62,6 +63,8 @@ proc-fork     glibc    proc-fork.c                                          -lpt
 proc-exec     glibc    proc-exec.c                                          -lpthread
 proc-files    glibc    proc-files.c
 proc-pids     glibc    proc-pids.c
+proc-jobs     glibc    proc-jobs.c                                          -lpthread
+proc-shared   glibc    proc-shared.c                                        -lpthread
 '
 
 mkdir -p "$OUT"
