@@ -304,6 +304,30 @@ export class FunctionBody {
     return this.paramCount + this.locals.length - 1;
   }
 
+  private readonly freeTemps: number[] = [];
+
+  /**
+   * A scratch local of `type` for a value that lives only while an expression is emitted: freed
+   * ones are reused, so a region of many instructions declares a handful of locals, not hundreds.
+   */
+  tempLocal(type: number): number {
+    const free = this.freeTemps;
+    for (let i = free.length - 1; i >= 0; i--) {
+      const index = free[i]!;
+      if (this.locals[index - this.paramCount] === type) {
+        free[i] = free[free.length - 1]!;
+        free.pop();
+        return index;
+      }
+    }
+    return this.addLocal(type);
+  }
+
+  /** Give a tempLocal back for reuse. */
+  freeTemp(index: number): void {
+    this.freeTemps.push(index);
+  }
+
   /** Any opcode without immediates (Op.*). */
   op(byte: number): this {
     this.code.u8(byte);
