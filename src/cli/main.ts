@@ -4,9 +4,11 @@
 import { readFileSync } from "node:fs";
 import { ElfError, parseElf } from "../elf/elf.js";
 import { setSourceCompiler } from "../hart/interpreter.js";
+import { JIT_DEFAULTS } from "../hart/jit/hart-jit.js";
 import { LoadError } from "../linux-user/loader.js";
 import { type CodeCache, sourceCompiler } from "./cache.js";
 import { FileError, readProgram, UsageError } from "./errors.js";
+import { jitFromEnv, parseJit, parseJitHot } from "./jit-option.js";
 import { err, out } from "./output.js";
 import {
   DEFAULT_QUANTUM,
@@ -33,8 +35,10 @@ commands:
       --quantum N       instructions a thread runs before the next one (default ${DEFAULT_QUANTUM})
       --wall-clock      host time instead of virtual time (1 ns per instruction)
       --seed N          seed of getrandom, AT_RANDOM and /dev/urandom (default 0)
-      --jit on|off      compile hot code to JavaScript, or run the interpreter alone
-                        (default on; HARTSCOPE_JIT=off in the environment makes it off)
+      --jit off|on|js|wasm  run the interpreter alone (off), or compile hot code with the
+                        default engine (on, the default), to JavaScript (js) or to WebAssembly
+                        (wasm); HARTSCOPE_JIT in the environment takes the same values
+      --jit-hot N       executions of a block start before it is compiled (default ${JIT_DEFAULTS.hot})
       -E NAME=VALUE     set a variable in the guest's environment (repeatable, as qemu's -E)
       -U NAME           remove a variable from the guest's environment (repeatable)
       --clear-env       start the guest's environment empty, not from the host's
@@ -49,7 +53,7 @@ commands:
       -x OPT=VAL        a D option (strsize, quiet, aggsortkey, aggsortrev...)
       -Z                descriptions that match no probe are not an error
       --dump-ast        print the checked program and exit
-      (and run's options: --root --sysroot --seed --quantum --jit --stats -E -U ...)
+      (and run's options: --root --sysroot --seed --quantum --jit --jit-hot --stats -E -U ...)
   system [OPTIONS]               boot a whole RISC-V machine, like qemu-system-riscv64 -M virt
                                  -nographic (UART on the terminal; Ctrl-A X quits)
       --kernel FILE     ELF (at its physical addresses) or raw image (after the firmware at the
@@ -70,7 +74,7 @@ commands:
       --disk FILE       a virtio-blk disk (repeatable); the guest's writes stay in memory
       --disk-write      write the guest's disk writes through to the files
       --stats           print instructions retired, time and MIPS on stderr at exit
-      --jit on|off      compile hot code to JavaScript, or interpret only
+      --jit off|on|js|wasm, --jit-hot N   as for run
     exit status: the finisher's (pass 0, fail CODE) or HTIF's; 1 with a message when every hart
     waits for an interrupt that can never come
   disasm PROG [--func NAME]      disassemble a riscv64 ELF file like objdump -d
@@ -108,8 +112,8 @@ export function parseRunArgs(args: string[], env: NodeJS.ProcessEnv = process.en
     quantum: DEFAULT_QUANTUM,
     wallClock: false,
     seed: 0,
-    // the only place hartscope reads HARTSCOPE_JIT: machines take their JIT setting as an option
-    jit: env.HARTSCOPE_JIT !== "off",
+    // HARTSCOPE_JIT comes from main's environment: machines take their JIT setting as an option
+    ...jitFromEnv(env),
     prog: "",
     args: [],
   };
@@ -172,12 +176,12 @@ export function parseRunArgs(args: string[], env: NodeJS.ProcessEnv = process.en
           envEdits.clear = true;
         });
         break;
-      case "--jit": {
-        const v = value(name, inline);
-        if (v !== "on" && v !== "off") throw new UsageError(`--jit must be on or off (got '${v}')`);
-        o.jit = v === "on";
+      case "--jit":
+        Object.assign(o, { jitEngine: undefined }, parseJit(name, value(name, inline)));
         break;
-      }
+      case "--jit-hot":
+        o.jitHot = parseJitHot(name, value(name, inline));
+        break;
       default:
         throw new UsageError(`unknown option '${a}' for run (try hartscope --help)`);
     }
@@ -234,7 +238,7 @@ async function dispatch(argv: string[]): Promise<number> {
         return 0;
       }
       const { parseTraceArgs, traceCommand } = await import("./trace.js");
-      return traceCommand(parseTraceArgs(rest, (a) => parseRunArgs(a)));
+      return traceCommand(parseTraceArgs(rest, (a) => parseRunArgs(a, process.env)));
     }
     case "system": {
       if (isHelp(rest[0])) {
@@ -242,7 +246,7 @@ async function dispatch(argv: string[]): Promise<number> {
         return 0;
       }
       const { parseSystemArgs, systemCommand } = await import("./system.js");
-      return systemCommand(parseSystemArgs(rest));
+      return systemCommand(parseSystemArgs(rest, process.env));
     }
     case "run":
     case "disasm":
@@ -250,7 +254,7 @@ async function dispatch(argv: string[]): Promise<number> {
         out(USAGE);
         return 0;
       }
-      return cmd === "run" ? runCommand(parseRunArgs(rest)) : disasmCommand(rest);
+      return cmd === "run" ? runCommand(parseRunArgs(rest, process.env)) : disasmCommand(rest);
     default:
       throw new UsageError(`unknown command '${cmd}' (try hartscope --help)`);
   }

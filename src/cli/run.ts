@@ -6,9 +6,11 @@ import { parseElf } from "../elf/elf.js";
 import { type ExitStatus, LinuxProcess } from "../linux-user/process.js";
 import { runProcess } from "../linux-user/scheduler.js";
 import { readProgram, UsageError } from "./errors.js";
+import { type JitChoice, jitStatsLine, machineJit } from "./jit-option.js";
 import { err } from "./output.js";
 
-export interface RunOptions {
+/** jit, jitEngine, jitHot: --jit and --jit-hot (hart/jit/; off runs the interpreter alone) */
+export interface RunOptions extends JitChoice {
   stats: boolean;
   strict: boolean;
   root: string;
@@ -16,8 +18,6 @@ export interface RunOptions {
   quantum: number;
   wallClock: boolean;
   seed: number;
-  /** compile hot code (hart/jit/); off runs the interpreter alone */
-  jit: boolean;
   prog: string;
   args: string[];
   /** environment as NAME=VALUE strings; default: the host's */
@@ -97,7 +97,7 @@ export function runCommand(o: RunOptions): number {
     seed: o.seed,
     strict: o.strict,
     warn: err,
-    jit: o.jit ? undefined : false,
+    jit: machineJit(o),
   });
   const env = o.env ?? Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
   p.exec(elf, o.prog, [o.prog, ...o.args], env);
@@ -117,6 +117,7 @@ export function runCommand(o: RunOptions): number {
     const n = p.clock.retired;
     const mips = seconds > 0 ? n / seconds / 1e6 : 0;
     err(`hartscope: retired ${n} instructions in ${seconds.toFixed(3)} s (${mips.toFixed(1)} MIPS)`);
+    if (o.jit) err(jitStatsLine(o, p.mem, n));
   }
   return shellStatus(status);
 }

@@ -15,9 +15,11 @@ import {
   type Outcome,
 } from "../system/system.js";
 import { readProgram, UsageError } from "./errors.js";
+import { type JitChoice, jitFromEnv, jitStatsLine, machineJit, parseJit, parseJitHot } from "./jit-option.js";
 import { err, writeFd } from "./output.js";
 
-export interface SystemOptions {
+/** jit, jitEngine, jitHot: --jit and --jit-hot */
+export interface SystemOptions extends JitChoice {
   kernel?: string;
   /** a firmware file; "none": the kernel runs in M-mode; undefined: the built-in SBI firmware */
   bios?: string;
@@ -37,7 +39,6 @@ export interface SystemOptions {
   dtbOut?: string;
   disks: string[];
   diskWrite: boolean;
-  jit: boolean;
 }
 
 function integer(opt: string, v: string, min: number, max: number): number {
@@ -48,7 +49,8 @@ function integer(opt: string, v: string, min: number, max: number): number {
   return n;
 }
 
-export function parseSystemArgs(args: string[], env: NodeJS.ProcessEnv = process.env): SystemOptions {
+/** `env`: main's environment (HARTSCOPE_JIT), the only place it is read. */
+export function parseSystemArgs(args: string[], env: NodeJS.ProcessEnv = {}): SystemOptions {
   const o: SystemOptions = {
     memory: 128 * 1024 * 1024,
     smp: 1,
@@ -58,7 +60,7 @@ export function parseSystemArgs(args: string[], env: NodeJS.ProcessEnv = process
     serial: { kind: "stdio" },
     disks: [],
     diskWrite: false,
-    jit: env.HARTSCOPE_JIT !== "off",
+    ...jitFromEnv(env),
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
@@ -144,12 +146,12 @@ export function parseSystemArgs(args: string[], env: NodeJS.ProcessEnv = process
         flag();
         o.stats = true;
         break;
-      case "--jit": {
-        const v = value();
-        if (v !== "on" && v !== "off") throw new UsageError(`--jit must be on or off (got '${v}')`);
-        o.jit = v === "on";
+      case "--jit":
+        Object.assign(o, { jitEngine: undefined }, parseJit(name, value()));
         break;
-      }
+      case "--jit-hot":
+        o.jitHot = parseJitHot(name, value());
+        break;
       default:
         throw new UsageError(`unknown option '${a}' for system (try hartscope --help)`);
     }
@@ -279,7 +281,7 @@ export async function systemCommand(o: SystemOptions): Promise<number> {
         quantum: o.quantum,
         scheduleSeed: o.scheduleSeed,
         clock: o.clock,
-        jit: o.jit ? undefined : false,
+        jit: machineJit(o),
         output,
         virtio: slotsAsQemu(disks),
         warn: err,
@@ -308,6 +310,7 @@ export async function systemCommand(o: SystemOptions): Promise<number> {
         `hartscope: retired ${n} instructions in ${seconds.toFixed(3)} s (${mips.toFixed(1)} MIPS), ` +
           `${(sys.machine.now() / 1e9).toFixed(6)} s of ${o.clock === "realtime" ? "real" : "virtual"} time`,
       );
+      if (o.jit) err(jitStatsLine(o, sys.machine.mem, n));
     }
     return outcome.status;
   } finally {

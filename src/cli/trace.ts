@@ -20,6 +20,7 @@ import { openFileSink, stderrSink, type TextSink, TraceOutput } from "../trace/r
 import type { SymbolResolver } from "../trace/runtime/symbols.js";
 import { ShadowStacks } from "../trace/shadow-stack.js";
 import { readProgram, UsageError } from "./errors.js";
+import { machineJit } from "./jit-option.js";
 import { err, out } from "./output.js";
 import { ENV_FLAGS, ENV_VALUE_OPTIONS, type RunOptions, shellStatus } from "./run.js";
 
@@ -54,6 +55,7 @@ const RUN_VALUE_OPTIONS = new Set([
   "--quantum",
   "--seed",
   "--jit",
+  "--jit-hot",
   ...ENV_VALUE_OPTIONS,
 ]);
 const RUN_FLAGS = new Set(["--stats", "--strict", "--wall-clock", ...ENV_FLAGS]);
@@ -232,7 +234,7 @@ export function traceCommand(o: TraceOptions): number {
     seed: r.seed,
     strict: r.strict,
     warn: err,
-    jit: r.jit ? undefined : false,
+    jit: machineJit(r),
   });
   const env = r.env ?? Object.entries(process.env).map(([k, v]) => `${k}=${v}`);
   p.exec(elf, r.prog, [r.prog, ...r.args], env);

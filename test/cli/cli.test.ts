@@ -183,7 +183,10 @@ test("--stats: one line with instructions, seconds and MIPS; exit status passes 
   const prog = buildC("exit-code", "#include <stdlib.h>\nint main(int c, char **v) { return atoi(v[1]); }\n");
   const r = hartscope(["run", "--stats", prog, "42"]);
   assert.equal(r.status, 42);
-  assert.match(r.stderr, /^hartscope: retired [1-9]\d* instructions in \d+\.\d{3} s \(\d+\.\d MIPS\)\n$/);
+  assert.match(
+    r.stderr,
+    /^hartscope: retired [1-9]\d* instructions in \d+\.\d{3} s \(\d+\.\d MIPS\)\nhartscope: jit (js|wasm): \d+ regions, .*\n$/,
+  );
   assert.equal(hartscope(["run", prog, "263"]).status, 7, "exit status is 8 bits");
   // Options after PROG belong to the program.
   assert.equal(hartscope(["run", prog, "--stats"]).status, 0);

@@ -1,0 +1,83 @@
+// `--jit off|on|js|wasm`, `--jit-hot N` and HARTSCOPE_JIT: which engine runs hot guest code, as the
+// machine's JIT options. Shared by run, trace and system; only main.ts hands in the environment.
+
+import { cacheOf, JIT_DEFAULTS, type JitOptions } from "../hart/jit/hart-jit.js";
+import type { GuestMemory } from "../hart/memory.js";
+import { UsageError } from "./errors.js";
+
+export type JitEngine = JitOptions["engine"];
+
+/** What the command line chose: the interpreter alone, or compiling with an engine. */
+export interface JitChoice {
+  jit: boolean;
+  /** undefined: the default engine (`--jit on`) */
+  jitEngine?: JitEngine;
+  /** executions of a block start before it is compiled (undefined: the default) */
+  jitHot?: number;
+}
+
+export const JIT_VALUES = "off, on, js or wasm";
+
+/** `--jit VALUE` or HARTSCOPE_JIT=VALUE (`what` names where the value came from). */
+export function parseJit(what: string, v: string): Pick<JitChoice, "jit" | "jitEngine"> {
+  switch (v) {
+    case "off":
+      return { jit: false };
+    case "on":
+      return { jit: true };
+    case "js":
+    case "wasm":
+      return { jit: true, jitEngine: v };
+    default:
+      throw new UsageError(`${what} must be ${JIT_VALUES} (got '${v}')`);
+  }
+}
+
+/** The default before any --jit: HARTSCOPE_JIT if set (and not empty), else on. */
+export function jitFromEnv(env: NodeJS.ProcessEnv): Pick<JitChoice, "jit" | "jitEngine"> {
+  const v = env.HARTSCOPE_JIT;
+  return v === undefined || v === "" ? { jit: true } : parseJit("HARTSCOPE_JIT", v);
+}
+
+/** `--jit-hot N`: a positive integer. */
+export function parseJitHot(opt: string, v: string): number {
+  const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 31 - 1) {
+    throw new UsageError(
+      `${opt} must be a positive integer (executions before a block is compiled; got '${v}')`,
+    );
+  }
+  return n;
+}
+
+/**
+ * The machine's `jit` option. A lower hot threshold lowers the warm one with it (their default
+ * ratio), so that the code around a hot start still joins its region.
+ */
+export function machineJit(c: JitChoice): Partial<JitOptions> | false {
+  if (!c.jit) return false;
+  const o: Partial<JitOptions> = {};
+  if (c.jitEngine !== undefined) o.engine = c.jitEngine;
+  if (c.jitHot !== undefined) {
+    o.hot = c.jitHot;
+    o.warm = Math.max(1, Math.floor((c.jitHot * JIT_DEFAULTS.warm) / JIT_DEFAULTS.hot));
+  }
+  return o;
+}
+
+/**
+ * The compile statistics of one memory's code cache, for --stats: regions, their instructions,
+ * how many of the retired instructions compiled code ran, and the engine's compile cost when it
+ * counts it (compile time in ms, bytes of generated code).
+ */
+export function jitStatsLine(c: JitChoice, mem: GuestMemory, retired: number): string {
+  const cache = cacheOf(mem) as ReturnType<typeof cacheOf> & { compileMs?: unknown; compiledBytes?: unknown };
+  const engine = c.jitEngine ?? JIT_DEFAULTS.engine;
+  const pct = retired > 0 ? (100 * cache.retired) / retired : 0;
+  let line =
+    `hartscope: jit ${engine}: ${cache.compiled} regions, ${cache.compiledInsns} instructions compiled, ` +
+    `${cache.retired} of ${retired} instructions retired in compiled code (${pct.toFixed(1)}%)`;
+  if (typeof cache.compileMs === "number") line += `, compile ${cache.compileMs.toFixed(1)} ms`;
+  if (typeof cache.compiledBytes === "number") line += `, ${cache.compiledBytes} bytes of code`;
+  return line;
+}
