@@ -13,7 +13,10 @@ test("run --jit on|off, defaulting to HARTSCOPE_JIT", () => {
   assert.equal(parseRunArgs(["prog"], { HARTSCOPE_JIT: "off" }).jit, false);
   assert.equal(parseRunArgs(["--jit", "on", "prog"], { HARTSCOPE_JIT: "off" }).jit, true);
   assert.equal(parseRunArgs(["--jit=off", "prog"], {}).jit, false);
-  assert.throws(() => parseRunArgs(["--jit", "fast", "prog"], {}), /--jit must be on or off \(got 'fast'\)/);
+  assert.throws(
+    () => parseRunArgs(["--jit", "fast", "prog"], {}),
+    /--jit must be off, on, js or wasm \(got 'fast'\)/,
+  );
   assert.throws(() => parseRunArgs(["--jit"], {}), /--jit needs a value/);
 });
 

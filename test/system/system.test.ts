@@ -155,7 +155,7 @@ test("--serial file:, --dtb-out, --stats", () => {
   assert.equal(r.stdout, "");
   assert.match(
     r.stderr,
-    /^hartscope: retired \d+ instructions in [\d.]+ s \([\d.]+ MIPS\), [\d.]+ s of virtual time\n$/,
+    /^hartscope: retired \d+ instructions in [\d.]+ s \([\d.]+ MIPS\), [\d.]+ s of virtual time\n(hartscope: jit .*\n)?$/,
   );
   assert.equal(
     readFileSync(serial, "latin1"),
