@@ -16,7 +16,7 @@ import { Op } from "../isa/ops.js";
 import { type CsrHart, TIMEBASE_NS } from "./csr.js";
 import { CODE_STRIDE, CODE_VERSION, markProbe, OP_PROBE, opOf, packEntry } from "./decoded.js";
 import { interpreter } from "./interpreter.js";
-import { HartJit, type JitOptions } from "./jit/hart-jit.js";
+import { HartJit, JIT_DEFAULTS, type JitOptions } from "./jit/hart-jit.js";
 import { ACCESS_EXEC, type GuestMemory } from "./memory.js";
 import { Mmu } from "./mmu.js";
 import { PAGE_MASK, PAGE_SIZE } from "./page.js";
@@ -43,6 +43,7 @@ import {
   X_SINK,
 } from "./state.js";
 import { Cause, Irq, Stop, type StopCode } from "./stop.js";
+import { placeState, releaseState } from "./wasm/area.js";
 
 export { Cause, Irq, Stop };
 
@@ -74,6 +75,8 @@ export class Hart implements RareHart, CsrHart {
   skipProbeAt = -1;
   /** the block compiler running this hart's hot code; undefined: every instruction is interpreted */
   readonly jit: HartJit | undefined;
+  /** host offset of the hart's area in guest RAM's memory holding its state (wasm engine), or -1 */
+  area: number;
   /** the stop a rare instruction ended the run with (Rare.STOP) */
   rareStop = 0;
   /** an interrupt pin rose since the last check (set by setInterruptPin, seen after device accesses) */
@@ -103,6 +106,11 @@ export class Hart implements RareHart, CsrHart {
     this.id = options.id ?? 0;
     this.state = state;
     this.mem = mem;
+    // the wasm engine reads the state where it runs: in guest RAM's memory (wasm/area.ts); a hart
+    // whose state cannot go there runs the JavaScript engine
+    const jit = options.jit;
+    this.area =
+      jit !== false && (jit?.engine ?? JIT_DEFAULTS.engine) === "wasm" ? placeState(state, mem) : -1;
     this.mmu = new Mmu(mem, state.r);
     this.probes = options.probes;
     this.time = options.time;
@@ -289,6 +297,8 @@ export class Hart implements RareHart, CsrHart {
   detach(): void {
     this.mmu.detach();
     this.jit?.detach();
+    releaseState(this.state, this.mem, this.area);
+    this.area = -1;
   }
 
   // ---- called by the interpreter ----

@@ -88,11 +88,14 @@ export const RM_RMM = 4;
 export const RM_DYN = 7;
 
 export class HartState {
-  readonly buffer: ArrayBuffer;
+  /** the buffer holding the state: its own, or guest RAM's memory while a wasm engine runs it */
+  buffer: ArrayBuffer;
+  /** byte offset of the state in `buffer` */
+  byteOffset = 0;
   /** every word of the state, as int32 */
-  readonly r: Int32Array;
-  /** the same buffer as doubles: f register i is fd[F_DOUBLE + i] */
-  readonly fd: Float64Array;
+  r: Int32Array;
+  /** the same words as doubles: f register i is fd[F_DOUBLE + i] */
+  fd: Float64Array;
 
   /**
    * A new state (no buffer given) is a user-mode hart as Linux sets one up: privilege U, FS on, the
@@ -101,7 +104,7 @@ export class HartState {
    */
   constructor(buffer?: ArrayBuffer) {
     this.buffer = buffer ?? new ArrayBuffer(STATE_WORDS * 4);
-    this.r = new Int32Array(this.buffer);
+    this.r = new Int32Array(this.buffer, 0, STATE_WORDS);
     this.fd = new Float64Array(this.buffer, 0, STATE_WORDS >> 1);
     if (buffer === undefined) {
       const r = this.r;
@@ -114,9 +117,25 @@ export class HartState {
     }
   }
 
-  /** An independent copy (a new thread's registers, a snapshot). */
+  /**
+   * Move the state to `byteOffset` (8-aligned) of `buffer` (guest RAM's memory, where compiled
+   * WebAssembly reads it), or back into a buffer of its own (no arguments). The words are copied;
+   * `r` and `fd` are new views, so holders of the old ones must take them again (Hart does).
+   */
+  moveTo(buffer?: ArrayBuffer, byteOffset = 0): void {
+    const old = this.r;
+    const to = buffer ?? new ArrayBuffer(STATE_WORDS * 4);
+    const r = new Int32Array(to, byteOffset, STATE_WORDS);
+    r.set(old);
+    this.buffer = to;
+    this.byteOffset = buffer === undefined ? 0 : byteOffset;
+    this.r = r;
+    this.fd = new Float64Array(to, this.byteOffset, STATE_WORDS >> 1);
+  }
+
+  /** An independent copy (a new thread's registers, a snapshot), in a buffer of its own. */
   clone(): HartState {
-    return new HartState(this.buffer.slice(0));
+    return new HartState(this.r.slice().buffer);
   }
 
   /** x register i as a JS number; exact while |value| < 2^53 (addresses, syscall arguments). */

@@ -12,7 +12,7 @@
 
 import { DecodedPages } from "../hart/decoded-pages.js";
 import { PAGE_SIZE, type TlbHolder } from "../hart/memory.js";
-import { reserveRam } from "../hart/ram.js";
+import { guestBytes, reserveRam } from "../hart/ram.js";
 
 export interface FramePoolOptions {
   /** bytes of guest RAM (rounded up to 64 KiB); default 4 GiB, or less when the host refuses */
@@ -41,7 +41,8 @@ export class FramePool {
     const buffer = this.memory.buffer;
     this.bytes = new Uint8Array(buffer);
     this.view = new DataView(buffer);
-    this.frameCount = Math.floor(buffer.byteLength / PAGE_SIZE);
+    // frames stop below the engines' zone (ram.ts)
+    this.frameCount = Math.floor(guestBytes(this.memory) / PAGE_SIZE);
     this.refs = new Int32Array(this.frameCount);
     this.nextFrame = Math.max(1, Math.min(o.firstFreshFrame ?? 1, this.frameCount));
   }
@@ -81,5 +82,37 @@ export class FramePool {
   /** Frames in use by any address space. */
   get framesInUse(): number {
     return this.nextFrame - 1 - this.freeFrames.length;
+  }
+}
+
+/**
+ * The pages of one MAP_SHARED anonymous mapping (or a shared mapping of /dev/zero): what Linux
+ * keeps in a shmem file. Every address space mapping it — the one that made it, its forks — finds
+ * page `index` in the same frame, so their stores are seen by each other (no copy-on-write). The
+ * object holds one reference to each frame it has given out; page-table entries hold their own.
+ */
+export class SharedPages {
+  private readonly frames = new Map<number, number>();
+  /** address spaces that map some part of it (the last one to let go frees the frames) */
+  users = 0;
+
+  constructor(private readonly pool: FramePool) {}
+
+  /** The frame of page `index`, a zeroed one on first use; -1 when the pool has none left. */
+  frameAt(index: number): number {
+    let frame = this.frames.get(index);
+    if (frame === undefined) {
+      frame = this.pool.alloc();
+      if (frame < 0) return -1;
+      this.frames.set(index, frame);
+    }
+    return frame;
+  }
+
+  /** An address space no longer maps any of it; the last lets the frames go. */
+  letGo(): void {
+    if (--this.users > 0) return;
+    for (const frame of this.frames.values()) this.pool.release(frame);
+    this.frames.clear();
   }
 }

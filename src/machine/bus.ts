@@ -11,7 +11,7 @@
 // binary searches over the regions sorted by base. Physical addresses are numbers below 2^53.
 
 import { PAGE_SIZE } from "../hart/page.js";
-import { mib, reserveRam } from "../hart/ram.js";
+import { guestBytes, mib, reserveRam } from "../hart/ram.js";
 
 /**
  * A memory-mapped device. It sees naturally aligned accesses of 1, 2, 4 or 8 bytes inside its range
@@ -76,7 +76,7 @@ export class Bus {
 
   /** Host bytes not yet given to RAM regions. */
   get hostBytesLeft(): number {
-    return this.bytes.length - this.nextHost;
+    return guestBytes(this.memory) - this.nextHost; // below the engines' zone (ram.ts)
   }
 
   /** Add `size` bytes of RAM (zeroed) at physical `base`; both page-aligned. */

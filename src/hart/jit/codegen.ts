@@ -57,6 +57,8 @@ export interface JitContext {
   readonly tlb: Int32Array;
   /** mark[0]: the budget left when compiled code returned (RegionFn) */
   readonly mark: Int32Array;
+  /** host offset of the hart's area in guest RAM's memory (wasm engine: wasm/layout.ts), else -1 */
+  readonly area: number;
   /**
    * Fire the probe of the instruction at pc, `retired` instructions into this call of the region
    * (registers are stored), through `site` (its hooks, found when the region was compiled; null:
@@ -101,6 +103,8 @@ export interface RegionCode {
 
 export interface CompileEnv {
   view: DataView;
+  /** entries - 1 of the data TLB the code looks up (tlb.ts; JIT_TLB_MASK unless given) */
+  tlbMask?: number;
   /** the hooks of a probed pc, held by the code that fires them (undefined: look them up per firing) */
   site?: (pc: number) => ProbeSite | undefined;
 }
@@ -453,7 +457,7 @@ break loop;`;
   private tlbCheck(tag: "r" | "w", size: number): string {
     const fits = size > 1 ? ` && (al & ${PAGE_SIZE - 1}) <= ${PAGE_SIZE - size}` : "";
     const [t, h] = tag === "r" ? [R_TAG, R_HI] : [W_TAG, W_HI];
-    return `vp = al >>> 12; ti = (vp & ${JIT_TLB_MASK}) << ${Math.log2(ENTRY_WORDS)};
+    return `vp = al >>> 12; ti = (vp & ${this.env.tlbMask ?? JIT_TLB_MASK}) << ${Math.log2(ENTRY_WORDS)};
 if (TB[ti + ${t}] === vp && TB[ti + ${h}] === ah${fits})`;
   }
 
@@ -504,7 +508,7 @@ ${read}`;
     if (g.store) tags.push(`TB[ti + ${W_TAG}] === vp && TB[ti + ${W_HI}] === ah`);
     return `${flush}
 ${this.address(a, g.minOff)}
-vp = al >>> 12; ti = (vp & ${JIT_TLB_MASK}) << ${Math.log2(ENTRY_WORDS)};
+vp = al >>> 12; ti = (vp & ${this.env.tlbMask ?? JIT_TLB_MASK}) << ${Math.log2(ENTRY_WORDS)};
 if (${tags.join(" && ")} && (al & ${PAGE_SIZE - 1}) <= ${PAGE_SIZE - g.span}) g${g.temp} = (TB[ti + ${g.store ? W_BASE : R_BASE}] + (al & ${PAGE_SIZE - 1})) >>> 0;
 else ${this.sideExit(k, idx)}
 ${at}`;

@@ -21,13 +21,16 @@ import type { Hart } from "../hart.js";
 import { ACCESS_EXEC, type GuestMemory, type TlbHolder } from "../memory.js";
 import { PAGE_SIZE } from "../page.js";
 import { FS } from "../privileged/fields.js";
+import { ramMemory } from "../ram.js";
 import { SEMANTICS_BY_OP } from "../semantics-by-op.js";
 import { CAUSE, INSTRET, MSTATUS, PC, PRIV, TVAL } from "../state.js";
 import { Cause, Stop } from "../stop.js";
-import { type CompileEnv, compileRegion, Exit, type JitContext } from "./codegen.js";
+import { MARK_AT, TLB_AT, WASM_TLB_MASK, WASM_TLB_SIZE } from "../wasm/layout.js";
+import { compileWasmRegion, type WasmRuntime } from "../wasm/region-module.js";
+import { type CompileEnv, compileRegion, Exit, type JitContext, type RegionCode } from "./codegen.js";
 import { PageCode, Region } from "./page-code.js";
 import { type Block, buildRegion, inlineCsr, key } from "./region.js";
-import { DataTlb } from "./tlb.js";
+import { DataTlb, ENTRY_WORDS, JIT_TLB_MASK } from "./tlb.js";
 
 /** Tuning of the block compiler (tests lower the thresholds to compile sooner). */
 export interface JitOptions {
@@ -75,20 +78,32 @@ export class CodeCache {
   compiledInsns = 0;
   /** instructions retired by compiled code (the rest were interpreted): --stats prints it */
   retired = 0;
+  /** time spent compiling (µs) and the size of what was made (wasm bytes, or JavaScript source) */
+  compileMicros = 0;
+  compiledBytes = 0;
   readonly env: CompileEnv;
+  /** the wasm engine's runtime (the memory its modules import); undefined for the JS engine */
+  readonly wasm: WasmRuntime | undefined;
 
-  constructor(readonly mem: GuestMemory) {
-    this.env = { view: mem.view };
+  constructor(
+    readonly mem: GuestMemory,
+    memory?: WebAssembly.Memory,
+  ) {
+    this.wasm = memory === undefined ? undefined : { memory, cx: undefined };
+    this.env = { view: mem.view, tlbMask: memory === undefined ? JIT_TLB_MASK : WASM_TLB_MASK };
   }
 }
 
 const caches = new WeakMap<GuestMemory, CodeCache>();
+const wasmCaches = new WeakMap<GuestMemory, CodeCache>();
 
-export function cacheOf(mem: GuestMemory): CodeCache {
-  let c = caches.get(mem);
+/** The compiled code of `mem` for the JavaScript engine, or for the wasm engine (`wasm`). */
+export function cacheOf(mem: GuestMemory, wasm = false): CodeCache {
+  const map = wasm ? wasmCaches : caches;
+  let c = map.get(mem);
   if (c === undefined) {
-    c = new CodeCache(mem);
-    caches.set(mem, c);
+    c = new CodeCache(mem, wasm ? ramMemory(mem.bytes) : undefined);
+    map.set(mem, c);
   }
   return c;
 }
@@ -112,7 +127,7 @@ export class HartJit implements TlbHolder {
   private readonly tags = new Float64Array(SLOTS).fill(-1);
   /** what compiled code works on */
   private readonly cx: JitContext;
-  private readonly tlb = new DataTlb();
+  private readonly tlb: DataTlb;
   private readonly codes: (PageCode | undefined)[] = new Array(SLOTS).fill(undefined);
   /** a probe's hook threw in compiled code: its side exit is a HOOK_ERROR stop */
   private hookStopped = false;
@@ -122,15 +137,23 @@ export class HartJit implements TlbHolder {
     options: Partial<JitOptions> = {},
   ) {
     this.options = { ...JIT_DEFAULTS, ...options };
-    this.cache = cacheOf(hart.mem);
-    const tlb = this.tlb;
+    // the wasm engine runs a hart whose state is in guest RAM's memory (Hart placed it there)
+    const area = hart.area;
+    const wasm = area >= 0 && this.options.engine === "wasm";
+    this.cache = cacheOf(hart.mem, wasm);
+    const buffer = hart.mem.bytes.buffer as ArrayBuffer;
+    const tlb = wasm
+      ? new DataTlb(new Int32Array(buffer, area + TLB_AT, WASM_TLB_SIZE * ENTRY_WORDS))
+      : new DataTlb();
+    this.tlb = tlb;
     const r = hart.state.r;
     const view = hart.view();
     this.cx = {
       r,
       fd: hart.state.fd,
       tlb: tlb.t,
-      mark: new Int32Array(1),
+      mark: wasm ? new Int32Array(buffer, area + MARK_AT, 1) : new Int32Array(1),
+      area: wasm ? area : -1,
       // compiled code fires probes in place, through the site it holds (no lookup per firing);
       // hart.retired is brought up to the instruction for the hook and back (the run loop adds the
       // region's count when it returns)
@@ -475,7 +498,9 @@ export class HartJit implements TlbHolder {
     const sink = this.hart.probes;
     const env =
       sink?.site === undefined ? this.cache.env : { ...this.cache.env, site: (pc: number) => sink.site!(pc) };
-    const code = compileRegion(env, pages, blocks, grouping);
+    const t0 = performance.now();
+    const code = this.compile(env, pages, blocks, grouping);
+    this.cache.compileMicros += (performance.now() - t0) * 1000;
     const region = new Region(
       code,
       pages,
@@ -497,6 +522,19 @@ export class HartJit implements TlbHolder {
     this.cache.compiled++;
     for (const b of blocks) this.cache.compiledInsns += b.insns.length;
     return region;
+  }
+
+  /** The region's code, from the engine of the cache. */
+  private compile(env: CompileEnv, pages: PageCode[], blocks: Block[], grouping: boolean): RegionCode {
+    const rt = this.cache.wasm;
+    if (rt !== undefined) {
+      const code = compileWasmRegion({ rt, site: env.site }, pages, blocks);
+      this.cache.compiledBytes += code.bytes;
+      return code;
+    }
+    const code = compileRegion(env, pages, blocks, grouping);
+    this.cache.compiledBytes += code.source.length;
+    return code;
   }
 
   /** Make `region` run from its entries that no other region runs, and from those of `replaced`. */

@@ -25,20 +25,28 @@ export const W_BASE = 5;
 
 export class DataTlb implements TlbHolder {
   /** -1 in a tag matches no page (tags are vpn's low 20 bits) */
-  readonly t = new Int32Array(JIT_TLB_SIZE * ENTRY_WORDS).fill(-1);
+  readonly t: Int32Array;
+  /** entries - 1 (a power of two) */
+  readonly mask: number;
+
+  /** Over `t` (the wasm engine's view of its area in guest RAM's memory), or an array of its own. */
+  constructor(t?: Int32Array) {
+    this.t = (t ?? new Int32Array(JIT_TLB_SIZE * ENTRY_WORDS)).fill(-1);
+    this.mask = this.t.length / ENTRY_WORDS - 1;
+  }
 
   flush(): void {
     this.t.fill(-1);
   }
 
   dropPages(vpnFirst: number, vpnEnd: number): void {
-    if (vpnEnd - vpnFirst >= JIT_TLB_SIZE) {
+    if (vpnEnd - vpnFirst > this.mask) {
       this.flush();
       return;
     }
     const t = this.t;
     for (let vpn = vpnFirst; vpn < vpnEnd; vpn++) {
-      const i = (vpn & JIT_TLB_MASK) * ENTRY_WORDS;
+      const i = (vpn & this.mask) * ENTRY_WORDS;
       t[i + R_TAG] = -1;
       t[i + W_TAG] = -1;
     }
@@ -69,7 +77,7 @@ export class DataTlb implements TlbHolder {
     if ((lo & PAGE_MASK) > PAGE_SIZE - Math.abs(size)) return;
     const base = mmu.translate(lo, hi, size > 0 ? ACCESS_READ : ACCESS_WRITE);
     if (base < 0 || !mmu.cacheable) return;
-    const i = ((lo >>> PAGE_SHIFT) & JIT_TLB_MASK) * ENTRY_WORDS;
+    const i = ((lo >>> PAGE_SHIFT) & this.mask) * ENTRY_WORDS;
     const t = this.t;
     if (size > 0) {
       t[i + R_TAG] = lo >>> PAGE_SHIFT;

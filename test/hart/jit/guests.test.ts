@@ -23,6 +23,8 @@ interface Run {
   exit: string;
   retired: number;
   compiled: number;
+  /** the engine that compiled them */
+  engine: string;
 }
 
 function run(prog: string, args: string[], stdin: string, jit: Partial<JitOptions> | false): Run {
@@ -55,6 +57,7 @@ function run(prog: string, args: string[], stdin: string, jit: Partial<JitOption
       exit: JSON.stringify(status),
       retired: p.clock.retired,
       compiled: main.jit?.cache.compiled ?? 0,
+      engine: main.jit?.cache.wasm === undefined ? "js" : "wasm",
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -82,14 +85,19 @@ const CASES: [prog: string, args: string[], stdin?: string][] = [
   ["lz", ["128"]],
 ];
 
+const ENGINES: readonly JitOptions["engine"][] = ["js", "wasm"];
+
 for (const [prog, args, stdin] of CASES) {
   test(`${[prog, ...args].join(" ")}: compiled and interpreted runs agree`, () => {
     const ref = run(prog, args, stdin ?? "", false);
-    const jit = run(prog, args, stdin ?? "", EAGER);
-    assert.ok(jit.compiled > 0, "something was compiled");
-    assert.equal(jit.stdout, ref.stdout);
-    assert.equal(jit.stderr, ref.stderr);
-    assert.equal(jit.exit, ref.exit);
-    assert.equal(jit.retired, ref.retired);
+    for (const engine of ENGINES) {
+      const jit = run(prog, args, stdin ?? "", { ...EAGER, engine });
+      assert.ok(jit.compiled > 0, `${engine}: something was compiled`);
+      assert.equal(jit.engine, engine, "the engine asked for compiled it");
+      assert.equal(jit.stdout, ref.stdout, `${engine}: stdout`);
+      assert.equal(jit.stderr, ref.stderr, `${engine}: stderr`);
+      assert.equal(jit.exit, ref.exit, `${engine}: exit`);
+      assert.equal(jit.retired, ref.retired, `${engine}: instructions retired`);
+    }
   });
 }

@@ -15,10 +15,12 @@ import {
   DATA,
   DATA_BYTES,
   EAGER,
+  ENGINES,
   type Line,
   type Machine,
   machine,
   program,
+  ranEngine,
   runToEnd,
   type Step,
   type Syscall,
@@ -69,16 +71,16 @@ function agree(
   for (const budgets of [[1 << 30], [1, 5, 2, 17, 100, 3]]) {
     const ref = machine(code, false, init);
     const refSteps = runToEnd(ref, budgets, syscall);
-    const jit = machine(code, EAGER, init);
-    const jitSteps = runToEnd(jit, budgets, syscall);
-    assert.deepEqual(jitSteps, refSteps, `${name}, budgets ${budgets}: stops`);
-    assert.deepEqual(
-      snapshot(jit, code.length),
-      snapshot(ref, code.length),
-      `${name}, budgets ${budgets}: state`,
-    );
-    assert.ok(jit.hart.jit!.cache.compiled > 0, `${name}: something was compiled`);
-    result ??= { steps: jitSteps, m: jit };
+    for (const engine of ENGINES) {
+      const jit = machine(code, { ...EAGER, engine }, init);
+      const jitSteps = runToEnd(jit, budgets, syscall);
+      const what = `${name} (${engine}), budgets ${budgets}`;
+      assert.deepEqual(jitSteps, refSteps, `${what}: stops`);
+      assert.deepEqual(snapshot(jit, code.length), snapshot(ref, code.length), `${what}: state`);
+      assert.ok(jit.hart.jit!.cache.compiled > 0, `${what}: something was compiled`);
+      assert.ok(ranEngine(jit, engine), `${what}: the ${engine} engine compiled it`);
+      result ??= { steps: jitSteps, m: jit };
+    }
   }
   return { ...result!, last: result!.steps.at(-1)! };
 }

@@ -1,0 +1,586 @@
+// WebAssembly for one region (the blocks region.ts found): the wasm engine's counterpart of
+// jit/codegen.ts, with the same exit protocol (RegionFn, Exit, side-exit tables), so hart-jit.ts's
+// run loop, tiering and probes drive both engines.
+//
+// The module imports guest RAM's memory and exports run(area, label, left) -> exit code; `area` is
+// the running hart's area (layout.ts), so every hart on the memory shares the code. Blocks are the
+// arms of a br_table inside one loop: a jump to a block of the region is `L := n; br loop`, and a
+// block whose successor comes next in the table falls into it. The x registers the region uses live
+// in i64 locals, loaded once at entry; every way out (side exits, jumps out, ecall) goes through one
+// epilogue that stores the registers the region writes, pc and the budget — so the hot path never
+// stores a register, and the state is exact whenever JavaScript can see it (before a probe's call or
+// an fpu call the locals they read are stored first).
+//
+// Loads and stores check the data TLB in the area (tlb.ts entries, WASM_TLB_SIZE of them) inline:
+// tag, high word, and that the access stays in the page; a miss is a side exit, and the interpreter
+// runs the instruction with its fault if it has one. F/D arithmetic calls the fpu functions
+// (imports), which work on the state where it lies; FP loads and stores are inline.
+
+import { KIND_X, rs1Kind } from "../../isa/classes.js";
+import { CSRS, fpCsrAccess } from "../csr.js";
+import { CODE_ENTRIES, CODE_VERSION, lenOf, opOf, rdOf, rs1Of, rs2Of, rs3Of } from "../decoded.js";
+import type { FpuOp } from "../fpu/index.js";
+import { c, RS1 } from "../ir.js";
+import { Exit, type JitContext, type RegionCode, type RegionFn } from "../jit/codegen.js";
+import {
+  type Block,
+  type CodePage,
+  End,
+  FPU_FN,
+  INT_RD,
+  type Insn,
+  isBreakpoint,
+  KIND,
+  Kind,
+  locate,
+} from "../jit/region.js";
+import { R_BASE, R_HI, R_TAG, W_BASE, W_HI, W_TAG } from "../jit/tlb.js";
+import { PAGE_SIZE } from "../page.js";
+import type { ProbeSite } from "../probe-sink.js";
+import { ACCESS_SIZE, SEMANTICS_BY_OP } from "../semantics-by-op.js";
+import { F, FCSR, PC, X_SINK } from "../state.js";
+import { Cause } from "../stop.js";
+import { F64, type FunctionBody, I32, I64, ModuleBuilder, Op } from "./encoder.js";
+import { emitCondition, emitValue, type WasmBinding } from "./expr.js";
+import { ENTRY_BYTES, MARK_AT, STATE_AT, TLB_AT, WASM_TLB_MASK } from "./layout.js";
+
+/** What the imports of compiled modules reach: the context of the hart running one now. */
+export interface WasmRuntime {
+  memory: WebAssembly.Memory;
+  /** set by the region function before it enters WebAssembly */
+  cx: JitContext | undefined;
+}
+
+export interface WasmCompileEnv {
+  rt: WasmRuntime;
+  /** the hooks of a probed pc, held by the code that fires them (undefined: look them up per firing) */
+  site?: (pc: number) => ProbeSite | undefined;
+}
+
+/** A compiled region and what it cost. */
+export interface WasmRegionCode extends RegionCode {
+  /** bytes of the module's binary */
+  bytes: number;
+}
+
+const TWO32 = 4294967296;
+const sizeOf = (op: number): number => Math.abs(ACCESS_SIZE[op]!);
+
+// the function's parameters
+const ST = 0;
+const LBL = 1;
+const LEFT = 2;
+
+/** Byte offset of state word w in the area. */
+const word = (w: number): number => STATE_AT + 4 * w;
+const xAt = (i: number): number => word(2 * i);
+
+/**
+ * Compile `blocks` (of `pages`) to a WebAssembly module and instantiate it; the function is a
+ * RegionFn. Throws when the host refuses the module (a bug: the caller reports it).
+ */
+export function compileWasmRegion(
+  env: WasmCompileEnv,
+  pages: readonly CodePage[],
+  blocks: Block[],
+): WasmRegionCode {
+  const sorted = blocks.slice().sort((a, b) => a.page - b.page || a.start - b.start);
+  const labels = pages.map(() => new Int16Array(CODE_ENTRIES).fill(-1));
+  const lens = new Int32Array(sorted.length);
+  sorted.forEach((b, i) => {
+    labels[b.page]![b.start] = i;
+    lens[i] = b.insns.length;
+  });
+  const g = new WasmGen(env, pages, labels);
+  const bytes = g.module(sorted);
+  const fpus = g.fpuOps.map((op) => FPU_FN[op]!);
+  const rt = env.rt;
+  const versions = pages.map((pg) => pg.page[CODE_VERSION]!);
+  const current = (): boolean => {
+    for (let i = 0; i < pages.length; i++) if (pages[i]!.page[CODE_VERSION] !== versions[i]) return false;
+    return true;
+  };
+  const sites = g.sites;
+  const imports: Record<string, WebAssembly.ImportValue> = { m: rt.memory };
+  // a probe's call: false (0) when a hook threw, or when the region went stale meanwhile (a hook
+  // placed or removed probes): it leaves before the instruction, counted as fired
+  imports.probe = (pc: number, retired: number, site: number): number =>
+    rt.cx!.probe(pc, retired, sites[site]!) && current() ? 1 : 0;
+  fpus.forEach((fn: FpuOp, i) => {
+    imports[`f${i}`] = (rd: number, a: number, b: number, c3: number, rm: number): number =>
+      fn(rt.cx!.r, rt.cx!.fd, rd, a, b, c3, rm);
+  });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), {
+    e: imports,
+  });
+  const run = instance.exports.run as (area: number, label: number, left: number) => number;
+  const fn: RegionFn = (cx, label, left) => {
+    rt.cx = cx;
+    return run(cx.area, label, left);
+  };
+  return {
+    fn,
+    labels,
+    lens,
+    exitPc: Float64Array.from(g.exitPc),
+    exitRetired: Int32Array.from(g.exitRetired),
+    exitFired: Uint8Array.from(g.exitFired),
+    source: "",
+    bytes: bytes.length,
+  };
+}
+
+class WasmGen {
+  readonly fpuOps: number[] = [];
+  readonly exitPc: number[] = [];
+  readonly exitRetired: number[] = [];
+  readonly exitFired: number[] = [];
+  readonly sites: (ProbeSite | null)[] = [];
+  private f!: FunctionBody;
+  /** absolute block depths of the dispatch loop and of the block the epilogue follows */
+  private loopDepth = 0;
+  private outDepth = 0;
+  // locals
+  private code = 0;
+  private npc = 0;
+  private bl = 0;
+  private left0 = 0;
+  private addr = 0;
+  private ai = 0;
+  private ent = 0;
+  private tmp = 0;
+  private fl = 0;
+  private rm = 0;
+  /** x register -> its i64 local */
+  private readonly xl = new Map<number, number>();
+  /** x registers some instruction of the region writes (the epilogue stores them) */
+  private readonly written = new Set<number>();
+  private probeFn = -1;
+  private readonly fpuFn = new Map<number, number>();
+  // the block being generated
+  private page = 0;
+  private start = 0;
+  private retire = 0;
+  private fired = false;
+
+  constructor(
+    readonly env: WasmCompileEnv,
+    readonly pages: readonly CodePage[],
+    readonly labels: Int16Array[],
+  ) {}
+
+  private pc(idx: number): number {
+    return this.pages[this.page]!.pageVA + idx * 2;
+  }
+
+  module(sorted: Block[]): Uint8Array {
+    const m = new ModuleBuilder();
+    const runType = m.type([I32, I32, I32], [I32]);
+    // registers and imports are found first, so that locals and function indices are known
+    const regs = new Set<number>();
+    let probes = false;
+    for (const b of sorted)
+      for (const ins of b.insns) {
+        probes ||= ins.probe;
+        this.scanRegs(ins, regs);
+        const op = opOf(ins.w0);
+        if (KIND[op] === Kind.FPU && !this.fpuFn.has(op)) this.fpuFn.set(op, -1);
+      }
+    m.importMemory("e", "m", 1);
+    if (probes) this.probeFn = m.importFunction("e", "probe", m.type([F64, I32, I32], [I32]));
+    const fpuType = m.type([I32, I32, I32, I32, I32], [I32]);
+    for (const op of this.fpuFn.keys()) {
+      this.fpuFn.set(op, m.importFunction("e", `f${this.fpuOps.length}`, fpuType));
+      this.fpuOps.push(op);
+    }
+    const f = m.body(runType);
+    this.f = f;
+    this.code = f.addLocal(I32);
+    this.npc = f.addLocal(I64);
+    this.bl = f.addLocal(I32);
+    this.left0 = f.addLocal(I32);
+    this.addr = f.addLocal(I64);
+    this.ai = f.addLocal(I32);
+    this.ent = f.addLocal(I32);
+    this.tmp = f.addLocal(I64);
+    this.fl = f.addLocal(I32);
+    this.rm = f.addLocal(I32);
+    for (const i of [...regs].sort((x, y) => x - y)) this.xl.set(i, f.addLocal(I64));
+    // prologue: the registers into locals
+    for (const [i, l] of this.xl) f.localGet(ST).i64Load(xAt(i)).localSet(l);
+    f.localGet(LEFT).localSet(this.left0);
+    f.block();
+    this.outDepth = f.depth;
+    f.loop();
+    this.loopDepth = f.depth;
+    const n = sorted.length;
+    for (let i = n - 1; i >= 0; i--) f.block();
+    f.localGet(LBL).brTable(
+      sorted.map((_, i) => i),
+      0,
+    );
+    sorted.forEach((b, i) => {
+      f.end();
+      this.block(b, i);
+    });
+    // the last block always leaves or jumps: nothing falls out of the loop
+    f.unreachable();
+    f.end(); // loop
+    f.end(); // out
+    // epilogue: the registers written, pc, the budget
+    for (const i of [...this.written].sort((x, y) => x - y))
+      f.localGet(ST).localGet(this.xl.get(i)!).i64Store(xAt(i));
+    f.localGet(ST).localGet(this.npc).i64Store(word(PC));
+    f.localGet(ST).localGet(LEFT).i32Store(MARK_AT);
+    f.localGet(this.code);
+    const run = m.addFunction(runType, f);
+    m.exportFunction("run", run);
+    return m.bytes();
+  }
+
+  /** The x registers instruction `ins` reads or writes (a local each). */
+  private scanRegs(ins: Insn, regs: Set<number>): void {
+    const w0 = ins.w0;
+    const op = opOf(w0);
+    const add = (i: number) => {
+      if (i !== 0 && i !== X_SINK) regs.add(i);
+    };
+    const kind = KIND[op];
+    if (kind === Kind.FPU) {
+      if (rs1Kind(op) === KIND_X) add(rs1Of(w0));
+      if (INT_RD[op] === 1) add(rdOf(w0));
+      return;
+    }
+    // (an immediate in the rs1 field or an f register in rs2 gets an unused local: harmless)
+    add(rs1Of(w0));
+    add(rs2Of(w0));
+    if (INT_RD[op] === 1) add(rdOf(w0));
+  }
+
+  /** The local holding x register i as a destination; undefined for the sink (the value is dropped). */
+  private dst(i: number): number | undefined {
+    if (i === 0 || i === X_SINK) return undefined;
+    this.written.add(i);
+    return this.xl.get(i)!;
+  }
+
+  /** Push x register i (x0 reads as 0). */
+  private getX(i: number): void {
+    if (i === 0) this.f.i64Const(0);
+    else this.f.localGet(this.xl.get(i)!);
+  }
+
+  /** Store the locals of registers written so far (JavaScript is about to read the state). */
+  private storeWritten(): void {
+    for (const i of this.written) this.f.localGet(ST).localGet(this.xl.get(i)!).i64Store(xAt(i));
+  }
+
+  /** Leave through the epilogue with exit code `code` and pc. */
+  private leave(code: number, pc: number): void {
+    const f = this.f;
+    f.i64Const(pc | 0, Math.floor(pc / TWO32) | 0).localSet(this.npc);
+    f.i32Const(code).localSet(this.code);
+    f.br(f.depth - this.outDepth);
+  }
+
+  /** Side exit before instruction k at entry idx: the budget as at the block's start. */
+  private sideExit(k: number, idx: number): void {
+    this.exitPc.push(this.pc(idx));
+    this.exitRetired.push(k);
+    this.exitFired.push(this.fired ? 1 : 0);
+    this.f.localGet(this.bl).localSet(LEFT);
+    this.leave(-this.exitPc.length, this.pc(idx));
+  }
+
+  /** Continue at entry idx of this page: a block of the region, or out. */
+  private goto(idx: number): void {
+    const f = this.f;
+    const pc = this.pc(idx);
+    const k = locate(this.pages, pc);
+    if (k >= 0) {
+      const p = Math.floor(k / CODE_ENTRIES);
+      const l = this.labels[p]![k - p * CODE_ENTRIES]!;
+      if (l >= 0) {
+        f.i32Const(l).localSet(LBL);
+        f.br(f.depth - this.loopDepth);
+        return;
+      }
+    }
+    this.leave(Exit.JUMP, pc);
+  }
+
+  private block(b: Block, label: number): void {
+    const f = this.f;
+    this.page = b.page;
+    this.start = b.start;
+    this.label = label;
+    const len = b.insns.length;
+    const lastOp = opOf(b.insns[len - 1]!.w0);
+    // an EBREAK ends its block without retiring, but the interpreter too needs budget to reach it
+    this.retire = isBreakpoint(lastOp) && b.end === End.TERM ? len - 1 : len;
+    // the budget: the block runs whole or not at all
+    f.localGet(LEFT).i32Const(len).op(Op.i32_lt_s).if_();
+    this.leave(Exit.JUMP, this.pc(b.start));
+    f.end();
+    f.localGet(LEFT).localTee(this.bl).i32Const(this.retire).i32Sub().localSet(LEFT);
+    b.insns.forEach((ins, k) => {
+      this.fired = false;
+      if (ins.probe) this.probe(ins, k);
+      this.fired = ins.probe;
+      this.insn(ins, k);
+      this.fired = false;
+    });
+    if (b.end === End.FALL) this.goto(b.next);
+    else if (b.end === End.RARE) this.leave(Exit.RARE, this.pc(b.next));
+  }
+
+  private probe(ins: Insn, k: number): void {
+    const f = this.f;
+    const pc = this.pc(ins.idx);
+    const site = this.sites.push(this.env.site?.(pc) ?? null) - 1;
+    this.storeWritten();
+    // instructions of earlier blocks of this call, and of this block before k
+    f.f64Const(pc);
+    f.localGet(this.left0)
+      .localGet(LEFT)
+      .i32Sub()
+      .i32Const(this.retire - k)
+      .i32Sub();
+    f.i32Const(site).call(this.probeFn).i32Eqz().if_();
+    this.fired = true;
+    this.sideExit(k, ins.idx);
+    this.fired = false;
+    f.end();
+  }
+
+  private binding(a: number, b: number, imm: number, pc: number, len: number): WasmBinding {
+    const reg = (i: number) => (i === 0 ? -1 : this.xl.get(i)!);
+    return {
+      rs1: reg(a),
+      rs2: reg(b),
+      imm,
+      pc,
+      next: pc + len,
+      fcsr: (f) => f.localGet(ST).i32Load(word(FCSR)).i64ExtendI32U(),
+    };
+  }
+
+  private insn(ins: Insn, k: number): void {
+    const f = this.f;
+    const w0 = ins.w0;
+    const op = opOf(w0);
+    const rd = rdOf(w0);
+    const a = rs1Of(w0);
+    const b = rs2Of(w0);
+    const imm = ins.imm | 0;
+    const len = lenOf(w0);
+    const next = ins.idx + len / 2;
+    const pc = this.pc(ins.idx);
+    const sem = SEMANTICS_BY_OP[op]!;
+    switch (KIND[op]) {
+      case Kind.FPU:
+        this.fpu(ins, k, op, rd, a);
+        return;
+      case Kind.JAL: {
+        const d = this.dst(rd);
+        if (d !== undefined) f.i64Const((pc + len) | 0, Math.floor((pc + len) / TWO32) | 0).localSet(d);
+        this.goto(ins.idx + (imm >> 1));
+        return;
+      }
+      case Kind.JALR: {
+        if (sem.kind !== "jump") break;
+        // the target before rd is written (rd may be rs1)
+        emitValue(f, sem.target, this.binding(a, b, imm, pc, len));
+        f.localSet(this.tmp);
+        const d = this.dst(rd);
+        if (d !== undefined) f.i64Const((pc + len) | 0, Math.floor((pc + len) / TWO32) | 0).localSet(d);
+        f.localGet(this.tmp).localSet(this.npc);
+        f.i32Const(Exit.JUMP).localSet(this.code);
+        f.br(f.depth - this.outDepth);
+        return;
+      }
+      case Kind.BRANCH: {
+        if (sem.kind !== "branch") break;
+        emitCondition(f, sem.cond, this.binding(a, b, imm, pc, len));
+        f.if_();
+        this.goto(ins.idx + (imm >> 1));
+        f.end();
+        this.goto(next);
+        return;
+      }
+      case Kind.TRAP: {
+        const exit = sem.kind === "trap" && sem.cause === Cause.BREAKPOINT ? Exit.EBREAK : Exit.ECALL;
+        this.leave(exit, pc);
+        return;
+      }
+    }
+    switch (sem.kind) {
+      case "csr": {
+        // only the fp CSRs get here (inlineCsr): their access from csr.ts's description
+        const def = CSRS.get(imm & 0xfff);
+        if (def?.kind !== "fp") break;
+        const access = fpCsrAccess(def, sem.how, sem.immediate ? c(a) : RS1);
+        const bind = this.binding(a, b, imm, pc, len);
+        emitValue(f, access.old, bind);
+        f.localSet(this.tmp);
+        f.localGet(ST);
+        emitValue(f, access.fcsr, bind);
+        f.i32WrapI64().i32Store(word(FCSR));
+        const d = this.dst(rd);
+        if (d !== undefined) f.localGet(this.tmp).localSet(d);
+        return;
+      }
+      case "fence":
+        // stores to code run in the interpreter (no write TLB entry): nothing is stale at a fence
+        return;
+      case "load":
+        this.load(op, k, ins.idx, rd, a, imm, sem.signed, sem.fp);
+        return;
+      case "store":
+        this.store(op, k, ins.idx, a, b, imm, sem.fp);
+        return;
+      case "write": {
+        const d = this.dst(rd);
+        if (d === undefined) return;
+        emitValue(f, sem.value, this.binding(a, b, imm, pc, len));
+        f.localSet(d);
+        return;
+      }
+    }
+    throw new Error(`wasm engine: no code for op ${op}`);
+  }
+
+  /**
+   * Push the host offset of the access of `size` bytes at x[a] + imm through the TLB's read or
+   * write entries; a miss, or an access running past its page, is a side exit.
+   */
+  private hostAddress(write: boolean, size: number, k: number, idx: number, a: number, imm: number): void {
+    const f = this.f;
+    const [tag, hi, base] = write ? [W_TAG, W_HI, W_BASE] : [R_TAG, R_HI, R_BASE];
+    this.getX(a);
+    if (imm !== 0) f.i64Const(imm).i64Add();
+    f.localTee(this.addr).i32WrapI64().localTee(this.ai);
+    // entry address: area + TLB_AT + (vpn & mask) * ENTRY_BYTES
+    f.i32Const(12).op(Op.i32_shr_u).i32Const(WASM_TLB_MASK).i32And();
+    f.i32Const(Math.log2(ENTRY_BYTES)).op(Op.i32_shl).localGet(ST).i32Add().localSet(this.ent);
+    f.localGet(this.ent)
+      .i32Load(TLB_AT + 4 * tag)
+      .localGet(this.ai)
+      .i32Const(12)
+      .op(Op.i32_shr_u)
+      .op(Op.i32_ne);
+    f.localGet(this.ent).i32Load(TLB_AT + 4 * hi);
+    f.localGet(this.addr).i64Const(32).i64ShrU().i32WrapI64().op(Op.i32_ne).i32Or();
+    if (size > 1) {
+      f.localGet(this.ai)
+        .i32Const(PAGE_SIZE - 1)
+        .i32And()
+        .i32Const(PAGE_SIZE - size)
+        .op(Op.i32_gt_u)
+        .i32Or();
+    }
+    f.if_();
+    this.sideExit(k, idx);
+    f.end();
+    f.localGet(this.ent).i32Load(TLB_AT + 4 * base);
+    f.localGet(this.ai)
+      .i32Const(PAGE_SIZE - 1)
+      .i32And()
+      .i32Add();
+  }
+
+  private load(
+    op: number,
+    k: number,
+    idx: number,
+    rd: number,
+    a: number,
+    imm: number,
+    signed: boolean,
+    fp: boolean,
+  ): void {
+    const f = this.f;
+    const size = sizeOf(op);
+    if (fp) {
+      // into the f register in the state; a single is NaN-boxed (Unprivileged ISA, "NaN Boxing of
+      // Narrower Values")
+      this.hostAddress(false, size, k, idx, a, imm);
+      f.localSet(this.ent);
+      f.localGet(ST).localGet(this.ent);
+      if (size === 8) f.i64Load(0, 0);
+      else f.i64Load32U(0, 0).i64Const(0, -1).i64Or();
+      f.i64Store(word(F + 2 * rd));
+      return;
+    }
+    const d = this.dst(rd);
+    this.hostAddress(false, size, k, idx, a, imm);
+    switch (size) {
+      case 1:
+        if (signed) f.i64Load8S(0, 0);
+        else f.i64Load8U(0, 0);
+        break;
+      case 2:
+        if (signed) f.i64Load16S(0, 0);
+        else f.i64Load16U(0, 0);
+        break;
+      case 4:
+        if (signed) f.i64Load32S(0, 0);
+        else f.i64Load32U(0, 0);
+        break;
+      default:
+        f.i64Load(0, 0);
+    }
+    if (d === undefined) f.drop();
+    else f.localSet(d);
+  }
+
+  private store(op: number, k: number, idx: number, a: number, b: number, imm: number, fp: boolean): void {
+    const f = this.f;
+    const size = sizeOf(op);
+    // stores to pages holding code never hit (they get no write TLB entry): the interpreter runs
+    // them and drops the decoded instructions they overwrite, and with them this region
+    this.hostAddress(true, size, k, idx, a, imm);
+    if (fp) f.localGet(ST).i64Load(word(F + 2 * b));
+    else this.getX(b);
+    switch (size) {
+      case 1:
+        f.i64Store8(0, 0);
+        break;
+      case 2:
+        f.i64Store16(0, 0);
+        break;
+      case 4:
+        f.i64Store32(0, 0);
+        break;
+      default:
+        f.i64Store(0, 0);
+    }
+  }
+
+  private fpu(ins: Insn, k: number, op: number, rd: number, a: number): void {
+    const f = this.f;
+    // the fpu function reads an x source from the state and may write an x destination there
+    if (rs1Kind(op) === KIND_X && a !== 0) f.localGet(ST).localGet(this.xl.get(a)!).i64Store(xAt(a));
+    const w0 = ins.w0;
+    const dynamic = (ins.rm & 7) === 7;
+    if (dynamic) {
+      // the dynamic rounding mode; a reserved one (5..7) is the interpreter's illegal instruction
+      f.localGet(ST).i32Load(word(FCSR)).i32Const(5).op(Op.i32_shr_u).localTee(this.rm);
+      f.i32Const(4).op(Op.i32_gt_u).if_();
+      this.sideExit(k, ins.idx);
+      f.end();
+    }
+    f.i32Const(rd).i32Const(rs1Of(w0)).i32Const(rs2Of(w0)).i32Const(rs3Of(w0));
+    if (dynamic) f.localGet(this.rm);
+    else f.i32Const(ins.rm & 7);
+    f.call(this.fpuFn.get(op)!).localTee(this.fl);
+    f.if_();
+    f.localGet(ST).localGet(ST).i32Load(word(FCSR)).localGet(this.fl).i32Or().i32Store(word(FCSR));
+    f.end();
+    if (INT_RD[op] === 1 && rd !== 0 && rd !== X_SINK) {
+      const d = this.dst(rd)!;
+      f.localGet(ST).i64Load(xAt(rd)).localSet(d);
+      // stored again by the epilogue: harmless, it is the same value
+    }
+  }
+}
