@@ -47,7 +47,7 @@ import {
   XLATE_UNBACKED,
 } from "../hart/memory.js";
 import { mib } from "../hart/ram.js";
-import { FramePool } from "./frame-pool.js";
+import { FramePool, type SharedPages } from "./frame-pool.js";
 import { IntervalList } from "./intervals.js";
 
 export { PAGE_SIZE };
@@ -103,6 +103,9 @@ interface Mapping {
   start: number;
   end: number;
   prot: number;
+  /** MAP_SHARED anonymous memory: its pages are `shared`'s, from page `pgoff` on (see SharedPages) */
+  shared?: SharedPages;
+  pgoff: number;
 }
 
 export class AddressSpace implements GuestMemory {
@@ -124,9 +127,14 @@ export class AddressSpace implements GuestMemory {
   outOfMemory: string | undefined = undefined;
 
   private readonly maps = new IntervalList<Mapping>(
-    (m, at) => ({ start: at, end: m.end, prot: m.prot }),
-    (a, b) => a.prot === b.prot,
+    (m, at) => ({ start: at, end: m.end, prot: m.prot, shared: m.shared, pgoff: m.pgoff + (at - m.start) }),
+    (a, b) =>
+      a.prot === b.prot &&
+      a.shared === b.shared &&
+      (a.shared === undefined || a.pgoff + (a.end - a.start) === b.pgoff),
   );
+  /** the shared objects some mapping of this address space maps (each counts this space once) */
+  private readonly sharedObjects = new Set<SharedPages>();
   /** touched pages: chunk key (vpn >> CHUNK_SHIFT) → entries (see FRAME_SHIFT), count at CHUNK_COUNT */
   private readonly chunks = new Map<number, Int32Array>();
   /** pages of accessible mappings */
@@ -166,15 +174,21 @@ export class AddressSpace implements GuestMemory {
   fork(): AddressSpace {
     const child = new AddressSpace({ pool: this.pool, capBytes: this.capBytes });
     for (const m of this.maps.items) child.maps.insert({ ...m });
+    for (const o of this.sharedObjects) {
+      o.users++;
+      child.sharedObjects.add(o);
+    }
     child.accessiblePages = this.accessiblePages;
     child.noneFrames = this.noneFrames;
     const pool = this.pool;
+    const anyShared = this.sharedObjects.size > 0;
     for (const [key, chunk] of this.chunks) {
       for (let i = 0; i < CHUNK; i++) {
         const e = chunk[i]!;
         if (e === 0) continue;
         pool.share(e >>> FRAME_SHIFT);
-        if (e & 2) chunk[i] = (e & ~2) | COW;
+        // MAP_SHARED pages stay writable in both: the frame is shared by reference
+        if (e & 2 && !(anyShared && this.maps.find(key * CHUNK + i)?.shared)) chunk[i] = (e & ~2) | COW;
       }
       child.chunks.set(key, chunk.slice());
     }
@@ -225,7 +239,7 @@ export class AddressSpace implements GuestMemory {
       return (entry >>> FRAME_SHIFT) * PAGE_SIZE;
     }
     if (peek) return XLATE_UNBACKED;
-    const frame = this.giveFrame(vpn, m.prot);
+    const frame = this.giveFrame(vpn, m);
     return frame < 0 ? XLATE_ACCESS_FAULT : frame * PAGE_SIZE;
   }
 
@@ -260,7 +274,7 @@ export class AddressSpace implements GuestMemory {
    * Map [addr, addr + length) afresh with `prot`, replacing whatever was there (its contents
    * are gone: the pages read as zero). Throws OutOfGuestMemory, changing nothing, past the cap.
    */
-  map(addr: number, length: number, prot: number): void {
+  map(addr: number, length: number, prot: number, shared?: SharedPages): void {
     this.checkRange(addr, length);
     const first = addr / PAGE_SIZE;
     const end = first + pageCount(length);
@@ -276,7 +290,11 @@ export class AddressSpace implements GuestMemory {
       }
     }
     this.release(first, end);
-    this.maps.insert({ start: first, end, prot });
+    this.maps.insert({ start: first, end, prot, shared, pgoff: 0 });
+    if (shared !== undefined && !this.sharedObjects.has(shared)) {
+      shared.users++;
+      this.sharedObjects.add(shared);
+    }
     if (prot !== 0) this.accessiblePages += end - first;
     this.mappingsChanged();
   }
@@ -308,7 +326,8 @@ export class AddressSpace implements GuestMemory {
         throw new OutOfGuestMemory(this.capBytes);
       }
     }
-    for (const m of this.maps.carve(first, end)) {
+    const pieces = this.maps.carve(first, end);
+    for (const m of pieces) {
       if (m.prot === prot) continue;
       if (m.prot === 0) this.accessiblePages += m.end - m.start;
       if (prot === 0) this.accessiblePages -= m.end - m.start;
@@ -316,13 +335,15 @@ export class AddressSpace implements GuestMemory {
         const entry = chunk[i]!;
         if (protOfEntry(entry) === 0) this.noneFrames--;
         if (prot === 0) this.noneFrames++;
-        // a shared frame stays copy-on-write whatever the new protection
-        const cow = entry & COW || (prot & 2 && this.pool.refsOf(entry >>> FRAME_SHIFT) > 1);
+        // a frame shared by a fork stays copy-on-write whatever the new protection (not MAP_SHARED's)
+        const cow =
+          m.shared === undefined &&
+          (entry & COW || (prot & 2 && this.pool.refsOf(entry >>> FRAME_SHIFT) > 1));
         chunk[i] = (entry & ~15) | (cow ? (prot & ~2) | (prot & 2 ? COW : 0) : prot);
       });
       this.dropPages(m.start, m.end);
     }
-    this.maps.insert({ start: first, end, prot });
+    for (const m of pieces) this.maps.insert({ ...m, prot });
     this.mappingsChanged();
   }
 
@@ -349,7 +370,7 @@ export class AddressSpace implements GuestMemory {
     // The moved pages keep their charge against the cap; what was at the target gives its up.
     const delta = to / PAGE_SIZE - first;
     this.release(first + delta, first + n + delta);
-    for (const m of pieces) this.maps.insert({ start: m.start + delta, end: m.end + delta, prot: m.prot });
+    for (const m of pieces) this.maps.insert({ ...m, start: m.start + delta, end: m.end + delta });
     for (let k = 0; k < moved.length; k += 2) this.setEntry(moved[k]! + delta, moved[k + 1]!);
     this.mappingsChanged();
   }
@@ -447,6 +468,29 @@ export class AddressSpace implements GuestMemory {
       if (m.prot !== 0) this.accessiblePages -= m.end - m.start;
       this.dropPages(m.start, m.end);
     }
+    if (gone.some((m) => m.shared !== undefined)) this.forgetUnmappedObjects();
+  }
+
+  /** Shared objects no mapping of this space maps any more are let go of (the last user frees them). */
+  private forgetUnmappedObjects(): void {
+    const still = new Set<SharedPages>();
+    for (const m of this.maps.items) if (m.shared !== undefined) still.add(m.shared);
+    for (const o of this.sharedObjects) {
+      if (still.has(o)) continue;
+      this.sharedObjects.delete(o);
+      o.letGo();
+    }
+  }
+
+  /**
+   * The futex key of addr when it lies in MAP_SHARED memory: the host offset of the byte (the
+   * page is given its frame if it has none), the same in every process mapping it; -1 for private
+   * memory, whose futexes are told apart by address space and address (futex(2)).
+   */
+  sharedKey(addr: number): number {
+    const m = this.maps.find(Math.floor(addr / PAGE_SIZE));
+    if (m?.shared === undefined) return -1;
+    return this.hostOffset(addr, "read");
   }
 
   /** Pages [first, end) may have become free: findFree's knowledge of that part is gone. */
@@ -483,12 +527,13 @@ export class AddressSpace implements GuestMemory {
       if (access === "read") return at;
       const entry = this.entryOf(vpn);
       if ((entry & COW) === 0 && this.pool.refsOf(entry >>> FRAME_SHIFT) === 1) return at;
+      if ((entry & COW) === 0 && this.maps.find(vpn)?.shared !== undefined) return at;
       // the kernel writes whatever the protection: a shared frame is copied first
       const frame = this.ownFrame(vpn, entry);
       if (frame < 0) throw new GuestFault(addr, access);
       return frame * PAGE_SIZE + (addr % PAGE_SIZE);
     }
-    const frame = this.giveFrame(vpn, this.maps.find(vpn)!.prot);
+    const frame = this.giveFrame(vpn, this.maps.find(vpn)!);
     if (frame < 0) throw new GuestFault(addr, access);
     return frame * PAGE_SIZE + (addr % PAGE_SIZE);
   }
@@ -578,9 +623,17 @@ export class AddressSpace implements GuestMemory {
     chunk[CHUNK_COUNT]!++;
   }
 
-  /** A frame for the untouched page vpn of a mapping with `prot`; -1 (and outOfMemory set) when none is left. */
-  private giveFrame(vpn: number, prot: number): number {
-    const frame = this.pool.alloc();
+  /**
+   * A frame for the untouched page vpn of mapping m — a fresh one, or its shared object's — ;
+   * -1 (and outOfMemory set) when none is left.
+   */
+  private giveFrame(vpn: number, m: Mapping): number {
+    const prot = m.prot;
+    let frame: number;
+    if (m.shared !== undefined) {
+      frame = m.shared.frameAt(m.pgoff + (vpn - m.start));
+      if (frame >= 0) this.pool.share(frame);
+    } else frame = this.pool.alloc();
     if (frame < 0) {
       this.outOfMemory = `out of guest memory (cap ${mib(this.capBytes)} MiB)`;
       return -1;

@@ -15,7 +15,7 @@ import { GuestClock } from "./clock.js";
 import { processExits } from "./events.js";
 import type { LinuxProcess, ProcessOptions, Thread } from "./process.js";
 import { sendToProcess } from "./signal-delivery.js";
-import { SA_NOCLDWAIT, SIG_IGN, SIGCHLD } from "./signals.js";
+import { SA_NOCLDWAIT, SI_KERNEL, SIG_IGN, SIGCHLD, SIGCONT, SIGHUP } from "./signals.js";
 import { syncSharedMappings } from "./syscalls/memory.js";
 
 /** si_code of SIGCHLD (and waitid's infop) */
@@ -106,12 +106,15 @@ export class Kernel {
     p.fds.closeAll();
     p.zombie = true;
     p.releaseVforkParent();
-    for (const c of p.children) {
+    const children = [...p.children];
+    for (const c of children) {
       c.parent = init === p ? undefined : init;
       c.ppid = init === p ? 1 : init.pid;
+      c.adopted = true;
       if (init !== p) init.children.push(c);
     }
     p.children.length = 0;
+    this.hangUpOrphanedGroups(p, children);
     const parent = p.parent;
     if (parent === undefined || parent.zombie) {
       if (p !== init) this.reap(p);
@@ -132,6 +135,34 @@ export class Kernel {
         uid: p.uid,
         status: killed ? (x.signal ?? 0) : (x.code ?? 0),
       });
+    }
+  }
+
+  /**
+   * `p` has ended: a process group it leaves orphaned — no member has a parent outside the group
+   * in the same session — that has a stopped member gets SIGHUP then SIGCONT (POSIX "orphaned
+   * process group"; Linux exit_notify, kill_orphaned_pgrp): p's own group, and each child's.
+   */
+  private hangUpOrphanedGroups(p: LinuxProcess, children: LinuxProcess[]): void {
+    const parent = p.parent;
+    if (parent !== undefined && parent.pgid !== p.pgid && parent.sid === p.sid)
+      this.hangUpIfOrphaned(p.pgid, p);
+    for (const c of children) {
+      if (c.pgid !== p.pgid && c.sid === p.sid) this.hangUpIfOrphaned(c.pgid, undefined);
+    }
+  }
+
+  private hangUpIfOrphaned(pgid: number, ignored: LinuxProcess | undefined): void {
+    const members = this.live().filter((q) => q.pgid === pgid);
+    if (!members.some((q) => q.stopped)) return;
+    for (const q of members) {
+      const parent = q.parent;
+      // the first process stands for init when it adopted q: init links no group to a session
+      if (q === ignored || parent === undefined || q.adopted) continue;
+      if (parent.pgid !== pgid && parent.sid === q.sid) return;
+    }
+    for (const signo of [SIGHUP, SIGCONT]) {
+      for (const q of members) sendToProcess(q, { signo, code: SI_KERNEL });
     }
   }
 

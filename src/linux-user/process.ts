@@ -171,6 +171,8 @@ export class LinuxProcess {
   /** the parent's pid (GUEST_PPID for the first process, which has none in the run) */
   ppid: number;
   parent: LinuxProcess | undefined;
+  /** its parent ended and the first process took it over (it stands for init: orphaned groups) */
+  adopted = false;
   readonly children: LinuxProcess[] = [];
   /** process group and session (setpgid, setsid) */
   pgid: number;
@@ -195,6 +197,12 @@ export class LinuxProcess {
   exitSignal = 17;
   /** the process has ended and its parent has not waited for it yet */
   zombie = false;
+  /** job control: stopped by a stop signal (no thread of it runs) until SIGCONT or SIGKILL */
+  stopped = false;
+  /** the signal that stopped it (wait status, waitid's si_status) */
+  stopSignal = 0;
+  /** a stop or continue the parent has not collected with WUNTRACED / WCONTINUED yet */
+  waitEvent: "stopped" | "continued" | undefined;
   /** a vfork parent's thread waits until this process execs or ends */
   vforkParent: Thread | undefined;
   brkStart = 0;

@@ -23,8 +23,9 @@ import {
   interruptingSignal,
   interruptWait,
   sendToProcess,
+  takeStopSignal,
 } from "./signal-delivery.js";
-import { SI_KERNEL } from "./signals.js";
+import { SI_KERNEL, signalName } from "./signals.js";
 import { dispatchSyscall, resumeSyscall, retrySyscall } from "./syscalls/index.js";
 
 const hex = (n: number) => `0x${n.toString(16)}`;
@@ -59,8 +60,10 @@ export function runProcess(p: LinuxProcess): ExitStatus {
     for (let n = 0; n < threads.length; n++) {
       const i = (cursor + n) % threads.length;
       const t = threads[i]!;
+      // a stopped process's threads neither run nor end their waits until SIGCONT (job control)
+      if (t.process.stopped) continue;
       if (t.wait) settleWait(t.process, t, now);
-      if (!t.wait && !t.exited && !t.process.exit) {
+      if (!t.wait && !t.exited && !t.process.exit && !t.process.stopped) {
         chosen = t;
         cursor = i + 1;
         break;
@@ -108,6 +111,9 @@ function finishEnded(k: Kernel, first: LinuxProcess, current: Thread | undefined
 /** End a wait that can end: a signal, readiness (retry the syscall), or its timeout. */
 function settleWait(p: LinuxProcess, t: Thread, now: number): void {
   const w = t.wait!;
+  // a stop signal stops the process and leaves the wait as it is: it goes on after SIGCONT, as
+  // Linux restarts a syscall no handler interrupted
+  if (!w.uninterruptible && takeStopSignal(p, t)) return;
   if (!w.uninterruptible && interruptingSignal(p, t)) {
     interruptWait(p, t);
     return;
@@ -148,7 +154,8 @@ function idle(k: Kernel, first: LinuxProcess): boolean {
   const live = k.live();
   const threads = k.runnableThreads();
   for (const t of threads) {
-    if (t.wait?.deadline !== undefined) earliest = Math.min(earliest, t.wait.deadline);
+    // a stopped process's timeouts wait for its SIGCONT (settleWait looks at them then)
+    if (t.wait?.deadline !== undefined && !t.process.stopped) earliest = Math.min(earliest, t.wait.deadline);
   }
   for (const q of live) {
     const alarm = q.itimers[0]!.deadline;
@@ -163,7 +170,7 @@ function idle(k: Kernel, first: LinuxProcess): boolean {
   if (first.exit) return false;
   const several = live.length > 1;
   const who = threads
-    .map((t) => `${several ? `process ${t.process.pid} ` : ""}thread ${t.tid}: ${t.wait?.what ?? "?"}`)
+    .map((t) => `${several ? `process ${t.process.pid} ` : ""}thread ${t.tid}: ${blockedBy(t)}`)
     .join("; ");
   const n = threads.length;
   first.exit = {
@@ -171,6 +178,13 @@ function idle(k: Kernel, first: LinuxProcess): boolean {
     message: `deadlock: ${n === 1 ? "the only thread is" : `all ${n} threads are`} blocked forever (${who})`,
   };
   return false;
+}
+
+/** What keeps a thread from running, for the deadlock report. */
+function blockedBy(t: Thread): string {
+  const q = t.process;
+  if (q.stopped) return `stopped by ${signalName(q.stopSignal)}${t.wait ? ` in ${t.wait.what}` : ""}`;
+  return t.wait?.what ?? "?";
 }
 
 /** How user-mode Linux takes a thread's traps: syscalls, and signals for faults and ebreak. */
@@ -214,7 +228,7 @@ function runSlice(p: LinuxProcess, t: Thread, traps: LinuxTraps): void {
   if (t.hart.retired === 0) threadStarts(p, t);
   deliverSignals(p, t);
   let left = p.options.quantum;
-  while (left > 0 && !p.exit && !t.exited && !t.wait) {
+  while (left > 0 && !p.exit && !t.exited && !t.wait && !p.stopped) {
     const hart = t.hart;
     const before = hart.retired;
     traps.yielded = false;

@@ -6,17 +6,23 @@ import { EINTR } from "./errno.js";
 import { signalDiscarded, signalHandled, signalSent, threadFaulted } from "./events.js";
 import type { LinuxProcess, PendingSignal, Thread } from "./process.js";
 import {
+  CLD_CONTINUED,
+  CLD_STOPPED,
   defaultAction,
   pushSignalFrame,
+  SA_NOCLDSTOP,
   SA_NODEFER,
   SA_RESETHAND,
   SA_RESTART,
   SIG_DFL,
   SIG_IGN,
+  SIGCHLD,
+  SIGCONT,
   SIGKILL,
   SIGPIPE,
   SIGSEGV,
   SIGSTOP,
+  STOP_SIGNALS,
   sigBit,
   signalName,
   UNBLOCKABLE,
@@ -33,10 +39,74 @@ function ignored(p: LinuxProcess, sig: number): boolean {
   return false;
 }
 
+/** Whether `sig` would stop the process when delivered (its default action, not handled). */
+function stopsProcess(p: LinuxProcess, sig: number): boolean {
+  return (sigBit(sig) & STOP_SIGNALS) !== 0n && (sig === SIGSTOP || p.sigactions[sig]!.handler === SIG_DFL);
+}
+
+/** Tell the parent of a stop or continue: SIGCHLD unless it asked SA_NOCLDSTOP or ignores SIGCHLD. */
+function notifyParentOfJobControl(p: LinuxProcess, code: number, status: number): void {
+  const parent = p.parent;
+  if (parent === undefined || parent.zombie || parent.exit) return;
+  const a = parent.sigactions[SIGCHLD]!;
+  if (a.handler === SIG_IGN || a.flags & SA_NOCLDSTOP) return;
+  sendToProcess(parent, { signo: SIGCHLD, code, pid: p.pid, uid: p.uid, status });
+}
+
+/** A stop signal takes effect: no thread of `p` runs until SIGCONT or SIGKILL (the group stop). */
+export function stopProcess(p: LinuxProcess, sig: number): void {
+  if (p.stopped || p.exit) return;
+  p.stopped = true;
+  p.stopSignal = sig;
+  p.waitEvent = "stopped";
+  notifyParentOfJobControl(p, CLD_STOPPED, sig);
+}
+
+/**
+ * What sending a signal does before it is queued, whatever its disposition (kernel/signal.c
+ * prepare_signal): a stop signal discards pending SIGCONTs; SIGCONT discards pending stop signals
+ * and resumes a stopped process; SIGKILL wakes a stopped one so that it dies.
+ */
+function prepareSignal(p: LinuxProcess, sig: number): void {
+  if ((sigBit(sig) & STOP_SIGNALS) !== 0n) {
+    for (const t of p.threads) t.pending = t.pending.filter((q) => q.signo !== SIGCONT);
+  } else if (sig === SIGCONT) {
+    for (const t of p.threads) t.pending = t.pending.filter((q) => (sigBit(q.signo) & STOP_SIGNALS) === 0n);
+    if (p.stopped) {
+      p.stopped = false;
+      p.waitEvent = "continued";
+      notifyParentOfJobControl(p, CLD_CONTINUED, SIGCONT);
+    }
+  } else if (sig === SIGKILL && p.stopped) {
+    p.stopped = false;
+    p.waitEvent = undefined;
+  }
+}
+
+/**
+ * A pending stop signal `t` does not block stops the process at once (the thread would act on it
+ * before anything else it does); the signal is consumed. True when it did.
+ */
+export function takeStopSignal(p: LinuxProcess, t: Thread): boolean {
+  const i = t.pending.findIndex(
+    (q) => stopsProcess(p, q.signo) && ((t.sigmask & sigBit(q.signo)) === 0n || q.signo === SIGSTOP),
+  );
+  if (i < 0) return false;
+  const sig = t.pending.splice(i, 1)[0]!.signo;
+  stopProcess(p, sig);
+  return true;
+}
+
 /** Queue a signal for one thread (tgkill, or a synchronous fault). Ignored signals are dropped. */
 export function sendToThread(p: LinuxProcess, t: Thread, sig: PendingSignal): void {
   signalSent(p, t, sig.signo);
+  prepareSignal(p, sig.signo);
   const blocked = (t.sigmask & sigBit(sig.signo)) !== 0n;
+  if (!blocked && stopsProcess(p, sig.signo)) {
+    // the group stop happens now, whether the thread runs or waits (a wait resumes after SIGCONT)
+    if (!p.exit) stopProcess(p, sig.signo);
+    return;
+  }
   if (!blocked && ignored(p, sig.signo)) {
     signalDiscarded(p, t, sig.signo);
     return;
@@ -135,7 +205,11 @@ export function deliverSignals(p: LinuxProcess, t: Thread): void {
     }
     if (a.handler === SIG_DFL || s === SIGKILL || s === SIGSTOP) {
       const d = defaultAction(s);
-      if (d === "ignore" || d === "cont" || d === "stop") {
+      if (d === "stop") {
+        stopProcess(p, s);
+        return;
+      }
+      if (d === "ignore" || d === "cont") {
         signalDiscarded(p, t, s);
         continue;
       }

@@ -77,6 +77,8 @@ export function signalName(sig: number): string {
 export const sigBit = (sig: number): bigint => 1n << BigInt(sig - 1);
 /** Signals that can be neither caught nor blocked. */
 export const UNBLOCKABLE = sigBit(SIGKILL) | sigBit(SIGSTOP);
+/** The signals whose default action stops the process (signal(7)). */
+export const STOP_SIGNALS = sigBit(SIGSTOP) | sigBit(SIGTSTP) | sigBit(SIGTTIN) | sigBit(SIGTTOU);
 
 export type DefaultAction = "term" | "core" | "ignore" | "stop" | "cont";
 
@@ -137,6 +139,9 @@ export const SEGV_MAPERR = 1;
 export const SEGV_ACCERR = 2;
 export const BUS_ADRALN = 1;
 export const TRAP_BRKPT = 1;
+/** si_code of SIGCHLD and waitid for job control (include/uapi/asm-generic/siginfo.h) */
+export const CLD_STOPPED = 5;
+export const CLD_CONTINUED = 6;
 
 export interface SigInfo {
   signo: number;

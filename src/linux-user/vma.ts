@@ -15,6 +15,8 @@ export interface Vma {
   offset: number;
   /** MAP_SHARED file mapping: host descriptor its pages are written back to (msync, munmap, exit) */
   sharedFd?: number;
+  /** MAP_SHARED (/proc/self/maps shows `s`) */
+  shared?: boolean;
 }
 
 /** The part of v from `at` on, its file offset moved along. */
@@ -27,6 +29,7 @@ const tailOf = (v: Vma, at: number): Vma => ({ ...v, start: at, offset: v.offset
 function joinable(a: Vma, b: Vma): boolean {
   if (a.prot !== b.prot || a.name !== b.name || a.sharedFd !== undefined || b.sharedFd !== undefined)
     return false;
+  if (a.shared !== b.shared) return false;
   return a.name.startsWith("[") || a.offset + (a.end - a.start) === b.offset;
 }
 
@@ -46,9 +49,17 @@ export class VmaList {
   }
 
   /** Record [start, end) as a new mapping, replacing whatever overlapped it. */
-  add(start: number, end: number, prot: number, name: string, offset = 0, sharedFd?: number): void {
+  add(
+    start: number,
+    end: number,
+    prot: number,
+    name: string,
+    offset = 0,
+    sharedFd?: number,
+    shared?: boolean,
+  ): void {
     this.vmas.carve(start, end);
-    this.vmas.insert({ start, end, prot, name, offset, sharedFd });
+    this.vmas.insert({ start, end, prot, name, offset, sharedFd, ...(shared ? { shared } : {}) });
   }
 
   /** Forget [start, end), splitting mappings that straddle its edges. */
@@ -84,7 +95,7 @@ export class VmaList {
     const hex = (n: number) => n.toString(16).padStart(8, "0");
     return this.vmas.items
       .map((v) => {
-        const perms = `${v.prot & 1 ? "r" : "-"}${v.prot & 2 ? "w" : "-"}${v.prot & 4 ? "x" : "-"}p`;
+        const perms = `${v.prot & 1 ? "r" : "-"}${v.prot & 2 ? "w" : "-"}${v.prot & 4 ? "x" : "-"}${v.shared ? "s" : "p"}`;
         const name = v.name.startsWith("[anon") ? "" : v.name;
         const head = `${hex(v.start)}-${hex(v.end)} ${perms} ${hex(v.offset)} 00:00 0`;
         return name ? `${head.padEnd(73)}${name}\n` : `${head}\n`;

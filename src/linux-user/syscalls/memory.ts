@@ -5,6 +5,7 @@ import { GuestFault, OutOfGuestMemory, PROT_EXEC, PROT_READ, PROT_WRITE } from "
 import { EACCES, EBADF, EEXIST, EINVAL, ENODEV, ENOMEM } from "../errno.js";
 import { fileMapped } from "../events.js";
 import { HostFile } from "../files.js";
+import { SharedPages } from "../frame-pool.js";
 import { isPageAligned, MMAP_BASE, PAGE, pageUp, TASK_SIZE } from "../layout.js";
 import type { LinuxProcess } from "../process.js";
 import type { Handler } from "./context.js";
@@ -88,14 +89,15 @@ function mapFresh(
   name: string,
   offset = 0,
   sharedFd?: number,
+  shared?: SharedPages,
 ): number {
   try {
-    p.mem.map(addr, len, prot);
+    p.mem.map(addr, len, prot, shared);
   } catch (e) {
     if (e instanceof OutOfGuestMemory) return refuse(p, e, syscall);
     throw e;
   }
-  p.vmas.add(addr, addr + len, prot, name, offset, sharedFd);
+  p.vmas.add(addr, addr + len, prot, name, offset, sharedFd, shared !== undefined || sharedFd !== undefined);
   return 0;
 }
 
@@ -135,12 +137,16 @@ export const memorySyscalls: Record<string, Handler> = {
     let data: Uint8Array | undefined;
     let name = "[anon]";
     let sharedFd: number | undefined;
-    if (!(flags & MAP_ANONYMOUS)) {
+    /** MAP_SHARED anonymous memory (and /dev/zero's): one object whose pages forks share */
+    let shared = false;
+    if (flags & MAP_ANONYMOUS) shared = type !== MAP_PRIVATE;
+    else {
       const f = p.fds.get(fd);
       if (!f) return -EBADF;
       if (!f.readable) return -EACCES;
       if (type !== MAP_PRIVATE && prot & PROT_WRITE && !f.writable) return -EACCES;
-      if (f.path !== "/dev/zero") {
+      if (f.path === "/dev/zero") shared = type !== MAP_PRIVATE;
+      else {
         syncSharedMappings(p);
         const r = f.pread(len, offset);
         if (typeof r === "number") return r === -29 /* ESPIPE */ ? -ENODEV : r;
@@ -169,7 +175,9 @@ export const memorySyscalls: Record<string, Handler> = {
       if (at < 0) return at;
     }
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) syncSharedMappings(p, at, at + len);
-    const r = mapFresh(p, "mmap", at, len, prot, name, offset, sharedFd);
+    if (shared) name = "/dev/zero (deleted)"; // what Linux names a shmem mapping in /proc/self/maps
+    const pages = shared ? new SharedPages(p.mem.pool) : undefined;
+    const r = mapFresh(p, "mmap", at, len, prot, name, shared ? 0 : offset, sharedFd, pages);
     if (r < 0) return r;
     if (data && data.length > 0) p.mem.write(at, data);
     if (data) fileMapped(p, at, prot, offset, name, p.fds.get(fd));
@@ -259,7 +267,16 @@ export const memorySyscalls: Record<string, Handler> = {
     for (const v of pieces) {
       const s = Math.max(v.start, old);
       const e = Math.min(v.end, old + keep);
-      if (e > s) p.vmas.add(s - old + to, e - old + to, v.prot, v.name, v.offset + (s - v.start), v.sharedFd);
+      if (e > s)
+        p.vmas.add(
+          s - old + to,
+          e - old + to,
+          v.prot,
+          v.name,
+          v.offset + (s - v.start),
+          v.sharedFd,
+          v.shared,
+        );
     }
     p.vmas.remove(old, old + keep);
     if (newLen > oldLen) {

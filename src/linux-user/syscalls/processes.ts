@@ -11,7 +11,17 @@ import { CLD_EXITED, CLD_KILLED, MAX_PROCESSES, waitStatus } from "../kernel.js"
 import { LoadError } from "../loader.js";
 import type { LinuxProcess, Thread } from "../process.js";
 import { sendToProcess, sendToThread } from "../signal-delivery.js";
-import { NSIG, SI_TKILL, SI_USER, SIG_DFL, SIG_IGN, SIGCHLD } from "../signals.js";
+import {
+  CLD_CONTINUED,
+  CLD_STOPPED,
+  NSIG,
+  SI_TKILL,
+  SI_USER,
+  SIG_DFL,
+  SIG_IGN,
+  SIGCHLD,
+  SIGCONT,
+} from "../signals.js";
 import {
   CLONE_CHILD_CLEARTID,
   CLONE_CHILD_SETTID,
@@ -31,7 +41,10 @@ const CLONE_NEW_ANY =
   0x00020000 | 0x02000000 | 0x04000000 | 0x08000000 | 0x10000000 | 0x20000000 | 0x40000000 | 0x80;
 
 const WNOHANG = 1;
+/** wait4's WUNTRACED is waitid's WSTOPPED */
+const WUNTRACED = 2;
 const WEXITED = 4;
+const WCONTINUED = 8;
 const WNOWAIT = 0x01000000;
 const P_ALL = 0;
 const P_PID = 1;
@@ -85,27 +98,47 @@ function waitedFor(p: LinuxProcess, pid: number): LinuxProcess[] {
   return p.children.filter((q) => q.pgid === group);
 }
 
+/** What a wait asks to hear of (wait4's WUNTRACED/WCONTINUED, waitid's WEXITED/WSTOPPED/WCONTINUED). */
+interface WaitWanted {
+  exited: boolean;
+  stopped: boolean;
+  continued: boolean;
+}
+
+type Report = "exited" | "stopped" | "continued";
+
+/** What `q` has to tell a wait asking for `w`, in Linux's order: exit, then stop, then continue. */
+function reportOf(q: LinuxProcess, w: WaitWanted): Report | undefined {
+  if (q.zombie) return w.exited ? "exited" : undefined;
+  if (w.stopped && q.stopped && q.waitEvent === "stopped") return "stopped";
+  if (w.continued && q.waitEvent === "continued") return "continued";
+  return undefined;
+}
+
 /**
- * Wait for one of `candidates()` to end: run `take` on the first zombie (oldest child first, as
- * Linux walks its children); ECHILD when there are none; 0 with WNOHANG; else block until one ends
- * (a signal interrupts, SA_RESTART restarts).
+ * Wait for one of `candidates()` to end (or stop, or continue, as `w` asks): run `take` on the
+ * first with something to report (oldest child first, as Linux walks its children); ECHILD when
+ * there are none; 0 with WNOHANG; else block until one has (a signal interrupts, SA_RESTART restarts).
  */
 function waitFor(
   candidates: () => LinuxProcess[],
   options: number,
-  take: (q: LinuxProcess) => number,
+  w: WaitWanted,
+  take: (q: LinuxProcess, report: Report) => number,
   nothingYet: () => number,
 ): SyscallResult {
   const list = candidates();
   if (list.length === 0) return -ECHILD;
-  const done = list.find((q) => q.zombie);
-  if (done !== undefined) return take(done);
+  for (const q of list) {
+    const r = reportOf(q, w);
+    if (r !== undefined) return take(q, r);
+  }
   if (options & WNOHANG) return nothingYet();
   return new WouldBlock(
     `wait for child ${list.length === 1 ? list[0]!.pid : `processes ${list.map((q) => q.pid).join(", ")}`}`,
     () => {
       const now = candidates();
-      return now.length === 0 || now.some((q) => q.zombie);
+      return now.length === 0 || now.some((q) => reportOf(q, w) !== undefined);
     },
     undefined,
     0,
@@ -268,14 +301,24 @@ export const processesSyscalls: Record<string, Handler> = {
     const statusAddr = c.ulong(1);
     const options = c.int(2);
     const rusage = c.ulong(3);
-    if (options & ~(WNOHANG | 2 | 8 | 0x20000000 | 0x40000000 | 0x80000000)) return -EINVAL;
+    if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | 0x20000000 | 0x40000000 | 0x80000000)) return -EINVAL;
+    const wanted = {
+      exited: true,
+      stopped: (options & WUNTRACED) !== 0,
+      continued: (options & WCONTINUED) !== 0,
+    };
     return waitFor(
       () => waitedFor(p, pid),
       options,
-      (q) => {
-        if (statusAddr !== 0) c.mem.writeU32(statusAddr, waitStatus(q));
+      wanted,
+      (q, report) => {
+        // wait(2): stopped is sig << 8 | 0x7f, continued 0xffff
+        const status =
+          report === "exited" ? waitStatus(q) : report === "stopped" ? (q.stopSignal << 8) | 0x7f : 0xffff;
+        if (statusAddr !== 0) c.mem.writeU32(statusAddr, status);
         if (rusage !== 0) c.mem.write(rusage, new Uint8Array(144));
-        p.kernel.reap(q);
+        if (report === "exited") p.kernel.reap(q);
+        else q.waitEvent = undefined;
         return q.pid;
       },
       () => 0,
@@ -288,29 +331,54 @@ export const processesSyscalls: Record<string, Handler> = {
     const id = c.int(1);
     const infop = c.ulong(2);
     const options = c.int(3);
-    if ((options & WEXITED) === 0) return -EINVAL;
+    if (
+      options & ~(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | 0x20000000 | 0x40000000 | 0x80000000)
+    )
+      return -EINVAL;
+    if ((options & (WEXITED | WUNTRACED | WCONTINUED)) === 0) return -EINVAL;
     let pid: number;
     if (idtype === P_ALL) pid = -1;
     else if (idtype === P_PID) pid = id > 0 ? id : Number.NaN;
     else if (idtype === P_PGID) pid = id > 0 ? -id : 0;
     else return -EINVAL;
     if (Number.isNaN(pid)) return -EINVAL;
+    const wanted = {
+      exited: (options & WEXITED) !== 0,
+      stopped: (options & WUNTRACED) !== 0,
+      continued: (options & WCONTINUED) !== 0,
+    };
     return waitFor(
       () => waitedFor(p, pid),
       options,
-      (q) => {
+      wanted,
+      (q, report) => {
         if (infop !== 0) {
           const b = new Uint8Array(128);
           const v = new DataView(b.buffer);
-          const killed = q.exit!.code === undefined && q.exit!.signal !== undefined;
+          let code: number;
+          let status: number;
+          if (report === "exited") {
+            const killed = q.exit!.code === undefined && q.exit!.signal !== undefined;
+            code = killed ? CLD_KILLED : CLD_EXITED;
+            status = killed ? q.exit!.signal! : (q.exit!.code ?? 0);
+          } else if (report === "stopped") {
+            code = CLD_STOPPED;
+            status = q.stopSignal;
+          } else {
+            code = CLD_CONTINUED;
+            status = SIGCONT;
+          }
           v.setInt32(0, SIGCHLD, true);
-          v.setInt32(8, killed ? CLD_KILLED : CLD_EXITED, true);
+          v.setInt32(8, code, true);
           v.setInt32(16, q.pid, true);
           v.setUint32(20, q.uid, true);
-          v.setInt32(24, killed ? q.exit!.signal! : (q.exit!.code ?? 0), true);
+          v.setInt32(24, status, true);
           c.mem.write(infop, b);
         }
-        if (!(options & WNOWAIT)) p.kernel.reap(q);
+        if (!(options & WNOWAIT)) {
+          if (report === "exited") p.kernel.reap(q);
+          else q.waitEvent = undefined;
+        }
         return 0;
       },
       () => {
