@@ -98,22 +98,30 @@ export function run(command: string, args: readonly string[], spec: RunSpec): Pr
   });
 }
 
-/** Runs the program under qemu-riscv64, with core dumps off (a guest killed by a signal would leave one). */
-export function runQemu(spec: RunSpec): Promise<RunResult> {
+/** The command running the program under qemu-riscv64, with core dumps off (a guest killed by a signal would leave one). */
+export function qemuCommand(spec: RunSpec): [string, string[]] {
   const qemu = tool("qemu");
   const qargs = [...(spec.qemuArgs ?? []), ...(spec.sysroot !== undefined ? ["-L", spec.sysroot] : [])];
-  return run(
-    "sh",
-    ["-c", 'ulimit -c 0; exec "$@"', "sh", qemu, ...qargs, spec.prog, ...(spec.args ?? [])],
-    spec,
-  );
+  return ["sh", ["-c", 'ulimit -c 0; exec "$@"', "sh", qemu, ...qargs, spec.prog, ...(spec.args ?? [])]];
+}
+
+/** The command `node bin/hartscope.js run [OPTIONS] PROG ARGS...`. */
+export function hartscopeCommand(spec: RunSpec, options: readonly string[] = []): [string, string[]] {
+  const opts = [...options];
+  if (spec.sysroot !== undefined) opts.push("--sysroot", spec.sysroot);
+  return [process.execPath, [HARTSCOPE_JS, "run", ...opts, spec.prog, ...(spec.args ?? [])]];
+}
+
+/** Runs the program under qemu-riscv64 (qemuCommand). */
+export function runQemu(spec: RunSpec): Promise<RunResult> {
+  const [cmd, args] = qemuCommand(spec);
+  return run(cmd, args, spec);
 }
 
 /** Runs the program under `node bin/hartscope.js run [OPTIONS] PROG ARGS...`. */
 export function runHartscope(spec: RunSpec, options: readonly string[] = []): Promise<RunResult> {
-  const opts = [...options];
-  if (spec.sysroot !== undefined) opts.push("--sysroot", spec.sysroot);
-  return run(process.execPath, [HARTSCOPE_JS, "run", ...opts, spec.prog, ...(spec.args ?? [])], spec);
+  const [cmd, args] = hartscopeCommand(spec, options);
+  return run(cmd, args, spec);
 }
 
 export interface Stats {
@@ -127,6 +135,39 @@ export function parseStats(stderr: string): Stats | undefined {
   const m = /^hartscope: retired (\d+) instructions in ([\d.]+) s \(([\d.]+) MIPS\)$/m.exec(stderr);
   if (!m) return undefined;
   return { instructions: Number(m[1]), seconds: Number(m[2]), mips: Number(m[3]) };
+}
+
+export interface JitStats {
+  engine: string;
+  regions: number;
+  /** instructions in the compiled regions */
+  compiledInsns: number;
+  /** instructions compiled code retired, of `retired` */
+  inCompiled: number;
+  retired: number;
+  /** when the engine counts them */
+  compileMs?: number;
+  compiledBytes?: number;
+}
+
+/** Parses the line `hartscope: jit ENGINE: R regions, ...` that --stats prints with the JIT on. */
+export function parseJitStats(stderr: string): JitStats | undefined {
+  const m =
+    /^hartscope: jit (\w+): (\d+) regions, (\d+) instructions compiled, (\d+) of (\d+) instructions retired in compiled code \([\d.]+%\)(.*)$/m.exec(
+      stderr,
+    );
+  if (!m) return undefined;
+  const ms = /, compile ([\d.]+) ms/.exec(m[6]!);
+  const bytes = /, (\d+) bytes of code/.exec(m[6]!);
+  return {
+    engine: m[1]!,
+    regions: Number(m[2]),
+    compiledInsns: Number(m[3]),
+    inCompiled: Number(m[4]),
+    retired: Number(m[5]),
+    compileMs: ms ? Number(ms[1]) : undefined,
+    compiledBytes: bytes ? Number(bytes[1]) : undefined,
+  };
 }
 
 /** hartscope's stdout and stderr equal the reference's byte for byte (a failure shows where they part). */
