@@ -22,9 +22,11 @@ import {
   utimesSync,
 } from "node:fs";
 import { decodeTimespec, encodeStat, encodeStatx, type StatInfo, Struct, statFromHost } from "../abi.js";
+import { GuestFault } from "../address-space.js";
 import {
   EBADF,
   EEXIST,
+  EFAULT,
   EINVAL,
   EISDIR,
   ELOOP,
@@ -79,6 +81,7 @@ import { syncSharedMappings } from "./memory.js";
 
 const IOV_MAX = 1024;
 const MAX_IO = 1 << 24;
+const PAGE_SIZE = 4096;
 
 function fileOf(c: Sys, fd: number): OpenFile | undefined {
   return c.p.fds.get(fd);
@@ -217,11 +220,8 @@ function iovecs(c: Sys, addr: number, count: number): [number, number][] | numbe
   return out;
 }
 
-function gather(c: Sys, iov: [number, number][]): Uint8Array {
-  const total = Math.min(
-    iov.reduce((n, [, l]) => n + l, 0),
-    MAX_IO,
-  );
+/** The first `total` bytes of the buffers of an iovec array, in order. */
+function gather(c: Sys, iov: [number, number][], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let at = 0;
   for (const [base, len] of iov) {
@@ -248,6 +248,60 @@ function deliverRead(r: Uint8Array | number | WouldBlock, put: (d: Uint8Array) =
   if (typeof r === "number" || r instanceof WouldBlock) return r;
   put(r);
   return r.length;
+}
+
+/**
+ * How many of the `len` bytes at `addr` come before the first page the program cannot `access`:
+ * the kernel's copies stop there and the call returns what was copied (copy_to_user/copy_from_user
+ * return the bytes left; read(2) on a file gives the short count, EFAULT only when none was).
+ */
+function userSpan(c: Sys, addr: number, len: number, access: "read" | "write"): number {
+  const end = addr + len;
+  for (let a = addr; a < end; a = (Math.floor(a / PAGE_SIZE) + 1) * PAGE_SIZE) {
+    try {
+      checkUserAccess(c.p.mem, a, 1, access);
+    } catch (e) {
+      if (e instanceof GuestFault) return a - addr;
+      throw e;
+    }
+  }
+  return len;
+}
+
+/** userSpan over an iovec array: the bytes of the buffers before the first inaccessible page. */
+function iovSpan(c: Sys, iov: [number, number][], total: number, access: "read" | "write"): number {
+  let done = 0;
+  for (const [base, len] of iov) {
+    const n = Math.min(len, total - done);
+    if (n <= 0) break;
+    const s = userSpan(c, base, n, access);
+    done += s;
+    if (s < n) break;
+  }
+  return done;
+}
+
+/**
+ * The bytes a read of `want` into memory of which only `span` is writable may take from `f`, or
+ * -EFAULT. A file gives the bytes before the fault; a pipe copies each of its buffers whole or not
+ * at all (fs/pipe.c pipe_read), so a fault inside the data it holds takes nothing and is EFAULT
+ * (hartscope's pipe keeps no buffer boundaries: the data is taken as one buffer).
+ */
+function readSpan(f: OpenFile, want: number, span: number): number {
+  if (span === 0) return -EFAULT;
+  if (span < want && f instanceof PipeEnd && f.pipe.size > span) return -EFAULT;
+  return span;
+}
+
+/**
+ * The bytes of a write of `want` whose first `span` are readable, or -EFAULT. A file takes the
+ * bytes before the fault; a pipe takes whole pages (fs/pipe.c pipe_write copies a page at a time
+ * and fails on a short one).
+ */
+function writeSpan(f: OpenFile, want: number, span: number): number {
+  if (span === want) return want;
+  const n = f instanceof PipeEnd ? span - (span % PAGE_SIZE) : span;
+  return n === 0 ? -EFAULT : n;
 }
 
 // termios defaults of a Linux console (include/uapi/asm-generic/termbits.h): what `stty sane` sets.
@@ -386,10 +440,11 @@ export const fileSyscalls: Record<string, Handler> = {
     const f = forReading(c, c.int(0));
     if (!f) return -EBADF;
     const buf = c.ulong(1);
-    const count = c.ulong(2);
+    const count = Math.min(c.ulong(2), MAX_IO);
     if (count === 0) return 0;
-    checkUserAccess(c.p.mem, buf, 1, "write"); // before the data is taken from the file
-    return deliverRead(f.read(Math.min(count, MAX_IO)), (d) => c.mem.write(buf, d));
+    const n = readSpan(f, count, userSpan(c, buf, count, "write")); // before the data is taken
+    if (n < 0) return n;
+    return deliverRead(f.read(n), (d) => c.mem.write(buf, d));
   },
 
   write(c) {
@@ -397,7 +452,10 @@ export const fileSyscalls: Record<string, Handler> = {
     if (!f) return -EBADF;
     const count = Math.min(c.ulong(2), MAX_IO);
     if (count === 0) return 0;
-    return afterWrite(c, f.write(c.mem.read(c.ulong(1), count)));
+    const buf = c.ulong(1);
+    const n = writeSpan(f, count, userSpan(c, buf, count, "read"));
+    if (n < 0) return n;
+    return afterWrite(c, f.write(c.mem.read(buf, n)));
   },
 
   readv(c) {
@@ -410,7 +468,9 @@ export const fileSyscalls: Record<string, Handler> = {
       MAX_IO,
     );
     if (total === 0) return 0;
-    return deliverRead(f.read(total), (d) => scatter(c, iov, d));
+    const n = readSpan(f, total, iovSpan(c, iov, total, "write"));
+    if (n < 0) return n;
+    return deliverRead(f.read(n), (d) => scatter(c, iov, d));
   },
 
   writev(c) {
@@ -418,9 +478,14 @@ export const fileSyscalls: Record<string, Handler> = {
     if (!f) return -EBADF;
     const iov = iovecs(c, c.ulong(1), c.int(2));
     if (typeof iov === "number") return iov;
-    const data = gather(c, iov);
-    if (data.length === 0) return 0;
-    return afterWrite(c, f.write(data));
+    const total = Math.min(
+      iov.reduce((n, [, l]) => n + l, 0),
+      MAX_IO,
+    );
+    if (total === 0) return 0;
+    const n = writeSpan(f, total, iovSpan(c, iov, total, "read"));
+    if (n < 0) return n;
+    return afterWrite(c, f.write(gather(c, iov, n)));
   },
 
   pread64(c) {
@@ -429,8 +494,11 @@ export const fileSyscalls: Record<string, Handler> = {
     const off = c.long(3);
     if (off < 0) return -EINVAL;
     const buf = c.ulong(1);
-    if (c.ulong(2) > 0) checkUserAccess(c.p.mem, buf, 1, "write");
-    return deliverRead(f.pread(Math.min(c.ulong(2), MAX_IO), off), (d) => c.mem.write(buf, d));
+    const count = Math.min(c.ulong(2), MAX_IO);
+    if (count === 0) return deliverRead(f.pread(0, off), () => {});
+    const n = readSpan(f, count, userSpan(c, buf, count, "write"));
+    if (n < 0) return n;
+    return deliverRead(f.pread(n, off), (d) => c.mem.write(buf, d));
   },
 
   pwrite64(c) {
@@ -438,7 +506,12 @@ export const fileSyscalls: Record<string, Handler> = {
     if (!f) return -EBADF;
     const off = c.long(3);
     if (off < 0) return -EINVAL;
-    return afterWrite(c, f.pwrite(c.mem.read(c.ulong(1), Math.min(c.ulong(2), MAX_IO)), off));
+    const buf = c.ulong(1);
+    const count = Math.min(c.ulong(2), MAX_IO);
+    if (count === 0) return f.pwrite(new Uint8Array(0), off);
+    const n = writeSpan(f, count, userSpan(c, buf, count, "read"));
+    if (n < 0) return n;
+    return afterWrite(c, f.pwrite(c.mem.read(buf, n), off));
   },
 
   preadv(c) {
@@ -452,7 +525,10 @@ export const fileSyscalls: Record<string, Handler> = {
       iov.reduce((n, [, l]) => n + l, 0),
       MAX_IO,
     );
-    return deliverRead(f.pread(total, off), (d) => scatter(c, iov, d));
+    if (total === 0) return deliverRead(f.pread(0, off), () => {});
+    const n = readSpan(f, total, iovSpan(c, iov, total, "write"));
+    if (n < 0) return n;
+    return deliverRead(f.pread(n, off), (d) => scatter(c, iov, d));
   },
 
   pwritev(c) {
@@ -462,7 +538,14 @@ export const fileSyscalls: Record<string, Handler> = {
     if (typeof iov === "number") return iov;
     const off = c.long(3);
     if (off < 0) return -EINVAL;
-    return afterWrite(c, f.pwrite(gather(c, iov), off));
+    const total = Math.min(
+      iov.reduce((n, [, l]) => n + l, 0),
+      MAX_IO,
+    );
+    if (total === 0) return f.pwrite(new Uint8Array(0), off);
+    const n = writeSpan(f, total, iovSpan(c, iov, total, "read"));
+    if (n < 0) return n;
+    return afterWrite(c, f.pwrite(gather(c, iov, n), off));
   },
 
   lseek(c) {
@@ -531,9 +614,15 @@ export const fileSyscalls: Record<string, Handler> = {
   getdents64(c) {
     const f = fileOf(c, c.int(0));
     if (!f) return -EBADF;
-    const r = f.getdents(c.uint(2));
-    if (typeof r === "number") return r;
-    c.mem.write(c.ulong(1), r);
+    const buf = c.ulong(1);
+    const count = c.uint(2);
+    // whole records, as many as fit before the first page the program cannot write (fs/readdir.c
+    // filldir64 stops at the fault): EFAULT when not even one does
+    const span = userSpan(c, buf, count, "write");
+    if (span === 0 && count > 0) return -EFAULT;
+    const r = f.getdents(span);
+    if (typeof r === "number") return r === -EINVAL && span < count ? -EFAULT : r;
+    c.mem.write(buf, r);
     return r.length;
   },
 
