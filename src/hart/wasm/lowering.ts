@@ -10,7 +10,8 @@
 //   - rev8 and orc.b (Zbb) have no wasm instruction: swaps and masks
 // Leaves come from the caller (registers in memory or locals, immediates and pcs as constants).
 // Subexpressions whose leaves are all constants fold to one i64.const, so lui, auipc, jal's target,
-// and `addi rd, x0, imm` cost one instruction; a constant divisor drops the division's guards.
+// and `addi rd, x0, imm` cost one instruction, an operand that changes nothing (mv's 0, x0 added)
+// costs none, and a constant divisor drops the division's guards.
 // Everything here runs at compile time: no BigInt.
 
 import { mulhu32 } from "../int64.js";
@@ -260,6 +261,11 @@ class Lowering {
         this.select(e.c, e.a, e.b);
         return;
       case "un":
+        if (e.op === "sext32" && !(e.a.k === "bin" && is32Binary(e.a.op))) {
+          this.value(e.a);
+          b.op(Op.i64_extend32_s);
+          return;
+        }
         if (is32Unary(e.op) || e.op === "sext32" || e.op === "zext32") {
           this.low32(e.a);
           this.unary32(e.op);
@@ -269,12 +275,19 @@ class Lowering {
         return;
       case "bin": {
         if (is32Binary(e.op)) {
+          if (this.isSext32Of(e.op, e.b)) {
+            // addiw rd, rs, 0 (sext.w) and W shifts by 0: the low word sign-extended
+            this.value(e.a);
+            b.op(Op.i64_extend32_s);
+            return;
+          }
           this.binary32(e.op, e.a, e.b);
           b.op(Op.i64_extend_i32_s);
           return;
         }
         const simple = I64_BINARY[e.op];
         if (simple !== undefined) {
+          if (this.identity(e.op, e.a, e.b)) return;
           this.value(e.a);
           this.value(e.b);
           b.op(simple);
@@ -284,6 +297,60 @@ class Lowering {
         return;
       }
     }
+  }
+
+  /** Whether `a op b` is sext32(a): a 32-bit add, subtract or shift of a known 0 (shifts: mod 32). */
+  private isSext32Of(op: BinaryOp, eb: Expr): boolean {
+    if (op !== "add32" && op !== "sub32" && op !== "shl32" && op !== "shr32" && op !== "sar32") return false;
+    if (!this.known(eb)) return false;
+    return op === "add32" || op === "sub32" ? K[0] === 0 : (K[0]! & 31) === 0;
+  }
+
+  /**
+   * One operand known to be an identity or a zero of a one-instruction operation: `mv` (addi 0),
+   * `add rd, x0, rs`, `and` with all ones, shifts by 0, multiply by 1 or 0 emit no operation (Liftoff,
+   * V8's first tier, does not fold them). Pushes the result and returns true, or returns false.
+   */
+  private identity(op: BinaryOp, ea: Expr, eb: Expr): boolean {
+    const b = this.body;
+    const shift = op === "shl" || op === "shr" || op === "sar";
+    if (this.known(eb)) {
+      const lo = K[0]!;
+      const hi = K[1]!;
+      const zero = lo === 0 && hi === 0;
+      if (
+        (zero && (op === "add" || op === "sub" || op === "or" || op === "xor")) ||
+        (shift && (lo & 63) === 0) ||
+        (lo === -1 && hi === -1 && op === "and") ||
+        (lo === 1 && hi === 0 && op === "mul")
+      ) {
+        this.value(ea);
+        return true;
+      }
+      if (zero && (op === "and" || op === "mul")) {
+        b.i64Const(0);
+        return true;
+      }
+      return false;
+    }
+    if (this.known(ea)) {
+      const lo = K[0]!;
+      const hi = K[1]!;
+      const zero = lo === 0 && hi === 0;
+      if (
+        (zero && (op === "add" || op === "or" || op === "xor")) ||
+        (lo === -1 && hi === -1 && op === "and") ||
+        (lo === 1 && hi === 0 && op === "mul")
+      ) {
+        this.value(eb);
+        return true;
+      }
+      if (zero && (op === "and" || op === "mul" || shift)) {
+        b.i64Const(0);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Push e's low 32 bits as an i32. */

@@ -326,8 +326,8 @@ test("scratch locals are reused: fifty multiply-highs in one function declare ei
   assert.equal(b.locals.length, 8, "the division reuses them too");
 });
 
-test("branches and set-less-than against x0 (a known zero on either side) on every edge value", () => {
-  for (const name of [
+test("one operand known to be 0, 1, -1, 32 or 64 (x0, mv, sext.w, not...) on every edge value", () => {
+  const names = [
     "beq",
     "bne",
     "blt",
@@ -338,26 +338,83 @@ test("branches and set-less-than against x0 (a known zero on either side) on eve
     "sltu",
     "sub",
     "sll",
+    "srl",
+    "sra",
+    "add",
+    "or",
+  ];
+  names.push(
+    "xor",
+    "and",
+    "mul",
     "div",
     "rem",
-  ]) {
+    "addw",
+    "subw",
+    "sllw",
+    "srlw",
+    "sraw",
+    "mulw",
+    "andn",
+    "orn",
+  );
+  names.push(
+    "addi",
+    "andi",
+    "ori",
+    "xori",
+    "slli",
+    "srli",
+    "srai",
+    "addiw",
+    "slliw",
+    "srliw",
+    "sraiw",
+    "sltiu",
+    "rori",
+  );
+  const specials = [0n, 1n, M64, 32n, 64n];
+  for (const name of names) {
     const sem = SEMANTICS[name]!;
     const e = sem.kind === "branch" ? sem.cond : sem.kind === "write" ? sem.value : undefined;
     assert.ok(e, name);
-    const modes: Mode[] = ["value", "condition", "low32"];
     const cases: Case[] = [];
-    for (const mode of modes) cases.push({ e, mode, known: { rs2: 0n } }, { e, mode, known: { rs1: 0n } });
+    for (const mode of ["value", "condition", "low32"] as const)
+      for (const l of ["rs1", "rs2", "imm"] as const)
+        for (const v of specials) cases.push({ e, mode, known: { [l]: v } });
     const fns = compile(cases);
     for (const v of EDGES) {
       cases.forEach((k, i) => {
-        const env: Env = { rs1: v, rs2: v, imm: 0n, pc: 0n, next: 0n, old: 0n, fcsr: 0n, ...k.known };
+        const env: Env = { rs1: v, rs2: v, imm: v, pc: 0n, next: 0n, old: 0n, fcsr: 0n, ...k.known };
         const want = expected(e, k.mode, env);
+        const [l, x] = Object.entries(k.known)[0]!;
         assert.equal(
           fns[i]!(env),
           want,
-          `${name} as ${k.mode} with ${Object.keys(k.known)[0]} = x0: ${describe(env)}`,
+          `${name} as ${k.mode} with ${l} = 0x${x!.toString(16)} known: ${describe(env)}`,
         );
       });
     }
   }
+});
+
+test("operands that change nothing emit nothing: mv is its register, sext.w one extend", () => {
+  const zeroImm: ConstOf = (l) => (l === "imm" ? [0, 0] : undefined);
+  const code = (e: Expr, constOf: ConstOf) => {
+    const b = new FunctionBody(7);
+    lowerExpr(e, b, pushParam, constOf);
+    return [...b.code.view()];
+  };
+  const rs1Only = code(RS1, zeroImm);
+  const addi = SEMANTICS.addi!;
+  const addiw = SEMANTICS.addiw!;
+  const add = SEMANTICS.add!;
+  assert.ok(addi.kind === "write" && addiw.kind === "write" && add.kind === "write");
+  assert.deepEqual(code(addi.value, zeroImm), rs1Only, "mv rd, rs1");
+  assert.deepEqual(code(addiw.value, zeroImm), [...rs1Only, Op.i64_extend32_s], "sext.w rd, rs1");
+  assert.deepEqual(
+    code(add.value, (l) => (l === "rs1" ? [0, 0] : undefined)),
+    code(RS2, zeroImm),
+    "add rd, x0, rs2",
+  );
 });
