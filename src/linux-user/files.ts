@@ -474,8 +474,7 @@ export class PipeEnd extends OpenFile {
   }
 
   override release(): void {
-    if (this.writeEnd) this.pipe.writers--;
-    else this.pipe.readers--;
+    this.pipe.endClosed(this.writeEnd);
   }
 }
 

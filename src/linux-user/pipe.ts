@@ -49,6 +49,17 @@ export class Pipe {
     return out;
   }
 
+  /**
+   * The last writer or the last reader has gone: that is news for the other side too (EOF or
+   * EPIPE), which Linux's pipe_release wakes its waiters for, edge-triggered epoll items included.
+   */
+  endClosed(writeEnd: boolean): void {
+    if (writeEnd ? --this.writers === 0 : --this.readers === 0) {
+      if (writeEnd) this.putAt = nextChange();
+      else this.takenAt = nextChange();
+    }
+  }
+
   put(b: Uint8Array): void {
     if (b.length === 0) return;
     this.chunks.push(b.slice());
