@@ -219,10 +219,10 @@ class WasmGen {
       sorted.map((_, i) => i),
       0,
     );
-    sorted.forEach((b, i) => {
+    for (const b of sorted) {
       f.end();
-      this.block(b, i);
-    });
+      this.block(b);
+    }
     // the last block always leaves or jumps: nothing falls out of the loop
     f.unreachable();
     f.end(); // loop
@@ -309,11 +309,10 @@ class WasmGen {
     this.leave(Exit.JUMP, pc);
   }
 
-  private block(b: Block, label: number): void {
+  private block(b: Block): void {
     const f = this.f;
     this.page = b.page;
     this.start = b.start;
-    this.label = label;
     const len = b.insns.length;
     const lastOp = opOf(b.insns[len - 1]!.w0);
     // an EBREAK ends its block without retiring, but the interpreter too needs budget to reach it
