@@ -1,0 +1,3 @@
+module hartscope.test/guest/go
+
+go 1.19
