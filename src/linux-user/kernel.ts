@@ -35,6 +35,8 @@ export class Kernel {
   readonly hartThreads = new Map<Hart, Thread>();
   /** syscalls already reported as unimplemented */
   readonly warned = new Set<number>();
+  /** counter for Wait.seq: futex waiters of every process wake first come, first served */
+  waitSeq = 0;
   private nextId: number;
 
   constructor(

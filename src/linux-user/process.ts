@@ -68,8 +68,11 @@ export interface Wait {
   restartable?: boolean;
   /** a blocked read/write: when this turns true the syscall is executed again */
   ready?: () => boolean;
-  /** a futex wait: woken by FUTEX_WAKE on addr with a matching bitset */
-  futex?: { addr: number; bitset: number };
+  /**
+   * a futex wait: woken by FUTEX_WAKE of the same key with a matching bitset. The key is `shared`
+   * (a host offset) for memory mapped MAP_SHARED, the same in every process; else `mem` and `addr`.
+   */
+  futex?: { addr: number; bitset: number; shared: number; mem: AddressSpace };
   /** signals do not end it (a vfork parent waiting for its child) */
   uninterruptible?: boolean;
   /** rt_sigsuspend: only a signal ends it */
@@ -216,8 +219,7 @@ export class LinuxProcess {
   exit?: ExitStatus;
   /** exit status of the main thread if it left with exit() while others ran on */
   leaderExitCode?: number;
-  /** counter for Wait.seq */
-  waitSeq = 0;
+
   /** setitimer's ITIMER_REAL, ITIMER_VIRTUAL, ITIMER_PROF */
   readonly itimers: IntervalTimer[] = [
     { signal: 14, cpu: false, interval: 0 },

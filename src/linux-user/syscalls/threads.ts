@@ -35,26 +35,50 @@ const FUTEX_BITSET_MATCH_ANY = 0xffffffff;
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
-/** Threads waiting on the futex at addr (matching bitset), first come first served. */
-function waitersOn(p: LinuxProcess, addr: number, bitset: number): Thread[] {
-  return p.threads
-    .filter((t) => t.wait?.futex?.addr === addr && (t.wait.futex.bitset & bitset) !== 0)
-    .sort((a, b) => a.wait!.seq! - b.wait!.seq!);
+/**
+ * What tells a futex apart (futex(2)): private memory's is the address space and the address;
+ * MAP_SHARED memory's (without FUTEX_PRIVATE_FLAG) is the host offset of the word, the same in
+ * every process mapping it, so a process-shared mutex or semaphore wakes another process.
+ */
+export interface FutexKey {
+  addr: number;
+  /** host offset, or -1 for a private key */
+  shared: number;
 }
 
-/** Wake up to n waiters on addr; returns how many woke. */
-export function futexWake(p: LinuxProcess, addr: number, n: number, bitset = FUTEX_BITSET_MATCH_ANY): number {
-  const woken = waitersOn(p, addr, bitset).slice(0, Math.max(0, n));
+/** The key of the futex at addr (throws GuestFault when addr is not mapped). */
+export function futexKey(p: LinuxProcess, addr: number, isPrivate = false): FutexKey {
+  return { addr, shared: isPrivate ? -1 : p.mem.sharedKey(addr) };
+}
+
+/** Threads waiting on the futex `k` (matching bitset), first come first served. */
+function waitersOn(p: LinuxProcess, k: FutexKey, bitset: number): Thread[] {
+  const out: Thread[] = [];
+  for (const q of p.kernel.live()) {
+    if (k.shared < 0 && q.mem !== p.mem) continue;
+    for (const t of q.threads) {
+      const f = t.wait?.futex;
+      if (f === undefined || (f.bitset & bitset) === 0) continue;
+      if (k.shared >= 0 ? f.shared === k.shared : f.shared < 0 && f.mem === p.mem && f.addr === k.addr)
+        out.push(t);
+    }
+  }
+  return out.sort((a, b) => a.wait!.seq! - b.wait!.seq!);
+}
+
+/** Wake up to n waiters on the futex `k`; returns how many woke. */
+export function futexWake(p: LinuxProcess, k: FutexKey, n: number, bitset = FUTEX_BITSET_MATCH_ANY): number {
+  const woken = waitersOn(p, k, bitset).slice(0, Math.max(0, n));
   for (const t of woken) t.complete(0);
   return woken.length;
 }
 
-/** Move up to n waiters from addr to addr2 (FUTEX_REQUEUE). */
-function futexRequeue(p: LinuxProcess, addr: number, addr2: number, n: number): number {
-  const moved = waitersOn(p, addr, FUTEX_BITSET_MATCH_ANY).slice(0, Math.max(0, n));
+/** Move up to n waiters from `k` to `k2` (FUTEX_REQUEUE). */
+function futexRequeue(p: LinuxProcess, k: FutexKey, k2: FutexKey, n: number): number {
+  const moved = waitersOn(p, k, FUTEX_BITSET_MATCH_ANY).slice(0, Math.max(0, n));
   for (const t of moved) {
-    t.wait!.futex = { addr: addr2, bitset: FUTEX_BITSET_MATCH_ANY };
-    t.wait!.what = `futex wait on ${hex(addr2)}`;
+    t.wait!.futex = { addr: k2.addr, bitset: FUTEX_BITSET_MATCH_ANY, shared: k2.shared, mem: p.mem };
+    t.wait!.what = `futex wait on ${hex(k2.addr)}`;
   }
   return moved.length;
 }
@@ -63,9 +87,9 @@ function futexRequeue(p: LinuxProcess, addr: number, addr2: number, n: number): 
 function wakeOp(
   p: LinuxProcess,
   c: Sys,
-  addr: number,
+  k: FutexKey,
   n: number,
-  addr2: number,
+  k2: FutexKey,
   n2: number,
   encoded: number,
 ): number {
@@ -74,6 +98,7 @@ function wakeOp(
   let oparg = (encoded << 8) >> 20; // bits 12..23, sign-extended
   const cmparg = (encoded << 20) >> 20; // bits 0..11, sign-extended
   if (op & 8) oparg = 1 << (oparg & 31);
+  const addr2 = k2.addr;
   const old = c.mem.readU32(addr2) | 0;
   let v: number;
   switch (op & 7) {
@@ -96,10 +121,10 @@ function wakeOp(
       return -ENOSYS;
   }
   c.mem.writeU32(addr2, v >>> 0);
-  let woke = futexWake(p, addr, n);
+  let woke = futexWake(p, k, n);
   const tests = [old === cmparg, old !== cmparg, old < cmparg, old <= cmparg, old > cmparg, old >= cmparg];
   if (cmp > 5) return -ENOSYS;
-  if (tests[cmp]) woke += futexWake(p, addr2, n2);
+  if (tests[cmp]) woke += futexWake(p, k2, n2);
   return woke;
 }
 
@@ -111,7 +136,7 @@ export function exitThread(p: LinuxProcess, t: Thread, code: number): void {
   if (t.clearChildTid !== 0) {
     try {
       p.mem.writeU32(t.clearChildTid, 0);
-      futexWake(p, t.clearChildTid, 1);
+      futexWake(p, futexKey(p, t.clearChildTid), 1);
     } catch (e) {
       if (!(e instanceof GuestFault)) throw e;
     }
@@ -201,6 +226,7 @@ export const threadSyscalls: Record<string, Handler> = {
     const val = c.uint(2);
     const cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
     if (addr % 4 !== 0) return -EINVAL;
+    const isPrivate = (op & FUTEX_PRIVATE_FLAG) !== 0;
     switch (cmd) {
       case FUTEX_WAIT:
       case FUTEX_WAIT_BITSET: {
@@ -216,34 +242,44 @@ export const threadSyscalls: Record<string, Handler> = {
             deadline = monotonicDeadline(c, op & FUTEX_CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC, ns);
         }
         if (c.mem.readU32(addr) !== val) return -EAGAIN;
+        const k = futexKey(p, addr, isPrivate);
         c.t.wait = {
-          what: `futex wait on ${hex(addr)}`,
-          futex: { addr, bitset },
+          what: `futex wait on ${hex(addr)}${k.shared >= 0 ? " (shared)" : ""}`,
+          futex: { addr, bitset, shared: k.shared, mem: p.mem },
           deadline,
           timeoutResult: -ETIMEDOUT,
-          seq: ++p.waitSeq,
+          seq: ++p.kernel.waitSeq,
         };
         return undefined;
       }
       case FUTEX_WAKE:
-        return futexWake(p, addr, val);
+        return futexWake(p, futexKey(p, addr, isPrivate), val);
       case FUTEX_WAKE_BITSET: {
         const bitset = c.uint(5);
         if (bitset === 0) return -EINVAL;
-        return futexWake(p, addr, val, bitset);
+        return futexWake(p, futexKey(p, addr, isPrivate), val, bitset);
       }
       case FUTEX_REQUEUE:
       case FUTEX_CMP_REQUEUE: {
         const addr2 = c.ulong(4);
         if (addr2 % 4 !== 0) return -EINVAL;
         if (cmd === FUTEX_CMP_REQUEUE && c.mem.readU32(addr) !== c.uint(5)) return -EAGAIN;
-        const woke = futexWake(p, addr, val);
-        return woke + futexRequeue(p, addr, addr2, c.uint(3));
+        const k = futexKey(p, addr, isPrivate);
+        const woke = futexWake(p, k, val);
+        return woke + futexRequeue(p, k, futexKey(p, addr2, isPrivate), c.uint(3));
       }
       case FUTEX_WAKE_OP: {
         const addr2 = c.ulong(4);
         if (addr2 % 4 !== 0) return -EINVAL;
-        return wakeOp(p, c, addr, val, addr2, c.uint(3), c.uint(5));
+        return wakeOp(
+          p,
+          c,
+          futexKey(p, addr, isPrivate),
+          val,
+          futexKey(p, addr2, isPrivate),
+          c.uint(3),
+          c.uint(5),
+        );
       }
       default:
         return -ENOSYS;
