@@ -173,6 +173,12 @@ export const PrefixedOp = {
   i64_trunc_sat_f64_u: 7,
 } as const;
 
+// floats are written little-endian (§5.2.3) through one scratch DataView, whatever the host's order
+const FLOAT_BYTES = new Uint8Array(8);
+const FLOAT_VIEW = new DataView(FLOAT_BYTES.buffer);
+const F32_BYTES = FLOAT_BYTES.subarray(0, 4);
+const UTF8 = new TextEncoder();
+
 /** A growable byte buffer with the format's integer encodings (§5.2.2 LEB128). */
 export class ByteWriter {
   private buf: Uint8Array<ArrayBuffer>;
@@ -182,8 +188,8 @@ export class ByteWriter {
     this.buf = new Uint8Array(capacity);
   }
 
-  private room(n: number): void {
-    if (this.length + n <= this.buf.length) return;
+  /** Make room for n more bytes (callers check first, so the common case is one comparison). */
+  private grow(n: number): void {
     let cap = this.buf.length * 2;
     while (cap < this.length + n) cap *= 2;
     const next = new Uint8Array(cap);
@@ -191,8 +197,12 @@ export class ByteWriter {
     this.buf = next;
   }
 
+  private room(n: number): void {
+    if (this.length + n > this.buf.length) this.grow(n);
+  }
+
   u8(b: number): void {
-    this.room(1);
+    if (this.length >= this.buf.length) this.grow(1);
     this.buf[this.length++] = b;
   }
 
@@ -246,15 +256,13 @@ export class ByteWriter {
   }
 
   f32(x: number): void {
-    this.room(4);
-    new DataView(this.buf.buffer, this.buf.byteOffset + this.length, 4).setFloat32(0, x, true);
-    this.length += 4;
+    FLOAT_VIEW.setFloat32(0, x, true);
+    this.bytes(F32_BYTES);
   }
 
   f64(x: number): void {
-    this.room(8);
-    new DataView(this.buf.buffer, this.buf.byteOffset + this.length, 8).setFloat64(0, x, true);
-    this.length += 8;
+    FLOAT_VIEW.setFloat64(0, x, true);
+    this.bytes(FLOAT_BYTES);
   }
 
   bytes(src: Uint8Array): void {
@@ -265,7 +273,7 @@ export class ByteWriter {
 
   /** A name (§5.2.4): its UTF-8 length, then the bytes. */
   name(s: string): void {
-    const b = new TextEncoder().encode(s);
+    const b = UTF8.encode(s);
     this.u32(b.length);
     this.bytes(b);
   }
@@ -285,7 +293,7 @@ function checkValType(t: number, what: string): void {
 
 /** One function's locals and instructions. The closing `end` is added by ModuleBuilder.addFunction. */
 export class FunctionBody {
-  readonly code = new ByteWriter(512);
+  readonly code = new ByteWriter(1024);
   readonly paramCount: number;
   /** the types of the locals declared after the params */
   readonly locals: number[] = [];
