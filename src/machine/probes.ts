@@ -165,10 +165,12 @@ export class Probes implements ProbeSink {
    * Run `hook` before each execution of the instruction at `va`, on every hart. Throws ProbeError
    * when va is not 2-byte aligned or not mapped executable (nothing is registered then).
    */
-  onInstruction(va: number, hook: InstructionHook): Registration {
+  onInstruction(va: number, hook: InstructionHook, markIn?: number): Registration {
     let site = this.byPc.get(va);
     if (site === undefined) {
-      const hart = this.anyHart();
+      // markIn: the id of a hart whose memory to mark (a process other than the running one's)
+      const hart =
+        markIn === undefined ? this.anyHart() : [...this.host.harts()].find((h) => h.id === markIn);
       if (hart === undefined) throw new ProbeError(`cannot probe ${hex(va)}: the machine has no hart yet`);
       // the site exists before the mark: compiled code made from the marked entry asks for it
       site = new Site(this, `instruction ${hex(va)}`);
