@@ -71,8 +71,11 @@ export function machineJit(c: JitChoice): Partial<JitOptions> | false {
  * counts it (compile time in ms, bytes of generated code).
  */
 export function jitStatsLine(c: JitChoice, mem: GuestMemory, retired: number): string {
-  const cache = cacheOf(mem) as ReturnType<typeof cacheOf> & { compileMs?: unknown; compiledBytes?: unknown };
   const engine = c.jitEngine ?? JIT_DEFAULTS.engine;
+  const cache = cacheOf(mem, engine === "wasm") as ReturnType<typeof cacheOf> & {
+    compileMs?: unknown;
+    compiledBytes?: unknown;
+  };
   const pct = retired > 0 ? (100 * cache.retired) / retired : 0;
   let line =
     `hartscope: jit ${engine}: ${cache.compiled} regions, ${cache.compiledInsns} instructions compiled, ` +
