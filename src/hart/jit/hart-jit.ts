@@ -78,8 +78,8 @@ export class CodeCache {
   compiledInsns = 0;
   /** instructions retired by compiled code (the rest were interpreted): --stats prints it */
   retired = 0;
-  /** time spent compiling (µs) and the size of what was made (wasm bytes, or JavaScript source) */
-  compileMicros = 0;
+  /** time spent compiling (ms) and the size of what was made (wasm bytes, or JavaScript source) */
+  compileMs = 0;
   compiledBytes = 0;
   readonly env: CompileEnv;
   /** the wasm engine's runtime (the memory its modules import); undefined for the JS engine */
@@ -500,7 +500,7 @@ export class HartJit implements TlbHolder {
       sink?.site === undefined ? this.cache.env : { ...this.cache.env, site: (pc: number) => sink.site!(pc) };
     const t0 = performance.now();
     const code = this.compile(env, pages, blocks, grouping);
-    this.cache.compileMicros += (performance.now() - t0) * 1000;
+    this.cache.compileMs += performance.now() - t0;
     const region = new Region(
       code,
       pages,
