@@ -238,7 +238,11 @@ export class AddressSpace implements GuestMemory {
       }
       return (entry >>> FRAME_SHIFT) * PAGE_SIZE;
     }
-    if (peek) return XLATE_UNBACKED;
+    if (peek) {
+      // another process may have given a shared page its frame already
+      const shared = m.shared?.frameIfAny(m.pgoff + (vpn - m.start)) ?? -1;
+      return shared >= 0 ? shared * PAGE_SIZE : XLATE_UNBACKED;
+    }
     const frame = this.giveFrame(vpn, m);
     return frame < 0 ? XLATE_ACCESS_FAULT : frame * PAGE_SIZE;
   }
@@ -544,8 +548,13 @@ export class AddressSpace implements GuestMemory {
     const vpn = Math.floor(addr / PAGE_SIZE);
     const entry = this.entryOf(vpn);
     if (entry !== 0) return (entry >>> FRAME_SHIFT) * PAGE_SIZE + (addr % PAGE_SIZE);
-    if (this.maps.find(vpn) === undefined) throw new GuestFault(addr, access);
-    return -1;
+    const m = this.maps.find(vpn);
+    if (m === undefined) throw new GuestFault(addr, access);
+    if (m.shared === undefined) return -1;
+    // a shared page untouched here may hold another process's stores: take its frame
+    const frame = this.giveFrame(vpn, m);
+    if (frame < 0) throw new GuestFault(addr, access);
+    return frame * PAGE_SIZE + (addr % PAGE_SIZE);
   }
 
   read(addr: number, length: number): Uint8Array {

@@ -109,6 +109,11 @@ export class SharedPages {
     return frame;
   }
 
+  /** The frame of page `index` if some process has touched it, else -1. */
+  frameIfAny(index: number): number {
+    return this.frames.get(index) ?? -1;
+  }
+
   /** An address space no longer maps any of it; the last lets the frames go. */
   letGo(): void {
     if (--this.users > 0) return;

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { ACCESS_READ, ACCESS_WRITE } from "../../src/hart/memory.js";
 import { AddressSpace, PROT_READ, PROT_WRITE } from "../../src/linux-user/address-space.js";
+import { SharedPages } from "../../src/linux-user/frame-pool.js";
 import { buildC, GUEST_BIN, hartscope, needCC } from "./guest.js";
 
 const P = 4096;
@@ -295,4 +296,75 @@ test("a syscall between LR and SC breaks the reservation, as Linux's trap return
   // (qemu-riscv64 keeps it: not compared)
   const r = hartscope(["run", buildC("lrsc-syscall", LRSC_C)]);
   assert.equal(r.stdout, "sc after a syscall: failed; sc without one: succeeded; word 7\n");
+});
+
+test("MAP_SHARED pages are one frame in parent and child: stores are seen, munmap and mprotect stay per process", () => {
+  const parent = new AddressSpace(1 << 26);
+  const shared = new SharedPages(parent.pool);
+  parent.map(A, 4 * P, RW, shared);
+  parent.map(A + 8 * P, 4 * P, RW);
+  parent.write(A, new Uint8Array([1]));
+  parent.write(A + 8 * P, new Uint8Array([1]));
+
+  const child = parent.fork();
+  // a page touched before the fork: the same frame, writable in both (no copy-on-write)
+  assert.equal(xlate(child, A, ACCESS_WRITE), xlate(parent, A, ACCESS_WRITE));
+  child.write(A, new Uint8Array([2]));
+  assert.equal(parent.read(A, 1)[0], 2, "the parent sees the child's store");
+  // a page neither had touched: the first to touch it gives it the frame both use
+  parent.write(A + 3 * P, new Uint8Array([7]));
+  assert.equal(child.read(A + 3 * P, 1)[0], 7);
+  // private memory still copies
+  child.write(A + 8 * P, new Uint8Array([9]));
+  assert.equal(parent.read(A + 8 * P, 1)[0], 1);
+
+  // the child's munmap and mprotect are its own
+  child.unmap(A + P, P);
+  child.protect(A, P, PROT_READ);
+  assert.equal(xlate(child, A, ACCESS_WRITE) < 0, true, "read-only in the child");
+  parent.write(A + P, new Uint8Array([5]));
+  parent.write(A, new Uint8Array([6]));
+  assert.equal(child.read(A, 1)[0], 6);
+  assert.equal(parent.read(A + P, 1)[0], 5);
+
+  // a futex in shared memory has one key in both; private memory's has none
+  assert.equal(child.sharedKey(A + 12), parent.sharedKey(A + 12));
+  assert.equal(parent.sharedKey(A + 8 * P), -1);
+
+  // MADV_DONTNEED drops the page from one process, not the shared contents
+  parent.discard(A, P);
+  assert.equal(parent.read(A, 1)[0], 6);
+
+  // the frames go when the last process lets go of the mapping
+  child.releaseAll();
+  assert.equal(parent.read(A + 3 * P, 1)[0], 7);
+  parent.releaseAll();
+  assert.equal(parent.framesInUse, 0);
+});
+
+test("job control: a process that stops itself with nothing left to continue it ends the run with a clear message", {
+  skip: needCC,
+}, () => {
+  const r = hartscope(["run", "--root", "/", `${GUEST_BIN}proc-jobs`, "selfstop"]);
+  assert.equal(r.stdout, "stopping myself\n");
+  assert.match(r.stderr, /deadlock: the only thread is blocked forever \(thread 1000: stopped by SIGSTOP\)/);
+  assert.equal(r.status, 1);
+});
+
+test("job control and shared code as Linux does them where qemu-riscv64 does not", { skip: needCC }, () => {
+  // SA_NOCLDSTOP: no SIGCHLD for a stop (qemu queues one); the first SIGCHLD is the exit
+  const jobs = hartscope(["run", "--root", "/", `${GUEST_BIN}proc-jobs`, "exact"]);
+  assert.equal(jobs.status, 0, jobs.stderr);
+  assert.match(jobs.stdout, /^SA_NOCLDSTOP: SIGCHLD pending 0$/m);
+  assert.match(jobs.stdout, /^SA_NOCLDSTOP: exit: SIGCHLD 17 CLD_EXITED status 3 from the child 1$/m);
+  assert.match(jobs.stdout, /^SIGTSTP: SIGCHLD 17 CLD_STOPPED status 20 from the child 1$/m);
+  // code rewritten in a shared page by one process runs changed in the other (qemu runs it stale)
+  for (const jit of ["on", "off"]) {
+    const code = hartscope(["run", "--jit", jit, "--root", "/", `${GUEST_BIN}proc-shared`, "exact"]);
+    assert.equal(code.status, 0, code.stderr);
+    assert.match(
+      code.stdout,
+      /^code written by the parent, run by the child \(10 \* first \+ second\): child exited 12$/m,
+    );
+  }
 });
