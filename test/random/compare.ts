@@ -7,7 +7,14 @@ import { join } from "node:path";
 import { disassemble, F_NAMES, X_NAMES } from "../../src/isa/disasm.js";
 import { RV64GC_ZBA_ZBB } from "../../src/isa/isa-string.js";
 import { specByName } from "../../src/isa/table.js";
-import { QEMU_ZBA_ZBB, type RunResult, runHartscope, runQemu } from "../differential/run-guest.js";
+import {
+  type JitStats,
+  parseJitStats,
+  QEMU_ZBA_ZBB,
+  type RunResult,
+  runHartscope,
+  runQemu,
+} from "../differential/run-guest.js";
 import { WITH_ZB } from "./generator.js";
 import {
   buildProgram,
@@ -21,6 +28,21 @@ import {
 } from "./program.js";
 
 export const PROCESS_TIMEOUT_MS = 60_000;
+
+/** How hartscope runs the program: the interpreter alone, or a JIT engine. */
+export type Engine = "off" | "js" | "wasm";
+export const ENGINES: readonly Engine[] = ["off", "js", "wasm"];
+/** executions of a block start before hartscope compiles it (--jit-hot), by default */
+export const DEFAULT_HOT = 2;
+
+/**
+ * hartscope's options for `engine`: a compiling engine gets `--jit-hot hot` (executions of a block
+ * start before it is compiled; low, so that a few passes over the stream run compiled) and --stats,
+ * whose jit line says how many instructions compiled code retired.
+ */
+export function engineOptions(engine: Engine, hot: number): string[] {
+  return engine === "off" ? ["--jit", "off"] : ["--jit", engine, "--jit-hot", String(hot), "--stats"];
+}
 
 export interface Difference {
   /** "x5 (t0)", "f3 (ft3)", "fcsr", "mem[S+0x1a8]" */
@@ -39,6 +61,10 @@ export interface Verdict {
   differences: Difference[];
   qemu: RunResult;
   hartscope: RunResult;
+  /** hartscope's options (the engine) */
+  options: readonly string[];
+  /** what --stats said about compiled code, when the JIT was on and --stats given */
+  jit?: JitStats;
 }
 
 const hex64 = (v: bigint) => `0x${v.toString(16).padStart(16, "0")}`;
@@ -92,6 +118,15 @@ export async function runBoth(
   dir: string,
   hartscopeOptions: readonly string[] = [],
 ): Promise<Verdict> {
+  return (await runEach(program, dir, [hartscopeOptions]))[0]!;
+}
+
+/** The program under qemu once and under hartscope with each set of options: a verdict each. */
+export async function runEach(
+  program: Program,
+  dir: string,
+  hartscopeOptions: readonly (readonly string[])[],
+): Promise<Verdict[]> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `random-${program.seed}.elf`);
   writeFileSync(file, program.elf, { mode: 0o755 });
@@ -102,8 +137,23 @@ export async function runBoth(
     env: { PATH: "/usr/bin:/bin" },
     qemuArgs: WITH_ZB ? QEMU_ZBA_ZBB : [],
   };
-  const [qemu, hartscope] = await Promise.all([runQemu(spec), runHartscope(spec, hartscopeOptions)]);
-  const verdict: Verdict = { seed: program.seed, ok: false, differences: [], qemu, hartscope };
+  const [qemu, ...runs] = await Promise.all([
+    runQemu(spec),
+    ...hartscopeOptions.map((o) => runHartscope(spec, o)),
+  ]);
+  return runs.map((hartscope, k) => judge(program, qemu!, hartscope, hartscopeOptions[k]!));
+}
+
+function judge(program: Program, qemu: RunResult, hartscope: RunResult, options: readonly string[]): Verdict {
+  const verdict: Verdict = {
+    seed: program.seed,
+    ok: false,
+    differences: [],
+    qemu,
+    hartscope,
+    options,
+    jit: parseJitStats(hartscope.stderr.toString("utf8")),
+  };
   const broken = (r: RunResult, who: string): string | undefined => {
     if (r.timedOut) return `${who} timed out`;
     if (r.status !== 0)
@@ -148,7 +198,9 @@ export function listing(
           ? "prologue"
           : p.unit === -2
             ? "epilogue"
-            : `unit ${p.unit} (${program.units[p.unit]!.kind})`;
+            : p.unit === -3
+              ? `loop tail (${program.options.runs ?? 1} passes)`
+              : `unit ${p.unit} (${program.units[p.unit]!.kind})`;
       lastUnit = p.unit;
     }
     const mark = regs.some((r) => writes(p, r)) ? ">" : " ";
@@ -170,7 +222,11 @@ export function report(program: Program, v: Verdict, withListing: boolean): stri
     out.push(`  ${d.where.padEnd(14)} qemu ${d.qemu}  hartscope ${d.hartscope}`);
   if (v.differences.length > 40) out.push(`  ... ${v.differences.length - 40} more`);
   const units = program.options.units === undefined ? "" : ` --units ${program.options.units}`;
-  out.push(`  rerun: node dist/test/random/rerun.js ${v.seed} --length ${program.options.length}${units}`);
+  const runs = ` --runs ${program.options.runs ?? 1}`;
+  const engine = v.options.filter((o) => o !== "--stats").join(" ");
+  out.push(
+    `  rerun: node dist/test/random/rerun.js ${v.seed} --length ${program.options.length}${units}${runs}${engine ? ` ${engine}` : ""}`,
+  );
   if (withListing) {
     const regs = v.differences.flatMap((d) => (d.reg ? [d.reg] : []));
     out.push(listing(program, regs));
@@ -188,11 +244,12 @@ export async function bisect(
   opts: ProgramOptions,
   dir: string,
   log: (s: string) => void = () => {},
+  hartscopeOptions: readonly string[] = [],
 ): Promise<{ units: number; program: Program; verdict: Verdict } | undefined> {
   const full = buildProgram(seed, opts);
   const diverges = async (k: number) => {
     const p = buildProgram(seed, { ...opts, units: k });
-    const v = await runBoth(p, dir);
+    const v = await runBoth(p, dir, hartscopeOptions);
     if (v.failure?.startsWith("generator bug")) throw new Error(v.failure);
     return { p, v, bad: !v.ok };
   };

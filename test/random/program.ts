@@ -1,11 +1,18 @@
 // A complete random test program: prologue, random body, epilogue, as a static ELF file.
 //
 // Memory (one RWX segment at BASE, contents from BASE + CONTENT_OFFSET):
-//   code      prologue, body, epilogue
-//   S - 512   initial f0..f31 (256 bytes), then initial x1..x31 (248 bytes)
+//   code      prologue, body, loop tail, epilogue
+//   S - 512   initial f0..f31 (256 bytes), then initial x1..x31 (248 bytes); S is page-aligned
 //   S         scratch: 1024 bytes of random data and special FP values, the only memory the body
 //             touches (x8 = S, sp = S + 512)
 //   S + 1024  x1..x31, then f0..f31 (raw bits), then fcsr, stored by the epilogue
+//   S + 1536  the loop's count of passes left, and the slot where the loop keeps t6
+// The body runs `runs` times: a loop tail after it counts the passes in memory and jumps back to
+// the body's first instruction with every register as the pass left it (t6 saved and restored
+// around the count), frm put back to its initial mode (the generator tracked frm from that mode,
+// and a csrrsi on frm is only valid from the mode it tracked). Each unit consumes the reservation
+// its LR took, so none is held at the tail's stores. Repeating the stream is what makes a JIT
+// compile it: the test then compares compiled code, not only the interpreter, with qemu.
 // The epilogue writes S .. S + 1536 (scratch, registers, fcsr) to stdout with the write system
 // call (a7 = 64) and exits with status 0 (a7 = 93): that dump is what the two runs compare.
 
@@ -17,16 +24,24 @@ import { Prng } from "./prng.js";
 export const BASE = 0x10000;
 export const CODE_START = BASE + CONTENT_OFFSET;
 const INIT_BYTES = 512;
+const PAGE = 4096;
 /** scratch, x1..x31, f0..f31, fcsr */
 export const DUMP_BYTES = SCRATCH_BYTES + 31 * 8 + 32 * 8 + 8;
 export const DUMP_X = SCRATCH_BYTES;
 export const DUMP_F = DUMP_X + 31 * 8;
 export const DUMP_FCSR = DUMP_F + 32 * 8;
+/** the loop's count of passes left, and its save slot for t6 (offsets from S, outside the dump) */
+const LOOP_COUNT = DUMP_BYTES;
+const LOOP_SAVE = DUMP_BYTES + 8;
+const LOOP_BYTES = 16;
+const X_T6 = 31;
+/** passes over the body by default (the random test and rerun.js) */
+export const DEFAULT_RUNS = 8;
 
 /** One instruction of the finished program, for listings. */
 export interface Placed extends Insn {
   addr: number;
-  /** index of the body unit it belongs to; -1 prologue, -2 epilogue */
+  /** index of the body unit it belongs to; -1 prologue, -2 epilogue, -3 the loop tail */
   unit: number;
 }
 
@@ -125,6 +140,8 @@ export interface ProgramOptions {
   length: number;
   /** keep only the first `units` units of the body (bisecting) */
   units?: number;
+  /** times the body runs, each pass continuing from the state the last left (default 1) */
+  runs?: number;
 }
 
 export function buildProgram(seed: number, opts: ProgramOptions): Program {
@@ -150,11 +167,18 @@ export function buildProgram(seed: number, opts: ProgramOptions): Program {
 
   const body = units.flatMap((u, idx) => u.insns.map((i) => ({ ...i, unit: idx })));
   const bodyBytes = body.reduce((a, i) => a + i.len, 0);
-  // prologue: lui+addi, 32 fld, 30 ld, 2 csrrwi; epilogue: 31 sd, csrrs+sd, 32 fsd, 8 for the calls
+  // prologue: lui+addi, 32 fld, 30 ld, 2 csrrwi; loop tail: 9; epilogue: 31 sd, csrrs+sd, 32 fsd,
+  // 8 for the calls
   const prologueBytes = (2 + 32 + 30 + 2) * 4;
+  const tailBytes = 9 * 4;
   const epilogueBytes = (31 + 2 + 32 + 8) * 4;
-  const codeBytes = prologueBytes + bodyBytes + epilogueBytes;
-  const scratchOffset = align(codeBytes, 16) + INIT_BYTES;
+  const codeBytes = prologueBytes + bodyBytes + tailBytes + epilogueBytes;
+  const runs = opts.runs ?? 1;
+  if (!Number.isSafeInteger(runs) || runs < 1)
+    throw new Error(`program: runs must be a positive integer (got ${runs})`);
+  // S starts a page of its own: the body's stores then go to a page holding no code, as a real
+  // program's data does (a store to a page of decoded code leaves compiled code, to be checked)
+  const scratchOffset = align(CODE_START + align(codeBytes, 16) + INIT_BYTES, PAGE) - CODE_START;
   const scratch = CODE_START + scratchOffset;
   initX[X_SCRATCH] = BigInt(scratch);
   initX[X_SP] = BigInt(scratch + SP_OFFSET);
@@ -177,6 +201,21 @@ export function buildProgram(seed: number, opts: ProgramOptions): Program {
   }
   prologue.push(ins("csrrwi", { rd: 0, csr: 3, rs1: initFflags })); // fcsr = fflags, frm = 0
   prologue.push(ins("csrrwi", { rd: 0, csr: 2, rs1: initFrm }));
+
+  // the loop tail: one pass fewer left; back to the body's start (t6 and frm as it began) or on
+  const T6 = X_T6;
+  const tail: Insn[] = [
+    ins("sd", { rs1: X_SCRATCH, rs2: T6, imm: LOOP_SAVE }),
+    ins("ld", { rd: T6, rs1: X_SCRATCH, imm: LOOP_COUNT }),
+    ins("addi", { rd: T6, rs1: T6, imm: -1 }),
+    ins("sd", { rs1: X_SCRATCH, rs2: T6, imm: LOOP_COUNT }),
+    ins("beq", { rs1: T6, rs2: 0, imm: 16 }), // last pass done: to the ld after the jal
+    ins("ld", { rd: T6, rs1: X_SCRATCH, imm: LOOP_SAVE }),
+    ins("csrrwi", { rd: 0, csr: 2, rs1: initFrm }),
+    ins("jal", { rd: 0, imm: -(bodyBytes + 7 * 4) }),
+    ins("ld", { rd: T6, rs1: X_SCRATCH, imm: LOOP_SAVE }),
+  ];
+  if (tail.length * 4 !== tailBytes) throw new Error("program: loop tail size mismatch");
 
   const epilogue: Insn[] = [];
   for (let i = 1; i < 32; i++)
@@ -209,11 +248,13 @@ export function buildProgram(seed: number, opts: ProgramOptions): Program {
   };
   place(prologue, () => -1);
   place(body, (k) => body[k]!.unit);
+  place(tail, () => -3);
   place(epilogue, () => -2);
   if (pc - CODE_START !== codeBytes) throw new Error("program: code size mismatch");
 
-  const content = new Uint8Array(scratchOffset + DUMP_BYTES);
+  const content = new Uint8Array(scratchOffset + DUMP_BYTES + LOOP_BYTES);
   const v = new DataView(content.buffer);
+  v.setBigUint64(scratchOffset + LOOP_COUNT, BigInt(runs), true);
   for (const p of placed) {
     const off = p.addr - CODE_START;
     if (p.len === 2) v.setUint16(off, p.raw, true);
@@ -233,7 +274,7 @@ export function buildProgram(seed: number, opts: ProgramOptions): Program {
     initX,
     initF,
     bodyLength: body.length,
-    options: { ...opts },
+    options: { ...opts, runs },
   };
 }
 
