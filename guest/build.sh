@@ -60,6 +60,7 @@ hashtab       glibc    hashtab.c
 lz            glibc    lz.c
 calls         glibc    calls.c                                              -lpthread
 calls-dynamic dynamic  calls.c                                              -lpthread
+trace-exec    dynamic  trace-exec.c
 proc-fork     glibc    proc-fork.c                                          -lpthread
 proc-exec     glibc    proc-exec.c                                          -lpthread
 proc-files    glibc    proc-files.c
