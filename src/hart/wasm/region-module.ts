@@ -156,6 +156,8 @@ class WasmGen {
   /** x registers some instruction of the region writes (the epilogue stores them) */
   private readonly written = new Set<number>();
   private probeFn = -1;
+  /** some block ends in a JALR: the loop head looks its target up */
+  private hasJalr = false;
   private readonly fpuFn = new Map<number, number>();
   // the block being generated
   private page = 0;
@@ -182,6 +184,7 @@ class WasmGen {
     for (const b of sorted)
       for (const ins of b.insns) {
         probes ||= ins.probe;
+        this.hasJalr ||= KIND[opOf(ins.w0)] === Kind.JALR;
         this.scanRegs(ins, regs);
         const op = opOf(ins.w0);
         if (KIND[op] === Kind.FPU && !this.fpuFn.has(op)) this.fpuFn.set(op, -1);
@@ -213,6 +216,7 @@ class WasmGen {
     this.outDepth = f.depth;
     f.loop();
     this.loopDepth = f.depth;
+    if (this.hasJalr) this.lookup(sorted);
     const n = sorted.length;
     for (let i = n - 1; i >= 0; i--) f.block();
     f.localGet(LBL).brTable(
@@ -236,6 +240,44 @@ class WasmGen {
     const run = m.addFunction(runType, f);
     m.exportFunction("run", run);
     return m.bytes();
+  }
+
+  /**
+   * At the loop head, for L = -1 (after a JALR): the label of the block starting at npc, by a
+   * binary search over the blocks' pcs (signed order, as pcs are numbers); none is a jump out.
+   */
+  private lookup(sorted: Block[]): void {
+    const f = this.f;
+    const starts = sorted
+      .map((b, label) => ({ pc: this.pages[b.page]!.pageVA + 2 * b.start, label }))
+      .sort((x, y) => x.pc - y.pc);
+    const pcConst = (pc: number) => f.i64Const(pc | 0, Math.floor(pc / TWO32) | 0);
+    const search = (lo: number, hi: number): void => {
+      if (hi - lo <= 3) {
+        for (let i = lo; i < hi; i++) {
+          f.localGet(this.npc);
+          pcConst(starts[i]!.pc);
+          f.op(Op.i64_eq).if_();
+          f.i32Const(starts[i]!.label).localSet(LBL);
+          f.br(f.depth - this.loopDepth);
+          f.end();
+        }
+        return;
+      }
+      const mid = (lo + hi) >> 1;
+      f.localGet(this.npc);
+      pcConst(starts[mid]!.pc);
+      f.op(Op.i64_lt_s).if_();
+      search(lo, mid);
+      f.else_();
+      search(mid, hi);
+      f.end();
+    };
+    f.localGet(LBL).i32Const(0).op(Op.i32_lt_s).if_();
+    search(0, starts.length);
+    f.i32Const(Exit.JUMP).localSet(this.code);
+    f.br(f.depth - this.outDepth);
+    f.end();
   }
 
   /** The x registers instruction `ins` reads or writes (a local each). */
@@ -393,9 +435,10 @@ class WasmGen {
         f.localSet(this.tmp);
         const d = this.dst(rd);
         if (d !== undefined) f.i64Const((pc + len) | 0, Math.floor((pc + len) / TWO32) | 0).localSet(d);
+        // to the loop head, which finds the block of the region starting at npc (or leaves)
         f.localGet(this.tmp).localSet(this.npc);
-        f.i32Const(Exit.JUMP).localSet(this.code);
-        f.br(f.depth - this.outDepth);
+        f.i32Const(-1).localSet(LBL);
+        f.br(f.depth - this.loopDepth);
         return;
       }
       case Kind.BRANCH: {
