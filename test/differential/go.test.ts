@@ -1,0 +1,220 @@
+// Go programs (guest/go, cross-built with Debian's Go by guest/go/build.sh into the cache outside
+// the repository) under qemu-riscv64 and under hartscope: stdout, stderr and the exit status equal
+// byte for byte, at several seeds and quanta (the Go scheduler draws from AT_RANDOM, so each seed
+// interleaves its goroutines differently), with the JIT on and off. A trace shows that the tracer
+// sees the Go runtime's threads and child processes.
+//
+// gorun: goroutines over GOMAXPROCS 4 threads, files, a pipe, timers. gochild: os/exec, pipes to
+// children, exit statuses, signals. qemu-riscv64 hands execve to the host kernel, which cannot run
+// a riscv64 program by itself, so under qemu gochild runs its children through qemu-riscv64
+// (GOCHILD_LAUNCHER); under hartscope they are plain execve's inside the root.
+//
+// The programs are rebuilt before the runs when `go` is there (Go's build cache, kept in the same
+// cache directory, makes that a second); without it, outside CI, the cached binaries are used or
+// the tests skip. Under CI a missing go or qemu-riscv64 fails.
+
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { skipWithout, tool, UNDER_CI } from "../tools.js";
+import {
+  assertSameOutput,
+  HARTSCOPE_JS,
+  hartscopeBuilt,
+  REPO_ROOT,
+  type RunResult,
+  type RunSpec,
+  run,
+  runHartscope,
+  runQemu,
+} from "./run-guest.js";
+
+const CACHE = join(process.env.HARTSCOPE_CACHE ?? join(homedir(), ".cache", "hartscope"), "go", "bin");
+const PROGRAMS = ["gorun", "gochild"] as const;
+type Program = (typeof PROGRAMS)[number];
+const TIMEOUT_MS = 240_000;
+const ENV = { PATH: "/usr/bin:/bin", LANG: "C" };
+
+function goFound(): boolean {
+  return spawnSync("go", ["version"], { stdio: "ignore" }).status === 0;
+}
+
+function why(): string | false {
+  const tools = skipWithout("qemu");
+  if (tools) return tools;
+  if (!hartscopeBuilt()) return "hartscope is not built (npx tsc -p .)";
+  if (UNDER_CI || goFound()) return false;
+  const missing = PROGRAMS.filter((p) => !existsSync(join(CACHE, p)));
+  return missing.length > 0
+    ? `go not found (Debian package golang-go) and no ${join(CACHE, missing[0]!)}`
+    : false;
+}
+const skip = why();
+
+/** Builds the Go guests with guest/go/build.sh; an error naming what failed when it cannot. */
+function build(): void {
+  if (!goFound()) {
+    if (UNDER_CI) throw new Error("go not found (Debian package golang-go); CI=true requires it");
+    return; // outside CI: the cached binaries (why() checked they are there)
+  }
+  const r = spawnSync("sh", [join(REPO_ROOT, "guest", "go", "build.sh"), ...PROGRAMS], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`guest/go/build.sh failed (status ${r.status}):\n${r.stderr}`);
+}
+
+let base = "";
+let runs = 0;
+
+/** A fresh working directory (which is also hartscope's root) holding the program as ./NAME. */
+function workDir(prog: Program): string {
+  const d = join(base, `run-${runs++}`);
+  spawnSync("mkdir", ["-p", d]);
+  copyFileSync(join(CACHE, prog), join(d, prog));
+  return d;
+}
+
+function specFor(prog: Program, launcher?: string): RunSpec {
+  return {
+    prog: `./${prog}`,
+    cwd: workDir(prog),
+    env: launcher === undefined ? ENV : { ...ENV, GOCHILD_LAUNCHER: launcher },
+    timeoutMs: TIMEOUT_MS,
+  };
+}
+
+/** qemu-riscv64's path: gochild's children are started through it. */
+function qemuPath(): string {
+  const q = tool("qemu");
+  if (q.includes("/")) return q;
+  return spawnSync("sh", ["-c", 'command -v "$1"', "sh", q], { encoding: "utf8" }).stdout.trim() || q;
+}
+
+const references = new Map<Program, Promise<RunResult>>();
+function reference(prog: Program): Promise<RunResult> {
+  let r = references.get(prog);
+  if (r === undefined) {
+    r = runQemu(specFor(prog, prog === "gochild" ? qemuPath() : undefined));
+    references.set(prog, r);
+  }
+  return r;
+}
+
+function hartscopeOptions(seed: number, quantum: number | undefined, jit: "on" | "off"): string[] {
+  return [
+    "--seed",
+    String(seed),
+    ...(quantum === undefined ? [] : ["--quantum", String(quantum)]),
+    "--jit",
+    jit,
+  ];
+}
+
+async function compare(prog: Program, options: string[]): Promise<void> {
+  const [q, hs] = await Promise.all([reference(prog), runHartscope(specFor(prog), options)]);
+  assert.equal(q.status, 0, `qemu-riscv64 ${prog}: ${q.stderr}`);
+  assert.ok(!hs.timedOut, `hartscope ${prog} ${options.join(" ")} timed out; stdout so far:\n${hs.stdout}`);
+  assert.equal(hs.status, q.status, `exit status; hartscope stderr: ${hs.stderr.toString().slice(0, 1000)}`);
+  assertSameOutput(q, hs);
+}
+
+/** Runs `hartscope trace -q -o FILE -n SCRIPT ./prog`; returns its result and the trace's text. */
+async function trace(prog: Program, script: string): Promise<{ result: RunResult; text: string }> {
+  const spec = specFor(prog);
+  const out = join(spec.cwd!, "..", `trace-${runs}.txt`);
+  const result = await run(
+    process.execPath,
+    [HARTSCOPE_JS, "trace", "-q", "-o", out, "-n", script, spec.prog],
+    spec,
+  );
+  return { result, text: existsSync(out) ? readFileSync(out, "utf8") : "" };
+}
+
+/** The lines `KEY VALUE` of a printed aggregation, as a map from key to value. */
+function aggregation(text: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const f = /^\s*(\S+)\s+(\d+)\s*$/.exec(line);
+    if (f) m.set(f[1]!, Number(f[2]));
+  }
+  return m;
+}
+
+describe("Go programs: hartscope run vs qemu-riscv64", { skip, concurrency: 2 }, () => {
+  before(() => {
+    base = mkdtempSync(join(tmpdir(), "hs-go-"));
+    build();
+  });
+  after(() => {
+    if (base) rmSync(base, { recursive: true, force: true });
+  });
+
+  for (const jit of ["on", "off"] as const) {
+    for (const [seed, quantum] of [
+      [0, undefined],
+      [7, 997],
+      [12345, 50_000],
+    ] as const) {
+      const options = hartscopeOptions(seed, quantum, jit);
+      it(`gorun (goroutines, files, timers) ${options.join(" ")}`, { timeout: TIMEOUT_MS }, () =>
+        compare("gorun", options),
+      );
+    }
+  }
+
+  for (const [seed, quantum, jit] of [
+    [0, undefined, "on"],
+    [3, 333, "on"],
+    [99, 20_000, "off"],
+  ] as const) {
+    const options = hartscopeOptions(seed, quantum, jit);
+    it(`gochild (os/exec, pipes, signals) ${options.join(" ")}`, { timeout: TIMEOUT_MS }, () =>
+      compare("gochild", options),
+    );
+  }
+
+  it("the tracer sees the Go runtime's threads: lwp-create, epoll_pwait, the workers on several threads", {
+    timeout: TIMEOUT_MS,
+  }, async () => {
+    const { result, text } = await trace(
+      "gorun",
+      'proc:::lwp-create { @n["lwp-create"] = count(); } ' +
+        'syscall::epoll_pwait:entry { @n["epoll_pwait"] = count(); } ' +
+        'syscall::clone:entry { @n["clone"] = count(); } ' +
+        'fbt::main.collatzSteps:entry { @n["collatzSteps"] = count(); @t[tid] = count(); }',
+    );
+    assert.equal(result.status, 0, `hartscope trace: ${result.stderr}`);
+    assert.ok(result.stdout.equals((await reference("gorun")).stdout), "gorun's stdout under trace");
+    const agg = aggregation(text);
+    const threadCounts = [...agg].filter(([k]) => /^\d+$/.test(k)).map(([, v]) => v);
+    // every call of the 48 jobs × 4000 numbers is seen, spread over more than one thread
+    assert.equal(agg.get("collatzSteps"), 48 * 4000, text);
+    assert.equal(
+      threadCounts.reduce((a, b) => a + b, 0),
+      48 * 4000,
+      text,
+    );
+    assert.ok(threadCounts.length >= 2, `the workers ran on ${threadCounts.length} thread(s):\n${text}`);
+    // GOMAXPROCS 4: the runtime starts threads with clone(CLONE_THREAD|...) and waits in its netpoller
+    assert.ok((agg.get("lwp-create") ?? 0) >= 3, text);
+    assert.equal(agg.get("lwp-create"), agg.get("clone"), text);
+    assert.ok((agg.get("epoll_pwait") ?? 0) >= 1, text);
+  });
+
+  it("the tracer sees gochild's children: create, exec-success and exit per process", {
+    timeout: TIMEOUT_MS,
+  }, async () => {
+    const { result, text } = await trace(
+      "gochild",
+      'proc:::create { @n["create"] = count(); } proc:::exec-success { @n["exec-success"] = count(); } ' +
+        'proc:::exit { @n["exit"] = count(); }',
+    );
+    assert.equal(result.status, 0, `hartscope trace: ${result.stderr}`);
+    const agg = aggregation(text);
+    // five children (upper, exit 3, env, wait-signal, sleep), each forked then exec'd; six exits
+    assert.equal(agg.get("create"), 5, text);
+    assert.equal(agg.get("exec-success"), 5, text);
+    assert.equal(agg.get("exit"), 6, text);
+  });
+});
