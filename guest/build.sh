@@ -46,6 +46,7 @@ sys-fault     glibc    sys-fault.c
 sys-partial   glibc    sys-partial.c
 sys-wait      glibc    sys-wait.c                                           -lpthread
 sys-unix      glibc    sys-unix.c                                           -lpthread
+sys-hangup    glibc    sys-hangup.c                                         -lpthread
 sys-msg       glibc    sys-msg.c
 signals       glibc    signals.c
 exit42        glibc    exit42.c
