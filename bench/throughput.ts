@@ -1,14 +1,19 @@
-// Throughput benchmark: each workload of guest/ under qemu-riscv64 and `hartscope run --stats`
-// in the same run, REPS repetitions each (alternating), median wall time. Both retire the same
-// program, so hartscope's throughput relative to qemu's is qemu_wall / hartscope_wall; the
-// geometric mean of those ratios is compared with the target.
+// Throughput benchmark: each workload of guest/ under qemu-riscv64 and under `hartscope run` with
+// each engine — the interpreter alone (--jit off), the JavaScript block compiler (--jit js) and
+// the WebAssembly one (--jit wasm) — in the same run, REPS repetitions each (alternating), medians.
+// Both retire the same program, so hartscope's throughput relative to qemu's is
+// qemu_time / hartscope_time; the geometric mean of those ratios per engine is compared with the
+// target. Times are CPU time (user + system, from GNU time: bench/measure.ts) and wall time; on a
+// shared machine wall time is noisy, so CPU time decides. Also printed: peak memory (max RSS) of
+// hartscope and qemu and their ratio, the compile statistics --stats prints, and a FAIL line for
+// each workload a compiling engine runs slower than the interpreter alone ("never loses").
 //
 //   npm run bench                      (builds, then runs this)
-//   node dist/bench/throughput.js [--reps N] [--only NAME,NAME] [--quick] [--jit-only]
-//     --reps N    repetitions per workload and emulator (default 3)
-//     --jit-only  skip the interpreter-only runs (`--jit off`), whose figure is printed beside
-//     --only      run only these workloads
-//     --quick     small sizes (a smoke test of the benchmark itself, not a measurement)
+//   node dist/bench/throughput.js [--reps N] [--only NAME,NAME] [--engines off,js,wasm] [--quick]
+//     --reps N      repetitions per workload and emulator (default 3)
+//     --only        run only these workloads
+//     --engines     hartscope's engines to measure (default off,js,wasm)
+//     --quick       small sizes (a smoke test of the benchmark itself, not a measurement)
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,15 +22,21 @@ import {
   findQemu,
   GUEST_BIN,
   hartscopeBuilt,
+  type JitStats,
+  parseJitStats,
   parseStats,
-  type RunResult,
-  runHartscope,
-  runQemu,
 } from "../test/differential/run-guest.js";
+import { cpuMs, haveGnuTime, type Measurement, measureHartscope, measureQemu } from "./measure.js";
 
-/** hartscope's throughput goal relative to qemu-riscv64 (TCG, user mode). */
-const TARGET_RATIO = 0.15;
+/** hartscope's throughput goal relative to qemu-riscv64 (TCG, user mode): issue 8. */
+const TARGET_RATIO = 0.5;
+/** peak memory at most this many times qemu-riscv64's: issue 8 */
+const TARGET_MEMORY = 2;
 const TIMEOUT_MS = 600_000;
+
+type Engine = "off" | "js" | "wasm";
+const ENGINES: readonly Engine[] = ["off", "js", "wasm"];
+const ENGINE_NAME: Record<Engine, string> = { off: "interp", js: "js", wasm: "wasm" };
 
 interface Workload {
   name: string;
@@ -44,137 +55,134 @@ const WORKLOADS: readonly Workload[] = [
   { name: "lz", args: ["8192"], quick: ["128"], what: "LZ77 compress + decompress" },
 ];
 
-interface Row {
-  name: string;
-  qemuMs: number;
-  hsMs: number;
-  mips: number;
-  instructions: number;
-  ratio: number;
-  /** the same with the block compiler off (NaN when not measured) */
-  interpMs: number;
-  interpRatio: number;
+/** Medians of one emulator's repetitions. */
+interface Figures {
+  cpuMs: number;
+  wallMs: number;
+  maxRssKiB: number;
+}
+
+interface EngineResult extends Figures {
+  /** qemu's time / this engine's (CPU, wall) */
+  cpuRatio: number;
+  wallRatio: number;
+  memRatio: number;
+  jit?: JitStats;
+  /** why this engine's figures are missing or suspect ("" when fine) */
   note: string;
 }
 
+interface Row {
+  name: string;
+  instructions: number;
+  qemu: Figures;
+  engines: Map<Engine, EngineResult>;
+}
+
 function median(xs: number[]): number {
+  if (xs.length === 0) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-function firstLine(r: RunResult): string {
-  return r.stderr.toString("utf8").trim().split("\n")[0] ?? "";
+const figures = (ms: Measurement[]): Figures => ({
+  cpuMs: median(ms.map(cpuMs)),
+  wallMs: median(ms.map((m) => m.wallMs)),
+  maxRssKiB: median(ms.map((m) => m.maxRssKiB)),
+});
+
+function firstLine(m: Measurement): string {
+  return m.stderr.toString("utf8").trim().split("\n")[0] ?? "";
 }
 
-function parseArgs(argv: string[]): { reps: number; only?: Set<string>; quick: boolean; jitOnly: boolean } {
-  let reps = 3;
-  let only: Set<string> | undefined;
-  let quick = false;
-  let jitOnly = false;
+interface Options {
+  reps: number;
+  only?: Set<string>;
+  engines: Engine[];
+  quick: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { reps: 3, engines: [...ENGINES], quick: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === "--reps") {
-      reps = Number(argv[++i]);
-      if (!Number.isInteger(reps) || reps < 1) throw new Error("--reps needs a positive integer");
+      o.reps = Number(argv[++i]);
+      if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error("--reps needs a positive integer");
     } else if (a === "--only") {
-      only = new Set((argv[++i] ?? "").split(",").filter(Boolean));
-      for (const n of only) {
+      o.only = new Set((argv[++i] ?? "").split(",").filter(Boolean));
+      for (const n of o.only) {
         if (!WORKLOADS.some((w) => w.name === n)) throw new Error(`--only: no workload named '${n}'`);
       }
-    } else if (a === "--quick") quick = true;
-    else if (a === "--jit-only") jitOnly = true;
-    else throw new Error(`unknown argument '${a}' (use --reps N, --only NAME,..., --quick, --jit-only)`);
+    } else if (a === "--engines") {
+      const list = (argv[++i] ?? "").split(",").filter(Boolean);
+      for (const e of list) {
+        if (!ENGINES.includes(e as Engine)) throw new Error(`--engines: no engine '${e}' (off, js, wasm)`);
+      }
+      if (list.length === 0) throw new Error("--engines needs a list, e.g. off,js,wasm");
+      o.engines = ENGINES.filter((e) => list.includes(e));
+    } else if (a === "--quick") o.quick = true;
+    else
+      throw new Error(
+        `unknown argument '${a}' (use --reps N, --only NAME,..., --engines off,js,wasm, --quick)`,
+      );
   }
-  return { reps, only, quick, jitOnly };
+  return o;
 }
 
-async function measure(
-  w: Workload,
-  reps: number,
-  quick: boolean,
-  jitOnly: boolean,
-  dir: string,
-): Promise<Row> {
-  const spec = { prog: GUEST_BIN + w.name, args: quick ? w.quick : w.args, cwd: dir, timeoutMs: TIMEOUT_MS };
-  const qemuMs: number[] = [];
-  const hsMs: number[] = [];
-  const interpMs: number[] = [];
-  const mips: number[] = [];
+async function measureWorkload(w: Workload, o: Options, dir: string): Promise<Row> {
+  const spec = {
+    prog: GUEST_BIN + w.name,
+    args: o.quick ? w.quick : w.args,
+    cwd: dir,
+    timeoutMs: TIMEOUT_MS,
+  };
+  const qemuRuns: Measurement[] = [];
+  const runs = new Map<Engine, Measurement[]>(o.engines.map((e) => [e, []]));
+  const notes = new Map<Engine, string>();
+  const jit = new Map<Engine, JitStats>();
   let instructions = 0;
-  let note = "";
-  for (let i = 0; i < reps; i++) {
-    const q = await runQemu(spec);
+  for (let i = 0; i < o.reps; i++) {
+    const q = await measureQemu(spec);
     if (q.status !== 0)
       throw new Error(`${w.name}: qemu-riscv64 failed (status ${q.status}): ${firstLine(q)}`);
-    qemuMs.push(q.wallMs);
-    const h = await runHartscope(spec, ["--stats"]);
-    if (h.timedOut || h.status !== 0) {
-      return {
-        name: w.name,
-        qemuMs: median(qemuMs),
-        hsMs: Number.NaN,
-        mips: Number.NaN,
-        instructions: 0,
-        ratio: Number.NaN,
-        interpMs: Number.NaN,
-        interpRatio: Number.NaN,
-        note: `hartscope failed (status ${h.status}): ${firstLine(h)}`,
-      };
+    qemuRuns.push(q);
+    for (const e of o.engines) {
+      if (notes.get(e)?.startsWith("failed")) continue;
+      const h = await measureHartscope(spec, ["--jit", e, "--stats"]);
+      const stderr = h.stderr.toString("utf8");
+      if (h.timedOut || h.status !== 0) {
+        notes.set(e, `failed (status ${h.status}${h.timedOut ? ", timed out" : ""}): ${firstLine(h)}`);
+        continue;
+      }
+      if (!h.stdout.equals(q.stdout)) notes.set(e, "OUTPUT DIFFERS from qemu");
+      const stats = parseStats(stderr);
+      if (stats) instructions = stats.instructions;
+      else if (!notes.has(e)) notes.set(e, "no --stats line");
+      const j = parseJitStats(stderr);
+      if (j) jit.set(e, j);
+      runs.get(e)!.push(h);
     }
-    if (!jitOnly) {
-      const off = await runHartscope(spec, ["--jit", "off"]);
-      if (off.timedOut || off.status !== 0 || !off.stdout.equals(q.stdout))
-        note = `hartscope --jit off failed or differs (status ${off.status})`;
-      interpMs.push(off.wallMs);
-    }
-    if (!h.stdout.equals(q.stdout)) note = "OUTPUT DIFFERS from qemu";
-    const stats = parseStats(h.stderr.toString("utf8"));
-    if (stats) {
-      mips.push(stats.mips);
-      instructions = stats.instructions;
-    } else note ||= "no --stats line";
-    hsMs.push(h.wallMs);
   }
-  const q = median(qemuMs);
-  const h = median(hsMs);
-  return {
-    name: w.name,
-    qemuMs: q,
-    hsMs: h,
-    mips: mips.length ? median(mips) : Number.NaN,
-    instructions,
-    ratio: q / h,
-    interpMs: interpMs.length ? median(interpMs) : Number.NaN,
-    interpRatio: interpMs.length ? q / median(interpMs) : Number.NaN,
-    note,
-  };
+  const qemu = figures(qemuRuns);
+  const engines = new Map<Engine, EngineResult>();
+  for (const e of o.engines) {
+    const f = figures(runs.get(e)!);
+    engines.set(e, {
+      ...f,
+      cpuRatio: qemu.cpuMs / f.cpuMs,
+      wallRatio: qemu.wallMs / f.wallMs,
+      memRatio: f.maxRssKiB / qemu.maxRssKiB,
+      jit: jit.get(e),
+      note: notes.get(e) ?? "",
+    });
+  }
+  return { name: w.name, instructions, qemu, engines };
 }
 
-function table(rows: Row[]): string {
-  const head = [
-    "workload",
-    "qemu wall",
-    "hartscope wall",
-    "instructions",
-    "hartscope MIPS",
-    "ratio",
-    "--jit off wall",
-    "ratio",
-    "",
-  ];
-  const fmtS = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(3)} s` : "-");
-  const body = rows.map((r) => [
-    r.name,
-    fmtS(r.qemuMs),
-    fmtS(r.hsMs),
-    r.instructions ? `${(r.instructions / 1e6).toFixed(1)} M` : "-",
-    Number.isFinite(r.mips) ? r.mips.toFixed(1) : "-",
-    Number.isFinite(r.ratio) ? r.ratio.toFixed(3) : "-",
-    fmtS(r.interpMs),
-    Number.isFinite(r.interpRatio) ? r.interpRatio.toFixed(3) : "-",
-    r.note,
-  ]);
+/** Columns right-aligned but the first and the last. */
+function table(head: string[], body: string[][]): string {
   const widths = head.map((h, c) => Math.max(h.length, ...body.map((b) => b[c]!.length)));
   const line = (cells: string[]) =>
     cells
@@ -184,50 +192,152 @@ function table(rows: Row[]): string {
   return [line(head), ...body.map(line)].join("\n");
 }
 
+const fmtS = (ms: number) => (Number.isFinite(ms) ? (ms / 1000).toFixed(3) : "-");
+const fmtR = (r: number) => (Number.isFinite(r) ? r.toFixed(3) : "-");
+const fmtMiB = (kib: number) => (Number.isFinite(kib) ? (kib / 1024).toFixed(1) : "-");
+
+function speedTable(rows: Row[], engines: Engine[]): string {
+  const head = ["workload", "instructions", "qemu cpu s", "wall s"];
+  for (const e of engines) head.push(`${ENGINE_NAME[e]} cpu s`, "ratio", "wall s", "ratio");
+  head.push("");
+  const body = rows.map((r) => {
+    const cells = [
+      r.name,
+      r.instructions ? `${(r.instructions / 1e6).toFixed(1)} M` : "-",
+      fmtS(r.qemu.cpuMs),
+      fmtS(r.qemu.wallMs),
+    ];
+    const notes: string[] = [];
+    for (const e of engines) {
+      const x = r.engines.get(e)!;
+      cells.push(fmtS(x.cpuMs), fmtR(x.cpuRatio), fmtS(x.wallMs), fmtR(x.wallRatio));
+      if (x.note) notes.push(`${ENGINE_NAME[e]}: ${x.note}`);
+    }
+    cells.push(notes.join("; "));
+    return cells;
+  });
+  return table(head, body);
+}
+
+function memoryTable(rows: Row[], engines: Engine[]): string {
+  const head = ["workload", "qemu MiB"];
+  for (const e of engines) head.push(`${ENGINE_NAME[e]} MiB`, "x qemu");
+  for (const e of engines.filter((x) => x !== "off")) {
+    head.push(`${e} regions`, "insns", "% compiled", "compile ms", "code KiB");
+  }
+  head.push("");
+  const body = rows.map((r) => {
+    const cells = [r.name, fmtMiB(r.qemu.maxRssKiB)];
+    for (const e of engines) {
+      const x = r.engines.get(e)!;
+      cells.push(fmtMiB(x.maxRssKiB), Number.isFinite(x.memRatio) ? x.memRatio.toFixed(2) : "-");
+    }
+    for (const e of engines.filter((x) => x !== "off")) {
+      const j = r.engines.get(e)!.jit;
+      cells.push(
+        j ? String(j.regions) : "-",
+        j ? String(j.compiledInsns) : "-",
+        j && j.retired > 0 ? ((100 * j.inCompiled) / j.retired).toFixed(1) : "-",
+        j?.compileMs !== undefined ? j.compileMs.toFixed(1) : "-",
+        j?.compiledBytes !== undefined ? (j.compiledBytes / 1024).toFixed(1) : "-",
+      );
+    }
+    cells.push("");
+    return cells;
+  });
+  return table(head, body);
+}
+
+function geomean(xs: number[]): number {
+  const ok = xs.filter((x) => Number.isFinite(x) && x > 0);
+  return ok.length === 0 ? Number.NaN : Math.exp(ok.reduce((a, x) => a + Math.log(x), 0) / ok.length);
+}
+
+/** Geometric means per engine, the never-loses check and the memory check; true when all pass. */
+function summary(rows: Row[], engines: Engine[], out: (s: string) => void): boolean {
+  let pass = true;
+  for (const e of engines) {
+    const xs = rows.map((r) => r.engines.get(e)!);
+    const cpu = geomean(xs.map((x) => x.cpuRatio));
+    const wall = geomean(xs.map((x) => x.wallRatio));
+    const n = xs.filter((x) => Number.isFinite(x.cpuRatio)).length;
+    const target = e === "off" ? "" : `; target ${TARGET_RATIO}: ${cpu >= TARGET_RATIO ? "met" : "NOT met"}`;
+    out(
+      `${ENGINE_NAME[e].padEnd(6)} geometric mean of ratios (qemu time / hartscope time): CPU ${fmtR(cpu)}, wall ${fmtR(wall)} over ${n} workloads${target}\n`,
+    );
+  }
+  if (engines.includes("off")) {
+    for (const e of engines.filter((x) => x !== "off")) {
+      for (const r of rows) {
+        const interp = r.engines.get("off")!;
+        const x = r.engines.get(e)!;
+        if (x.cpuMs > interp.cpuMs) {
+          pass = false;
+          out(
+            `FAIL ${r.name}: --jit ${e} is slower than the interpreter alone (CPU ${fmtS(x.cpuMs)} s vs ${fmtS(interp.cpuMs)} s, +${((100 * (x.cpuMs - interp.cpuMs)) / interp.cpuMs).toFixed(1)}%)\n`,
+          );
+        }
+      }
+    }
+  }
+  // memory: one line (the table has each figure)
+  let worst = { ratio: 0, where: "" };
+  let over = 0;
+  let measured = 0;
+  for (const r of rows) {
+    for (const e of engines) {
+      const m = r.engines.get(e)!.memRatio;
+      if (!Number.isFinite(m)) continue;
+      measured++;
+      if (m > TARGET_MEMORY) over++;
+      if (m > worst.ratio) worst = { ratio: m, where: `${r.name}, ${ENGINE_NAME[e]}` };
+    }
+  }
+  if (measured > 0) {
+    if (over > 0) pass = false;
+    out(
+      `${over > 0 ? "FAIL " : ""}peak memory: ${over} of ${measured} runs above ${TARGET_MEMORY} x qemu-riscv64's; at most ${worst.ratio.toFixed(2)} x (${worst.where})\n`,
+    );
+  }
+  return pass;
+}
+
 async function main(argv: string[]): Promise<number> {
   const opts = parseArgs(argv);
   if (!findQemu()) {
     process.stderr.write("bench: qemu-riscv64 is not installed (Debian: apt install qemu-user)\n");
     return 2;
   }
+  if (!haveGnuTime()) {
+    process.stderr.write("bench: GNU time is not installed (Debian: apt install time)\n");
+    return 2;
+  }
   if (!hartscopeBuilt()) {
     process.stderr.write("bench: hartscope is not built (npx tsc -p .)\n");
     return 2;
   }
+  const out = (s: string) => process.stdout.write(s);
   const workloads = WORKLOADS.filter((w) => !opts.only || opts.only.has(w.name));
   const dir = mkdtempSync(join(tmpdir(), "hs-bench-"));
   const rows: Row[] = [];
+  out(`$ node dist/bench/throughput.js ${argv.join(" ")}`.trimEnd());
+  out(`\n${new Date().toISOString()}, node ${process.version}\n`);
+  out(
+    `hartscope (${opts.engines.map((e) => `--jit ${e}`).join(", ")}) vs qemu-riscv64: ${opts.reps} repetition${opts.reps === 1 ? "" : "s"} each, medians; CPU = user + system time${opts.quick ? " (--quick: not a measurement)" : ""}\n`,
+  );
   try {
-    process.stdout.write(
-      `hartscope vs qemu-riscv64: ${opts.reps} repetitions each, median wall time${opts.quick ? " (--quick: not a measurement)" : ""}\n`,
-    );
     for (const w of workloads) {
-      process.stdout.write(`  ${w.name} (${w.what}) ${(opts.quick ? w.quick : w.args).join(" ")} ...\n`);
-      rows.push(await measure(w, opts.reps, opts.quick, opts.jitOnly, dir));
+      out(`  ${w.name} (${w.what}) ${(opts.quick ? w.quick : w.args).join(" ")} ...\n`);
+      rows.push(await measureWorkload(w, opts, dir));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  process.stdout.write(`\n${table(rows)}\n\n`);
-  const ok = rows.filter((r) => Number.isFinite(r.ratio) && r.ratio > 0);
-  if (ok.length === 0) {
-    process.stdout.write("no workload ran under hartscope: no geometric mean\n");
-    return 1;
-  }
-  const geo = Math.exp(ok.reduce((a, r) => a + Math.log(r.ratio), 0) / ok.length);
-  const missing = rows.length - ok.length;
-  process.stdout.write(
-    `geometric mean of ratios (hartscope throughput / qemu throughput): ${geo.toFixed(3)} over ${ok.length} workloads` +
-      `${missing ? ` (${missing} failed)` : ""}; target ${TARGET_RATIO}: ${geo >= TARGET_RATIO ? "met" : "NOT met"}\n`,
-  );
-  const interp = ok.filter((r) => Number.isFinite(r.interpRatio));
-  if (interp.length > 0) {
-    const g = Math.exp(interp.reduce((a, r) => a + Math.log(r.interpRatio), 0) / interp.length);
-    process.stdout.write(
-      `interpreter only (--jit off): geometric mean ${g.toFixed(3)} over ${interp.length} workloads\n`,
-    );
-  }
-  return rows.some((r) => r.note !== "") ? 1 : 0;
+  out(`\nspeed (ratio = qemu time / hartscope time, higher is faster):\n${speedTable(rows, opts.engines)}\n`);
+  out(`\npeak memory (max RSS) and compiled code (--stats):\n${memoryTable(rows, opts.engines)}\n\n`);
+  summary(rows, opts.engines, out);
+  const broken = rows.some((r) => [...r.engines.values()].some((x) => x.note !== ""));
+  return broken ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(
