@@ -10,34 +10,16 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { isAbsolute, join } from "node:path";
 import { after, describe, it } from "node:test";
-import { skipWithout, tool, UNDER_CI } from "../tools.js";
-import { assertSameOutput, HARTSCOPE_JS, hartscopeBuilt, type RunResult, run } from "./run-guest.js";
+import { tool } from "../tools.js";
+import { requireBin, skipReason } from "./debian-programs.js";
+import { assertSameOutput, HARTSCOPE_JS, type RunResult, run } from "./run-guest.js";
 
-const CACHE = join(process.env.HARTSCOPE_CACHE ?? join(homedir(), ".cache", "hartscope"), "debian", "bin");
-const BUSYBOX = join(CACHE, "busybox");
 const TIMEOUT_MS = 180_000;
-
-function why(): string | false {
-  const tools = skipWithout("qemu");
-  if (tools) return tools;
-  if (!hartscopeBuilt()) return "hartscope is not built (npx tsc -p .)";
-  if (!existsSync(BUSYBOX) && !UNDER_CI) return `no ${BUSYBOX} (sh guest/debian/build.sh busybox)`;
-  return false;
-}
-const skip = why();
+const skip = skipReason(["busybox"]);
 
 /** qemu-riscv64 by absolute path: the runs' PATH does not lead to it. */
 function qemuPath(): string {
@@ -116,9 +98,10 @@ describe("Debian's busybox: qemu-riscv64 vs hartscope", { skip }, () => {
     base = mkdtempSync(join(tmpdir(), "hs-busybox-"));
     const root = join(base, "root");
     mkdirSync(join(root, "bin"), { recursive: true });
-    copyFileSync(BUSYBOX, join(root, "bin", "busybox"));
+    const busybox = requireBin("busybox");
+    copyFileSync(busybox, join(root, "bin", "busybox"));
     chmodSync(join(root, "bin", "busybox"), 0o755);
-    const list = spawnSync(qemuPath(), [BUSYBOX, "--list"], { encoding: "utf8" });
+    const list = spawnSync(qemuPath(), [busybox, "--list"], { encoding: "utf8" });
     applets = list.stdout.split("\n").filter((a) => a !== "");
     const wrappers = join(base, "qemu-bin");
     mkdirSync(wrappers);
