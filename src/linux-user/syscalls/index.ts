@@ -2,6 +2,7 @@
 
 import { GuestFault } from "../address-space.js";
 import { EFAULT, ENOSYS } from "../errno.js";
+import { noteSyscallCaller } from "../fds/unix-socket.js";
 import { WouldBlock } from "../files.js";
 import type { LinuxProcess, Thread } from "../process.js";
 import { syscallName, syscallNumber } from "../syscall-names.js";
@@ -121,6 +122,8 @@ function runHandler(p: LinuxProcess, t: Thread, nr: number): void {
   }
   let r: ReturnType<Handler>;
   try {
+    // a socket write attaches its sender's credentials (SO_PASSCRED), whichever call writes
+    noteSyscallCaller(p);
     r = h(new Sys(p, t));
   } catch (e) {
     if (!(e instanceof GuestFault)) throw e;
