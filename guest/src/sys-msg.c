@@ -323,7 +323,7 @@ static void truncation(void) {
   recv_show("control of CMSG_LEN(4)", sv[1], 64, CMSG_LEN(sizeof(int)), 0, got, &n);
   close_all(got, n);
   report("253 fds", send_fds(sv[0], "m", 1, many, 253, 0));
-  recv_show("253 fds received", sv[1], 64, 64, 0, got, &n);
+  recv_show("253 fds received", sv[1], 64, CMSG_LEN(4 * sizeof(int)), 0, got, &n);
   {
     struct iovec iov = {.iov_base = "q", .iov_len = 1};
     union {
@@ -509,11 +509,15 @@ static void show_name(const char *what, long r, const struct sockaddr_un *a, soc
   else printf("%s:", what);
   if (len >= 2) printf(" family %d", a->sun_family);
   if (len > 2) {
+    // an abstract name has no NUL: its length is all there is
     int abstract = a->sun_path[0] == 0;
-    const char *p = a->sun_path + abstract;
+    char p[sizeof a->sun_path + 1];
+    size_t n = len - offsetof(struct sockaddr_un, sun_path) - abstract;
+    memcpy(p, a->sun_path + abstract, n);
+    p[n] = 0;
     const char *name = "unknown";
     for (int i = 0; known[i]; i++)
-      if (strncmp(p, known[i], sizeof a->sun_path - abstract) == 0) name = known[i] + strlen(known[i]) - 1;
+      if (strcmp(p, known[i]) == 0) name = known[i] + strlen(known[i]) - 1;
     printf(" %s name ending '%s' len-strlen %d", abstract ? "abstract" : "path", name, (int)(len - strlen(p)));
   }
   printf("\n");
