@@ -98,6 +98,43 @@ static void anonymous_and_dev_zero(void) {
   munmap(z, 4 * PAGE);
 }
 
+/* A MAP_SHARED file mapping is the file's pages in parent and child alike; mremap grows a shared
+ * anonymous mapping with more of the same shared pages. */
+static void file_and_mremap(void) {
+  int fd = open("shared-file.tmp", O_RDWR | O_CREAT | O_TRUNC, 0600);
+  ftruncate(fd, 2 * PAGE);
+  char *f = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  strcpy(f, "parent");
+  pid_t pid = fork();
+  if (pid == 0) {
+    int same = strcmp(f, "parent") == 0;
+    strcpy(f + PAGE, "child");
+    _exit(same);
+  }
+  reap("MAP_SHARED file", pid);
+  char buf[8] = {0};
+  pread(fd, buf, 6, PAGE);
+  printf("MAP_SHARED file: parent's mapping \"%s\", the file \"%s\"\n", f + PAGE, buf);
+  munmap(f, 2 * PAGE);
+  close(fd);
+  unlink("shared-file.tmp");
+
+  char *a = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  a[0] = 'a';
+  char *b = mremap(a, PAGE, 3 * PAGE, MREMAP_MAYMOVE);
+  pid = fork();
+  if (pid == 0) _exit(b[0]);
+  reap("mremap'd MAP_SHARED, its first page", pid);
+  /* the object keeps mmap's length: the pages mremap added are past its end (SIGBUS) */
+  pid = fork();
+  if (pid == 0) {
+    b[2 * PAGE] = 'c';
+    _exit(0);
+  }
+  reap("mremap'd MAP_SHARED, a page it grew by", pid);
+  munmap(b, 3 * PAGE);
+}
+
 struct sync {
   sem_t go, done;
   volatile int value;
@@ -258,6 +295,7 @@ static void raw_futex(struct sync *s) {
 int main(int argc, char **argv) {
   exact = argc > 1 && strcmp(argv[1], "exact") == 0;
   anonymous_and_dev_zero();
+  file_and_mremap();
   struct sync *s = mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   semaphores(s);
   shared_code(s);

@@ -244,6 +244,7 @@ export class AddressSpace implements GuestMemory {
       return shared >= 0 ? shared * PAGE_SIZE : XLATE_UNBACKED;
     }
     const frame = this.giveFrame(vpn, m);
+    if (frame === -2) return XLATE_PAGE_FAULT; // past a shared object's end (pastSharedEnd)
     return frame < 0 ? XLATE_ACCESS_FAULT : frame * PAGE_SIZE;
   }
 
@@ -278,7 +279,7 @@ export class AddressSpace implements GuestMemory {
    * Map [addr, addr + length) afresh with `prot`, replacing whatever was there (its contents
    * are gone: the pages read as zero). Throws OutOfGuestMemory, changing nothing, past the cap.
    */
-  map(addr: number, length: number, prot: number, shared?: SharedPages): void {
+  map(addr: number, length: number, prot: number, shared?: SharedPages, sharedPage = 0): void {
     this.checkRange(addr, length);
     const first = addr / PAGE_SIZE;
     const end = first + pageCount(length);
@@ -294,7 +295,7 @@ export class AddressSpace implements GuestMemory {
       }
     }
     this.release(first, end);
-    this.maps.insert({ start: first, end, prot, shared, pgoff: 0 });
+    this.maps.insert({ start: first, end, prot, shared, pgoff: sharedPage });
     if (shared !== undefined && !this.sharedObjects.has(shared)) {
       shared.users++;
       this.sharedObjects.add(shared);
@@ -486,6 +487,19 @@ export class AddressSpace implements GuestMemory {
     }
   }
 
+  /** Whether addr lies in a shared mapping past the end of its object (mremap grew the mapping). */
+  pastSharedEnd(addr: number): boolean {
+    const at = this.sharedAt(addr);
+    return at !== undefined && at.page >= at.pages.size;
+  }
+
+  /** The shared object mapped at addr and the index of addr's page in it (undefined: private). */
+  sharedAt(addr: number): { pages: SharedPages; page: number } | undefined {
+    const vpn = Math.floor(addr / PAGE_SIZE);
+    const m = this.maps.find(vpn);
+    return m?.shared === undefined ? undefined : { pages: m.shared, page: m.pgoff + (vpn - m.start) };
+  }
+
   /**
    * The futex key of addr when it lies in MAP_SHARED memory: the host offset of the byte (the
    * page is given its frame if it has none), the same in every process mapping it; -1 for private
@@ -634,13 +648,14 @@ export class AddressSpace implements GuestMemory {
 
   /**
    * A frame for the untouched page vpn of mapping m — a fresh one, or its shared object's — ;
-   * -1 (and outOfMemory set) when none is left.
+   * -1 (and outOfMemory set) when none is left, -2 past the end of its shared object.
    */
   private giveFrame(vpn: number, m: Mapping): number {
     const prot = m.prot;
     let frame: number;
     if (m.shared !== undefined) {
       frame = m.shared.frameAt(m.pgoff + (vpn - m.start));
+      if (frame === -2) return -2;
       if (frame >= 0) this.pool.share(frame);
     } else frame = this.pool.alloc();
     if (frame < 0) {

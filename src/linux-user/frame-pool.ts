@@ -96,10 +96,18 @@ export class SharedPages {
   /** address spaces that map some part of it (the last one to let go frees the frames) */
   users = 0;
 
-  constructor(private readonly pool: FramePool) {}
+  constructor(
+    private readonly pool: FramePool,
+    /** pages it has (mmap's length: mremap growing a mapping does not grow the object) */
+    readonly size = Number.POSITIVE_INFINITY,
+  ) {}
 
-  /** The frame of page `index`, a zeroed one on first use; -1 when the pool has none left. */
+  /**
+   * The frame of page `index`, a zeroed one on first use; -1 when the pool has none left, -2 past
+   * the object's end (Linux: SIGBUS).
+   */
   frameAt(index: number): number {
+    if (index >= this.size) return -2;
     let frame = this.frames.get(index);
     if (frame === undefined) {
       frame = this.pool.alloc();

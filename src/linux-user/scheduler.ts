@@ -16,7 +16,7 @@ import { GuestFault } from "./address-space.js";
 import { threadStarts } from "./events.js";
 import { faultSignal } from "./fault-report.js";
 import type { Kernel } from "./kernel.js";
-import type { ExitStatus, LinuxProcess, Thread } from "./process.js";
+import type { ExitStatus, LinuxProcess, PendingSignal, Thread } from "./process.js";
 import {
   deliverSignals,
   forceSignal,
@@ -25,7 +25,7 @@ import {
   sendToProcess,
   takeStopSignal,
 } from "./signal-delivery.js";
-import { SI_KERNEL, signalName } from "./signals.js";
+import { BUS_ADRERR, SI_KERNEL, SIGBUS, signalName } from "./signals.js";
 import { dispatchSyscall, resumeSyscall, retrySyscall } from "./syscalls/index.js";
 
 const hex = (n: number) => `0x${n.toString(16)}`;
@@ -212,13 +212,27 @@ class LinuxTraps implements Environment {
         forceSignal(p, t, faultSignal(p, pc, Cause.BREAKPOINT, pc));
         return;
       }
-      case Stop.FAULT:
-        forceSignal(p, t, faultSignal(p, t.state.pc, hart.cause, hart.tval));
+      case Stop.FAULT: {
+        const sig = faultSignal(p, t.state.pc, hart.cause, hart.tval);
+        forceSignal(p, t, p.mem.pastSharedEnd(hart.tval) ? pastObjectEnd(sig, hart.tval) : sig);
         return;
+      }
       default:
         throw new Error(`hart ${t.tid} stopped with unknown code ${stop} at pc ${hex(t.state.pc)}`);
     }
   }
+}
+
+/**
+ * A fault past the end of a shared mapping's object (a shared anonymous mapping mremap grew) is
+ * SIGBUS with BUS_ADRERR, as Linux answers an access past the end of a shmem file.
+ */
+function pastObjectEnd(sig: PendingSignal, addr: number): PendingSignal {
+  const report = sig.report?.replace(
+    /^SIGSEGV(.*): .*$/,
+    `SIGBUS$1: access past the end of a shared mapping's object at ${hex(addr)}`,
+  );
+  return { ...sig, signo: SIGBUS, code: BUS_ADRERR, addr, report };
 }
 
 /** Run one thread for up to a quantum. */

@@ -138,6 +138,7 @@ export const ILL_ILLOPC = 1;
 export const SEGV_MAPERR = 1;
 export const SEGV_ACCERR = 2;
 export const BUS_ADRALN = 1;
+export const BUS_ADRERR = 2;
 export const TRAP_BRKPT = 1;
 /** si_code of SIGCHLD and waitid for job control (include/uapi/asm-generic/siginfo.h) */
 export const CLD_STOPPED = 5;

@@ -89,10 +89,10 @@ function mapFresh(
   name: string,
   offset = 0,
   sharedFd?: number,
-  shared?: SharedPages,
+  shared?: { pages: SharedPages; page: number },
 ): number {
   try {
-    p.mem.map(addr, len, prot, shared);
+    p.mem.map(addr, len, prot, shared?.pages, shared?.page);
   } catch (e) {
     if (e instanceof OutOfGuestMemory) return refuse(p, e, syscall);
     throw e;
@@ -176,7 +176,11 @@ export const memorySyscalls: Record<string, Handler> = {
     }
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) syncSharedMappings(p, at, at + len);
     if (shared) name = "/dev/zero (deleted)"; // what Linux names a shmem mapping in /proc/self/maps
-    const pages = shared ? new SharedPages(p.mem.pool) : undefined;
+    // A writable MAP_SHARED file mapping is one object too, so forks share its pages (they stand
+    // for the page cache; its contents go back to the file as before: msync, munmap, exit).
+    const size = shared ? len / PAGE : undefined;
+    const pages =
+      shared || sharedFd !== undefined ? { pages: new SharedPages(p.mem.pool, size), page: 0 } : undefined;
     const r = mapFresh(p, "mmap", at, len, prot, name, shared ? 0 : offset, sharedFd, pages);
     if (r < 0) return r;
     if (data && data.length > 0) p.mem.write(at, data);
@@ -226,6 +230,9 @@ export const memorySyscalls: Record<string, Handler> = {
     const vma = p.vmas.find(old)!;
     /** file offset of the first byte past the old mapping, for the part it grows by */
     const growOffset = vma.offset + (old + oldLen - vma.start);
+    /** a shared mapping grows into the pages of its object that follow */
+    const last = p.mem.sharedAt(old + oldLen - PAGE);
+    const growShared = last && { pages: last.pages, page: last.page + 1 };
     if (!(flags & MREMAP_FIXED)) {
       if (newLen <= oldLen) {
         if (newLen < oldLen) {
@@ -235,7 +242,17 @@ export const memorySyscalls: Record<string, Handler> = {
         return old;
       }
       if (old + newLen <= USER_END && !overlapsMapping(p, old + oldLen, newLen - oldLen)) {
-        const r = mapFresh(p, "mremap", old + oldLen, newLen - oldLen, vma.prot, vma.name, growOffset);
+        const r = mapFresh(
+          p,
+          "mremap",
+          old + oldLen,
+          newLen - oldLen,
+          vma.prot,
+          vma.name,
+          growOffset,
+          vma.sharedFd,
+          growShared,
+        );
         return r < 0 ? r : old;
       }
       if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
@@ -280,7 +297,17 @@ export const memorySyscalls: Record<string, Handler> = {
     }
     p.vmas.remove(old, old + keep);
     if (newLen > oldLen) {
-      const r = mapFresh(p, "mremap", to + oldLen, newLen - oldLen, vma.prot, vma.name, growOffset);
+      const r = mapFresh(
+        p,
+        "mremap",
+        to + oldLen,
+        newLen - oldLen,
+        vma.prot,
+        vma.name,
+        growOffset,
+        vma.sharedFd,
+        growShared,
+      );
       if (r < 0) return r;
     }
     return to;
