@@ -30,9 +30,10 @@
 //   exec-failure   arg0 = errno (`execFailed`)
 //   exit           as above, for every process (`processExits`)
 // and `imageMapped` for the new image's program and interpreter once execve has mapped them (the
-// tracer places probes of a module it knows by name wherever it is mapped). Note: instruction
-// probes are marks per memory (machine/probes.ts); a process with its own address space needs
-// them set in its memory too before a probe placed earlier fires there.
+// tracer places probes of a module it knows by name wherever it is mapped). Instruction probes are
+// marks per memory (machine/probes.ts): a process with its own address space needs them set in its
+// memory too before a probe placed earlier fires there, so each module load says which process
+// (and, for an mmap, which hart) it happened in, and `pidOf` names the process of a hart.
 
 import { closeSync, openSync, readSync } from "node:fs";
 import { basename } from "node:path";
@@ -73,6 +74,15 @@ export interface ModuleLoad {
   readonly name: string;
   /** what is added to the ELF's addresses */
   readonly bias: number;
+  /** the process it is mapped in */
+  readonly pid: number;
+  /**
+   * "exec": execve mapped it (the program, its interpreter) into a new image whose first thread
+   * has not started yet (exec-success follows); "mmap": the process mapped it itself (ld.so)
+   */
+  readonly via: "exec" | "mmap";
+  /** the hart of the thread that mapped it ("mmap"), whose memory it is in */
+  readonly hart: number | undefined;
 }
 export type ModuleHook = (m: ModuleLoad) => void;
 
@@ -96,8 +106,12 @@ export class LinuxEvents {
   private modules: ModuleHook[] = [];
   /** harts whose lwp-start has fired */
   private readonly started = new WeakSet<Hart>();
-  /** mapped ELF objects seen, by "pid:path@bias" (once per place in each process) */
+  /** mapped ELF objects seen, by "pid.image:path@bias" (once per place in each image of a process) */
   private readonly loaded = new Set<string>();
+  /** how many images each process has had (execve starts a new one) */
+  private readonly images = new Map<number, number>();
+  /** the process of each hart (a thread's), as threads start and execve makes them */
+  private readonly hartPids = new Map<number, number>();
 
   on(event: ProcEvent, hook: ProcHook): EventRegistration {
     this.hooks.set(event, [...(this.hooks.get(event) ?? []), hook]);
@@ -142,8 +156,23 @@ export class LinuxEvents {
     return true;
   }
 
-  moduleLoaded(m: ModuleLoad, pid: number): void {
-    const key = `${pid}:${m.path}@${m.bias}`;
+  /** The process whose thread runs on hart `id`, if known. */
+  pidOf(hartId: number): number | undefined {
+    return this.hartPids.get(hartId);
+  }
+
+  /** Hart `hartId` runs a thread of process `pid`. */
+  threadOf(hartId: number, pid: number): void {
+    this.hartPids.set(hartId, pid);
+  }
+
+  /** Process `pid` has a new image (execve): what was mapped in the old one is forgotten. */
+  newImage(pid: number): void {
+    this.images.set(pid, (this.images.get(pid) ?? 0) + 1);
+  }
+
+  moduleLoaded(m: ModuleLoad): void {
+    const key = `${m.pid}.${this.images.get(m.pid) ?? 0}:${m.path}@${m.bias}`;
     if (this.loaded.has(key)) return;
     this.loaded.add(key);
     for (const h of this.modules) h(m);
@@ -169,13 +198,19 @@ const big = BigInt;
 
 /** clone made `child` (threads.ts). */
 export function threadCreated(p: LinuxProcess, parent: Thread, child: Thread): void {
-  of(p)?.fire("lwp-create", parent.hart, [big(child.tid), big(p.pid)]);
+  const e = of(p);
+  if (e === undefined) return;
+  e.threadOf(parent.hart.id, p.pid);
+  e.threadOf(child.hart.id, child.process.pid);
+  e.fire("lwp-create", parent.hart, [big(child.tid), big(p.pid)]);
 }
 
 /** The thread is about to run its first instruction (scheduler: retired is still 0). */
 export function threadStarts(p: LinuxProcess, t: Thread): void {
   const e = of(p);
-  if (e === undefined || !e.firstStart(t.hart)) return;
+  if (e === undefined) return;
+  e.threadOf(t.hart.id, p.pid);
+  if (!e.firstStart(t.hart)) return;
   if (t.tid === p.pid) e.fire("start", t.hart, []);
   e.fire("lwp-start", t.hart, []);
 }
@@ -260,7 +295,10 @@ export function processExits(p: LinuxProcess, last: Thread | undefined): void {
 
 /** For processes (issue 9): `child` was created by `parent` (fork, vfork, clone without CLONE_VM). */
 export function processCreated(p: LinuxProcess, parent: Thread, childPid: number): void {
-  of(p)?.fire("create", parent.hart, [big(childPid)]);
+  const e = of(p);
+  if (e === undefined) return;
+  e.threadOf(parent.hart.id, p.pid);
+  e.fire("create", parent.hart, [big(childPid)]);
 }
 
 /** For execve (issue 9): before the new image loads. */
@@ -270,7 +308,10 @@ export function execStarts(p: LinuxProcess, t: Thread, pathAddress: number): voi
 
 /** For execve (issue 9): the new image runs (in its first thread). */
 export function execSucceeded(p: LinuxProcess, t: Thread): void {
-  of(p)?.fire("exec-success", t.hart, []);
+  const e = of(p);
+  if (e === undefined) return;
+  e.threadOf(t.hart.id, p.pid);
+  e.fire("exec-success", t.hart, []);
 }
 
 /** For execve (issue 9): it failed with `errno`. */
@@ -283,8 +324,11 @@ export function execFailed(p: LinuxProcess, t: Thread, errno: number): void {
 /** An ELF image the kernel mapped itself (execve's program and interpreter) at `bias`. */
 export function imageMapped(p: LinuxProcess, path: string, hostPath: string | undefined, bias: number): void {
   const e = of(p);
-  if (e === undefined || !e.listensToModules) return;
-  e.moduleLoaded({ path, hostPath, name: basename(path), bias }, p.pid);
+  if (e === undefined) return;
+  // the program comes first: a new image of the process
+  if (path === p.exeGuestPath && hostPath === p.exeHostPath) e.newImage(p.pid);
+  if (!e.listensToModules) return;
+  e.moduleLoaded({ path, hostPath, name: basename(path), bias, pid: p.pid, via: "exec", hart: undefined });
 }
 
 const PAGE = 4096;
@@ -352,5 +396,6 @@ export function fileMapped(
   const seg = h.phdrs.find((s) => s.flags & 1 && s.offset - (s.offset % PAGE) === offset);
   if (seg === undefined) return;
   const bias = at - (seg.vaddr - (seg.vaddr % PAGE));
-  e.moduleLoaded({ path, hostPath, name: basename(path), bias }, p.pid);
+  const hart = p.machine.current()?.id;
+  e.moduleLoaded({ path, hostPath, name: basename(path), bias, pid: p.pid, via: "mmap", hart });
 }

@@ -8,9 +8,14 @@ import { type ElfFile, PT_LOAD, SHN_UNDEF, STT_FUNC } from "../../elf/elf.js";
 import { preferSymbol } from "../../elf/symbols.js";
 import type { HartView } from "../../hart/probe-sink.js";
 import { disassemble } from "../../isa/disasm.js";
-import { linuxEvents, type ModuleLoad } from "../../linux-user/events.js";
+import {
+  type EventRegistration,
+  type LinuxEvents,
+  linuxEvents,
+  type ModuleLoad,
+} from "../../linux-user/events.js";
 import { allSyscalls } from "../../linux-user/syscall-names.js";
-import type { Probes, Registration } from "../../machine/probes.js";
+import type { InstructionHook, Probes, Registration } from "../../machine/probes.js";
 import { type SymbolResolver, SymbolTable } from "../runtime/symbols.js";
 import { fieldMatches, hasGlob } from "./glob.js";
 import type { ObjectModule } from "./objects.js";
@@ -185,74 +190,172 @@ interface Module {
   readonly funcs: Func[];
 }
 
+/** Where one probe goes at one place of its module: what to add to addresses, whose memory to mark. */
+interface Place {
+  readonly bias: number;
+  /** the hart whose memory to mark (undefined: the running one's) */
+  readonly markIn: number | undefined;
+  /** the hook to register for `fire`: it fires only in processes that have the module here */
+  hook(fire: InstructionHook): InstructionHook;
+}
+
+/** A probe of a module, put wherever the module is loaded. */
+interface PlacedProbe {
+  readonly put: (at: Place) => Registration[];
+  /** its registrations at each bias */
+  readonly regs: Map<number, Registration[]>;
+}
+
 /**
- * Calls `put(bias)` for the module where it is loaded: now if its bias is known, else each time the
- * loader maps it (LinuxEvents' module-load); returns what removes everything placed.
+ * Attaches a probe of `mod`: placed where the module is loaded now (the program; the interpreter),
+ * and again wherever a process loads it later — ld.so mapping a shared object, an execve of the
+ * program or of a dynamic program whose ld.so and libraries come with it, at the same bias or
+ * another. Returns what removes everything placed.
  */
-function placed(mod: Module, t: AttachTarget, put: (bias: number) => Registration[]): () => void {
-  if (mod.bias !== undefined) {
-    const regs = put(mod.bias);
-    const again = remarkOnExec(mod, t);
+function placed(mod: Module, t: AttachTarget, put: (at: Place) => Registration[]): () => void {
+  let all = placements.get(t.seam);
+  if (all === undefined) {
+    all = { byModule: new Map(), spans: [], overlap: false };
+    placements.set(t.seam, all);
+  }
+  let pl = all.byModule.get(mod);
+  if (pl === undefined) {
+    pl = new ModulePlacement(mod, t, all);
+    all.byModule.set(mod, pl);
+  }
+  return pl.add(put);
+}
+
+interface SeamPlacements {
+  readonly byModule: Map<Module, ModulePlacement>;
+  /** the address ranges of every module at every bias where it is placed */
+  readonly spans: { mod: Module; bias: number; lo: number; hi: number }[];
+  /**
+   * Two placements cover a common address (a PIE at one bias in one process, ld.so at another in
+   * the next): a mark there may belong to either, so a hook checks that the firing process has
+   * its module at its bias. Until then every mark is one placement's and hooks fire unchecked.
+   */
+  overlap: boolean;
+}
+
+const placements = new WeakMap<object, SeamPlacements>();
+
+/**
+ * One module's probes on one seam, and where the module is loaded in each process: one watcher of
+ * module loads and execs however many of its probes are attached (fbt:prog:: places thousands).
+ */
+class ModulePlacement {
+  private readonly probes = new Set<PlacedProbe>();
+  /** biases the module is placed at (in some process) */
+  private readonly biases = new Set<number>();
+  /** the biases it is loaded at in each process seen loading, forking or exec'ing (by pid) */
+  private readonly loadedIn = new Map<number, Set<number>>();
+  /** execve mapped it into a new image whose first thread has not started (by pid) */
+  private readonly pending = new Map<number, Set<number>>();
+  private readonly subs: EventRegistration[];
+  private readonly events: LinuxEvents;
+
+  constructor(
+    private readonly mod: Module,
+    private readonly t: AttachTarget,
+    private readonly all: SeamPlacements,
+  ) {
+    this.events = linuxEvents(t.seam);
+    if (mod.bias !== undefined) this.addBias(mod.bias);
+    this.subs = [
+      this.events.onModuleLoad((m) => {
+        if (isModule(m, mod)) this.loaded(m);
+      }),
+      this.events.on("exec-success", (view) => this.execed(view.id)),
+      this.events.on("create", (view, args) => {
+        // fork: the child has what its parent has, where the parent has it
+        const parent = this.events.pidOf(view.id);
+        const has = parent === undefined ? undefined : this.loadedIn.get(parent);
+        if (has !== undefined) this.loadedIn.set(Number(args[0]), new Set(has));
+      }),
+    ];
+  }
+
+  /** Attach a probe: put it at every bias the module is placed at. */
+  add(put: (at: Place) => Registration[]): () => void {
+    const probe: PlacedProbe = { put, regs: new Map() };
+    this.probes.add(probe);
+    for (const bias of this.biases) this.putAt(probe, bias, undefined);
     return () => {
-      again();
-      for (const r of regs) r.remove();
+      if (!this.probes.delete(probe)) return;
+      for (const regs of probe.regs.values()) for (const r of regs) r.remove();
+      if (this.probes.size > 0) return;
+      for (const s of this.subs) s.remove();
+      this.all.byModule.delete(this.mod);
     };
   }
-  const regs: Registration[] = [];
-  const sub = linuxEvents(t.seam).onModuleLoad((m) => {
-    if (isModule(m, mod)) regs.push(...put(m.bias));
-  });
-  return () => {
-    sub.remove();
-    for (const r of regs) r.remove();
-  };
-}
 
-/**
- * A module placed now (the program) is probed in every process running it: a fork shares the
- * marked frames; a process that execs it later maps it on frames of its own, so when it is mapped
- * at the same bias the probed addresses in its range are marked in that process's memory as its
- * first thread starts (exec-success). Returns what stops this.
- */
-function remarkOnExec(mod: Module, t: AttachTarget): () => void {
-  // one watcher per module and seam, however many of its probes are placed (fbt:prog:: has
-  // thousands): marking the module's range marks them all
-  let watchers = remarkers.get(t.seam);
-  if (watchers === undefined) {
-    watchers = new Map();
-    remarkers.set(t.seam, watchers);
+  /** Whether the process of hart `hartId` has the module at `bias` (unknown processes: its first place). */
+  private runsHere(hartId: number, bias: number): boolean {
+    const pid = this.events.pidOf(hartId);
+    if (pid === undefined) return true;
+    const has = this.loadedIn.get(pid);
+    return has === undefined ? bias === this.mod.bias : has.has(bias);
   }
-  const w = watchers.get(mod) ?? { users: 0, stop: watchExecs(mod, t) };
-  watchers.set(mod, w);
-  w.users++;
-  let stopped = false;
-  return () => {
-    if (stopped) return;
-    stopped = true;
-    if (--w.users > 0) return;
-    w.stop();
-    watchers.delete(mod);
-  };
-}
 
-const remarkers = new WeakMap<object, Map<Module, { users: number; stop: () => void }>>();
+  private putAt(probe: PlacedProbe, bias: number, markIn: number | undefined): void {
+    if (probe.regs.has(bias)) return;
+    const all = this.all;
+    const at: Place = {
+      bias,
+      markIn,
+      hook: (fire) => (view) => {
+        if (!all.overlap || this.runsHere(view.id, bias)) fire(view);
+      },
+    };
+    probe.regs.set(bias, probe.put(at));
+  }
 
-function watchExecs(mod: Module, t: AttachTarget): () => void {
-  const events = linuxEvents(t.seam);
-  let pending = false;
-  const load = events.onModuleLoad((m) => {
-    if (isModule(m, mod) && m.bias === mod.bias) pending = true;
-  });
-  const exec = events.on("exec-success", (view) => {
-    if (!pending) return;
-    pending = false;
-    const [lo, hi] = extent(mod);
-    t.seam.markProbed(view.id, lo + mod.bias!, hi + mod.bias!);
-  });
-  return () => {
-    load.remove();
-    exec.remove();
-  };
+  private addBias(bias: number): void {
+    if (this.biases.has(bias)) return;
+    this.biases.add(bias);
+    const [lo, hi] = extent(this.mod);
+    const span = { mod: this.mod, bias, lo: lo + bias, hi: hi + bias };
+    if (this.all.spans.some((o) => o.lo < span.hi && span.lo < o.hi)) this.all.overlap = true;
+    this.all.spans.push(span);
+  }
+
+  /** The module is in the memory of hart `hartId` at `bias`: every probe there, and marked. */
+  private placeIn(hartId: number, bias: number): void {
+    this.addBias(bias);
+    for (const probe of this.probes) this.putAt(probe, bias, hartId);
+    // probes already placed at this bias for another process are not marked in this memory yet
+    const [lo, hi] = extent(this.mod);
+    this.t.seam.markProbed(hartId, lo + bias, hi + bias);
+  }
+
+  private loaded(m: ModuleLoad): void {
+    if (m.via === "exec") {
+      // the new image's first thread does not exist yet: placed at exec-success
+      const p = this.pending.get(m.pid) ?? new Set<number>();
+      p.add(m.bias);
+      this.pending.set(m.pid, p);
+      return;
+    }
+    let has = this.loadedIn.get(m.pid);
+    if (has === undefined) {
+      has = new Set(this.mod.bias === undefined ? [] : [this.mod.bias]);
+      this.loadedIn.set(m.pid, has);
+    }
+    has.add(m.bias);
+    if (m.hart !== undefined) this.placeIn(m.hart, m.bias);
+  }
+
+  /** A process's new image runs on hart `hartId`: what execve mapped of the module is placed there. */
+  private execed(hartId: number): void {
+    const pid = this.events.pidOf(hartId);
+    if (pid === undefined) return;
+    const biases = this.pending.get(pid) ?? new Set<number>();
+    this.pending.delete(pid);
+    // the old image's places are gone with it
+    this.loadedIn.set(pid, new Set(biases));
+    for (const bias of biases) this.placeIn(hartId, bias);
+  }
 }
 
 /** The lowest and highest-plus-one address of a module's functions (before its bias). */
@@ -400,7 +503,9 @@ export class ProbeList {
           detail: none,
           // fire(view) leaves the arguments undefined (a0..a7): no wrapper closure per firing
           attach: (fire, t) =>
-            placed(mod, t, (bias) => [t.seam.onInstruction(f.va + bias, fire as (view: HartView) => void)]),
+            placed(mod, t, (at) => [
+              t.seam.onInstruction(f.va + at.bias, at.hook(fire as InstructionHook), at.markIn),
+            ]),
         });
         if (f.rets.length === 0) continue;
         add({
@@ -410,11 +515,13 @@ export class ProbeList {
           name: "return",
           detail: none,
           attach: (fire, t) =>
-            placed(mod, t, (bias) =>
+            placed(mod, t, (at) =>
               f.rets.map((offset) => {
                 const off = BigInt(offset);
-                return t.seam.onInstruction(f.va + bias + offset, (view) =>
-                  fire(view, [off, BigInt.asIntN(64, view.x(A0))]),
+                return t.seam.onInstruction(
+                  f.va + at.bias + offset,
+                  at.hook((view) => fire(view, [off, BigInt.asIntN(64, view.x(A0))])),
+                  at.markIn,
                 );
               }),
             ),
@@ -446,8 +553,8 @@ export class ProbeList {
       name: String(i.offset),
       detail: () => disassemble(i.raw, f.va + (mod.bias ?? 0) + i.offset).replace(/\t/g, " "),
       attach: (fire: Fire, t: AttachTarget) =>
-        placed(mod, t, (bias) => [
-          t.seam.onInstruction(f.va + bias + i.offset, fire as (view: HartView) => void),
+        placed(mod, t, (at) => [
+          t.seam.onInstruction(f.va + at.bias + i.offset, at.hook(fire as InstructionHook), at.markIn),
         ]),
     }));
     return k.made;
