@@ -145,6 +145,7 @@ export function maps(q: LinuxProcess): string {
 /** State letter: the reading process runs, a zombie is Z, the others wait their turn (S). */
 function state(reader: LinuxProcess, q: LinuxProcess): string {
   if (q.zombie) return "Z";
+  if (q.stopped) return "T";
   return q === reader ? "R" : "S";
 }
 
@@ -213,7 +214,12 @@ function stat(reader: LinuxProcess, q: LinuxProcess): string {
   return `${f.join(" ")}\n`;
 }
 
-const STATE_NAMES: Record<string, string> = { R: "R (running)", S: "S (sleeping)", Z: "Z (zombie)" };
+const STATE_NAMES: Record<string, string> = {
+  R: "R (running)",
+  S: "S (sleeping)",
+  T: "T (stopped)",
+  Z: "Z (zombie)",
+};
 
 /** proc(5) /proc/pid/status: the leading fields programs parse. */
 function status(q: LinuxProcess): string {
@@ -224,7 +230,7 @@ function status(q: LinuxProcess): string {
   return [
     `Name:\t${comm(q)}`,
     `Umask:\t${q.umask.toString(8).padStart(4, "0")}`,
-    `State:\t${STATE_NAMES[q.zombie ? "Z" : "S"]}`,
+    `State:\t${STATE_NAMES[q.zombie ? "Z" : q.stopped ? "T" : "S"]}`,
     `Tgid:\t${q.pid}`,
     "Ngid:\t0",
     `Pid:\t${q.pid}`,
