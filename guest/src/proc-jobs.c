@@ -118,6 +118,19 @@ static void all_advance(const char *what) {
   say("%s: all 3 threads run\n", what);
 }
 
+/* The state letter of /proc/<pid>/stat (after the parenthesized command name). */
+static char proc_state(pid_t pid) {
+  char path[64], buf[256];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return '?';
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char *p = strrchr(buf, ')');
+  return p && p[1] == ' ' ? p[2] : '?';
+}
+
 /* A child of three threads counting; SIGSTOP, SIGTSTP, a thread's own raise(SIGSTOP), SIGCONT, SIGKILL. */
 static void three_threads(void) {
   memset((void *)sh, 0, sizeof *sh);
@@ -136,6 +149,7 @@ static void three_threads(void) {
   waited("waitpid WUNTRACED after SIGSTOP", pid, WUNTRACED);
   waited("waitpid WUNTRACED again", pid, WUNTRACED | WNOHANG);
   say("stopped: counters frozen %d\n", frozen());
+  say("stopped: /proc/<pid>/stat state %c\n", proc_state(pid));
   kill(pid, SIGSTOP);
   waited("a second SIGSTOP: waitpid WUNTRACED", pid, WUNTRACED | WNOHANG);
 
