@@ -227,6 +227,8 @@ export class UnixSocket extends OpenFile implements Pollable {
   sndbuf = SOCKET_CAPACITY;
   rcvbuf = SOCKET_CAPACITY;
   released = false;
+  /** a server end not accepted yet: what is sent to it carries credentials (unix_maybe_add_creds) */
+  embryo = false;
   /** connections a listening socket has not accepted yet (their server ends) */
   readonly pending: UnixSocket[] = [];
   /** nextChange() at the last connection queued (a listening socket's readiness) */
@@ -259,6 +261,7 @@ export class UnixSocket extends OpenFile implements Pollable {
     server.peer = this;
     this.peer = server;
     server.name = listener.name;
+    server.embryo = true;
     server.peerCred = callerCredentials();
     this.peerCred = listener.peerCred;
     listener.pending.push(server);
@@ -337,13 +340,14 @@ export class UnixSocket extends OpenFile implements Pollable {
     const ended = () => (this.datagram ? this.shutRd : !q.writerOpen || !q.readerOpen);
     const enough = () => (this.boundaries ? q.msgs.length > 0 : q.size >= want);
     const mayNotWait = this.nonblocking || dontwait;
-    if (enough() || (q.msgs.length > 0 && (ended() || mayNotWait)))
-      return q.take(len, this.boundaries, peek, this.passcred);
-    if (this.pendingError) {
+    // a seqpacket reports a reset before its data, a stream after (as Linux does)
+    if (this.pendingError && (this.boundaries || q.msgs.length === 0)) {
       const e = this.pendingError;
       this.pendingError = 0;
       return -e;
     }
+    if (enough() || (q.msgs.length > 0 && (ended() || mayNotWait)))
+      return q.take(len, this.boundaries, peek, this.passcred);
     if (q.msgs.length === 0 && ended()) {
       // a datagram socket shut for reading: EAGAIN when it may not wait, else end of file
       if (this.datagram && mayNotWait) return -EAGAIN;
@@ -363,7 +367,7 @@ export class UnixSocket extends OpenFile implements Pollable {
   /** Credentials a segment to `to` carries: given, or the caller's when either side passes them. */
   private credsFor(to: UnixSocket | undefined, given: Credentials | undefined): Credentials | undefined {
     if (given) return given;
-    return this.passcred || to?.passcred ? callerCredentials() : undefined;
+    return this.passcred || to?.passcred || to?.embryo ? callerCredentials() : undefined;
   }
 
   /**

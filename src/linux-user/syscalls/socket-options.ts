@@ -124,6 +124,12 @@ function optionValue(s: UnixSocket, name: number): Uint8Array | number {
   }
 }
 
+/** SO_RCVTIMEO (`receive`) or SO_SNDTIMEO in ns; 0 when a call waits as long as it takes. */
+export function socketTimeoutNs(s: UnixSocket, receive: boolean): number {
+  const key = receive ? SO_RCVTIMEO_OLD : SO_SNDTIMEO_OLD;
+  return (s.options.get(key) ?? 0) * 1e9 + (s.options.get(key + TIMEO_USEC) ?? 0) * 1e3;
+}
+
 /** SO_RCVTIMEO and SO_SNDTIMEO under either number (64-bit: the same struct timeval). */
 function timeoutKey(name: number): number {
   return name === SO_RCVTIMEO_NEW || name === SO_RCVTIMEO_OLD ? SO_RCVTIMEO_OLD : SO_SNDTIMEO_OLD;

@@ -32,7 +32,7 @@ import {
   scatter,
   totalLength,
 } from "./socket-control.js";
-import { getSocketOption, setSocketOption } from "./socket-options.js";
+import { getSocketOption, setSocketOption, socketTimeoutNs } from "./socket-options.js";
 
 const AF_UNIX = 1;
 const AF_INET = 2;
@@ -91,6 +91,27 @@ interface UnixAddress {
   abstract?: string;
   /** the name as getsockname(2) gives it back (unix_mkname_bsd: the path to its NUL, and a NUL) */
   bytes: Uint8Array;
+}
+
+/** Automatic names given so far, per kernel (the next is one more). */
+const autobound = new WeakMap<object, number>();
+
+/**
+ * unix_autobind: an abstract name of five hex digits (unix(7) "Autobind feature"), for a bind
+ * of the family alone and for an unnamed socket with SO_PASSCRED that connects or sends.
+ */
+function autobind(c: Sys, s: UnixSocket): void {
+  if (s.boundTo !== undefined) return;
+  const names = namesOf(c);
+  let n = autobound.get(c.p.kernel) ?? 0;
+  let key: string;
+  do {
+    key = `@${(n++ & 0xfffff).toString(16).padStart(5, "0")}`;
+  } while (live(names.get(key)));
+  autobound.set(c.p.kernel, n);
+  names.set(key, s);
+  s.boundTo = key;
+  s.name = new Uint8Array([AF_UNIX, 0, 0, ...Buffer.from(key.slice(1), "latin1")]);
 }
 
 /** sockaddr_un (unix(7)): a path up to its NUL, or a leading NUL and an abstract name of the rest. */
@@ -158,9 +179,20 @@ function accept(c: Sys, flags: number): number | WouldBlock {
   const conn = s.pending.shift();
   if (!conn) {
     if (s.nonblocking) return -EAGAIN;
-    return new WouldBlock(`accept on ${s.path}`, () => s.pending.length > 0, undefined, 0, undefined, true);
+    const wait = new WouldBlock(
+      `accept on ${s.path}`,
+      () => s.pending.length > 0,
+      undefined,
+      0,
+      undefined,
+      true,
+    );
+    return withTimeout(c, s, wait, true);
   }
   conn.flags |= flags & O_NONBLOCK;
+  // unix_sock_inherit_flags: SO_PASSCRED passes from the listener to what it accepts
+  conn.passcred = s.passcred;
+  conn.embryo = false;
   const fd = c.p.fds.install(conn, (flags & O_CLOEXEC) !== 0);
   if (fd < 0) {
     conn.release();
@@ -200,18 +232,31 @@ function sendOne(
       extras = { ...extras, to };
     }
   }
-  return sigpipe(c, s.send(data, (flags & MSG_DONTWAIT) !== 0, extras), flags);
+  if (s.datagram && s.passcred) autobind(c, s);
+  return sigpipe(c, withTimeout(c, s, s.send(data, (flags & MSG_DONTWAIT) !== 0, extras), false), flags);
 }
 
 /** One receive: the data and what came with it, or -errno, or a wait. */
-function receiveOne(s: UnixSocket, len: number, flags: number): Received | number | WouldBlock {
+function receiveOne(c: Sys, s: UnixSocket, len: number, flags: number): Received | number | WouldBlock {
   if (flags & MSG_OOB) return -EINVAL;
-  return s.receive(
+  const r = s.receive(
     Math.min(len, MAX_IO),
     (flags & MSG_DONTWAIT) !== 0,
     (flags & MSG_PEEK) !== 0,
     (flags & MSG_WAITALL) !== 0,
   );
+  return withTimeout(c, s, r, true);
+}
+
+/**
+ * A wait bounded by SO_RCVTIMEO (`receive`) or SO_SNDTIMEO: EAGAIN when it runs out, and a
+ * signal ends it with EINTR even under SA_RESTART (signal(7), "Interruption of system calls").
+ */
+function withTimeout<T>(c: Sys, s: UnixSocket, r: T | WouldBlock, receive: boolean): T | WouldBlock {
+  if (!(r instanceof WouldBlock)) return r;
+  const ns = socketTimeoutNs(s, receive);
+  if (ns === 0) return r;
+  return new WouldBlock(r.what, r.ready, c.p.kernel.clock.monotonicNs() + ns, -EAGAIN);
 }
 
 /** What recv returns: the bytes, or the datagram's whole length with MSG_TRUNC. */
@@ -234,7 +279,7 @@ function recvMsg(c: Sys, s: UnixSocket, msg: number, flags: number): number | Wo
   const h = readMsgHdr(c, msg);
   const vecs = readIovecs(c, h.iov, h.iovlen);
   if (typeof vecs === "number") return vecs;
-  const r = receiveOne(s, totalLength(vecs), flags);
+  const r = receiveOne(c, s, totalLength(vecs), flags);
   if (typeof r === "number" || r instanceof WouldBlock) return r;
   scatter(c, vecs, r.data);
   if (h.name !== 0) putName(c, h.name, msg + 8, r.from, "none");
@@ -275,6 +320,10 @@ export const socketSyscalls: Record<string, Handler> = {
   bind(c) {
     const s = socketOf(c, c.int(0));
     if (typeof s === "number") return s;
+    if (c.int(2) === 2 && c.mem.read(c.ulong(1), 2)[0] === AF_UNIX && c.mem.read(c.ulong(1), 2)[1] === 0) {
+      autobind(c, s);
+      return 0;
+    }
     const a = unixAddress(c, c.ulong(1), c.int(2), true);
     if (typeof a === "number") return a;
     const names = namesOf(c);
@@ -317,6 +366,7 @@ export const socketSyscalls: Record<string, Handler> = {
     if (s.type === SOCK_DGRAM) {
       const to = findNamed(c, c.ulong(1), c.int(2), SOCK_DGRAM, false);
       if (typeof to === "number") return to;
+      if (s.passcred) autobind(c, s);
       s.connectDatagram(to);
       return 0;
     }
@@ -327,6 +377,7 @@ export const socketSyscalls: Record<string, Handler> = {
     const l = findNamed(c, c.ulong(1), c.int(2), s.type, false);
     if (typeof l === "number") return l;
     if (l.state !== "listening") return -ECONNREFUSED;
+    if (s.passcred) autobind(c, s);
     s.connectTo(l);
     return 0;
   },
@@ -390,7 +441,7 @@ export const socketSyscalls: Record<string, Handler> = {
     const s = socketOf(c, c.int(0));
     if (typeof s === "number") return s;
     const flags = c.int(3);
-    const r = receiveOne(s, c.ulong(2), flags);
+    const r = receiveOne(c, s, c.ulong(2), flags);
     if (typeof r === "number" || r instanceof WouldBlock) return r;
     c.mem.write(c.ulong(1), r.data);
     // read(2) and recvfrom have nowhere for descriptors: they are closed
