@@ -18,7 +18,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static pid_t parent_pid, child_pid;
@@ -404,6 +406,34 @@ static void credentials(void) {
   close(sv[0]);
   close(sv[1]);
 
+  // a connection not accepted yet gets credentials with what is sent to it; the accepted
+  // socket takes SO_PASSCRED from the listener
+  for (int inherit = 0; inherit < 2; inherit++) {
+    char name[64];
+    snprintf(name, sizeof name, "sys-msg-%s-%d-E%d", tag, (int)getpid(), inherit);
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    strcpy(a.sun_path + 1, name);
+    socklen_t len = offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name);
+    int l = socket(AF_UNIX, SOCK_STREAM, 0), cl = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (inherit) setsockopt(l, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+    bind(l, (struct sockaddr *)&a, len);
+    listen(l, 1);
+    connect(cl, (struct sockaddr *)&a, len);
+    send(cl, "early", 5, 0);
+    int conn = accept(l, NULL, NULL);
+    send(cl, "mid", 3, 0);
+    int v = -1;
+    socklen_t vl = sizeof v;
+    getsockopt(conn, SOL_SOCKET, SO_PASSCRED, &v, &vl);
+    printf("accepted passcred: %d\n", v);
+    if (!inherit) setsockopt(conn, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+    recv_show("before accept", conn, 64, 64, MSG_DONTWAIT, NULL, NULL);
+    recv_show("after accept", conn, 64, 64, MSG_DONTWAIT, NULL, NULL);
+    close(conn);
+    close(cl);
+    close(l);
+  }
+
   socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
   struct ucred pc;
   socklen_t l = sizeof pc;
@@ -680,6 +710,9 @@ static void options(void) {
   report("set SO_TYPE", setsockopt(s, SOL_SOCKET, SO_TYPE, &one, sizeof one));
   report("set short optlen", setsockopt(s, SOL_SOCKET, SO_PASSCRED, &one, 2));
   report("get unknown option", getsockopt(s, SOL_SOCKET, 9999, &v, &l));
+  report("get level SOL_TCP", getsockopt(s, 6, 1, &v, &l));
+  report("set level SOL_TCP", setsockopt(s, 6, 1, &one, sizeof one));
+  report("get level 999", getsockopt(s, 999, 1, &v, &l));
   report("set unknown option", setsockopt(s, SOL_SOCKET, 9999, &one, sizeof one));
   l = 1;
   v = 0;
@@ -699,16 +732,56 @@ static void options(void) {
   close(s);
 }
 
+// An automatic name (bind of the family alone), and SO_RCVTIMEO/SO_SNDTIMEO.
+static void autobind_and_timeouts(void) {
+  printf("-- autobind and timeouts\n");
+  int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX}, got;
+  report("bind family alone", bind(s, (struct sockaddr *)&a, sizeof(sa_family_t)));
+  socklen_t gl = sizeof got;
+  getsockname(s, (struct sockaddr *)&got, &gl);
+  int hex = 1;
+  for (int i = 1; i < (int)gl - 2; i++) hex &= !!strchr("0123456789abcdef", got.sun_path[i]);
+  printf("automatic name: len %d abstract %d hex %d\n", (int)gl, got.sun_path[0] == 0, hex);
+  report("bind again", bind(s, (struct sockaddr *)&a, sizeof(sa_family_t)));
+  int t = socket(AF_UNIX, SOCK_DGRAM, 0), one = 1;
+  setsockopt(t, SOL_SOCKET, SO_PASSCRED, &one, sizeof one);
+  report("passcred sender sends", sendto(t, "auto", 4, 0, (struct sockaddr *)&got, gl));
+  char buf[16];
+  struct sockaddr_un from;
+  socklen_t fl = sizeof from;
+  long n = recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+  show("received", buf, n);
+  printf("sender got a name: len %d abstract %d\n", (int)fl, fl > 2 && from.sun_path[0] == 0);
+  close(t);
+
+  struct timeval tv = {.tv_sec = 0, .tv_usec = 20000}, back;
+  report("SO_RCVTIMEO", setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+  socklen_t tl = sizeof back;
+  getsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &back, &tl);
+  printf("timeout back: %ld.%06ld len %d\n", (long)back.tv_sec, (long)back.tv_usec, (int)tl);
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  report("recv times out", recv(s, buf, sizeof buf, 0));
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  long ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+  printf("waited 20ms or more: %d\n", ms >= 20);
+  tv.tv_usec = 1000000;
+  report("SO_RCVTIMEO usec 1000000", setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv));
+  close(s);
+}
+
 static void shutdowns(void) {
   printf("-- shutdown\n");
   int how[3] = {SHUT_RD, SHUT_WR, SHUT_RDWR};
-  int types[2] = {SOCK_STREAM, SOCK_DGRAM};
+  int types[3] = {SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET};
+  const char *type_names[3] = {"stream", "dgram", "seqpacket"};
   char buf[16];
-  for (int t = 0; t < 2; t++)
+  for (int t = 0; t < 3; t++)
     for (int h = 0; h < 3; h++) {
       int sv[2];
       socketpair(AF_UNIX, types[t], 0, sv);
-      printf("%s how %d:\n", t ? "dgram" : "stream", how[h]);
+      printf("%s how %d:\n", type_names[t], how[h]);
       report("  shutdown", shutdown(sv[0], how[h]));
       show_poll("  poll self", sv[0]);
       show_poll("  poll peer", sv[1]);
@@ -719,6 +792,24 @@ static void shutdowns(void) {
       close(sv[0]);
       close(sv[1]);
     }
+  // a peer that closes with data unread resets the connection (once)
+  for (int t = 0; t < 3; t += 2) {
+    int sv[2];
+    socketpair(AF_UNIX, types[t], 0, sv);
+    send(sv[1], "unread", 6, 0);
+    send(sv[0], "for 1", 5, 0);
+    close(sv[0]);
+    printf("%s closed unread:\n", type_names[t]);
+    show_poll("  poll", sv[1]);
+    show("  read", buf, read(sv[1], buf, sizeof buf));
+    int e = -1;
+    socklen_t l = sizeof e;
+    getsockopt(sv[1], SOL_SOCKET, SO_ERROR, &e, &l);
+    printf("  SO_ERROR %s\n", e ? strerrorname_np(e) : "0");
+    show("  read", buf, read(sv[1], buf, sizeof buf));
+    show("  read", buf, read(sv[1], buf, sizeof buf));
+    close(sv[1]);
+  }
   int s = socket(AF_UNIX, SOCK_STREAM, 0);
   report("shutdown unconnected", shutdown(s, SHUT_RDWR));
   show_poll("poll unconnected after shutdown", s);
@@ -743,6 +834,7 @@ int main(int argc, char **argv) {
   iovecs_and_flags();
   names();
   options();
+  autobind_and_timeouts();
   shutdowns();
   if (argc > 1 && strcmp(argv[1], "truncation") == 0) truncation();
   return 0;
