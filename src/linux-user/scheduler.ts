@@ -158,6 +158,8 @@ function idle(k: Kernel, first: LinuxProcess): boolean {
     if (t.wait?.deadline !== undefined && !t.process.stopped) earliest = Math.min(earliest, t.wait.deadline);
   }
   for (const q of live) {
+    // a stopped process's alarm only queues a signal it cannot act on: time need not pass for it
+    if (q.stopped) continue;
     const alarm = q.itimers[0]!.deadline;
     if (alarm !== undefined) earliest = Math.min(earliest, alarm);
   }

@@ -321,3 +321,41 @@ test("the signal frame saves and restores integer, FP registers and fcsr (uconte
     assert.equal(qemu([prog]).stdout, r.stdout);
   });
 });
+
+const STOPPED_WITH_ALARM_C = `
+#include <signal.h>
+#include <stdio.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+static void on_alrm(int s) {}
+int main(void) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    signal(SIGALRM, on_alrm);
+    struct itimerval it = {{0, 1000}, {0, 1000}};
+    setitimer(ITIMER_REAL, &it, NULL);
+    raise(SIGSTOP);
+    return 0;
+  }
+  int st;
+  waitpid(pid, &st, WUNTRACED);
+  printf("child stopped by %d\\n", WSTOPSIG(st));
+  fflush(stdout);
+  waitpid(pid, &st, 0); /* nobody will continue it */
+  return 0;
+}
+`;
+
+test("a run whose processes are all stopped or waiting for them ends with a deadlock report, periodic alarms or not", {
+  skip: needCC,
+}, () => {
+  const prog = buildC("stopped-with-alarm", STOPPED_WITH_ALARM_C);
+  const r = hartscope(["run", "--root", "/", prog], { timeout: 30_000 });
+  assert.equal(r.stdout, "child stopped by 19\n");
+  assert.equal(
+    r.stderr,
+    "hartscope: deadlock: all 2 threads are blocked forever (process 1000 thread 1000: wait for child 1001; process 1001 thread 1001: stopped by SIGSTOP)\n",
+  );
+  assert.equal(r.status, 1);
+});
