@@ -9,6 +9,9 @@
 // a riscv64 program by itself, so under qemu gochild runs its children through qemu-riscv64
 // (GOCHILD_LAUNCHER); under hartscope they are plain execve's inside the root.
 //
+// gonet: Go's net package over AF_UNIX (a stream server with a goroutine per client, half-close,
+// read deadlines, abstract names, datagrams).
+//
 // gofault: the ways a Go program ends badly (a panic, a nil dereference turned into a panic by the
 // runtime's SIGSEGV handler, a deadlock, a fatal error, a recovered fault, an unhandled SIGTERM,
 // os.Exit from a goroutine). Their tracebacks are compared with two things masked: goroutine
@@ -42,7 +45,7 @@ import {
 } from "./run-guest.js";
 
 const CACHE = join(process.env.HARTSCOPE_CACHE ?? join(homedir(), ".cache", "hartscope"), "go", "bin");
-const PROGRAMS = ["gorun", "gochild", "gofault"] as const;
+const PROGRAMS = ["gorun", "gochild", "gofault", "gonet"] as const;
 type Program = (typeof PROGRAMS)[number];
 const TIMEOUT_MS = 240_000;
 const ENV = { PATH: "/usr/bin:/bin", LANG: "C" };
@@ -215,6 +218,16 @@ describe("Go programs: hartscope run vs qemu-riscv64", { skip, concurrency: 2 },
     const options = hartscopeOptions(seed, quantum, jit);
     it(`gochild (os/exec, pipes, signals) ${options.join(" ")}`, { timeout: TIMEOUT_MS }, () =>
       compare("gochild", options),
+    );
+  }
+
+  for (const [seed, quantum, jit] of [
+    [0, undefined, "on"],
+    [9, 301, "off"],
+  ] as const) {
+    const options = hartscopeOptions(seed, quantum, jit);
+    it(`gonet (AF_UNIX streams, deadlines, datagrams) ${options.join(" ")}`, { timeout: TIMEOUT_MS }, () =>
+      compare("gonet", options),
     );
   }
 
