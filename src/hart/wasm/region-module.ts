@@ -162,6 +162,10 @@ class WasmGen {
   // the block being generated
   private page = 0;
   private start = 0;
+  /** its label, the depth of its own loop; blocks in the region */
+  private label = 0;
+  private selfDepth = 0;
+  private blockCount = 0;
   private retire = 0;
   private fired = false;
 
@@ -223,10 +227,11 @@ class WasmGen {
       sorted.map((_, i) => i),
       0,
     );
-    for (const b of sorted) {
+    this.blockCount = n;
+    sorted.forEach((b, i) => {
       f.end();
-      this.block(b);
-    }
+      this.block(b, i);
+    });
     // the last block always leaves or jumps: nothing falls out of the loop
     f.unreachable();
     f.end(); // loop
@@ -334,27 +339,40 @@ class WasmGen {
     this.leave(-this.exitPc.length, this.pc(idx));
   }
 
-  /** Continue at entry idx of this page: a block of the region, or out. */
-  private goto(idx: number): void {
+  /**
+   * Continue at entry idx of this page: a block of the region, or out. Within the region: this
+   * block again through its own loop, a later block by a branch to the end of its arm (or by falling
+   * into it, at the end of the block before it), an earlier one through the dispatch loop.
+   */
+  private goto(idx: number, atEnd = false): void {
     const f = this.f;
     const pc = this.pc(idx);
     const k = locate(this.pages, pc);
     if (k >= 0) {
       const p = Math.floor(k / CODE_ENTRIES);
       const l = this.labels[p]![k - p * CODE_ENTRIES]!;
-      if (l >= 0) {
+      if (l === this.label) f.br(f.depth - this.selfDepth);
+      else if (l === this.label + 1 && atEnd) {
+        // falls into the next block's code
+      } else if (l > this.label) {
+        // forward: the end of block l's br_table arm is where its code starts
+        f.br(f.depth - (this.loopDepth + this.blockCount - l));
+      } else if (l >= 0) {
         f.i32Const(l).localSet(LBL);
         f.br(f.depth - this.loopDepth);
-        return;
       }
+      if (l >= 0) return;
     }
     this.leave(Exit.JUMP, pc);
   }
 
-  private block(b: Block): void {
+  private block(b: Block, label: number): void {
     const f = this.f;
     this.page = b.page;
     this.start = b.start;
+    this.label = label;
+    f.loop();
+    this.selfDepth = f.depth;
     const len = b.insns.length;
     const lastOp = opOf(b.insns[len - 1]!.w0);
     // an EBREAK ends its block without retiring, but the interpreter too needs budget to reach it
@@ -371,8 +389,9 @@ class WasmGen {
       this.insn(ins, k);
       this.fired = false;
     });
-    if (b.end === End.FALL) this.goto(b.next);
+    if (b.end === End.FALL) this.goto(b.next, true);
     else if (b.end === End.RARE) this.leave(Exit.RARE, this.pc(b.next));
+    f.end();
   }
 
   private probe(ins: Insn, k: number): void {
@@ -425,7 +444,7 @@ class WasmGen {
       case Kind.JAL: {
         const d = this.dst(rd);
         if (d !== undefined) f.i64Const((pc + len) | 0, Math.floor((pc + len) / TWO32) | 0).localSet(d);
-        this.goto(ins.idx + (imm >> 1));
+        this.goto(ins.idx + (imm >> 1), true);
         return;
       }
       case Kind.JALR: {
@@ -447,7 +466,7 @@ class WasmGen {
         f.if_();
         this.goto(ins.idx + (imm >> 1));
         f.end();
-        this.goto(next);
+        this.goto(next, true);
         return;
       }
       case Kind.TRAP: {
