@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -133,6 +134,44 @@ static void file_and_mremap(void) {
   }
   reap("mremap'd MAP_SHARED, a page it grew by", pid);
   munmap(b, 3 * PAGE);
+}
+
+/* memfd_create: the descriptor's bytes and every MAP_SHARED mapping of it, in parent and child. */
+static void memfd(void) {
+  int fd = memfd_create("w6-shm", MFD_CLOEXEC);
+  write(fd, "written", 7);
+  ftruncate(fd, 2 * PAGE);
+  char *m = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  struct stat st;
+  fstat(fd, &st);
+  printf("memfd: size %ld, regular %d, mapping reads \"%.7s\"\n", (long)st.st_size, S_ISREG(st.st_mode), m);
+  pid_t pid = fork();
+  if (pid == 0) {
+    strcpy(m + 100, "child's store");
+    pwrite(fd, "child's pwrite", 14, PAGE);
+    _exit(0);
+  }
+  reap("memfd", pid);
+  char buf[16] = {0};
+  pread(fd, buf, 13, 100);
+  printf("memfd: the file has \"%s\", the mapping \"%s\"\n", buf, m + PAGE);
+  /* a second mapping at an offset sees the same page */
+  char *second = mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, PAGE);
+  printf("memfd: a mapping at offset %d reads \"%.14s\"\n", PAGE, second);
+  /* past the end of the file: SIGBUS in a child; after growing it, zeros */
+  pid = fork();
+  if (pid == 0) _exit(m[2 * PAGE]);
+  reap("memfd, a page past the end", pid);
+  ftruncate(fd, 3 * PAGE);
+  printf("memfd: after ftruncate the page reads %d\n", m[2 * PAGE]);
+  ftruncate(fd, 50);
+  lseek(fd, 0, SEEK_SET);
+  ssize_t n = read(fd, buf, sizeof buf);
+  printf("memfd: cut to 50 bytes, read gives %zd, byte 100 of the mapping %d\n", n, m[100]);
+  fflush(stdout);
+  munmap(m, 3 * PAGE);
+  munmap(second, PAGE);
+  close(fd);
 }
 
 struct sync {
@@ -268,14 +307,11 @@ static void raw_futex(struct sync *s) {
     while (*word == 0) syscall(98 /* futex */, word, 0 /* FUTEX_WAIT */, 0, NULL, NULL, 0);
     _exit(*word);
   }
-  usleep(20000);
-  *word = 9;
+  /* wake it with the word unchanged until one wake finds it waiting (it then waits again) */
   long woke = 0;
-  while (woke == 0) {
-    woke = syscall(98, word, 1 /* FUTEX_WAKE */, 1, NULL, NULL, 0);
-    if (woke == 0 && waitpid(pid, NULL, WNOHANG | WNOWAIT) == 0) usleep(1000); /* not waiting yet */
-    else if (woke == 0) break;
-  }
+  while ((woke = syscall(98, word, 1 /* FUTEX_WAKE */, 1, NULL, NULL, 0)) == 0) usleep(1000);
+  *word = 9;
+  syscall(98, word, 1, 1, NULL, NULL, 0); /* waiting again, or it will find 9 and not wait */
   printf("FUTEX_WAKE woke %ld\n", woke);
   reap("futex on shared memory", pid);
   /* a private futex wake does not reach another process */
@@ -296,6 +332,7 @@ int main(int argc, char **argv) {
   exact = argc > 1 && strcmp(argv[1], "exact") == 0;
   anonymous_and_dev_zero();
   file_and_mremap();
+  memfd();
   struct sync *s = mmap(NULL, sizeof *s, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   semaphores(s);
   shared_code(s);

@@ -98,8 +98,8 @@ export class SharedPages {
 
   constructor(
     private readonly pool: FramePool,
-    /** pages it has (mmap's length: mremap growing a mapping does not grow the object) */
-    readonly size = Number.POSITIVE_INFINITY,
+    /** pages it has (mmap's length: mremap growing a mapping does not grow it; a memfd's file size) */
+    public size = Number.POSITIVE_INFINITY,
   ) {}
 
   /**
@@ -120,6 +120,58 @@ export class SharedPages {
   /** The frame of page `index` if some process has touched it, else -1. */
   frameIfAny(index: number): number {
     return this.frames.get(index) ?? -1;
+  }
+
+  /** `length` bytes from byte `offset` (pages never touched read as zeros). */
+  read(offset: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    for (let done = 0; done < length; ) {
+      const at = offset + done;
+      const n = Math.min(length - done, PAGE_SIZE - (at % PAGE_SIZE));
+      const frame = this.frameIfAny(Math.floor(at / PAGE_SIZE));
+      if (frame >= 0) {
+        const host = frame * PAGE_SIZE + (at % PAGE_SIZE);
+        out.set(this.pool.bytes.subarray(host, host + n), done);
+      }
+      done += n;
+    }
+    return out;
+  }
+
+  /**
+   * Store `data` at byte `offset`, inside `size` (decoded code of those frames is invalidated, as
+   * for a store by a hart); false when the pool has no frame left.
+   */
+  write(offset: number, data: Uint8Array): boolean {
+    for (let done = 0; done < data.length; ) {
+      const at = offset + done;
+      const n = Math.min(data.length - done, PAGE_SIZE - (at % PAGE_SIZE));
+      const frame = this.frameAt(Math.floor(at / PAGE_SIZE));
+      if (frame < 0) return false;
+      const host = frame * PAGE_SIZE + (at % PAGE_SIZE);
+      this.pool.bytes.set(data.subarray(done, done + n), host);
+      if (this.pool.code.codePageIfAny(host) !== undefined) this.pool.code.noteCodeWrite(host, n);
+      done += n;
+    }
+    return true;
+  }
+
+  /**
+   * The object is cut or grown to `bytes` (ftruncate): pages past the end go, the rest of the last
+   * page reads as zeros. Processes that touched a page that goes keep its frame until they unmap it.
+   */
+  resize(bytes: number): void {
+    const pages = Math.ceil(bytes / PAGE_SIZE);
+    for (const [index, frame] of this.frames) {
+      if (index < pages) continue;
+      this.frames.delete(index);
+      this.pool.release(frame);
+    }
+    const tail = this.frameIfAny(Math.floor(bytes / PAGE_SIZE));
+    if (tail >= 0 && bytes % PAGE_SIZE !== 0) {
+      this.pool.bytes.fill(0, tail * PAGE_SIZE + (bytes % PAGE_SIZE), (tail + 1) * PAGE_SIZE);
+    }
+    this.size = pages;
   }
 
   /** An address space no longer maps any of it; the last lets the frames go. */

@@ -7,6 +7,7 @@ import { fileMapped } from "../events.js";
 import { HostFile } from "../files.js";
 import { SharedPages } from "../frame-pool.js";
 import { isPageAligned, MMAP_BASE, PAGE, pageUp, TASK_SIZE } from "../layout.js";
+import { MemFile } from "../memfd.js";
 import type { LinuxProcess } from "../process.js";
 import type { Handler } from "./context.js";
 
@@ -23,6 +24,10 @@ export const MREMAP_FIXED = 2;
 export const MREMAP_DONTUNMAP = 4;
 
 const MADV_DONTNEED = 4;
+const MFD_CLOEXEC = 1;
+const MFD_ALLOW_SEALING = 2;
+/** longest memfd name (mm/memfd.c: NAME_MAX less "memfd:") */
+const MFD_NAME_MAX = 249;
 const MADV_FREE = 8;
 const PROT_MASK = PROT_READ | PROT_WRITE | PROT_EXEC;
 /** Upper end of user space the guest may name in MAP_FIXED and mremap. */
@@ -139,6 +144,8 @@ export const memorySyscalls: Record<string, Handler> = {
     let sharedFd: number | undefined;
     /** MAP_SHARED anonymous memory (and /dev/zero's): one object whose pages forks share */
     let shared = false;
+    /** a MAP_SHARED memfd: its own pages, from the page at `offset` */
+    let memfd: { pages: SharedPages; page: number } | undefined;
     if (flags & MAP_ANONYMOUS) shared = type !== MAP_PRIVATE;
     else {
       const f = p.fds.get(fd);
@@ -146,7 +153,10 @@ export const memorySyscalls: Record<string, Handler> = {
       if (!f.readable) return -EACCES;
       if (type !== MAP_PRIVATE && prot & PROT_WRITE && !f.writable) return -EACCES;
       if (f.path === "/dev/zero") shared = type !== MAP_PRIVATE;
-      else {
+      else if (f instanceof MemFile && type !== MAP_PRIVATE) {
+        memfd = { pages: f.pages, page: offset / PAGE };
+        name = f.path;
+      } else {
         syncSharedMappings(p);
         const r = f.pread(len, offset);
         if (typeof r === "number") return r === -29 /* ESPIPE */ ? -ENODEV : r;
@@ -180,7 +190,8 @@ export const memorySyscalls: Record<string, Handler> = {
     // for the page cache; its contents go back to the file as before: msync, munmap, exit).
     const size = shared ? len / PAGE : undefined;
     const pages =
-      shared || sharedFd !== undefined ? { pages: new SharedPages(p.mem.pool, size), page: 0 } : undefined;
+      memfd ??
+      (shared || sharedFd !== undefined ? { pages: new SharedPages(p.mem.pool, size), page: 0 } : undefined);
     const r = mapFresh(p, "mmap", at, len, prot, name, shared ? 0 : offset, sharedFd, pages);
     if (r < 0) return r;
     if (data && data.length > 0) p.mem.write(at, data);
@@ -332,6 +343,16 @@ export const memorySyscalls: Record<string, Handler> = {
     if (!c.p.vmas.covers(addr, addr + len)) return -ENOMEM;
     syncSharedMappings(c.p, addr, addr + len);
     return 0;
+  },
+  memfd_create(c) {
+    const name = c.mem.readCString(c.ulong(0), MFD_NAME_MAX + 1);
+    const flags = c.uint(1);
+    if (flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING)) return -EINVAL; // MFD_HUGETLB and the rest: not here
+    if (name.length > MFD_NAME_MAX) return -EINVAL;
+    const f = new MemFile(c.p.mem.pool, name, 0);
+    const fd = c.p.fds.install(f, (flags & MFD_CLOEXEC) !== 0);
+    if (fd < 0) f.release();
+    return fd;
   },
   mlock: () => 0,
   munlock: () => 0,
