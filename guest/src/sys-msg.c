@@ -490,6 +490,24 @@ static void iovecs_and_flags(void) {
   report("sendmsg nosignal to closed", send_fds(sv[0], "p", 1, NULL, 0, MSG_NOSIGNAL));
   report("sendto nosignal to closed", sendto(sv[0], "p", 1, MSG_NOSIGNAL, NULL, 0));
   close(sv[0]);
+  // a blocking stream write returns when all of it is queued, however long it is
+  int bw[2];
+  socketpair(AF_UNIX, SOCK_STREAM, 0, bw);
+  pid_t bp = fork();
+  if (bp == 0) {
+    static char big[700000];
+    memset(big, 'b', sizeof big);
+    _exit(write(bw[0], big, sizeof big) == (ssize_t)sizeof big ? 0 : 1);
+  }
+  child_pid = bp;
+  long total = 0;
+  ssize_t got;
+  while (total < 700000 && (got = read(bw[1], buf, sizeof buf)) > 0) total += got;
+  int status;
+  waitpid(bp, &status, 0);
+  printf("big write: read %ld, child wrote all: %d\n", total, WEXITSTATUS(status) == 0);
+  close(bw[0]);
+  close(bw[1]);
 
   socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
   struct mmsghdr mm[4];
@@ -643,6 +661,12 @@ static void names(void) {
     show("recvfrom", buf, n);
     show_name("  from", n, &got, gl, known);
   }
+  // a bound socket holds a few datagrams from senders it is not connected to (max_dgram_qlen)
+  int queued = 0;
+  while (queued < 100 && sendto(dx, "q", 1, MSG_DONTWAIT, (struct sockaddr *)&bb, lb) == 1) queued++;
+  printf("queued before EAGAIN: %d (%s)\n", queued, strerrorname_np(errno));
+  while (recv(db, buf, sizeof buf, MSG_DONTWAIT) > 0) queued--;
+  printf("all received: %d\n", queued == 0);
   report("sendto to itself", sendto(db, "me", 2, 0, (struct sockaddr *)&bb, lb));
   {
     char b2[8];

@@ -33,6 +33,8 @@ export const SOCK_SEQPACKET = 5;
 export const SOCKET_CAPACITY = 212992;
 /** The largest datagram: sk_sndbuf less 32 (unix_dgram_sendmsg answers EMSGSIZE past it). */
 const MAX_DATAGRAM = SOCKET_CAPACITY - 32;
+/** net.unix.max_dgram_qlen's default */
+const MAX_DGRAM_QLEN = 10;
 
 const ENOTCONN = 107;
 const ECONNREFUSED = 111;
@@ -381,10 +383,10 @@ export class UnixSocket extends OpenFile implements Pollable {
     if (!q.writerOpen || !q.readerOpen) return -EPIPE;
     if (data.length === 0 && !this.boundaries) return 0;
     if (this.boundaries && data.length > MAX_DATAGRAM) return -EMSGSIZE;
-    // a message goes whole; a stream write as much as fits
+    const mayNotWait = this.nonblocking || dontwait;
     const need = this.boundaries ? data.length : 1;
     if (q.space < need) {
-      if (this.nonblocking || dontwait) return -EAGAIN;
+      if (mayNotWait) return -EAGAIN;
       return new WouldBlock(
         `write to ${this.path}`,
         () => q.space >= need || !q.readerOpen,
@@ -394,7 +396,9 @@ export class UnixSocket extends OpenFile implements Pollable {
         true,
       );
     }
-    const n = this.boundaries ? data.length : Math.min(q.space, data.length);
+    // a message goes whole; so does a stream write that may wait (unix_stream_sendmsg returns
+    // when all is queued), while one that may not takes what fits
+    const n = this.boundaries || !mayNotWait ? data.length : Math.min(q.space, data.length);
     q.put({
       data: data.subarray(0, n),
       files: extras.files,
@@ -423,11 +427,14 @@ export class UnixSocket extends OpenFile implements Pollable {
     if (to.peer !== undefined && to.peer !== this) return -EPERM;
     if (to.shutRd) return -EPIPE;
     const q = to.rx;
-    if (q.space < data.length) {
+    // a receiver not connected back to the sender holds at most max_dgram_qlen + 1 of them
+    // (unix_recvq_full)
+    const full = () => q.space < data.length || (to.peer !== this && q.msgs.length > MAX_DGRAM_QLEN);
+    if (full()) {
       if (this.nonblocking || dontwait) return -EAGAIN;
       return new WouldBlock(
         `write to ${this.path}`,
-        () => q.space >= data.length || to.released,
+        () => !full() || to.released,
         undefined,
         0,
         undefined,
