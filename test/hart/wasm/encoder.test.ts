@@ -12,6 +12,7 @@ import {
   I64,
   ModuleBuilder,
   Op,
+  PrefixedOp,
 } from "../../../src/hart/wasm/encoder.js";
 
 /** Instantiate a module whose only export `f` takes nothing and returns `result`. */
@@ -200,4 +201,40 @@ test("misuse is named: unclosed blocks, late imports, bad types, duplicate expor
   m.exportFunction("f", f);
   assert.throws(() => m.exportFunction("f", f), /used twice/);
   assert.throws(() => m.addFunction(m.type([I32], []), b), /made for 0 params/);
+});
+
+test("br_table dispatch, saturating truncation and bulk memory", () => {
+  const m = new ModuleBuilder();
+  m.addMemory(1);
+  const t = m.type([I32], [I32]);
+  // pick(i): 10, 20, 30 for i = 0, 1, 2, else 99 — three nested blocks and a br_table, as a dispatcher
+  const pick = m.body(t);
+  const out = pick.addLocal(I32);
+  pick.block().block().block().block();
+  pick.localGet(0).brTable([0, 1, 2], 3);
+  pick.end().i32Const(10).localSet(out).br(2);
+  pick.end().i32Const(20).localSet(out).br(1);
+  pick.end().i32Const(30).localSet(out).br(0);
+  pick.end();
+  pick.localGet(out).i32Eqz().if_(I32).i32Const(99).else_().localGet(out).end();
+  m.exportFunction("pick", m.addFunction(t, pick));
+  // sat(x) = i32.trunc_sat_f64_s(x * 1e10 as f64) — clamps where plain truncation traps
+  const sat = m.body(m.type([F64], [I32]));
+  sat.localGet(0).f64Const(1e10).op(Op.f64_mul).prefixed(PrefixedOp.i32_trunc_sat_f64_s);
+  m.exportFunction("sat", m.addFunction(m.type([F64], [I32]), sat));
+  // fillCopy(): fill 16 bytes at 0 with 0xab, copy 8 of them to 100, read the word at 104
+  const fc = m.body(m.type([], [I32]));
+  fc.i32Const(0).i32Const(0xab).i32Const(16).memoryFill();
+  fc.i32Const(100).i32Const(4).i32Const(8).memoryCopy();
+  fc.i32Const(104).i32Load().i32Const(108).i32Load8U().i32Add();
+  m.exportFunction("fillCopy", m.addFunction(m.type([], [I32]), fc));
+
+  const bytes = m.bytes();
+  assert.ok(WebAssembly.validate(bytes));
+  const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
+  const f = ex.pick as (i: number) => number;
+  assert.deepEqual([0, 1, 2, 3, 7, -1].map(f), [10, 20, 30, 99, 99, 99]);
+  const s = ex.sat as (x: number) => number;
+  assert.deepEqual([0.1, -1, 1e9, Number.NaN].map(s), [1e9, -2147483648, 2147483647, 0]);
+  assert.equal((ex.fillCopy as () => number)(), 0xabababab | 0, "the copied word, and 0 past the copy");
 });
