@@ -12,6 +12,9 @@
 // gonet: Go's net package over AF_UNIX (a stream server with a goroutine per client, half-close,
 // read deadlines, abstract names, datagrams).
 //
+// gostress: asynchronous preemption (SIGURG and a rewritten signal context), GC with finalizers,
+// memory handed back with madvise and reused, 10000 goroutines, deep stacks.
+//
 // gofault: the ways a Go program ends badly (a panic, a nil dereference turned into a panic by the
 // runtime's SIGSEGV handler, a deadlock, a fatal error, a recovered fault, an unhandled SIGTERM,
 // os.Exit from a goroutine). Their tracebacks are compared with two things masked: goroutine
@@ -45,7 +48,7 @@ import {
 } from "./run-guest.js";
 
 const CACHE = join(process.env.HARTSCOPE_CACHE ?? join(homedir(), ".cache", "hartscope"), "go", "bin");
-const PROGRAMS = ["gorun", "gochild", "gofault", "gonet"] as const;
+const PROGRAMS = ["gorun", "gochild", "gofault", "gonet", "gostress"] as const;
 type Program = (typeof PROGRAMS)[number];
 const TIMEOUT_MS = 240_000;
 const ENV = { PATH: "/usr/bin:/bin", LANG: "C" };
@@ -92,7 +95,7 @@ function specFor(prog: Program, launcher?: string): RunSpec {
     prog: `./${prog}`,
     cwd: workDir(prog),
     env: launcher === undefined ? ENV : { ...ENV, GOCHILD_LAUNCHER: launcher },
-    timeoutMs: TIMEOUT_MS,
+    timeoutMs: prog === "gostress" ? 2 * TIMEOUT_MS : TIMEOUT_MS,
   };
 }
 
@@ -103,12 +106,14 @@ function qemuPath(): string {
   return spawnSync("sh", ["-c", 'command -v "$1"', "sh", q], { encoding: "utf8" }).stdout.trim() || q;
 }
 
-const references = new Map<Program, Promise<RunResult>>();
-function reference(prog: Program): Promise<RunResult> {
-  let r = references.get(prog);
+/** qemu-riscv64's run of `prog args`, once per test file. */
+const references = new Map<string, Promise<RunResult>>();
+function reference(prog: Program, args: string[] = []): Promise<RunResult> {
+  const key = [prog, ...args].join(" ");
+  let r = references.get(key);
   if (r === undefined) {
-    r = runQemu(specFor(prog, prog === "gochild" ? qemuPath() : undefined));
-    references.set(prog, r);
+    r = runQemu({ ...specFor(prog, prog === "gochild" ? qemuPath() : undefined), args });
+    references.set(key, r);
   }
   return r;
 }
@@ -146,7 +151,7 @@ const FAULTS: { name: string; status: number }[] = [
 
 async function compare(prog: Program, options: string[], args: string[] = []): Promise<void> {
   const [q, hs] = await Promise.all([
-    prog === "gofault" ? runQemu({ ...specFor(prog), args }) : reference(prog),
+    reference(prog, args),
     runHartscope({ ...specFor(prog), args }, options),
   ]);
   if (prog === "gofault") {
@@ -230,6 +235,17 @@ describe("Go programs: hartscope run vs qemu-riscv64", { skip, concurrency: 2 },
       compare("gonet", options),
     );
   }
+
+  it(
+    "gostress (preemption, GC, madvise, 10000 goroutines, deep stacks) --seed 0 --jit on",
+    {
+      timeout: 2 * TIMEOUT_MS,
+    },
+    () => compare("gostress", hartscopeOptions(0, undefined, "on")),
+  );
+  it("gostress preemption returned --seed 2 --quantum 3001 --jit off", { timeout: 2 * TIMEOUT_MS }, () =>
+    compare("gostress", hartscopeOptions(2, 3001, "off"), ["preemption", "returned"]),
+  );
 
   for (const f of FAULTS) {
     const options = hartscopeOptions(5, undefined, "on");
