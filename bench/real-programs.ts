@@ -143,9 +143,9 @@ function workloads(o: Options): Workload[] {
     },
     {
       name: "lua",
-      what: "word frequencies of 4 MB",
+      what: "word frequencies of 1 MB",
       prog: "lua",
-      args: (d) => [join(d, "wordfreq.lua"), join(d, "text")],
+      args: (d) => [join(d, "wordfreq.lua"), join(d, "text"), String(1 << 20)],
     },
   ];
 }
