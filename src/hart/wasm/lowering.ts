@@ -471,8 +471,14 @@ class Lowering {
       case "orcb":
         this.orcb();
         return;
+      case "sext32":
+      case "zext32":
+      case "clz32":
+      case "ctz32":
+      case "cpop32":
+        throw new Error(`wasm lowering: ${op} belongs to the 32-bit path`);
       default:
-        throw new Error(`wasm lowering: unary ${op} reached the 64-bit path`);
+        unlowered(op);
     }
   }
 
@@ -567,8 +573,28 @@ class Lowering {
       case "remu":
         this.division(op, ea, eb);
         return;
+      case "add":
+      case "sub":
+      case "and":
+      case "or":
+      case "xor":
+      case "shl":
+      case "shr":
+      case "sar":
+      case "mul":
+      case "add32":
+      case "sub32":
+      case "shl32":
+      case "shr32":
+      case "sar32":
+      case "mul32":
+      case "div32":
+      case "divu32":
+      case "rem32":
+      case "remu32":
+        throw new Error(`wasm lowering: ${op} is lowered by value() or binary32()`);
       default:
-        throw new Error(`wasm lowering: no lowering for ${op}`);
+        unlowered(op);
     }
   }
 
@@ -685,6 +711,11 @@ class Lowering {
     }
     for (const t of [a, c, al, ah, bl, bh, albh, ahbl]) b.freeTemp(t);
   }
+}
+
+/** An operation added to ir.ts without a lowering here is a type error (op is then not `never`). */
+function unlowered(op: never): never {
+  throw new Error(`wasm lowering: no lowering for ${op as string}`);
 }
 
 const DIV64 = { div: Op.i64_div_s, divu: Op.i64_div_u, rem: Op.i64_rem_s, remu: Op.i64_rem_u } as const;
