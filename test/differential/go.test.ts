@@ -39,6 +39,7 @@ import {
   assertSameOutput,
   HARTSCOPE_JS,
   hartscopeBuilt,
+  parseStats,
   REPO_ROOT,
   type RunResult,
   type RunSpec,
@@ -257,6 +258,25 @@ describe("Go programs: hartscope run vs qemu-riscv64", { skip, concurrency: 2 },
       () => compare("gofault", options, [f.name]),
     );
   }
+
+  it("the same seed repeats a Go run exactly: the same instruction count, JIT on or off", {
+    timeout: 2 * TIMEOUT_MS,
+  }, async () => {
+    const runs = await Promise.all(
+      (["on", "on", "off"] as const).map((jit) =>
+        runHartscope(specFor("gorun"), [...hartscopeOptions(7, undefined, jit), "--stats"]),
+      ),
+    );
+    const counts = runs.map((r) => {
+      assert.equal(r.status, 0, `hartscope: ${r.stderr}`);
+      const stats = parseStats(r.stderr.toString());
+      assert.ok(stats, `no --stats line in ${r.stderr}`);
+      return stats.instructions;
+    });
+    assert.equal(counts[1], counts[0], "two runs with --seed 7");
+    assert.equal(counts[2], counts[0], "--jit off and on");
+    assert.ok(runs[1]!.stdout.equals(runs[0]!.stdout) && runs[2]!.stdout.equals(runs[0]!.stdout));
+  });
 
   it("the tracer sees the Go runtime's threads: lwp-create, epoll_pwait, the workers on several threads", {
     timeout: TIMEOUT_MS,
