@@ -184,6 +184,31 @@ function failure(label: string, m: Measurement): Error {
 const s = (ms: number) => (ms / 1000).toFixed(2);
 const mb = (kib: number) => (kib / 1024).toFixed(0);
 
+/** `reps` alternating runs under qemu and each engine; throws when a run fails or differs from qemu's. */
+async function measureWorkload(
+  w: Workload,
+  spec: RunSpec,
+  o: Options,
+): Promise<{ q: Measurement[]; h: Map<string, Measurement[]> }> {
+  const q: Measurement[] = [];
+  const h = new Map<string, Measurement[]>(o.engines.map((e) => [e, []]));
+  for (let r = 0; r < o.reps; r++) {
+    const qm = await measureQemu(spec);
+    if (qm.status !== 0 || qm.timedOut) throw failure(`${w.name} under qemu`, qm);
+    const bad = w.check?.(qm.stdout.toString());
+    if (bad) throw new Error(`${w.name} under qemu: ${bad}`);
+    q.push(qm);
+    for (const e of o.engines) {
+      const hm = await measureHartscope(spec, ["--root", "/", "--stats", "--jit", e]);
+      if (hm.status !== 0 || hm.timedOut) throw failure(`${w.name} under hartscope --jit ${e}`, hm);
+      if (!hm.stdout.equals(qm.stdout))
+        throw new Error(`${w.name}: hartscope --jit ${e}'s stdout differs from qemu's`);
+      h.get(e)!.push(hm);
+    }
+  }
+  return { q, h };
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   if (!hartscopeBuilt()) throw new UsageError("hartscope is not built (npx tsc -p .)");
@@ -212,6 +237,7 @@ async function main(): Promise<void> {
       o.engines.map((e) => [e, { wall: [], cpu: [], rss: [] }]),
     );
     const slower: string[] = [];
+    const failed: string[] = [];
     for (const w of chosen) {
       const spec: RunSpec = {
         prog: requireBin(w.prog),
@@ -220,21 +246,14 @@ async function main(): Promise<void> {
         env,
         timeoutMs: TIMEOUT_MS,
       };
-      const q: Measurement[] = [];
-      const h = new Map<string, Measurement[]>(o.engines.map((e) => [e, []]));
-      for (let r = 0; r < o.reps; r++) {
-        const qm = await measureQemu(spec);
-        if (qm.status !== 0 || qm.timedOut) throw failure(`${w.name} under qemu`, qm);
-        const bad = w.check?.(qm.stdout.toString());
-        if (bad) throw new Error(`${w.name} under qemu: ${bad}`);
-        q.push(qm);
-        for (const e of o.engines) {
-          const hm = await measureHartscope(spec, ["--root", "/", "--stats", "--jit", e]);
-          if (hm.status !== 0 || hm.timedOut) throw failure(`${w.name} under hartscope --jit ${e}`, hm);
-          if (!hm.stdout.equals(qm.stdout))
-            throw new Error(`${w.name}: hartscope --jit ${e}'s stdout differs from qemu's`);
-          h.get(e)!.push(hm);
-        }
+      let q: Measurement[];
+      let h: Map<string, Measurement[]>;
+      try {
+        ({ q, h } = await measureWorkload(w, spec, o));
+      } catch (e) {
+        failed.push(w.name);
+        console.log(`| ${w.name} (${w.what}) | FAILED: ${e instanceof Error ? e.message : String(e)} |`);
+        continue;
       }
       const qf = summarize(q);
       const cells = [`${w.name} (${w.what})`, `${s(qf.wallMs)} (${s(qf.cpuMs)}), ${mb(qf.rssKiB)}`];
@@ -264,9 +283,14 @@ async function main(): Promise<void> {
       if (insns !== undefined) cells[0] += `, ${(insns / 1e9).toFixed(2)} G insns`;
       console.log(`| ${cells.join(" | ")} |`);
     }
+    if (failed.length > 0) {
+      console.log(`FAILED: ${failed.join(", ")} (left out of the means)`);
+      process.exitCode = 1;
+    }
     for (const [e, r] of ratios) {
+      if (r.wall.length === 0) continue;
       console.log(
-        `jit ${e}: geometric mean ratio ${geomean(r.wall).toFixed(3)} wall, ${geomean(r.cpu).toFixed(3)} CPU ` +
+        `jit ${e}: geometric mean ratio of ${r.wall.length} workloads ${geomean(r.wall).toFixed(3)} wall, ${geomean(r.cpu).toFixed(3)} CPU ` +
           `(goal ≥ ${TARGET_RATIO}); peak memory up to ${Math.max(...r.rss).toFixed(1)}× qemu's (goal ≤ ${MEMORY_LIMIT}×)`,
       );
     }
