@@ -38,6 +38,7 @@ import {
   ERANGE,
   hostErrno,
 } from "../errno.js";
+import { flock } from "../fds/flock.js";
 import { readiness } from "../fds/readiness.js";
 import {
   HostFile,
@@ -837,7 +838,7 @@ export const fileSyscalls: Record<string, Handler> = {
   syncfs: (c) => (fileOf(c, c.int(0)) ? 0 : -EBADF),
   fallocate: (c) => (fileOf(c, c.int(0)) ? -EOPNOTSUPP : -EBADF),
   fadvise64: (c) => (fileOf(c, c.int(0)) ? 0 : -EBADF),
-  flock: (c) => (fileOf(c, c.int(0)) ? 0 : -EBADF),
+  flock, // fds/flock.ts: locks between the run's open file descriptions
 
   umask(c) {
     const old = c.p.umask;
