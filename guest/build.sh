@@ -47,6 +47,7 @@ sys-partial   glibc    sys-partial.c
 sys-wait      glibc    sys-wait.c                                           -lpthread
 sys-unix      glibc    sys-unix.c                                           -lpthread
 sys-hangup    glibc    sys-hangup.c                                         -lpthread
+sys-flock     glibc    sys-flock.c
 sys-msg       glibc    sys-msg.c
 signals       glibc    signals.c
 exit42        glibc    exit42.c
