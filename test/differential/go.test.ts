@@ -12,6 +12,9 @@
 // gonet: Go's net package over AF_UNIX (a stream server with a goroutine per client, half-close,
 // read deadlines, abstract names, datagrams).
 //
+// gofiles: io.Copy between files and sockets (copy_file_range, sendfile, splice and their
+// fallbacks), links, symlinks, chmod, truncate, chtimes, walks, flock, a pipe's read deadline.
+//
 // gostress: asynchronous preemption (SIGURG and a rewritten signal context), GC with finalizers,
 // memory handed back with madvise and reused, 10000 goroutines, deep stacks.
 //
@@ -49,7 +52,7 @@ import {
 } from "./run-guest.js";
 
 const CACHE = join(process.env.HARTSCOPE_CACHE ?? join(homedir(), ".cache", "hartscope"), "go", "bin");
-const PROGRAMS = ["gorun", "gochild", "gofault", "gonet", "gostress"] as const;
+const PROGRAMS = ["gorun", "gochild", "gofault", "gonet", "gostress", "gofiles"] as const;
 type Program = (typeof PROGRAMS)[number];
 const TIMEOUT_MS = 240_000;
 const ENV = { PATH: "/usr/bin:/bin", LANG: "C" };
@@ -234,6 +237,16 @@ describe("Go programs: hartscope run vs qemu-riscv64", { skip, concurrency: 2 },
     const options = hartscopeOptions(seed, quantum, jit);
     it(`gonet (AF_UNIX streams, deadlines, datagrams) ${options.join(" ")}`, { timeout: TIMEOUT_MS }, () =>
       compare("gonet", options),
+    );
+  }
+
+  for (const [seed, quantum, jit] of [
+    [0, undefined, "on"],
+    [11, 4099, "off"],
+  ] as const) {
+    const options = hartscopeOptions(seed, quantum, jit);
+    it(`gofiles (copies, links, modes, flock, deadlines) ${options.join(" ")}`, { timeout: TIMEOUT_MS }, () =>
+      compare("gofiles", options),
     );
   }
 
