@@ -6,6 +6,7 @@
  *   sys-seek out > FILE     writes, seeks back and overwrites stdout; `(sys-seek out; echo X) > FILE`
  *                           leaves 012abX and a newline, then 789 */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,13 @@ static int share(void) {
   say("fd 0 after dup's seek: ");
   seek(0, 0, SEEK_CUR, "SEEK_CUR");
   close(d);
+  /* /dev/stdin of a regular file opens the file anew (Linux's /proc/self/fd links): its own offset */
+  int again = open("/dev/stdin", O_RDONLY);
+  char buf[4] = {0};
+  ssize_t got = read(again, buf, 3);
+  printf("open(/dev/stdin) read 3 = %ld \"%s\", its offset %ld, fd 0's %ld\n", (long)got, buf,
+         (long)lseek(again, 0, SEEK_CUR), (long)lseek(0, 0, SEEK_CUR));
+  close(again);
   seek(0, 6, SEEK_SET, "SEEK_SET");
   return 0;
 }

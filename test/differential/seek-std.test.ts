@@ -90,6 +90,8 @@ test("stdin's offset is the shell's: (prog; cat) < file cats from where the gues
     // a forked child's seek and read move the parent's offset, a dup's seek too, and cat starts at 6
     assert.match(hs, /parent after child: lseek\(0, 0, SEEK_CUR\) = 10\n/);
     assert.match(hs, /fd 0 after dup's seek: lseek\(0, 0, SEEK_CUR\) = 4\n/);
+    // /dev/stdin opens the file anew: from its start, with an offset of its own
+    assert.match(hs, /open\(\/dev\/stdin\) read 3 = 3 "abc", its offset 3, fd 0's 4\n/);
     assert.match(hs, /lseek\(0, 6, SEEK_SET\) = 6\nghijklmnop$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

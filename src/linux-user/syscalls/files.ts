@@ -139,6 +139,23 @@ function specialFile(c: Sys, guest: string, flags: number): OpenFile | number | 
   return undefined;
 }
 
+/**
+ * What opening /dev/stdin, /dev/fd/N or /proc/self/fd/N gives: for a regular file, the file opened
+ * anew with the flags asked (its own offset: Linux's /proc fd links are followed like symlinks);
+ * for a pipe, a device or anything hartscope makes up, the descriptor's own file.
+ */
+function reopened(f: OpenFile, flags: number): OpenFile | number {
+  if (!(f instanceof HostFile) || f.refs === 0 || !f.positional || f.isDir) return f;
+  let hostPath = f.hostPath;
+  try {
+    hostPath ??= readlinkSync(`/proc/self/fd/${f.hostFd}`);
+    const fd = openSync(hostPath, hostOpenFlags(flags & ~(O_CREAT | O_EXCL)));
+    return new HostFile(fd, flags & (O_ACCMODE | STATUS_FLAGS), f.path, hostPath, true, false, true);
+  } catch (e) {
+    return hostErrno(e);
+  }
+}
+
 interface Lookup {
   r?: Resolved;
   special?: OpenFile;
@@ -382,7 +399,10 @@ export const fileSyscalls: Record<string, Handler> = {
     const l = lookup(c, dirfd, c.ulong(1), !(flags & O_NOFOLLOW) && !exclusive, flags);
     if (typeof l === "number") return l;
     const p = c.p;
-    if (l.special) return p.fds.install(l.special, cloexec);
+    if (l.special) {
+      const f = reopened(l.special, flags);
+      return typeof f === "number" ? f : p.fds.install(f, cloexec);
+    }
     const r = l.r!;
     const st = r.stat;
     if (exclusive && st) return -EEXIST;
