@@ -559,7 +559,7 @@ ${write}`;
 }
 
 /** Accesses of a block through one base register, checked once (at `head`) for all. */
-interface AccessGroup {
+export interface AccessGroup {
   head: number;
   /** smallest offset, bytes from it to the end of the farthest access */
   minOff: number;
@@ -579,7 +579,7 @@ const MAX_GROUP_TEMPS = 8;
  * between: their addresses differ by constants, so one TLB check covers them all if their span
  * lies in one page. (Translations cannot change within a block: nothing in it maps memory.)
  */
-function planAccesses(insns: readonly Insn[]): (AccessGroup | undefined)[] {
+export function planAccesses(insns: readonly Insn[]): (AccessGroup | undefined)[] {
   const plan: (AccessGroup | undefined)[] = new Array(insns.length).fill(undefined);
   const members = new Map<AccessGroup, number[]>();
   const open = new Map<number, AccessGroup>();

@@ -80,6 +80,8 @@ export class CodeCache {
   retired = 0;
   /** time spent compiling (ms) and the size of what was made (wasm bytes, or JavaScript source) */
   compileMs = 0;
+  /** calls of compiled code from the run loop (retired / entries: instructions per call) */
+  entries = 0;
   compiledBytes = 0;
   readonly env: CompileEnv;
   /** the wasm engine's runtime (the memory its modules import); undefined for the JS engine */
@@ -274,6 +276,7 @@ export class HartJit implements TlbHolder {
         }
         const fn = region.fn;
         const exit = fn(cx, code.entryLabel[idx]!, left);
+        this.cache.entries++;
         const done = left - mark[0]!;
         region.executed += done;
         this.cache.retired += done;
@@ -528,7 +531,7 @@ export class HartJit implements TlbHolder {
   private compile(env: CompileEnv, pages: PageCode[], blocks: Block[], grouping: boolean): RegionCode {
     const rt = this.cache.wasm;
     if (rt !== undefined) {
-      const code = compileWasmRegion({ rt, site: env.site }, pages, blocks);
+      const code = compileWasmRegion({ rt, site: env.site }, pages, blocks, grouping);
       this.cache.compiledBytes += code.bytes;
       return code;
     }

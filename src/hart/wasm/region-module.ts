@@ -21,7 +21,14 @@ import { CSRS, fpCsrAccess } from "../csr.js";
 import { CODE_ENTRIES, CODE_VERSION, lenOf, opOf, rdOf, rs1Of, rs2Of, rs3Of } from "../decoded.js";
 import type { FpuOp } from "../fpu/index.js";
 import { c, RS1 } from "../ir.js";
-import { Exit, type JitContext, type RegionCode, type RegionFn } from "../jit/codegen.js";
+import {
+  type AccessGroup,
+  Exit,
+  type JitContext,
+  planAccesses,
+  type RegionCode,
+  type RegionFn,
+} from "../jit/codegen.js";
 import {
   type Block,
   type CodePage,
@@ -83,6 +90,7 @@ export function compileWasmRegion(
   env: WasmCompileEnv,
   pages: readonly CodePage[],
   blocks: Block[],
+  grouping = true,
 ): WasmRegionCode {
   const sorted = blocks.slice().sort((a, b) => a.page - b.page || a.start - b.start);
   const labels = pages.map(() => new Int16Array(CODE_ENTRIES).fill(-1));
@@ -91,7 +99,7 @@ export function compileWasmRegion(
     labels[b.page]![b.start] = i;
     lens[i] = b.insns.length;
   });
-  const g = new WasmGen(env, pages, labels);
+  const g = new WasmGen(env, pages, labels, grouping);
   const bytes = g.module(sorted);
   const fpus = g.fpuOps.map((op) => FPU_FN[op]!);
   const rt = env.rt;
@@ -156,6 +164,9 @@ class WasmGen {
   /** x registers some instruction of the region writes (the epilogue stores them) */
   private readonly written = new Set<number>();
   private probeFn = -1;
+  /** the block's access groups (planAccesses), and the i32 locals holding their host offsets */
+  private plan: (AccessGroup | undefined)[] = [];
+  private readonly groupLocals: number[] = [];
   /** some block ends in a JALR: the loop head looks its target up */
   private hasJalr = false;
   private readonly fpuFn = new Map<number, number>();
@@ -173,6 +184,7 @@ class WasmGen {
     readonly env: WasmCompileEnv,
     readonly pages: readonly CodePage[],
     readonly labels: Int16Array[],
+    readonly grouping: boolean,
   ) {}
 
   private pc(idx: number): number {
@@ -371,6 +383,7 @@ class WasmGen {
     this.page = b.page;
     this.start = b.start;
     this.label = label;
+    this.plan = this.grouping ? planAccesses(b.insns) : [];
     f.loop();
     this.selfDepth = f.depth;
     const len = b.insns.length;
@@ -513,30 +526,68 @@ class WasmGen {
 
   /**
    * Push the host offset of the access of `size` bytes at x[a] + imm through the TLB's read or
-   * write entries; a miss, or an access running past its page, is a side exit.
+   * write entries; a miss, or an access running past its page, is a side exit. An access of a
+   * group (planAccesses: one base register, no write to it between) uses the host offset its
+   * group's head checked, for the span of all the group's accesses.
    */
   private hostAddress(write: boolean, size: number, k: number, idx: number, a: number, imm: number): void {
     const f = this.f;
-    const [tag, hi, base] = write ? [W_TAG, W_HI, W_BASE] : [R_TAG, R_HI, R_BASE];
+    const g = this.plan[k];
+    if (g !== undefined) {
+      const local = this.groupLocal(g.temp);
+      if (g.head === k) {
+        const tags: (readonly [number, number])[] = [];
+        if (g.load) tags.push([R_TAG, R_HI]);
+        if (g.store) tags.push([W_TAG, W_HI]);
+        this.translate(a, g.minOff, tags, g.store ? W_BASE : R_BASE, g.span, k, idx);
+        f.localSet(local);
+      }
+      f.localGet(local);
+      if (imm !== g.minOff) f.i32Const(imm - g.minOff).i32Add();
+      return;
+    }
+    this.translate(a, imm, [write ? [W_TAG, W_HI] : [R_TAG, R_HI]], write ? W_BASE : R_BASE, size, k, idx);
+  }
+
+  private groupLocal(temp: number): number {
+    while (this.groupLocals.length <= temp) this.groupLocals.push(this.f.addLocal(I32));
+    return this.groupLocals[temp]!;
+  }
+
+  /**
+   * Push the host offset of x[a] + imm when each of `tags` (tag and high-word entry words) matches
+   * and `span` bytes from it stay in the page; else a side exit before instruction k.
+   */
+  private translate(
+    a: number,
+    imm: number,
+    tags: readonly (readonly [number, number])[],
+    base: number,
+    span: number,
+    k: number,
+    idx: number,
+  ): void {
+    const f = this.f;
     this.getX(a);
     if (imm !== 0) f.i64Const(imm).i64Add();
     f.localTee(this.addr).i32WrapI64().localTee(this.ai);
     // entry address: area + TLB_AT + (vpn & mask) * ENTRY_BYTES
     f.i32Const(12).op(Op.i32_shr_u).i32Const(WASM_TLB_MASK).i32And();
     f.i32Const(Math.log2(ENTRY_BYTES)).op(Op.i32_shl).localGet(ST).i32Add().localSet(this.ent);
-    f.localGet(this.ent)
-      .i32Load(TLB_AT + 4 * tag)
-      .localGet(this.ai)
-      .i32Const(12)
-      .op(Op.i32_shr_u)
-      .op(Op.i32_ne);
-    f.localGet(this.ent).i32Load(TLB_AT + 4 * hi);
-    f.localGet(this.addr).i64Const(32).i64ShrU().i32WrapI64().op(Op.i32_ne).i32Or();
-    if (size > 1) {
+    let first = true;
+    for (const [tag, hi] of tags) {
+      f.localGet(this.ent).i32Load(TLB_AT + 4 * tag);
+      f.localGet(this.ai).i32Const(12).op(Op.i32_shr_u).op(Op.i32_ne);
+      if (!first) f.i32Or();
+      first = false;
+      f.localGet(this.ent).i32Load(TLB_AT + 4 * hi);
+      f.localGet(this.addr).i64Const(32).i64ShrU().i32WrapI64().op(Op.i32_ne).i32Or();
+    }
+    if (span > 1) {
       f.localGet(this.ai)
         .i32Const(PAGE_SIZE - 1)
         .i32And()
-        .i32Const(PAGE_SIZE - size)
+        .i32Const(PAGE_SIZE - span)
         .op(Op.i32_gt_u)
         .i32Or();
     }
