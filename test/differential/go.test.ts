@@ -12,6 +12,9 @@
 // gonet: Go's net package over AF_UNIX (a stream server with a goroutine per client, half-close,
 // read deadlines, abstract names, datagrams).
 //
+// gohttp: net/http over AF_UNIX — concurrent requests on keep-alive connections, a POST, a 404, a
+// chunked stream, a request cancelled by its deadline, a graceful shutdown.
+//
 // gofiles: io.Copy between files and sockets (copy_file_range, sendfile, splice and their
 // fallbacks), links, symlinks, chmod, truncate, chtimes, walks, flock, a pipe's read deadline.
 //
@@ -52,7 +55,7 @@ import {
 } from "./run-guest.js";
 
 const CACHE = join(process.env.HARTSCOPE_CACHE ?? join(homedir(), ".cache", "hartscope"), "go", "bin");
-const PROGRAMS = ["gorun", "gochild", "gofault", "gonet", "gostress", "gofiles"] as const;
+const PROGRAMS = ["gorun", "gochild", "gofault", "gonet", "gostress", "gofiles", "gohttp"] as const;
 type Program = (typeof PROGRAMS)[number];
 const TIMEOUT_MS = 240_000;
 const ENV = { PATH: "/usr/bin:/bin", LANG: "C" };
@@ -249,6 +252,10 @@ describe("Go programs: hartscope run vs qemu-riscv64", { skip, concurrency: 2 },
       compare("gofiles", options),
     );
   }
+
+  it("gohttp (net/http over AF_UNIX) --seed 13 --jit on", { timeout: TIMEOUT_MS }, () =>
+    compare("gohttp", hartscopeOptions(13, undefined, "on")),
+  );
 
   it(
     "gostress (preemption, GC, madvise, 10000 goroutines, deep stacks) --seed 0 --jit on",
