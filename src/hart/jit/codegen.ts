@@ -99,6 +99,8 @@ export interface RegionCode {
   /** 1 where the exit's instruction is probed and its probe already fired in compiled code */
   exitFired: Uint8Array;
   source: string;
+  /** the engine's resources of the code are no longer needed (it will not run again) */
+  release?: () => void;
 }
 
 export interface CompileEnv {

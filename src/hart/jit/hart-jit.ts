@@ -26,7 +26,8 @@ import { SEMANTICS_BY_OP } from "../semantics-by-op.js";
 import { CAUSE, INSTRET, MSTATUS, PC, PRIV, TVAL } from "../state.js";
 import { Cause, Stop } from "../stop.js";
 import { MARK_AT, TLB_AT, WASM_TLB_MASK, WASM_TLB_SIZE } from "../wasm/layout.js";
-import { compileWasmRegion, type WasmRuntime } from "../wasm/region-module.js";
+import { compileWasmRegion } from "../wasm/region-module.js";
+import { WasmRuntime } from "../wasm/runtime.js";
 import { type CompileEnv, compileRegion, Exit, type JitContext, type RegionCode } from "./codegen.js";
 import { PageCode, Region } from "./page-code.js";
 import { type Block, buildRegion, inlineCsr, key } from "./region.js";
@@ -91,7 +92,7 @@ export class CodeCache {
     readonly mem: GuestMemory,
     memory?: WebAssembly.Memory,
   ) {
-    this.wasm = memory === undefined ? undefined : { memory, cx: undefined };
+    this.wasm = memory === undefined ? undefined : new WasmRuntime(memory);
     this.env = { view: mem.view, tlbMask: memory === undefined ? JIT_TLB_MASK : WASM_TLB_MASK };
   }
 }
@@ -401,7 +402,7 @@ export class HartJit implements TlbHolder {
 
   /** Forget a region: its entries count again from zero. */
   private drop(region: Region): void {
-    region.valid = false;
+    region.retire();
     for (const b of region.blocks) {
       const pg = region.pages[b.page]!;
       if (pg.entryRegion[b.start] === region) {

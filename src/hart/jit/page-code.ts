@@ -31,6 +31,8 @@ export class Region {
   readonly size: number;
 
   readonly fn: RegionFn;
+  /** the engine's resources of the code (wasm: its table slot), given back once it is dropped */
+  private release: (() => void) | undefined;
   /** side exits: the pc to interpret, instructions of its block retired before it */
   readonly exitPc: Float64Array;
   readonly exitRetired: Int32Array;
@@ -48,12 +50,21 @@ export class Region {
     growAt: number,
   ) {
     this.fn = code.fn;
+    this.release = code.release;
     this.size = blocks.reduce((n, b) => n + b.len, 0);
     this.exitPc = code.exitPc;
     this.exitRetired = code.exitRetired;
     this.exitFired = code.exitFired;
     this.gen = gen;
     this.nextCheck = growAt;
+  }
+
+  /** It will not run again (dropped, or its page's code changed): its engine resources go. */
+  retire(): void {
+    this.valid = false;
+    const release = this.release;
+    this.release = undefined;
+    release?.();
   }
 
   /** Its code is still what the pages hold (single-page regions are checked by the run loop). */
@@ -89,6 +100,8 @@ export class PageCode implements CodePage {
 
   /** The page's code changed: forget everything learned about it (its regions fail `current`). */
   reset(): void {
+    // its regions are stale for good (their version differs)
+    for (const region of this.entryRegion) if (region !== undefined && !region.current()) region.retire();
     this.version = this.page[CODE_VERSION]!;
     this.counts.fill(0);
     this.stretches.fill(0);

@@ -21,14 +21,7 @@ import { CSRS, fpCsrAccess } from "../csr.js";
 import { CODE_ENTRIES, CODE_VERSION, lenOf, opOf, rdOf, rs1Of, rs2Of, rs3Of } from "../decoded.js";
 import type { FpuOp } from "../fpu/index.js";
 import { c, RS1 } from "../ir.js";
-import {
-  type AccessGroup,
-  Exit,
-  type JitContext,
-  planAccesses,
-  type RegionCode,
-  type RegionFn,
-} from "../jit/codegen.js";
+import { type AccessGroup, Exit, planAccesses, type RegionCode, type RegionFn } from "../jit/codegen.js";
 import {
   type Block,
   type CodePage,
@@ -50,13 +43,7 @@ import { Cause } from "../stop.js";
 import { F64, type FunctionBody, I32, I64, ModuleBuilder, Op } from "./encoder.js";
 import { emitCondition, emitValue, type WasmBinding } from "./expr.js";
 import { ENTRY_BYTES, MARK_AT, STATE_AT, TLB_AT, WASM_TLB_MASK } from "./layout.js";
-
-/** What the imports of compiled modules reach: the context of the hart running one now. */
-export interface WasmRuntime {
-  memory: WebAssembly.Memory;
-  /** set by the region function before it enters WebAssembly */
-  cx: JitContext | undefined;
-}
+import type { WasmRuntime } from "./runtime.js";
 
 export interface WasmCompileEnv {
   rt: WasmRuntime;
@@ -68,6 +55,8 @@ export interface WasmCompileEnv {
 export interface WasmRegionCode extends RegionCode {
   /** bytes of the module's binary */
   bytes: number;
+  /** give the region's table slot back (it will not run again) */
+  release: () => void;
 }
 
 const TWO32 = 4294967296;
@@ -121,10 +110,11 @@ export function compileWasmRegion(
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), {
     e: imports,
   });
-  const run = instance.exports.run as (area: number, label: number, left: number) => number;
+  const slot = rt.add(instance.exports.run);
+  const enter = rt.enter;
   const fn: RegionFn = (cx, label, left) => {
     rt.cx = cx;
-    return run(cx.area, label, left);
+    return enter(cx.area, slot, label, left);
   };
   return {
     fn,
@@ -135,6 +125,7 @@ export function compileWasmRegion(
     exitFired: Uint8Array.from(g.exitFired),
     source: "",
     bytes: bytes.length,
+    release: () => rt.release(slot),
   };
 }
 
