@@ -26,7 +26,7 @@ import {
   parseJitStats,
   parseStats,
 } from "../test/differential/run-guest.js";
-import { cpuMs, haveGnuTime, type Measurement, measureHartscope, measureQemu } from "./measure.js";
+import { cpuMs, haveGnuTime, type Measurement, measure, measureHartscope, measureQemu } from "./measure.js";
 
 /** hartscope's throughput goal relative to qemu-riscv64 (TCG, user mode): issue 8. */
 const TARGET_RATIO = 0.5;
@@ -334,7 +334,11 @@ async function main(argv: string[]): Promise<number> {
     rmSync(dir, { recursive: true, force: true });
   }
   out(`\nspeed (ratio = qemu time / hartscope time, higher is faster):\n${speedTable(rows, opts.engines)}\n`);
-  out(`\npeak memory (max RSS) and compiled code (--stats):\n${memoryTable(rows, opts.engines)}\n\n`);
+  // what node alone holds: the floor under hartscope's peak memory
+  const node = await measure(process.execPath, ["-e", "0"]);
+  out(
+    `\npeak memory (max RSS; node -e 0 alone: ${fmtMiB(node.maxRssKiB)} MiB) and compiled code (--stats):\n${memoryTable(rows, opts.engines)}\n\n`,
+  );
   summary(rows, opts.engines, out);
   const broken = rows.some((r) => [...r.engines.values()].some((x) => x.note !== ""));
   return broken ? 1 : 0;

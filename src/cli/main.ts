@@ -27,7 +27,9 @@ const USAGE = `usage: hartscope COMMAND [OPTIONS]
 
 commands:
   run [OPTIONS] PROG [ARGS...]   run a riscv64 Linux program (like qemu-riscv64)
-      --stats           print instructions retired, time and MIPS on stderr at exit
+      --stats           print instructions retired, time and MIPS on stderr at exit, and with
+                        the JIT on: regions and instructions compiled, the share of instructions
+                        compiled code retired, compile time and code size
       --strict          stop at the first syscall hartscope does not implement
       --root DIR        directory the program sees as / (default: the current directory)
       --sysroot DIR     where the dynamic loader and libraries of a dynamic program are
@@ -73,7 +75,7 @@ commands:
       --dtb-out FILE    write the generated device tree blob to FILE too
       --disk FILE       a virtio-blk disk (repeatable); the guest's writes stay in memory
       --disk-write      write the guest's disk writes through to the files
-      --stats           print instructions retired, time and MIPS on stderr at exit
+      --stats           print instructions retired, time, MIPS and the JIT's figures at exit
       --jit off|on|js|wasm, --jit-hot N   as for run
     exit status: the finisher's (pass 0, fail CODE) or HTIF's; 1 with a message when every hart
     waits for an interrupt that can never come
