@@ -101,6 +101,8 @@ export interface RegionCode {
   source: string;
   /** the engine's resources of the code are no longer needed (it will not run again) */
   release?: () => void;
+  /** wasm: its slot in the runtime's table */
+  slot?: number;
 }
 
 export interface CompileEnv {

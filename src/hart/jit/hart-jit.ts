@@ -21,11 +21,23 @@ import type { Hart } from "../hart.js";
 import { ACCESS_EXEC, type GuestMemory, type TlbHolder } from "../memory.js";
 import { PAGE_SIZE } from "../page.js";
 import { FS } from "../privileged/fields.js";
-import { ramMemory } from "../ram.js";
+import { ENGINE_AREA, ramMemory } from "../ram.js";
 import { SEMANTICS_BY_OP } from "../semantics-by-op.js";
 import { CAUSE, INSTRET, MSTATUS, PC, PRIV, TVAL } from "../state.js";
 import { Cause, Stop } from "../stop.js";
-import { MARK_AT, TLB_AT, WASM_TLB_MASK, WASM_TLB_SIZE } from "../wasm/layout.js";
+import {
+  ENTRY_LEFT_AT,
+  GEN_AT,
+  JC_AT,
+  JC_BYTES,
+  JC_SIZE,
+  jcIndex,
+  MARK_AT,
+  SLOT_AT,
+  TLB_AT,
+  WASM_TLB_MASK,
+  WASM_TLB_SIZE,
+} from "../wasm/layout.js";
 import { compileWasmRegion } from "../wasm/region-module.js";
 import { WasmRuntime } from "../wasm/runtime.js";
 import { type CompileEnv, compileRegion, Exit, type JitContext, type RegionCode } from "./codegen.js";
@@ -51,6 +63,8 @@ export interface JitOptions {
   maxPages: number;
   /** which engine compiles hot code: generated JavaScript or WebAssembly */
   engine: "js" | "wasm";
+  /** wasm: a region jumps straight into the next one when the hart's jump cache has it */
+  chain: boolean;
 }
 
 /** The thresholds a machine uses unless it says otherwise. */
@@ -66,9 +80,15 @@ export const JIT_DEFAULTS: Readonly<JitOptions> = Object.freeze({
   maxGrownInsns: 300,
   maxPages: 4,
   engine: "js",
+  chain: true,
 });
 
 const TWO32 = 4294967296;
+// words of the wasm hart area (layout.ts)
+const SLOT_W = SLOT_AT >> 2;
+const GEN_W = GEN_AT >> 2;
+const ENTRY_LEFT_W = ENTRY_LEFT_AT >> 2;
+const JC_W = JC_AT >> 2;
 const STOP_BUDGET: number = Stop.BUDGET;
 
 /** Compiled code of one memory, by decoded page; statistics. */
@@ -131,6 +151,8 @@ export class HartJit implements TlbHolder {
   /** what compiled code works on */
   private readonly cx: JitContext;
   private readonly tlb: DataTlb;
+  /** the wasm engine's hart area as words (jump cache, exit slot), when regions chain */
+  private readonly areaWords: Int32Array | undefined;
   private readonly codes: (PageCode | undefined)[] = new Array(SLOTS).fill(undefined);
   /** a probe's hook threw in compiled code: its side exit is a HOOK_ERROR stop */
   private hookStopped = false;
@@ -149,6 +171,10 @@ export class HartJit implements TlbHolder {
       ? new DataTlb(new Int32Array(buffer, area + TLB_AT, WASM_TLB_SIZE * ENTRY_WORDS))
       : new DataTlb();
     this.tlb = tlb;
+    if (wasm && this.options.chain) {
+      this.areaWords = new Int32Array(buffer, area, ENGINE_AREA >> 2);
+      this.areaWords[GEN_W] = 1; // entries of a new area (generation 0) are empty
+    }
     const r = hart.state.r;
     const view = hart.view();
     this.cx = {
@@ -183,6 +209,7 @@ export class HartJit implements TlbHolder {
   }
 
   dropPages(vpnFirst: number, vpnEnd: number): void {
+    this.unchain();
     if (vpnEnd - vpnFirst >= SLOTS) this.tags.fill(-1);
     else for (let vpn = vpnFirst; vpn < vpnEnd; vpn++) this.tags[vpn & (SLOTS - 1)] = -1;
   }
@@ -193,6 +220,7 @@ export class HartJit implements TlbHolder {
 
   /** The hart's translations changed: drop those of page vpn, or all of them (vpn undefined). */
   flush(vpn?: number): void {
+    this.unchain();
     if (vpn === undefined) {
       this.tags.fill(-1);
       this.tlb.flush();
@@ -225,6 +253,7 @@ export class HartJit implements TlbHolder {
     const mark = cx.mark;
     const hot = this.options.hot;
     let stop: number = STOP_BUDGET;
+    this.unchain();
     // an int32 count (hart.retired is a double): it is passed to compiled code at every entry
     let left = budget;
     // the region that ran last and left by a jump, to notice jumps between regions
@@ -235,7 +264,7 @@ export class HartJit implements TlbHolder {
         // probe (compiled code would fire it again)
         last = undefined;
         const before = hart.retired;
-        stop = hart.interpret(1);
+        stop = this.interpret(1);
         left -= hart.retired - before;
         if (stop !== STOP_BUDGET) break;
         continue;
@@ -249,7 +278,7 @@ export class HartJit implements TlbHolder {
         // Not decoded yet (or a fetch fault to report): the interpreter decodes it.
         last = undefined;
         const before = hart.retired;
-        stop = hart.interpret(1);
+        stop = this.interpret(1);
         left -= hart.retired - before;
         if (stop !== STOP_BUDGET) break;
         continue;
@@ -263,7 +292,7 @@ export class HartJit implements TlbHolder {
           continue;
         }
         if (code.entryLen[idx]! > left) {
-          stop = hart.interpret(left);
+          stop = this.interpret(left);
           break;
         }
         if (
@@ -275,16 +304,20 @@ export class HartJit implements TlbHolder {
           last = undefined;
           continue; // regions were merged: look again
         }
-        const fn = region.fn;
-        const exit = fn(cx, code.entryLabel[idx]!, left);
+        const label = code.entryLabel[idx]!;
+        const aw = this.areaWords;
+        if (aw !== undefined) this.link(aw, pc, region.slot, label, left);
+        const exit = region.fn(cx, label, left);
         this.cache.entries++;
+        // a chain of wasm regions leaves from its last one
+        const ran = aw === undefined || aw[SLOT_W] === region.slot ? region : this.owner(aw[SLOT_W]!);
         const done = left - mark[0]!;
-        region.executed += done;
+        ran.executed += done;
         this.cache.retired += done;
         if (exit === Exit.JUMP) {
           hart.retired += done;
           left -= done;
-          last = region;
+          last = ran;
           continue;
         }
         last = undefined;
@@ -292,25 +325,25 @@ export class HartJit implements TlbHolder {
           // A side exit: the interpreter runs the rest of the block from the instruction at its
           // pc, so that the run continues at the start of a block (one that is compiled).
           const x = -1 - exit;
-          const to = region.exitPc[x]!;
+          const to = ran.exitPc[x]!;
           r[PC] = to | 0;
           r[PC + 1] = Math.floor(to / TWO32) | 0;
-          const n = done + region.exitRetired[x]!;
-          this.cache.retired += region.exitRetired[x]!;
+          const n = done + ran.exitRetired[x]!;
+          this.cache.retired += ran.exitRetired[x]!;
           hart.retired += n;
           left -= n;
-          region.executed += n;
+          ran.executed += n;
           // its probe fired in compiled code already: the interpreter must not fire it again
-          if (region.exitFired[x] === 1) hart.skipProbeAt = to;
+          if (ran.exitFired[x] === 1) hart.skipProbeAt = to;
           if (this.hookStopped) {
             // before the probed instruction, which the next run executes without firing again
             this.hookStopped = false;
             stop = Stop.HOOK_ERROR;
             break;
           }
-          if (++region.sideExits >= 512 && region.grouped && region.sideExits * 32 > region.executed) {
+          if (++ran.sideExits >= 512 && ran.grouped && ran.sideExits * 32 > ran.executed) {
             // Its shared TLB checks keep failing (accesses near a page end): check one by one.
-            this.install(this.rebuild(region, false), [region]);
+            this.install(this.rebuild(ran, false), [ran]);
           }
           const at = this.lookup(to, Math.floor(to / PAGE_SIZE));
           let stretch = 1;
@@ -320,7 +353,7 @@ export class HartJit implements TlbHolder {
             stretch = at.stretch(e);
           }
           const before = hart.retired;
-          stop = hart.interpret(Math.min(left, stretch));
+          stop = this.interpret(Math.min(left, stretch));
           left -= hart.retired - before;
           if (stop !== STOP_BUDGET) break;
           continue;
@@ -330,7 +363,7 @@ export class HartJit implements TlbHolder {
         if (exit === Exit.RARE) {
           if (left <= 0) break;
           const before = hart.retired;
-          stop = hart.interpret(1);
+          stop = this.interpret(1);
           left -= hart.retired - before;
           if (stop !== STOP_BUDGET) break;
           continue;
@@ -350,7 +383,7 @@ export class HartJit implements TlbHolder {
       }
       const n = code.stretch(idx);
       const before = hart.retired;
-      stop = hart.interpret(Math.min(n, left));
+      stop = this.interpret(Math.min(n, left));
       left -= hart.retired - before;
       if (stop !== STOP_BUDGET) break;
     }
@@ -358,6 +391,44 @@ export class HartJit implements TlbHolder {
     r[INSTRET] = ret | 0;
     r[INSTRET + 1] = Math.floor(ret / TWO32) | 0;
     return stop;
+  }
+
+  /** The interpreter runs: compiled code may change after it (the jump cache starts anew). */
+  private interpret(budget: number): number {
+    this.unchain();
+    return this.hart.interpret(budget);
+  }
+
+  /**
+   * Start a new jump cache generation: its entries are empty. Called whenever anything but
+   * compiled code may run (the interpreter, the environment between runs) or regions change, so
+   * that a chained jump only reaches a region the run loop entered since, with every check made.
+   */
+  private unchain(): void {
+    const aw = this.areaWords;
+    if (aw === undefined) return;
+    let gen = (aw[GEN_W]! + 1) & 0xffff;
+    if (gen === 0) {
+      // the generation wrapped: entries of generation 1 could look current again
+      for (let e = JC_W; e < JC_W + JC_SIZE * (JC_BYTES >> 2); e += JC_BYTES >> 2) aw[e] = -1;
+      gen = 1;
+    }
+    aw[GEN_W] = gen;
+  }
+
+  /** Compiled code jumping to pc may continue in this region (slot) at `label`; left: the budget. */
+  private link(aw: Int32Array, pc: number, slot: number, label: number, left: number): void {
+    const lo = pc | 0;
+    const e = JC_W + jcIndex(lo) * (JC_BYTES >> 2);
+    aw[e] = lo;
+    aw[e + 1] = Math.floor(pc / TWO32) | 0;
+    aw[e + 2] = slot;
+    aw[e + 3] = (aw[GEN_W]! << 16) | label;
+    aw[ENTRY_LEFT_W] = left;
+  }
+
+  private owner(slot: number): Region {
+    return this.cache.wasm!.owners[slot] as Region;
   }
 
   private lookup(pc: number, vpn: number): PageCode | undefined {
@@ -402,6 +473,7 @@ export class HartJit implements TlbHolder {
 
   /** Forget a region: its entries count again from zero. */
   private drop(region: Region): void {
+    this.unchain();
     region.retire();
     for (const b of region.blocks) {
       const pg = region.pages[b.page]!;
@@ -521,6 +593,10 @@ export class HartJit implements TlbHolder {
     );
     region.grown = grown;
     region.grouped = grouping;
+    if (code.slot !== undefined) {
+      region.slot = code.slot;
+      this.cache.wasm!.owners[code.slot] = region;
+    }
     region.epoch = this.hart.mmu.epoch;
     region.fp = blocks.some((b) => b.insns.some((i) => usesFp(opOf(i.w0), i.imm)));
     this.cache.compiled++;
@@ -532,7 +608,12 @@ export class HartJit implements TlbHolder {
   private compile(env: CompileEnv, pages: PageCode[], blocks: Block[], grouping: boolean): RegionCode {
     const rt = this.cache.wasm;
     if (rt !== undefined) {
-      const code = compileWasmRegion({ rt, site: env.site }, pages, blocks, grouping);
+      const code = compileWasmRegion(
+        { rt, site: env.site, chain: this.options.chain },
+        pages,
+        blocks,
+        grouping,
+      );
       this.cache.compiledBytes += code.bytes;
       return code;
     }
@@ -543,6 +624,7 @@ export class HartJit implements TlbHolder {
 
   /** Make `region` run from its entries that no other region runs, and from those of `replaced`. */
   private install(region: Region, replaced: readonly Region[]): void {
+    this.unchain();
     for (const b of region.blocks) {
       const pg = region.pages[b.page]!;
       pg.compiled[b.start] = 1;

@@ -27,6 +27,8 @@ export class Region {
   nextCheck: number;
   /** merges this region's code went through */
   grown = 0;
+  /** its slot in the wasm runtime's table (-1: a JavaScript region) */
+  slot = -1;
   /** instructions in its blocks */
   readonly size: number;
 

@@ -4,7 +4,12 @@
 //
 //   STATE_AT   the hart's state (state.ts layout: x[i] is the i64 at 8 * i, pc at 4 * PC, ...)
 //   MARK_AT    mark[0] of the exit protocol (codegen.ts RegionFn): the budget left
+//   SLOT_AT    the table slot of the region that returned (chained regions: the last one)
+//   GEN_AT     the jump cache's generation: entries of another one are empty (runtime.ts)
+//   ENTRY_LEFT_AT  the budget when the run loop entered compiled code (probes count from it)
 //   TLB_AT     the data TLB (tlb.ts entry layout), WASM_TLB_SIZE entries
+//   JC_AT      the jump cache: JC_SIZE entries of JC_BYTES: pc (i64), slot (i32), label (u16),
+//              generation (u16) — regions the run loop entered, which compiled code may jump to
 //
 // The interpreter and the run loop use the same words through Int32Array views, so nothing is
 // copied at entry or exit.
@@ -15,10 +20,25 @@ import { STATE_WORDS } from "../state.js";
 
 export const STATE_AT = 0;
 export const MARK_AT = STATE_WORDS * 4;
+export const SLOT_AT = MARK_AT + 4;
+export const GEN_AT = MARK_AT + 8;
+export const ENTRY_LEFT_AT = MARK_AT + 12;
 export const TLB_AT = 4096;
 export const WASM_TLB_SIZE = 1024;
 export const WASM_TLB_MASK = WASM_TLB_SIZE - 1;
 export const ENTRY_BYTES = ENTRY_WORDS * 4;
+export const JC_AT = TLB_AT + WASM_TLB_SIZE * ENTRY_BYTES;
+export const JC_SIZE = 256;
+export const JC_MASK = JC_SIZE - 1;
+export const JC_BYTES = 16;
+export const JC_SLOT = 8;
+export const JC_LABEL = 12;
+export const JC_GEN = 14;
 
-if (MARK_AT + 8 > TLB_AT || TLB_AT + WASM_TLB_SIZE * ENTRY_BYTES > ENGINE_AREA)
+/** The jump cache entry of pc: ((pc low word) >>> 1) & JC_MASK (region-module.ts computes the same). */
+export function jcIndex(pcLo: number): number {
+  return (pcLo >>> 1) & JC_MASK;
+}
+
+if (ENTRY_LEFT_AT + 4 > TLB_AT || JC_AT + JC_SIZE * JC_BYTES > ENGINE_AREA)
   throw new Error("wasm/layout: the hart area does not fit ENGINE_AREA");

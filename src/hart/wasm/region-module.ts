@@ -42,11 +42,28 @@ import { F, FCSR, PC, X_SINK } from "../state.js";
 import { Cause } from "../stop.js";
 import { F64, type FunctionBody, I32, I64, ModuleBuilder, Op } from "./encoder.js";
 import { emitCondition, emitValue, type WasmBinding } from "./expr.js";
-import { ENTRY_BYTES, MARK_AT, STATE_AT, TLB_AT, WASM_TLB_MASK } from "./layout.js";
+import {
+  ENTRY_BYTES,
+  ENTRY_LEFT_AT,
+  GEN_AT,
+  JC_AT,
+  JC_BYTES,
+  JC_GEN,
+  JC_LABEL,
+  JC_MASK,
+  JC_SLOT,
+  MARK_AT,
+  SLOT_AT,
+  STATE_AT,
+  TLB_AT,
+  WASM_TLB_MASK,
+} from "./layout.js";
 import type { WasmRuntime } from "./runtime.js";
 
 export interface WasmCompileEnv {
   rt: WasmRuntime;
+  /** leave by a jump straight into the region of the target when the hart's jump cache has it */
+  chain: boolean;
   /** the hooks of a probed pc, held by the code that fires them (undefined: look them up per firing) */
   site?: (pc: number) => ProbeSite | undefined;
 }
@@ -57,9 +74,13 @@ export interface WasmRegionCode extends RegionCode {
   bytes: number;
   /** give the region's table slot back (it will not run again) */
   release: () => void;
+  /** its slot in the runtime's table */
+  slot: number;
 }
 
 const TWO32 = 4294967296;
+/** a jump out for want of budget: never chained (the next region could not run either) */
+const NO_CHAIN = 99;
 const sizeOf = (op: number): number => Math.abs(ACCESS_SIZE[op]!);
 
 // the function's parameters
@@ -88,17 +109,24 @@ export function compileWasmRegion(
     labels[b.page]![b.start] = i;
     lens[i] = b.insns.length;
   });
-  const g = new WasmGen(env, pages, labels, grouping);
-  const bytes = g.module(sorted);
-  const fpus = g.fpuOps.map((op) => FPU_FN[op]!);
   const rt = env.rt;
+  const slot = rt.reserve();
+  const g = new WasmGen(env, pages, labels, grouping, slot);
+  let bytes: Uint8Array;
+  try {
+    bytes = g.module(sorted);
+  } catch (e) {
+    rt.release(slot);
+    throw e;
+  }
+  const fpus = g.fpuOps.map((op) => FPU_FN[op]!);
   const versions = pages.map((pg) => pg.page[CODE_VERSION]!);
   const current = (): boolean => {
     for (let i = 0; i < pages.length; i++) if (pages[i]!.page[CODE_VERSION] !== versions[i]) return false;
     return true;
   };
   const sites = g.sites;
-  const imports: Record<string, WebAssembly.ImportValue> = { m: rt.memory };
+  const imports: Record<string, WebAssembly.ImportValue> = { m: rt.memory, t: rt.table };
   // a probe's call: false (0) when a hook threw, or when the region went stale meanwhile (a hook
   // placed or removed probes): it leaves before the instruction, counted as fired
   imports.probe = (pc: number, retired: number, site: number): number =>
@@ -110,7 +138,7 @@ export function compileWasmRegion(
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), {
     e: imports,
   });
-  const slot = rt.add(instance.exports.run);
+  rt.set(slot, instance.exports.run);
   const enter = rt.enter;
   const fn: RegionFn = (cx, label, left) => {
     rt.cx = cx;
@@ -126,6 +154,7 @@ export function compileWasmRegion(
     source: "",
     bytes: bytes.length,
     release: () => rt.release(slot),
+    slot,
   };
 }
 
@@ -143,7 +172,6 @@ class WasmGen {
   private code = 0;
   private npc = 0;
   private bl = 0;
-  private left0 = 0;
   private addr = 0;
   private ai = 0;
   private ent = 0;
@@ -176,6 +204,7 @@ class WasmGen {
     readonly pages: readonly CodePage[],
     readonly labels: Int16Array[],
     readonly grouping: boolean,
+    readonly slot: number,
   ) {}
 
   private pc(idx: number): number {
@@ -197,6 +226,7 @@ class WasmGen {
         if (KIND[op] === Kind.FPU && !this.fpuFn.has(op)) this.fpuFn.set(op, -1);
       }
     m.importMemory("e", "m", 1);
+    m.importTable("e", "t", 1);
     if (probes) this.probeFn = m.importFunction("e", "probe", m.type([F64, I32, I32], [I32]));
     const fpuType = m.type([I32, I32, I32, I32, I32], [I32]);
     for (const op of this.fpuFn.keys()) {
@@ -208,7 +238,6 @@ class WasmGen {
     this.code = f.addLocal(I32);
     this.npc = f.addLocal(I64);
     this.bl = f.addLocal(I32);
-    this.left0 = f.addLocal(I32);
     this.addr = f.addLocal(I64);
     this.ai = f.addLocal(I32);
     this.ent = f.addLocal(I32);
@@ -218,7 +247,6 @@ class WasmGen {
     for (const i of [...regs].sort((x, y) => x - y)) this.xl.set(i, f.addLocal(I64));
     // prologue: the registers into locals
     for (const [i, l] of this.xl) f.localGet(ST).i64Load(xAt(i)).localSet(l);
-    f.localGet(LEFT).localSet(this.left0);
     f.block();
     this.outDepth = f.depth;
     f.loop();
@@ -244,10 +272,48 @@ class WasmGen {
       f.localGet(ST).localGet(this.xl.get(i)!).i64Store(xAt(i));
     f.localGet(ST).localGet(this.npc).i64Store(word(PC));
     f.localGet(ST).localGet(LEFT).i32Store(MARK_AT);
+    f.localGet(ST).i32Const(this.slot).i32Store(SLOT_AT);
+    if (this.env.chain) this.chain(runType);
+    // a jump out for want of budget is a plain jump to the run loop
+    f.localGet(this.code).i32Const(NO_CHAIN).op(Op.i32_eq).if_();
+    f.i32Const(Exit.JUMP).localSet(this.code);
+    f.end();
     f.localGet(this.code);
     const run = m.addFunction(runType, f);
     m.exportFunction("run", run);
     return m.bytes();
+  }
+
+  /**
+   * A jump out (not for want of budget) to a pc the hart's jump cache holds, in its current
+   * generation, continues in that region: a tail call through the table, with the state already
+   * stored. The run loop filled the entry when it entered the region from that pc, after every
+   * check it makes, and starts a new generation whenever anything but compiled code ran.
+   */
+  private chain(runType: number): void {
+    const f = this.f;
+    f.localGet(this.code).i32Const(Exit.JUMP).op(Op.i32_eq).if_();
+    // the entry: area + JC_AT + ((pc low word >>> 1) & JC_MASK) * JC_BYTES
+    f.localGet(this.npc).i32WrapI64().i32Const(1).op(Op.i32_shr_u).i32Const(JC_MASK).i32And();
+    f.i32Const(Math.log2(JC_BYTES)).op(Op.i32_shl).localGet(ST).i32Add().localSet(this.ent);
+    f.localGet(this.ent).i64Load(JC_AT).localGet(this.npc).op(Op.i64_eq);
+    f.localGet(this.ent)
+      .i32Load16U(JC_AT + JC_GEN)
+      .localGet(ST)
+      .i32Load(GEN_AT)
+      .op(Op.i32_eq)
+      .i32And();
+    f.if_();
+    f.localGet(ST);
+    f.localGet(this.ent).i32Load16U(JC_AT + JC_LABEL);
+    f.localGet(LEFT);
+    f.localGet(this.ent).i32Load(JC_AT + JC_SLOT);
+    // return_call_indirect (WebAssembly tail calls): the chain does not grow the stack
+    f.op(0x13);
+    f.code.u32(runType);
+    f.code.u32(0);
+    f.end();
+    f.end();
   }
 
   /**
@@ -383,7 +449,7 @@ class WasmGen {
     this.retire = isBreakpoint(lastOp) && b.end === End.TERM ? len - 1 : len;
     // the budget: the block runs whole or not at all
     f.localGet(LEFT).i32Const(len).op(Op.i32_lt_s).if_();
-    this.leave(Exit.JUMP, this.pc(b.start));
+    this.leave(NO_CHAIN, this.pc(b.start));
     f.end();
     f.localGet(LEFT).localTee(this.bl).i32Const(this.retire).i32Sub().localSet(LEFT);
     b.insns.forEach((ins, k) => {
@@ -403,9 +469,11 @@ class WasmGen {
     const pc = this.pc(ins.idx);
     const site = this.sites.push(this.env.site?.(pc) ?? null) - 1;
     this.storeWritten();
-    // instructions of earlier blocks of this call, and of this block before k
+    // instructions since the run loop entered compiled code (earlier regions of a chain, earlier
+    // blocks of this call), and of this block before k
     f.f64Const(pc);
-    f.localGet(this.left0)
+    f.localGet(ST)
+      .i32Load(ENTRY_LEFT_AT)
       .localGet(LEFT)
       .i32Sub()
       .i32Const(this.retire - k)

@@ -32,20 +32,31 @@ export class WasmRuntime {
     this.enter = instance.exports.enter as EnterFn;
   }
 
-  /** A slot of the table holding `fn` (a region's exported run). */
-  add(fn: unknown): number {
+  /** what each slot holds (hart-jit.ts's Region), for the run loop to find the region that returned */
+  readonly owners: unknown[] = [];
+
+  /** A free slot of the table (a region compiled next fills it: its code knows its own slot). */
+  reserve(): number {
     let slot = this.free.pop();
     if (slot === undefined) {
       slot = this.next++;
       if (slot >= this.table.length) this.table.grow(this.table.length);
     }
-    this.table.set(slot, fn as WebAssembly.ExportValue);
     return slot;
   }
 
-  /** The region in `slot` is gone: its instance may be collected, the slot reused. */
+  /** Slot `slot` holds `fn` (a region's exported run). */
+  set(slot: number, fn: unknown): void {
+    this.table.set(slot, fn as WebAssembly.ExportValue);
+  }
+
+  /**
+   * The region in `slot` is gone: its instance may be collected, the slot reused. (No jump cache
+   * holds it any more: every hart's run loop starts a new generation after a region is dropped.)
+   */
   release(slot: number): void {
     this.table.set(slot, null as unknown as WebAssembly.ExportValue);
+    this.owners[slot] = undefined;
     this.free.push(slot);
   }
 }
