@@ -27,7 +27,7 @@ import {
   realText,
   requireBin,
 } from "../test/differential/debian-programs.js";
-import { hartscopeBuilt, parseStats, type RunSpec } from "../test/differential/run-guest.js";
+import { hartscopeBuilt, parseJitStats, parseStats, type RunSpec } from "../test/differential/run-guest.js";
 import { cpuMs, haveGnuTime, type Measurement, measureHartscope, measureQemu } from "./measure.js";
 
 /** Issue 8's goal for this bench's geometric mean. */
@@ -163,6 +163,8 @@ interface Figures {
   cpuMs: number;
   rssKiB: number;
   instructions?: number;
+  /** the engine --stats names (on: the default one), when the compiler ran */
+  engine?: string;
 }
 
 /** Median wall and CPU, largest RSS, of `reps` measurements. */
@@ -173,6 +175,7 @@ function summarize(ms: Measurement[]): Figures {
     cpuMs: median(ms.map(cpuMs)),
     rssKiB: Math.max(...ms.map((m) => m.maxRssKiB)),
     instructions: stats?.instructions,
+    engine: parseJitStats(ms[0]!.stderr.toString())?.engine,
   };
 }
 
@@ -281,6 +284,8 @@ async function main(): Promise<void> {
       }
       const insns = byEngine.values().next().value?.instructions;
       if (insns !== undefined) cells[0] += `, ${(insns / 1e9).toFixed(2)} G insns`;
+      const engines = [...byEngine].filter(([e, f]) => f.engine !== undefined && f.engine !== e);
+      if (engines.length > 0) cells[0] += `; ${engines.map(([e, f]) => `jit ${e} = ${f.engine}`).join(", ")}`;
       console.log(`| ${cells.join(" | ")} |`);
     }
     if (failed.length > 0) {
