@@ -19,7 +19,7 @@
 // fallbacks), links, symlinks, chmod, truncate, chtimes, walks, flock, a pipe's read deadline.
 //
 // gostress: asynchronous preemption (SIGURG and a rewritten signal context), GC with finalizers,
-// memory handed back with madvise and reused, 10000 goroutines, deep stacks.
+// memory handed back with madvise and reused, 3000 goroutines, deep stacks.
 //
 // gofault: the ways a Go program ends badly (a panic, a nil dereference turned into a panic by the
 // runtime's SIGSEGV handler, a deadlock, a fatal error, a recovered fault, an unhandled SIGTERM,
@@ -258,7 +258,7 @@ describe("Go programs: hartscope run vs qemu-riscv64", { skip, concurrency: 2 },
   );
 
   it(
-    "gostress (preemption, GC, madvise, 10000 goroutines, deep stacks) --seed 0 --jit on",
+    "gostress (preemption, GC, madvise, 3000 goroutines, deep stacks) --seed 0 --jit on",
     {
       timeout: 2 * TIMEOUT_MS,
     },

@@ -1,7 +1,7 @@
 // gostress: the Go runtime's heavier machinery, with deterministic output — asynchronous
 // preemption (a goroutine spinning without calls on GOMAXPROCS 1 is stopped by SIGURG and a
 // rewritten signal context), garbage collection with finalizers, memory returned to the kernel
-// (madvise) and reused, ten thousand goroutines, stacks grown by deep recursion, a large heap.
+// (madvise) and reused, three thousand goroutines, stacks grown by deep recursion, a large heap.
 package main
 
 import (
@@ -111,7 +111,7 @@ func returned() {
 }
 
 func many() {
-	const n = 10000
+	const n = 3000
 	var wg sync.WaitGroup
 	results := make([]int, n)
 	gate := make(chan struct{})
@@ -148,7 +148,7 @@ func stacks() {
 		wg.Add(1)
 		go func(g int) {
 			defer wg.Done()
-			out[g] = depth(20000+g*1000, [16]int{})
+			out[g] = depth(5000+g*500, [16]int{})
 		}(g)
 	}
 	wg.Wait()
