@@ -2,7 +2,7 @@
  * it stopped; waitpid with WUNTRACED/WCONTINUED and waitid with WSTOPPED/WCONTINUED/WNOWAIT report
  * it, and SIGCHLD tells the parent (CLD_STOPPED, CLD_CONTINUED) unless SA_NOCLDSTOP; kill(-pgrp,
  * SIGCONT) resumes a group; a stopped process group orphaned by its last outside parent's exit
- * gets SIGHUP and SIGCONT. The parent prints; a child prints only while the parent waits for it.
+ * gets SIGHUP and SIGCONT, and SIGTSTP no longer stops its processes. The parent prints; a child prints only while the parent waits for it.
  *
  * `proc-jobs exact` adds what qemu-riscv64 does differently from Linux: it does not pass
  * SA_NOCLDSTOP to its host, so the parent still gets (and queues) the stop's SIGCHLD.
@@ -134,13 +134,18 @@ static char proc_state(pid_t pid) {
 /* A child of three threads counting; SIGSTOP, SIGTSTP, a thread's own raise(SIGSTOP), SIGCONT, SIGKILL. */
 static void three_threads(void) {
   memset((void *)sh, 0, sizeof *sh);
+  /* A group of its own, with its parent outside it in the same session: not orphaned, so
+   * SIGTSTP stops it however this program was started (in an orphaned group it would not). */
   pid_t pid = fork();
   if (pid == 0) {
+    setpgid(0, 0);
+    alarm(100); /* never outlives a parent that failed to kill it by spinning on forever */
     pthread_t t;
     pthread_create(&t, NULL, worker, (void *)1L);
     pthread_create(&t, NULL, worker, (void *)2L);
     worker((void *)0L);
   }
+  setpgid(pid, pid);
   while (!sh->ready[0] || !sh->ready[1] || !sh->ready[2]) usleep(1000);
   all_advance("started");
 
@@ -293,8 +298,11 @@ static void orphaned_group(void) {
       signal(SIGHUP, on_hup);
       signal(SIGCONT, on_cont);
       raise(SIGSTOP);
-      char line[64];
-      int n = snprintf(line, sizeof line, "orphan: SIGHUP %d SIGCONT %d\n", got_hup, got_cont);
+      /* its group is orphaned now: SIGTSTP does nothing (SIGSTOP still would stop it) */
+      raise(SIGTSTP);
+      char line[80];
+      int n = snprintf(line, sizeof line, "orphan: SIGHUP %d SIGCONT %d, and SIGTSTP did not stop it\n",
+                       got_hup, got_cont);
       write(fds[1], line, n);
       _exit(0);
     }

@@ -157,15 +157,28 @@ export class Kernel {
   private hangUpIfOrphaned(pgid: number, ignored: LinuxProcess | undefined): void {
     const members = this.live().filter((q) => q.pgid === pgid);
     if (!members.some((q) => q.stopped)) return;
-    for (const q of members) {
-      const parent = q.parent;
-      // the first process stands for init when it adopted q: init links no group to a session
-      if (q === ignored || parent === undefined || q.adopted) continue;
-      if (parent.pgid !== pgid && parent.sid === q.sid) return;
-    }
+    if (!this.orphanedGroup(pgid, ignored)) return;
     for (const signo of [SIGHUP, SIGCONT]) {
       for (const q of members) sendToProcess(q, { signo, code: SI_KERNEL });
     }
+  }
+
+  /**
+   * Whether process group `pgid` is orphaned (POSIX): no member but `ignored` has a parent in
+   * another group of the same session. The first process counts as linked: it stands for a
+   * program a job-control shell started (its own group, the shell's session), as under a shell.
+   */
+  orphanedGroup(pgid: number, ignored?: LinuxProcess): boolean {
+    const first = this.processes.values().next().value;
+    for (const q of this.live()) {
+      if (q.pgid !== pgid || q === ignored) continue;
+      if (q === first) return false;
+      const parent = q.parent;
+      // init (or the first process standing for it, when it adopted q) links no group to a session
+      if (parent === undefined || q.adopted) continue;
+      if (parent.pgid !== pgid && parent.sid === q.sid) return false;
+    }
+    return true;
   }
 
   /** The zombie is gone (waited for, or nobody will). */

@@ -44,6 +44,14 @@ function stopsProcess(p: LinuxProcess, sig: number): boolean {
   return (sigBit(sig) & STOP_SIGNALS) !== 0n && (sig === SIGSTOP || p.sigactions[sig]!.handler === SIG_DFL);
 }
 
+/**
+ * SIGTSTP, SIGTTIN and SIGTTOU do nothing to a process of an orphaned process group (POSIX; Linux
+ * get_signal: "the job control signals do nothing in an orphaned pgrp, but SIGSTOP always works").
+ */
+function stopIgnored(p: LinuxProcess, sig: number): boolean {
+  return sig !== SIGSTOP && p.kernel.orphanedGroup(p.pgid);
+}
+
 /** Tell the parent of a stop or continue: SIGCHLD unless it asked SA_NOCLDSTOP or ignores SIGCHLD. */
 function notifyParentOfJobControl(p: LinuxProcess, code: number, status: number): void {
   const parent = p.parent;
@@ -93,6 +101,10 @@ export function takeStopSignal(p: LinuxProcess, t: Thread): boolean {
   );
   if (i < 0) return false;
   const sig = t.pending.splice(i, 1)[0]!.signo;
+  if (stopIgnored(p, sig)) {
+    signalDiscarded(p, t, sig);
+    return false;
+  }
   stopProcess(p, sig);
   return true;
 }
@@ -104,7 +116,8 @@ export function sendToThread(p: LinuxProcess, t: Thread, sig: PendingSignal): vo
   const blocked = (t.sigmask & sigBit(sig.signo)) !== 0n;
   if (!blocked && stopsProcess(p, sig.signo)) {
     // the group stop happens now, whether the thread runs or waits (a wait resumes after SIGCONT)
-    if (!p.exit) stopProcess(p, sig.signo);
+    if (stopIgnored(p, sig.signo)) signalDiscarded(p, t, sig.signo);
+    else if (!p.exit) stopProcess(p, sig.signo);
     return;
   }
   if (!blocked && ignored(p, sig.signo)) {
@@ -206,6 +219,10 @@ export function deliverSignals(p: LinuxProcess, t: Thread): void {
     if (a.handler === SIG_DFL || s === SIGKILL || s === SIGSTOP) {
       const d = defaultAction(s);
       if (d === "stop") {
+        if (stopIgnored(p, s)) {
+          signalDiscarded(p, t, s);
+          continue;
+        }
         stopProcess(p, s);
         return;
       }

@@ -359,7 +359,7 @@ test("job control and shared code as Linux does them where qemu-riscv64 does not
   assert.match(jobs.stdout, /^SA_NOCLDSTOP: exit: SIGCHLD 17 CLD_EXITED status 3 from the child 1$/m);
   assert.match(jobs.stdout, /^SIGTSTP: SIGCHLD 17 CLD_STOPPED status 20 from the child 1$/m);
   // code rewritten in a shared page by one process runs changed in the other (qemu runs it stale)
-  for (const jit of ["on", "off"]) {
+  for (const jit of ["on", "off", "wasm"]) {
     const code = hartscope(["run", "--jit", jit, "--root", "/", `${GUEST_BIN}proc-shared`, "exact"]);
     assert.equal(code.status, 0, code.stderr);
     assert.match(
