@@ -277,6 +277,13 @@ export class UnixSocket extends OpenFile implements Pollable {
     this.state = "connected";
   }
 
+  /** connect(2) of a datagram socket to AF_UNSPEC: no default destination any more. */
+  disconnectDatagram(): void {
+    this.peer = undefined;
+    this.tx = new SocketQueue();
+    this.state = "unconnected";
+  }
+
   /** Two connected ends (socketpair(2)). */
   static pair(type: number, statusFlags: number): [UnixSocket, UnixSocket] {
     const ab = new SocketQueue();

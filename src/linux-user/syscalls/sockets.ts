@@ -115,10 +115,11 @@ function autobind(c: Sys, s: UnixSocket): void {
 }
 
 /** sockaddr_un (unix(7)): a path up to its NUL, or a leading NUL and an abstract name of the rest. */
-function unixAddress(c: Sys, addr: number, len: number, binding: boolean): UnixAddress | number {
+function unixAddress(c: Sys, addr: number, len: number): UnixAddress | number {
   if (len < 2 || len > SOCKADDR_UN_SIZE) return -EINVAL;
   const b = c.mem.read(addr, len);
-  if ((b[0]! | (b[1]! << 8)) !== AF_UNIX) return binding ? -EINVAL : -EAFNOSUPPORT;
+  // unix_validate_addr: another family is EINVAL (qemu-riscv64 7.2 answers EAFNOSUPPORT)
+  if ((b[0]! | (b[1]! << 8)) !== AF_UNIX) return -EINVAL;
   // a bare family would ask for an automatic abstract name: not made
   if (len === 2) return -EINVAL;
   if (b[2] === 0) return { abstract: `@${Buffer.from(b.subarray(3)).toString("latin1")}`, bytes: b.slice() };
@@ -139,8 +140,8 @@ function lookupKey(c: Sys, a: UnixAddress): string | number {
 }
 
 /** The live socket of `type` bound to the address at addr (connect, sendto). */
-function findNamed(c: Sys, addr: number, len: number, type: number, binding: boolean): UnixSocket | number {
-  const a = unixAddress(c, addr, len, binding);
+function findNamed(c: Sys, addr: number, len: number, type: number): UnixSocket | number {
+  const a = unixAddress(c, addr, len);
   if (typeof a === "number") return a;
   const key = lookupKey(c, a);
   if (typeof key === "number") return key;
@@ -227,7 +228,7 @@ function sendOne(
     if (addrLen > SOCKADDR_STORAGE_SIZE) return -EINVAL;
     if (s.type === SOCK_STREAM) return s.state === "connected" ? -EISCONN : -EOPNOTSUPP;
     if (s.type === SOCK_DGRAM) {
-      const to = findNamed(c, addr, addrLen, SOCK_DGRAM, true);
+      const to = findNamed(c, addr, addrLen, SOCK_DGRAM);
       if (typeof to === "number") return to;
       extras = { ...extras, to };
     }
@@ -324,7 +325,7 @@ export const socketSyscalls: Record<string, Handler> = {
       autobind(c, s);
       return 0;
     }
-    const a = unixAddress(c, c.ulong(1), c.int(2), true);
+    const a = unixAddress(c, c.ulong(1), c.int(2));
     if (typeof a === "number") return a;
     const names = namesOf(c);
     let key = a.abstract;
@@ -364,17 +365,23 @@ export const socketSyscalls: Record<string, Handler> = {
     const s = socketOf(c, c.int(0));
     if (typeof s === "number") return s;
     if (s.type === SOCK_DGRAM) {
-      const to = findNamed(c, c.ulong(1), c.int(2), SOCK_DGRAM, false);
+      // AF_UNSPEC dissolves a datagram socket's connection (unix_dgram_connect)
+      if (c.int(2) < 2) return -EINVAL;
+      if (c.mem.read(c.ulong(1), 2).every((b) => b === 0)) {
+        s.disconnectDatagram();
+        return 0;
+      }
+      const to = findNamed(c, c.ulong(1), c.int(2), SOCK_DGRAM);
       if (typeof to === "number") return to;
       if (s.passcred) autobind(c, s);
       s.connectDatagram(to);
       return 0;
     }
-    const a = unixAddress(c, c.ulong(1), c.int(2), false);
+    const a = unixAddress(c, c.ulong(1), c.int(2));
     if (typeof a === "number") return a;
     if (s.state === "connected") return -EISCONN;
     if (s.state === "listening") return -EINVAL;
-    const l = findNamed(c, c.ulong(1), c.int(2), s.type, false);
+    const l = findNamed(c, c.ulong(1), c.int(2), s.type);
     if (typeof l === "number") return l;
     if (l.state !== "listening") return -ECONNREFUSED;
     if (s.passcred) autobind(c, s);
