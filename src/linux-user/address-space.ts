@@ -374,9 +374,11 @@ export class AddressSpace implements GuestMemory {
     for (const m of pieces) this.dropPages(m.start, m.end);
     // The moved pages keep their charge against the cap; what was at the target gives its up.
     const delta = to / PAGE_SIZE - first;
-    this.release(first + delta, first + n + delta);
+    // (the moved pieces are out of the list meanwhile: the objects they map must not look unmapped)
+    const sharedGone = this.release(first + delta, first + n + delta, false);
     for (const m of pieces) this.maps.insert({ ...m, start: m.start + delta, end: m.end + delta });
     for (let k = 0; k < moved.length; k += 2) this.setEntry(moved[k]! + delta, moved[k + 1]!);
+    if (sharedGone) this.forgetUnmappedObjects();
     this.mappingsChanged();
   }
 
@@ -464,8 +466,11 @@ export class AddressSpace implements GuestMemory {
     return n;
   }
 
-  /** Unmap [first, end) (pages): free its frames, forget its mappings, tell the harts. */
-  private release(first: number, end: number): void {
+  /**
+   * Unmap [first, end) (pages): free its frames, forget its mappings, tell the harts, and let go
+   * of shared objects no longer mapped (unless `forget` is false: then it says whether some went).
+   */
+  private release(first: number, end: number, forget = true): boolean {
     this.freeTouched(first, end);
     const gone = this.maps.carve(first, end);
     if (gone.length !== 0) this.freed(first, end);
@@ -473,7 +478,9 @@ export class AddressSpace implements GuestMemory {
       if (m.prot !== 0) this.accessiblePages -= m.end - m.start;
       this.dropPages(m.start, m.end);
     }
-    if (gone.some((m) => m.shared !== undefined)) this.forgetUnmappedObjects();
+    const sharedGone = gone.some((m) => m.shared !== undefined);
+    if (sharedGone && forget) this.forgetUnmappedObjects();
+    return sharedGone;
   }
 
   /** Shared objects no mapping of this space maps any more are let go of (the last user frees them). */

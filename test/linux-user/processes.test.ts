@@ -368,3 +368,26 @@ test("job control and shared code as Linux does them where qemu-riscv64 does not
     );
   }
 });
+
+test("mremap of MAP_SHARED memory onto another shared mapping keeps the moved pages shared and frees the replaced ones", () => {
+  const parent = new AddressSpace(1 << 26);
+  const a = new SharedPages(parent.pool, 2);
+  const b = new SharedPages(parent.pool, 2);
+  parent.map(A, 2 * P, RW, a);
+  parent.map(A + 16 * P, 2 * P, RW, b);
+  parent.write(A, new Uint8Array([1]));
+  parent.write(A + 16 * P, new Uint8Array([2]));
+  const child = parent.fork();
+  const before = parent.framesInUse;
+  parent.move(A, A + 16 * P, 2 * P);
+  assert.equal(parent.read(A + 16 * P, 1)[0], 1, "the moved page");
+  // b is still the child's: its frame stays; a's pages are still one frame in both
+  assert.equal(child.read(A + 16 * P, 1)[0], 2);
+  child.write(A, new Uint8Array([3]));
+  assert.equal(parent.read(A + 16 * P, 1)[0], 3, "still shared after the move");
+  assert.equal(parent.framesInUse, before);
+  child.releaseAll();
+  assert.equal(parent.framesInUse, 1, "b went with its last user; a keeps the parent's page");
+  parent.releaseAll();
+  assert.equal(parent.framesInUse, 0);
+});
