@@ -579,8 +579,8 @@ const MAX_GROUP_SPAN = 512;
 const MAX_GROUP_TEMPS = 8;
 
 /**
- * Group the loads and stores of a block that use the same base register, with no write to it in
- * between: their addresses differ by constants, so one TLB check covers them all if their span
+ * Group the loads (and, apart, the stores) of a block that use the same base register, with no
+ * write to it in between: their addresses differ by constants, so one TLB check covers them all if their span
  * lies in one page. (Translations cannot change within a block: nothing in it maps memory.)
  */
 export function planAccesses(insns: readonly Insn[]): (AccessGroup | undefined)[] {
@@ -594,7 +594,10 @@ export function planAccesses(insns: readonly Insn[]): (AccessGroup | undefined)[
     if (size !== 0 && base !== 0) {
       const off = ins.imm | 0;
       const store = isStore(op);
-      let g = open.get(base);
+      // loads and stores group apart: a miss at a group's head fills the one entry its own
+      // access needs (tlb.ts fill), which must then serve the whole group
+      const at = base * 2 + (store ? 1 : 0);
+      let g = open.get(at);
       if (g !== undefined) {
         const min = Math.min(g.minOff, off);
         const end = Math.max(g.minOff + g.span, off + size);
@@ -602,13 +605,11 @@ export function planAccesses(insns: readonly Insn[]): (AccessGroup | undefined)[
         else {
           g.minOff = min;
           g.span = end - min;
-          g.load ||= !store;
-          g.store ||= store;
         }
       }
       if (g === undefined) {
         g = { head: k, minOff: off, span: size, load: !store, store, temp: -1 };
-        open.set(base, g);
+        open.set(at, g);
         members.set(g, []);
       }
       members.get(g)!.push(k);
@@ -616,7 +617,10 @@ export function planAccesses(insns: readonly Insn[]): (AccessGroup | undefined)[
     }
     // a write to a register ends the group using it as a base
     const rd = rdOf(ins.w0);
-    if (INT_RD[op] === 1) open.delete(rd);
+    if (INT_RD[op] === 1) {
+      open.delete(rd * 2);
+      open.delete(rd * 2 + 1);
+    }
   });
   // groups of one are checked on their own; the others get a local while they are in use
   const busy: number[] = [];

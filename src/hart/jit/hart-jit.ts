@@ -79,7 +79,7 @@ export const JIT_DEFAULTS: Readonly<JitOptions> = Object.freeze({
   maxGrows: 3,
   maxGrownInsns: 300,
   maxPages: 4,
-  engine: "js",
+  engine: "wasm",
   chain: true,
 });
 

@@ -35,9 +35,13 @@ export const JC_SLOT = 8;
 export const JC_LABEL = 12;
 export const JC_GEN = 14;
 
-/** The jump cache entry of pc: ((pc low word) >>> 1) & JC_MASK (region-module.ts computes the same). */
+/**
+ * The jump cache entry of pc (its low word): bits of the page number folded in, since code at the
+ * same offset of different pages (function starts, page-aligned regions) is common. region-module.ts
+ * computes the same in wasm.
+ */
 export function jcIndex(pcLo: number): number {
-  return (pcLo >>> 1) & JC_MASK;
+  return ((pcLo >>> 1) ^ (pcLo >>> 12)) & JC_MASK;
 }
 
 if (ENTRY_LEFT_AT + 4 > TLB_AT || JC_AT + JC_SIZE * JC_BYTES > ENGINE_AREA)

@@ -293,8 +293,9 @@ class WasmGen {
   private chain(runType: number): void {
     const f = this.f;
     f.localGet(this.code).i32Const(Exit.JUMP).op(Op.i32_eq).if_();
-    // the entry: area + JC_AT + ((pc low word >>> 1) & JC_MASK) * JC_BYTES
-    f.localGet(this.npc).i32WrapI64().i32Const(1).op(Op.i32_shr_u).i32Const(JC_MASK).i32And();
+    // the entry: area + JC_AT + jcIndex(pc low word) * JC_BYTES
+    f.localGet(this.npc).i32WrapI64().localTee(this.ai).i32Const(1).op(Op.i32_shr_u);
+    f.localGet(this.ai).i32Const(12).op(Op.i32_shr_u).op(Op.i32_xor).i32Const(JC_MASK).i32And();
     f.i32Const(Math.log2(JC_BYTES)).op(Op.i32_shl).localGet(ST).i32Add().localSet(this.ent);
     f.localGet(this.ent).i64Load(JC_AT).localGet(this.npc).op(Op.i64_eq);
     f.localGet(this.ent)

@@ -1,0 +1,129 @@
+// The wasm engine's own machinery (the block compiler's behaviour is tested with both engines in
+// test/hart/jit/): the hart's state placed in guest RAM's memory and given back, harts beyond the
+// engine zone on the JavaScript engine, regions chained without the run loop (and exact so), and
+// regions whose slots are given back when their code changes.
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Hart, Stop } from "../../../src/hart/hart.js";
+import { ENGINE_AREA, ENGINE_ZONE } from "../../../src/hart/ram.js";
+import { HartState } from "../../../src/hart/state.js";
+import { AddressSpace } from "../../../src/linux-user/address-space.js";
+import {
+  CODE,
+  DATA,
+  DATA_BYTES,
+  EAGER,
+  type Line,
+  machine,
+  program,
+  runToEnd,
+  snapshot,
+} from "../jit/machine.js";
+
+const ra = 1;
+const t0 = 5;
+const a0 = 10;
+const a7 = 17;
+const s3 = 19;
+
+/** A loop calling two functions on other pages: three regions that jump to one another. */
+const CALLS: Line[] = [
+  ["addi", { rd: s3, rs1: 0, imm: 2000 }],
+  "loop:",
+  ["jal", { rd: ra }, "f"],
+  ["jal", { rd: ra }, "g"],
+  ["addi", { rd: s3, rs1: s3, imm: -1 }],
+  ["bne", { rs1: s3, rs2: 0 }, "loop"],
+  ["addi", { rd: a7, rs1: 0, imm: 93 }],
+  ["ecall"],
+  ["org", { imm: 0x1000 }],
+  "f:",
+  ["ld", { rd: t0, rs1: a0, imm: 8 }],
+  ["addi", { rd: t0, rs1: t0, imm: 3 }],
+  ["sd", { rs1: a0, rs2: t0, imm: 8 }],
+  ["jalr", { rd: 0, rs1: ra, imm: 0 }],
+  ["org", { imm: 0x2000 }],
+  "g:",
+  ["slli", { rd: t0, rs1: t0, imm: 1 }],
+  ["xor", { rd: a0, rs1: a0, rs2: 0 }],
+  ["jalr", { rd: 0, rs1: ra, imm: 0 }],
+];
+
+test("a wasm hart's state lives in guest RAM's memory, and moves back out when the hart goes", () => {
+  const mem = new AddressSpace(1 << 24);
+  const state = new HartState();
+  state.setX(7, 0x1234_5678_9abc);
+  const hart = new Hart(state, mem, { jit: { engine: "wasm" } });
+  assert.ok(hart.area >= mem.bytes.length - ENGINE_ZONE, "the area is in the engine zone");
+  assert.equal(state.buffer, mem.bytes.buffer, "the state is a view of the memory");
+  assert.equal(state.getX(7), 0x1234_5678_9abc, "its values came along");
+  const area = hart.area;
+  hart.detach();
+  assert.notEqual(state.buffer, mem.bytes.buffer, "detached: a buffer of its own");
+  assert.equal(state.getX(7), 0x1234_5678_9abc);
+  const next = new Hart(new HartState(), mem, { jit: { engine: "wasm" } });
+  assert.equal(next.area, area, "the area is reused");
+  const js = new Hart(new HartState(), mem, { jit: { engine: "js" } });
+  assert.equal(js.area, -1, "the JavaScript engine leaves the state where it is");
+});
+
+test("harts beyond the engine zone run the JavaScript engine, with the same results", () => {
+  const { code } = program(CALLS);
+  const ref = machine(code, false);
+  runToEnd(ref, [1 << 30]);
+  const m = machine(code, { ...EAGER, engine: "wasm" });
+  const others: Hart[] = [];
+  for (let i = 1; i < Math.floor(ENGINE_ZONE / ENGINE_AREA); i++)
+    others.push(new Hart(new HartState(), m.mem, { jit: { engine: "wasm" } }));
+  assert.ok(
+    others.every((h) => h.area >= 0),
+    "the zone holds this many",
+  );
+  // the hart under test goes, and one made while the zone is full takes its place
+  m.hart.detach();
+  others.push(new Hart(new HartState(), m.mem, { jit: { engine: "wasm" } }));
+  const state = new HartState();
+  const hart = new Hart(state, m.mem, { jit: { ...EAGER, engine: "wasm" } });
+  assert.equal(hart.area, -1, "no area left");
+  state.pc = CODE;
+  state.setX(a0, DATA);
+  const full = { hart, mem: m.mem, state };
+  m.mem.write(DATA, new Uint8Array(DATA_BYTES));
+  runToEnd(full, [1 << 30]);
+  assert.ok(
+    hart.jit!.cache.compiled > 0 && hart.jit!.cache.wasm === undefined,
+    "compiled by the JavaScript engine",
+  );
+  assert.deepEqual(snapshot(full, code.length), snapshot(ref, code.length));
+});
+
+test("chained regions: jumps between regions stay in wasm, and the run is exact with and without chaining", () => {
+  const { code } = program(CALLS);
+  const ref = machine(code, false);
+  const refSteps = runToEnd(ref, [1 << 30]);
+  const runs = [true, false].map((chain) => {
+    const m = machine(code, { ...EAGER, engine: "wasm", chain, maxGrows: 0 });
+    const steps = runToEnd(m, [1 << 30]);
+    assert.deepEqual(steps, refSteps, `chain ${chain}: stops`);
+    assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length), `chain ${chain}: state`);
+    return m.hart.jit!.cache;
+  });
+  const [chained, unchained] = runs as [(typeof runs)[0], (typeof runs)[0]];
+  assert.equal(refSteps.at(-1)!.stop, Stop.ECALL);
+  assert.ok(chained.compiled >= 3, "several regions");
+  assert.ok(
+    chained.entries * 20 < unchained.entries,
+    `chained: ${chained.entries} entries from the run loop, unchained ${unchained.entries}`,
+  );
+});
+
+test("chained regions stop exactly where small budgets end", () => {
+  const { code } = program(CALLS);
+  const budgets = [1, 7, 2, 13, 64, 3, 250, 1, 997];
+  const ref = machine(code, false);
+  const refSteps = runToEnd(ref, budgets);
+  const m = machine(code, { ...EAGER, engine: "wasm", maxGrows: 0 });
+  assert.deepEqual(runToEnd(m, budgets), refSteps);
+  assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length));
+});
