@@ -70,6 +70,9 @@ export interface JitOptions {
 /** The thresholds a machine uses unless it says otherwise. */
 // hot: a new region's function runs in V8's slow tiers until optimized, slower than the
 // interpreter; code run fewer times than ~1000 does not repay that (bench/throughput.ts: +8%).
+// engine: wasm, which beat js on every bench/throughput.ts workload (CPU s, 2026-11-30, --reps 1:
+// sha256 1.30 vs 2.59, sort 1.30 vs 2.85, interp 2.49 vs 3.23, nbody 2.42 vs 2.54, hashtab 3.07
+// vs 6.43, lz 2.88 vs 5.67) and on a busybox ash loop (1.38 vs 3.67 s; the interpreter alone 0.56).
 export const JIT_DEFAULTS: Readonly<JitOptions> = Object.freeze({
   hot: 1000,
   warm: 250,
