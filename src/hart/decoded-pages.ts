@@ -15,6 +15,8 @@ import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from "./page.js";
 export class DecodedPages {
   /** host offsets of probed instructions (GuestMemory.probes) */
   readonly probes = new Set<number>();
+  /** bumped whenever any page's version is (decoded instructions dropped or probed) */
+  changes = 0;
   /** decoded pages by frame (host offset / PAGE_SIZE); grown as code pages appear */
   private readonly pages: (Int32Array | undefined)[] = [];
   /** decoded instructions whose second half lies on another page: [page, entry, second host page] */
@@ -66,6 +68,7 @@ export class DecodedPages {
         if (page[k] !== 0) {
           page.fill(0, from, to);
           page[CODE_VERSION]++;
+          this.changes++;
           break;
         }
       }
@@ -101,6 +104,7 @@ export class DecodedPages {
       if (secondHostPage !== undefined && second !== secondHostPage) return true;
       page.fill(0, entry, entry + CODE_STRIDE);
       page[CODE_VERSION]++;
+      this.changes++;
       return false;
     });
   }

@@ -389,6 +389,7 @@ export class Hart implements RareHart, CsrHart {
       else page[e] = page[e + 3]!;
     }
     page[CODE_VERSION]++;
+    this.mem.code.changes++;
     return true;
   }
 }

@@ -173,6 +173,11 @@ export class HartJit implements TlbHolder {
   /** the wasm engine's hart area as words (jump cache, exit slot), when regions chain */
   private readonly areaWords: Int32Array | undefined;
   private readonly codes: (PageCode | undefined)[] = new Array(SLOTS).fill(undefined);
+  /** what the jump cache's current generation was started at (unchainIfStale) */
+  private chainChanges = -1;
+  private chainGeneration = -1;
+  /** mstatus.FS then: a region holding F/D instructions is linked only while it is on */
+  private chainFs = -1;
   /** a probe's hook threw in compiled code: its side exit is a HOOK_ERROR stop */
   private hookStopped = false;
 
@@ -272,7 +277,8 @@ export class HartJit implements TlbHolder {
     const mark = cx.mark;
     const hot = this.options.hot;
     let stop: number = STOP_BUDGET;
-    this.unchain();
+    // the environment ran since the last run (a syscall, a trap taken, other harts)
+    this.unchainIfStale();
     // an int32 count (hart.retired is a double): it is passed to compiled code at every entry
     let left = budget;
     // the region that ran last and left by a jump, to notice jumps between regions
@@ -416,10 +422,28 @@ export class HartJit implements TlbHolder {
     return stop;
   }
 
-  /** The interpreter runs: compiled code may change after it (the jump cache starts anew). */
+  /** The interpreter runs: the jump cache starts anew if compiled code may have changed under it. */
   private interpret(budget: number): number {
-    this.unchain();
-    return this.hart.interpret(budget);
+    const stop = this.hart.interpret(budget);
+    this.unchainIfStale();
+    return stop;
+  }
+
+  /**
+   * Start the jump cache anew when decoded code was dropped or probed (DecodedPages.changes) or a
+   * mapping changed (the memory's generation) or mstatus.FS changed since it last started: the run loop's checks of the
+   * regions it links no longer hold. Translation changes reach flush/dropPages, which start it anew
+   * themselves. (Starting anew after every interpreted stretch and every turn of the scheduler cost
+   * a busybox shell loop most of its chains: 45 instructions per run-loop entry.)
+   */
+  private unchainIfStale(): void {
+    const mem = this.hart.mem;
+    if (
+      mem.code.changes !== this.chainChanges ||
+      mem.generation !== this.chainGeneration ||
+      (this.hart.state.r[MSTATUS]! & FS) !== this.chainFs
+    )
+      this.unchain();
   }
 
   /**
@@ -430,6 +454,9 @@ export class HartJit implements TlbHolder {
   private unchain(): void {
     const aw = this.areaWords;
     if (aw === undefined) return;
+    this.chainChanges = this.hart.mem.code.changes;
+    this.chainGeneration = this.hart.mem.generation;
+    this.chainFs = this.hart.state.r[MSTATUS]! & FS;
     let gen = (aw[GEN_W]! + 1) & 0xffff;
     if (gen === 0) {
       // the generation wrapped: entries of generation 1 could look current again
