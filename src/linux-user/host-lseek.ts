@@ -1,11 +1,12 @@
 // lseek(2) on a host descriptor. Node's fs has no lseek, but its WASI implementation (uvwasi) calls
-// the host's lseek for fd_seek; a four-section WebAssembly module that re-exports that import gives
+// the host's lseek for fd_seek; a WebAssembly module that re-exports that import gives
 // it to us synchronously, without a native addon. Used where the offset must be the host's own
 // open file description's: a guest's stdin/stdout redirected from a file shares it with the shell
 // (`(prog; cat) < file`: cat goes on where the program's seek left it, lseek(2), open(2)).
 
 import { createRequire } from "node:module";
 import type { WASI as WasiClass } from "node:wasi";
+import { I32, I64, ModuleBuilder } from "../hart/wasm/encoder.js";
 import { EBADF, EINVAL, ESPIPE } from "./errno.js";
 
 /** A host lseek: the new offset, or -errno (Linux numbering). */
@@ -14,17 +15,13 @@ export type HostLseek = (offset: number, whence: number) => number;
 // WASI preview1 errno values (wasi_snapshot_preview1 `errno` enum) → Linux's.
 const WASI_TO_LINUX: Record<number, number> = { 8: EBADF, 28: EINVAL, 60: 6, 61: 75, 70: ESPIPE };
 
-/** (module (import "wasi_snapshot_preview1" "fd_seek" (func (param i32 i64 i32 i32) (result i32)))
- *          (memory 1) (export "memory" (memory 0)) (export "seek" (func 0))), encoded by hand. */
+/** A module re-exporting WASI's fd_seek as `seek`, with a page of memory for its result. */
 function seekModuleBytes(): Uint8Array<ArrayBuffer> {
-  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0];
-  const name = (s: string) => [s.length, ...Buffer.from(s, "latin1")];
-  const section = (id: number, body: number[]) => out.push(id, body.length, ...body);
-  section(1, [1, 0x60, 4, 0x7f, 0x7e, 0x7f, 0x7f, 1, 0x7f]); // type 0: (i32 i64 i32 i32) -> i32
-  section(2, [1, ...name("wasi_snapshot_preview1"), ...name("fd_seek"), 0x00, 0]); // func 0
-  section(5, [1, 0x00, 1]); // one page of memory
-  section(7, [2, ...name("memory"), 0x02, 0, ...name("seek"), 0x00, 0]);
-  return new Uint8Array(out);
+  const m = new ModuleBuilder();
+  const seek = m.importFunction("wasi_snapshot_preview1", "fd_seek", m.type([I32, I64, I32, I32], [I32]));
+  m.exportMemory("memory", m.addMemory(1));
+  m.exportFunction("seek", seek);
+  return m.bytes() as Uint8Array<ArrayBuffer>;
 }
 
 let wasiModule: { WASI: typeof WasiClass } | undefined;
