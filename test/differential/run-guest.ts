@@ -59,29 +59,34 @@ export function hartscopeBuilt(): boolean {
 export function run(command: string, args: readonly string[], spec: RunSpec): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
+    // its own process group, so that a timeout kills what it started too: a grandchild left
+    // spinning (a guest's forked child under qemu) would hold the output pipes open for ever
     const child = spawn(command, args, {
       cwd: spec.cwd,
       env: spec.env ?? process.env,
       stdio: ["pipe", "pipe", "pipe"],
+      detached: true,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
-    const timer =
-      spec.timeoutMs !== undefined
-        ? setTimeout(() => {
-            timedOut = true;
-            child.kill("SIGKILL");
-          }, spec.timeoutMs)
-        : undefined;
+    // (without a limit of its own, 10 minutes: a run never outlives the test run)
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    }, spec.timeoutMs ?? 600_000);
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => err.push(b));
     child.on("error", (e) => {
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
       reject(new Error(`cannot run ${command}: ${e.message}`));
     });
     child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
       const signo = signal ? (constants.signals[signal] ?? 0) : 0;
       resolve({
         stdout: Buffer.concat(out),
