@@ -6,10 +6,9 @@ import { test } from "node:test";
 import { parseRunArgs } from "../../src/cli/main.js";
 import { parseTraceArgs } from "../../src/cli/trace.js";
 import { hartscope } from "../linux-user/guest.js";
-import { skipWithout } from "../tools.js";
-import { describeDifference, GUEST_BIN, hartscopeBuilt, runHartscope, runQemu } from "./run-guest.js";
+import { describeDifference, differentialSkip, GUEST_BIN, runHartscope, runQemu } from "./run-guest.js";
 
-const skip = skipWithout("qemu") || (!hartscopeBuilt() && "hartscope is not built (npx tsc -p .)");
+const skip = differentialSkip();
 const HOST = { PATH: "/usr/bin:/bin", LANG: "C", HOME: "/nonexistent", HS_KEEP: "kept", HS_DROP: "dropped" };
 
 async function same(hsOptions: string[], qemuOptions: string[], qemuEnv: NodeJS.ProcessEnv): Promise<string> {

@@ -7,18 +7,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { skipWithout, UNDER_CI } from "../tools.js";
 import {
   assertSameOutput,
+  differentialSkip,
   GUEST_BIN,
-  hartscopeBuilt,
   type RunSpec,
   runHartscope,
   runQemu,
 } from "./run-guest.js";
 
-const skip =
-  skipWithout("qemu") || (!UNDER_CI && !hartscopeBuilt() && "hartscope is not built (npx tsc -p .)");
+const skip = differentialSkip();
 
 const dirs: string[] = [];
 function spec(): RunSpec {

@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { skipWithout, tool, UNDER_CI } from "../tools.js";
+import { tool } from "../tools.js";
 import { CASES, type GuestCase } from "./cases.js";
 import {
   describeDifference,
+  differentialSkip,
   GUEST_BIN,
-  hartscopeBuilt,
   type RunResult,
   type RunSpec,
   runHartscope,
@@ -55,8 +55,7 @@ async function runBoth(c: GuestCase): Promise<{ qemu: RunResult; hs: RunResult }
 }
 
 /** Outside CI only (tools.ts): under CI a missing qemu fails each case with its name. */
-const skip =
-  skipWithout("qemu") || (!UNDER_CI && !hartscopeBuilt() && "hartscope is not built (npx tsc -p .)");
+const skip = differentialSkip();
 
 describe("guest programs: hartscope run vs qemu-riscv64", { concurrency: 2 }, () => {
   for (const c of CASES) {

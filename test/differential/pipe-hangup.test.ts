@@ -5,11 +5,10 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { skipWithout, UNDER_CI } from "../tools.js";
 import {
   assertSameOutput,
+  differentialSkip,
   GUEST_BIN,
-  hartscopeBuilt,
   type RunSpec,
   runHartscope,
   runQemu,
@@ -21,8 +20,7 @@ const spec: RunSpec = {
   timeoutMs: 60_000,
 };
 
-const skip =
-  skipWithout("qemu") || (!UNDER_CI && !hartscopeBuilt() && "hartscope is not built (npx tsc -p .)");
+const skip = differentialSkip();
 
 describe("pipe hang-up through edge-triggered epoll: hartscope run vs qemu-riscv64", { skip }, () => {
   let reference: ReturnType<typeof runQemu> | undefined;

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
-import { tool, toolPath } from "../tools.js";
+import { skipWithout, tool, toolPath, UNDER_CI } from "../tools.js";
 
 /** The repository root: this file is dist/test/differential/run-guest.js once built. */
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -54,6 +54,14 @@ export function findQemu(): string | null {
 /** Whether hartscope's CLI has been built (bin/hartscope.js imports dist/src/cli/main.js). */
 export function hartscopeBuilt(): boolean {
   return existsSync(`${REPO_ROOT}dist/src/cli/main.js`);
+}
+
+/**
+ * Why a differential test skips here, or false: qemu-riscv64 is missing, or hartscope is not built.
+ * Under CI neither skips — a missing tool fails the test (tools.ts), and `npm test` builds first.
+ */
+export function differentialSkip(): string | false {
+  return skipWithout("qemu") || (!UNDER_CI && !hartscopeBuilt() && "hartscope is not built (npx tsc -p .)");
 }
 
 export function run(command: string, args: readonly string[], spec: RunSpec): Promise<RunResult> {

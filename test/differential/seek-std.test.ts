@@ -8,10 +8,10 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } fro
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { skipWithout, tool } from "../tools.js";
-import { GUEST_BIN, HARTSCOPE_JS, hartscopeBuilt } from "./run-guest.js";
+import { tool } from "../tools.js";
+import { differentialSkip, GUEST_BIN, HARTSCOPE_JS } from "./run-guest.js";
 
-const skip = skipWithout("qemu") || (!hartscopeBuilt() && "hartscope is not built (npx tsc -p .)");
+const skip = differentialSkip();
 const PROG = `${GUEST_BIN}sys-seek`;
 
 /** Both runs with stdin from `stdin()` (a fresh descriptor each), stdout and stderr piped. */

@@ -8,9 +8,10 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, it } from "node:test";
-import { skipWithout, UNDER_CI } from "../tools.js";
+import { UNDER_CI } from "../tools.js";
 import {
   assertSameOutput,
+  differentialSkip,
   GUEST_BIN,
   hartscopeBuilt,
   REPO_ROOT,
@@ -27,8 +28,7 @@ const spec: RunSpec = {
   timeoutMs: 90_000,
 };
 
-const skip =
-  skipWithout("qemu") || (!UNDER_CI && !hartscopeBuilt() && "hartscope is not built (npx tsc -p .)");
+const skip = differentialSkip();
 
 describe("AF_UNIX socket pairs: hartscope run vs qemu-riscv64", { concurrency: 2 }, () => {
   let reference: Promise<Awaited<ReturnType<typeof runQemu>>> | undefined;

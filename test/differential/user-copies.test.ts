@@ -8,10 +8,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { skipWithout } from "../tools.js";
-import { describeDifference, GUEST_BIN, hartscopeBuilt, runHartscope, runQemu } from "./run-guest.js";
+import { describeDifference, differentialSkip, GUEST_BIN, runHartscope, runQemu } from "./run-guest.js";
 
-const skip = skipWithout("qemu") || (!hartscopeBuilt() && "hartscope is not built (npx tsc -p .)");
+const skip = differentialSkip();
 
 test("user copies respect page protections; long paths are ENAMETOOLONG (sys-fault)", { skip }, async () => {
   const dirs = [mkdtempSync(join(tmpdir(), "hs-fault-q-")), mkdtempSync(join(tmpdir(), "hs-fault-h-"))];

@@ -5,11 +5,10 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { skipWithout, UNDER_CI } from "../tools.js";
 import {
   assertSameOutput,
+  differentialSkip,
   GUEST_BIN,
-  hartscopeBuilt,
   type RunSpec,
   runHartscope,
   runQemu,
@@ -21,8 +20,7 @@ const spec: RunSpec = {
   timeoutMs: 90_000,
 };
 
-const skip =
-  skipWithout("qemu") || (!UNDER_CI && !hartscopeBuilt() && "hartscope is not built (npx tsc -p .)");
+const skip = differentialSkip();
 
 describe("eventfd, epoll, timerfd: hartscope run vs qemu-riscv64", { concurrency: 2 }, () => {
   let reference: Promise<Awaited<ReturnType<typeof runQemu>>> | undefined;

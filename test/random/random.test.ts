@@ -19,8 +19,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { hartscopeBuilt } from "../differential/run-guest.js";
-import { skipWithout, UNDER_CI } from "../tools.js";
+import { differentialSkip } from "../differential/run-guest.js";
 import {
   bisect,
   DEFAULT_HOT,
@@ -50,8 +49,7 @@ const PARALLEL = 2;
 const MIN_COMPILED = RUNS >= 8 && HOT <= 2 ? 0.6 : 0;
 
 /** Outside CI only (tools.ts): under CI a missing qemu fails the test with its name. */
-const skip =
-  skipWithout("qemu") || (!UNDER_CI && !hartscopeBuilt() && "hartscope is not built (npx tsc -p .)");
+const skip = differentialSkip();
 
 test(`random instructions: ${PROGRAMS} programs x ${LENGTH} instructions x ${RUNS} passes vs qemu-riscv64, engines ${ENGINES_RUN.join(" ")}`, {
   skip,
