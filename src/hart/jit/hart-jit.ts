@@ -178,6 +178,8 @@ export class HartJit implements TlbHolder {
   private chainGeneration = -1;
   /** mstatus.FS then: a region holding F/D instructions is linked only while it is on */
   private chainFs = -1;
+  /** table slots released then (another hart may have dropped or replaced a region this one links) */
+  private chainReleased = -1;
   /** a probe's hook threw in compiled code: its side exit is a HOOK_ERROR stop */
   private hookStopped = false;
 
@@ -430,16 +432,19 @@ export class HartJit implements TlbHolder {
   }
 
   /**
-   * Start the jump cache anew when decoded code was dropped or probed (DecodedPages.changes) or a
-   * mapping changed (the memory's generation) or mstatus.FS changed since it last started: the run loop's checks of the
-   * regions it links no longer hold. Translation changes reach flush/dropPages, which start it anew
-   * themselves. (Starting anew after every interpreted stretch and every turn of the scheduler cost
-   * a busybox shell loop most of its chains: 45 instructions per run-loop entry.)
+   * Start the jump cache anew when the run loop's checks of the regions it links may no longer
+   * hold: decoded code was dropped or probed (DecodedPages.changes), a mapping changed (the memory's
+   * generation), mstatus.FS changed, or any hart released a region's table slot. Translation
+   * changes reach flush/dropPages, which start it anew themselves. (Starting anew after every
+   * interpreted stretch and every turn of the scheduler cost a busybox shell loop most of its
+   * chains: 45 instructions per run-loop entry.)
    */
   private unchainIfStale(): void {
+    if (this.areaWords === undefined) return;
     const mem = this.hart.mem;
     if (
       mem.code.changes !== this.chainChanges ||
+      (this.cache.wasm?.released ?? 0) !== this.chainReleased ||
       mem.generation !== this.chainGeneration ||
       (this.hart.state.r[MSTATUS]! & FS) !== this.chainFs
     )
@@ -447,9 +452,9 @@ export class HartJit implements TlbHolder {
   }
 
   /**
-   * Start a new jump cache generation: its entries are empty. Called whenever anything but
-   * compiled code may run (the interpreter, the environment between runs) or regions change, so
-   * that a chained jump only reaches a region the run loop entered since, with every check made.
+   * Start a new jump cache generation: its entries are empty. Called whenever regions or
+   * translations change (and by unchainIfStale), so that a chained jump only reaches a region the
+   * run loop entered since, with every check made.
    */
   private unchain(): void {
     const aw = this.areaWords;
@@ -457,6 +462,7 @@ export class HartJit implements TlbHolder {
     this.chainChanges = this.hart.mem.code.changes;
     this.chainGeneration = this.hart.mem.generation;
     this.chainFs = this.hart.state.r[MSTATUS]! & FS;
+    this.chainReleased = this.cache.wasm?.released ?? 0;
     let gen = (aw[GEN_W]! + 1) & 0xffff;
     if (gen === 0) {
       // the generation wrapped: entries of generation 1 could look current again

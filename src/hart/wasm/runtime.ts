@@ -16,6 +16,11 @@ export class WasmRuntime {
   readonly table: WebAssembly.Table;
   readonly enter: EnterFn;
   private readonly free: number[] = [];
+  /**
+   * Slots given back so far: a hart's jump cache may still name a released slot (or the region it
+   * is given to next), so each hart starts its cache anew when this moved (hart-jit.ts).
+   */
+  released = 0;
   private next = 0;
 
   constructor(readonly memory: WebAssembly.Memory) {
@@ -58,5 +63,6 @@ export class WasmRuntime {
     this.table.set(slot, null as unknown as WebAssembly.ExportValue);
     this.owners[slot] = undefined;
     this.free.push(slot);
+    this.released++;
   }
 }
