@@ -42,7 +42,7 @@ import { compileWasmRegion } from "../wasm/region-module.js";
 import { WasmRuntime } from "../wasm/runtime.js";
 import { type CompileEnv, compileRegion, Exit, type JitContext, type RegionCode } from "./codegen.js";
 import { PageCode, Region } from "./page-code.js";
-import { type Block, buildRegion, inlineCsr, KIND, Kind, key } from "./region.js";
+import { type Block, buildRegion, inlineCsr, KIND, Kind, key, LR_SC } from "./region.js";
 import { DataTlb, ENTRY_WORDS, JIT_TLB_MASK } from "./tlb.js";
 
 /** Tuning of the block compiler (tests lower the thresholds to compile sooner). */
@@ -154,7 +154,10 @@ function fpuBound(blocks: readonly Block[]): boolean {
   for (const b of blocks)
     for (const i of b.insns) {
       all++;
-      if (KIND[opOf(i.w0)] === Kind.FPU) fpu++;
+      const op = opOf(i.w0);
+      if (KIND[op] === Kind.FPU) fpu++;
+      // LR/SC in a region of a wasm cache: only the WebAssembly engine compiles them
+      else if (LR_SC[op] === 1) return false;
     }
   return fpu * 4 > all;
 }
@@ -554,6 +557,7 @@ export class HartJit implements TlbHolder {
       this.options.maxInsns,
       (_, i) => code.entryRegion[i] !== undefined,
       this.warm(pages),
+      this.cache.wasm !== undefined,
     );
     if (blocks.length > 0) this.install(this.build(pages, blocks, 0), []);
   }
@@ -606,7 +610,14 @@ export class HartJit implements TlbHolder {
     from.crossings = 0;
     from.exits.clear();
     const seeds = merged.flatMap((m) => m.blocks.map((b) => key(pages.indexOf(m.pages[b.page]!), b.start)));
-    const blocks = buildRegion(pages, seeds, o.maxGrownInsns, () => false, this.warm(pages));
+    const blocks = buildRegion(
+      pages,
+      seeds,
+      o.maxGrownInsns,
+      () => false,
+      this.warm(pages),
+      this.cache.wasm !== undefined,
+    );
     const grown = this.build(pages, blocks, Math.max(...merged.map((m) => m.grown)));
     this.install(grown, merged);
     return true;
@@ -622,6 +633,7 @@ export class HartJit implements TlbHolder {
       0,
       () => false,
       () => false,
+      this.cache.wasm !== undefined,
     );
     return this.build(pages, blocks, region.grown, grouping);
   }

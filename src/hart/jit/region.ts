@@ -41,9 +41,12 @@ export const KIND = new Uint8Array(512);
 export const FPU_FN: (FpuOp | undefined)[] = new Array(512).fill(undefined);
 /** Ops whose rd is an x register (rd = x0 decodes to the sink, X_SINK). */
 export const INT_RD = new Uint8Array(512);
+/** LR and SC: rare, but the WebAssembly engine compiles them (buildRegion's `reserved`). */
+export const LR_SC = new Uint8Array(512);
 
 SEMANTICS_BY_OP.forEach((sem, op) => {
   if (writesIntRd(op)) INT_RD[op] = 1;
+  if (sem?.kind === "lr" || sem?.kind === "sc") LR_SC[op] = 1;
   switch (sem?.kind) {
     case "write":
     case "load":
@@ -129,6 +132,7 @@ export function scanBlock(
   p: number,
   start: number,
   starts: ReadonlySet<number> | undefined,
+  reserved = false,
 ): Block {
   const insns: Insn[] = [];
   let i = start;
@@ -145,7 +149,10 @@ export function scanBlock(
     const word = probe ? page[e + W_SAVED]! : w0;
     const op = opOf(word);
     const kind = KIND[op]!;
-    if ((kind === Kind.RARE && !inlineCsr(op, page[e + 1]!)) || reservedRm(op, page[e + 2]!))
+    if (
+      (kind === Kind.RARE && !inlineCsr(op, page[e + 1]!) && !(reserved && LR_SC[op] === 1)) ||
+      reservedRm(op, page[e + 2]!)
+    )
       return { page: p, start, insns, end: End.RARE, next: i };
     insns.push({ idx: i, w0: word, imm: page[e + 1]!, rm: page[e + 2]!, probe });
     i += lenOf(w0) >> 1;
@@ -201,6 +208,7 @@ export function buildRegion(
   maxInsns: number,
   exclude: (p: number, idx: number) => boolean,
   warm: (p: number, idx: number) => boolean,
+  reserved = false,
 ): Block[] {
   const starts = new Set<number>();
   const order: number[] = [];
@@ -216,7 +224,7 @@ export function buildRegion(
     const page = pages[p]!.page;
     if (page[idx * CODE_STRIDE] === 0 || exclude(p, idx)) continue;
     if (q >= seeds.length && !warm(p, idx)) continue;
-    const b = scanBlock(page, p, idx, undefined);
+    const b = scanBlock(page, p, idx, undefined, reserved);
     if (b.insns.length === 0) continue;
     starts.add(k);
     order.push(k);
@@ -230,7 +238,7 @@ export function buildRegion(
   }
   return order.map((k) => {
     const p = Math.floor(k / CODE_ENTRIES);
-    return scanBlock(pages[p]!.page, p, k - p * CODE_ENTRIES, undefined);
+    return scanBlock(pages[p]!.page, p, k - p * CODE_ENTRIES, undefined, reserved);
   });
 }
 

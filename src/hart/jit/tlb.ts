@@ -10,7 +10,7 @@ import type { TlbHolder } from "../memory.js";
 import { ACCESS_READ, ACCESS_WRITE } from "../memory.js";
 import type { Mmu } from "../mmu.js";
 import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from "../page.js";
-import { ACCESS_SIZE } from "../semantics-by-op.js";
+import { ACCESS_SIZE, SEMANTICS_BY_OP } from "../semantics-by-op.js";
 
 export const JIT_TLB_SIZE = 4096;
 export const JIT_TLB_MASK = JIT_TLB_SIZE - 1;
@@ -67,7 +67,10 @@ export class DataTlb implements TlbHolder {
    */
   fill(mmu: Mmu, r: Int32Array, page: Int32Array, e: number): void {
     const w0 = page[e]!;
-    const size = ACCESS_SIZE[opOf(w0)]!;
+    const op = opOf(w0);
+    // LR reads, SC writes (the WebAssembly engine compiles them: their misses fill entries too)
+    const sem = SEMANTICS_BY_OP[op];
+    const size = sem?.kind === "lr" ? sem.size : sem?.kind === "sc" ? -sem.size : ACCESS_SIZE[op]!;
     if (size === 0) return;
     const imm = page[e + 1]!;
     const a = rs1Of(w0) << 1;

@@ -38,7 +38,7 @@ import { R_BASE, R_HI, R_TAG, W_BASE, W_HI, W_TAG } from "../jit/tlb.js";
 import { PAGE_SIZE } from "../page.js";
 import type { ProbeSite } from "../probe-sink.js";
 import { ACCESS_SIZE, SEMANTICS_BY_OP } from "../semantics-by-op.js";
-import { F, FCSR, PC, X_SINK } from "../state.js";
+import { F, FCSR, PC, RES, RES_VALID, X_SINK } from "../state.js";
 import { Cause } from "../stop.js";
 import { F64, type FunctionBody, I32, I64, ModuleBuilder, Op } from "./encoder.js";
 import { emitCondition, emitValue, type WasmBinding } from "./expr.js";
@@ -580,6 +580,12 @@ class WasmGen {
         f.localSet(d);
         return;
       }
+      case "lr":
+        this.loadReserved(k, ins.idx, rd, a, sem.size);
+        return;
+      case "sc":
+        this.storeConditional(k, ins.idx, rd, a, b, sem.size);
+        return;
     }
     throw new Error(`wasm engine: no code for op ${op}`);
   }
@@ -727,6 +733,65 @@ class WasmGen {
       default:
         f.i64Store(0, 0);
     }
+  }
+
+  /**
+   * LR as rare.ts runs it: the word (sign-extended) or doubleword at x[a], and a reservation of
+   * that address and size in the state. A misaligned address, a TLB miss or a page the TLB does not
+   * map (devices, code) is a side exit: the interpreter runs it, with its fault.
+   */
+  private loadReserved(k: number, idx: number, rd: number, a: number, size: number): void {
+    const f = this.f;
+    this.misalignedExit(k, idx, a, size);
+    this.translate(a, 0, [[R_TAG, R_HI]], R_BASE, size, k, idx);
+    if (size === 4) f.i64Load32S(0, 0);
+    else f.i64Load(0, 0);
+    // the reservation (under the loaded value, before rd is written: rd may be rs1)
+    f.localGet(ST);
+    this.getX(a);
+    f.i64Store(word(RES));
+    f.localGet(ST).i32Const(size).i32Store(word(RES_VALID));
+    const d = this.dst(rd);
+    if (d === undefined) f.drop();
+    else f.localSet(d);
+  }
+
+  /**
+   * SC as rare.ts runs it: the store happens, and rd is 0, only while the reservation holds this
+   * address and size; the reservation goes either way. The access is checked first (a fault wins
+   * over a failed SC), through the write TLB, which never maps a page holding code.
+   */
+  private storeConditional(k: number, idx: number, rd: number, a: number, b: number, size: number): void {
+    const f = this.f;
+    this.misalignedExit(k, idx, a, size);
+    this.translate(a, 0, [[W_TAG, W_HI]], W_BASE, size, k, idx);
+    f.localSet(this.ent);
+    // held: RES_VALID = size and RES = x[a]
+    f.localGet(ST).i32Load(word(RES_VALID)).i32Const(size).op(Op.i32_eq);
+    f.localGet(ST).i64Load(word(RES));
+    this.getX(a);
+    f.op(Op.i64_eq).i32And().localSet(this.ai);
+    f.localGet(ST).i32Const(0).i32Store(word(RES_VALID));
+    f.localGet(this.ai).if_();
+    f.localGet(this.ent);
+    this.getX(b);
+    if (size === 4) f.i64Store32(0, 0);
+    else f.i64Store(0, 0);
+    f.end();
+    const d = this.dst(rd);
+    if (d !== undefined) f.localGet(this.ai).i32Eqz().i64ExtendI32U().localSet(d);
+  }
+
+  /** A side exit before instruction k when x[a] is not aligned to `size`. */
+  private misalignedExit(k: number, idx: number, a: number, size: number): void {
+    const f = this.f;
+    this.getX(a);
+    f.i32WrapI64()
+      .i32Const(size - 1)
+      .i32And()
+      .if_();
+    this.sideExit(k, idx);
+    f.end();
   }
 
   private fpu(ins: Insn, k: number, op: number, rd: number, a: number): void {

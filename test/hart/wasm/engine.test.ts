@@ -127,3 +127,54 @@ test("chained regions stop exactly where small budgets end", () => {
   assert.deepEqual(runToEnd(m, budgets), refSteps);
   assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length));
 });
+
+/**
+ * LR/SC compiled: a counter bumped through a retry loop (lr.w/sc.w and lr.d/sc.d), an SC without a
+ * reservation (fails, rd = 1, no store), an SC to another address than the LR's (fails), and a
+ * reservation broken by the ECALL the budget ends at; the same stops, state and memory as the
+ * interpreter, with the loop retired in compiled code.
+ */
+const LR_SC: Line[] = [
+  ["addi", { rd: s3, rs1: 0, imm: 500 }],
+  "loop:",
+  "retry:",
+  ["lr.w", { rd: t0, rs1: a0 }],
+  ["addi", { rd: t0, rs1: t0, imm: 3 }],
+  ["sc.w", { rd: 6, rs1: a0, rs2: t0 }],
+  ["bne", { rs1: 6, rs2: 0 }, "retry"],
+  ["addi", { rd: 7, rs1: a0, imm: 8 }],
+  ["lr.d", { rd: 28, rs1: 7 }],
+  ["addi", { rd: 28, rs1: 28, imm: -5 }],
+  ["sc.d", { rd: 29, rs1: 7, rs2: 28 }],
+  // no reservation left: fails, stores nothing
+  ["sc.d", { rd: 30, rs1: 7, rs2: 0 }],
+  ["add", { rd: 31, rs1: 31, rs2: 30 }],
+  // a reservation of another address: fails
+  ["lr.w", { rd: 0, rs1: a0 }],
+  ["sc.w", { rd: 30, rs1: 7, rs2: 0 }],
+  ["add", { rd: 31, rs1: 31, rs2: 30 }],
+  ["addi", { rd: s3, rs1: s3, imm: -1 }],
+  ["bne", { rs1: s3, rs2: 0 }, "loop"],
+  ["lr.w", { rd: t0, rs1: a0 }],
+  ["addi", { rd: a7, rs1: 0, imm: 64 }],
+  ["ecall"],
+  ["sc.w", { rd: 6, rs1: a0, rs2: 0 }],
+  ["addi", { rd: a7, rs1: 0, imm: 93 }],
+  ["ecall"],
+];
+
+test("LR/SC run compiled in wasm, exactly as the interpreter runs them", () => {
+  const { code } = program(LR_SC);
+  for (const budgets of [[1 << 30], [1, 7, 2, 13, 64, 3, 250, 1, 997, 1 << 30]]) {
+    const ref = machine(code, false);
+    const refSteps = runToEnd(ref, budgets);
+    const m = machine(code, { ...EAGER, engine: "wasm" });
+    assert.deepEqual(runToEnd(m, budgets), refSteps);
+    assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length));
+    const cache = m.hart.jit!.cache;
+    assert.ok(
+      cache.retired * 10 > m.hart.retired * 9,
+      `compiled code retired ${cache.retired} of ${m.hart.retired}`,
+    );
+  }
+});
