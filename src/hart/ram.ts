@@ -13,9 +13,9 @@ export const WASM_PAGE = 65536;
 /** Sizes tried in turn when none is asked for: 4 GiB (every host offset fits in [0, 2^32)), then less. */
 export const DEFAULT_POOLS: readonly number[] = [2 ** 32, 2 ** 31, 2 ** 30, 2 ** 29];
 /** Bytes at the top of every guest RAM memory kept for the engines' per-hart areas. */
-export const ENGINE_ZONE = 32 * 2 ** 20;
+export const ENGINE_ZONE = 64 * 2 ** 20;
 /** One hart's area in the zone: state and data TLB (wasm/layout.ts places them). */
-export const ENGINE_AREA = 72 * 1024;
+export const ENGINE_AREA = 168 * 1024;
 
 interface Zone {
   readonly memory: WebAssembly.Memory;
