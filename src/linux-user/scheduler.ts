@@ -80,7 +80,7 @@ export function runProcess(p: LinuxProcess): ExitStatus {
       chosen.hart.clearReservation();
       current = chosen;
     }
-    runSlice(chosen.process, chosen, traps);
+    runSlice(chosen.process, chosen, traps, loneQuanta(k, p, threads.length));
     for (const q of k.live()) fireTimers(q);
     const limit = p.options.maxInstructions;
     if (limit !== undefined && p.clock.retired >= limit && p.exit?.hostCode === undefined) {
@@ -237,13 +237,35 @@ function pastObjectEnd(sig: PendingSignal, addr: number): PendingSignal {
   return { ...sig, signo: SIGBUS, code: BUS_ADRERR, addr, report };
 }
 
-/** Run one thread for up to a quantum. */
-function runSlice(p: LinuxProcess, t: Thread, traps: LinuxTraps): void {
+/**
+ * Quanta a thread runs in one slice when it is the run's only thread: then the end of a quantum
+ * has nothing to switch to, and a slice of many quanta retires the same instructions with the same
+ * results, without leaving compiled code every quantum (sha256 of bench/throughput.ts: 229,000
+ * returns to the run loop for 2.2 G instructions, 0.82 s -> 0.57 s with 64 quanta a slice).
+ */
+const LONE_SLICE_QUANTA = 64;
+
+/**
+ * How many quanta the next slice may run: LONE_SLICE_QUANTA for the only thread of the run (of
+ * `threads` live ones), unless an interval timer is armed (fireTimers looks at it after each
+ * slice) — and never past the quantum at which --max-instructions stops the run.
+ */
+function loneQuanta(k: Kernel, first: LinuxProcess, threads: number): number {
+  if (threads !== 1) return 1;
+  for (const q of k.live()) for (const timer of q.itimers) if (timer.deadline !== undefined) return 1;
+  const limit = first.options.maxInstructions;
+  if (limit === undefined) return LONE_SLICE_QUANTA;
+  const quanta = Math.ceil((limit - first.clock.retired) / first.options.quantum);
+  return Math.max(1, Math.min(LONE_SLICE_QUANTA, quanta));
+}
+
+/** Run one thread for up to `quanta` quanta. */
+function runSlice(p: LinuxProcess, t: Thread, traps: LinuxTraps, quanta: number): void {
   // back from a syscall that waited: it returns (hooks) before signals move the pc
   if (t.syscall !== undefined) resumeSyscall(p, t);
   if (t.hart.retired === 0) threadStarts(p, t);
   deliverSignals(p, t);
-  let left = p.options.quantum;
+  let left = p.options.quantum * quanta;
   while (left > 0 && !p.exit && !t.exited && !t.wait && !p.stopped) {
     const hart = t.hart;
     const before = hart.retired;
