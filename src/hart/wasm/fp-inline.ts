@@ -1,0 +1,661 @@
+// F/D arithmetic as inline WebAssembly: the wasm engine's fast paths of the fpu functions
+// (fpu/arith64.ts, fma.ts, compare.ts, sign.ts, convert.ts), written as f64 code in the region's
+// function instead of a call out to JavaScript (tens of ns each).
+//
+// Each op's fast path is the same computation as its JavaScript fast path — IEEE double arithmetic
+// (wasm's f64 ops round to nearest even, like JavaScript's) plus the error-free transformation that
+// gives the exact error or its sign, hence NX — under the same conditions (finite operands, no
+// overflow, no result near the subnormal range). Rounding modes other than RNE, NaNs, infinities and
+// every other case take the op's exact path: the caller's `slow`, the call to the fpu import, which
+// works on the state where it lies. The f registers are read and written in the state (F + 2i), so
+// the import and the inline code always see the same registers.
+
+import {
+  type FpuOp,
+  fadd_d,
+  fcvt_d_l,
+  fcvt_d_lu,
+  fcvt_d_w,
+  fcvt_d_wu,
+  fcvt_l_d,
+  fcvt_lu_d,
+  fcvt_w_d,
+  fcvt_wu_d,
+  fdiv_d,
+  feq_d,
+  fle_d,
+  flt_d,
+  fmadd_d,
+  fmax_d,
+  fmin_d,
+  fmsub_d,
+  fmul_d,
+  fmv_d_x,
+  fmv_x_d,
+  fnmadd_d,
+  fnmsub_d,
+  fsgnj_d,
+  fsgnjn_d,
+  fsgnjx_d,
+  fsqrt_d,
+  fsub_d,
+} from "../fpu/index.js";
+import { F, FCSR, FFLAG_NV } from "../state.js";
+import { F64, type FunctionBody, I32, I64, Op, PrefixedOp } from "./encoder.js";
+import { STATE_AT } from "./layout.js";
+
+/** What the inline code needs of the region's generator. */
+export interface FpRegionAccess {
+  /** the function's parameter holding the hart's area */
+  readonly st: number;
+  /** push x register i (i64; x0 reads as 0) */
+  getX(i: number): void;
+  /** the i64 local of x destination rd (noted as written); undefined for x0 (the value is dropped) */
+  dstX(rd: number): number | undefined;
+}
+
+/** The decoded instruction's fields the inline code uses. */
+export interface FpInsn {
+  op: number;
+  rd: number;
+  rs1: number;
+  rs2: number;
+  rs3: number;
+  /** the rm field (7: dynamic, frm) */
+  rm: number;
+}
+
+// The fast paths' bounds, as in the JavaScript fast paths (fpu/arith64.ts, fma.ts)
+/** Veltkamp's splitter for 53-bit doubles: 2^27 + 1 */
+const SPLIT = 134217729;
+/** |product| above this: Dekker's TwoProduct error term is exact */
+const TINY_PRODUCT = 2 ** -969;
+const DIV_MIN_A = 2 ** -960;
+const DIV_MIN_Q = 2 ** -1000;
+const SQRT_MIN = 2 ** -960;
+const SQRT_MAX = 2 ** 1020;
+const FMA_MAX_OPERAND = 2 ** 1000;
+const FMA_MIN_RESULT = 2 ** -960;
+
+const fcsrAt = STATE_AT + 4 * FCSR;
+const fAt = (i: number): number => STATE_AT + 4 * (F + 2 * i);
+
+/** How an op depends on the rounding mode. */
+enum Rounding {
+  /** no rm field */
+  NONE,
+  /** the result never depends on it (a reserved dynamic one still traps) */
+  IGNORED,
+  /** inline only under RNE */
+  RNE,
+  /** float -> integer: static RNE, RTZ, RDN, RUP inline; dynamic only under RNE */
+  TO_INT,
+  /** inline when exact (any mode), inexact only under RNE */
+  EXACT_OR_RNE,
+}
+
+type Emitter = (g: FpInline, i: FpInsn) => void;
+
+interface OpForm {
+  rounding: Rounding;
+  emit: Emitter;
+}
+
+const FORMS = new Map<FpuOp, OpForm>([
+  [fadd_d, { rounding: Rounding.RNE, emit: (g, i) => g.add(i, false) }],
+  [fsub_d, { rounding: Rounding.RNE, emit: (g, i) => g.add(i, true) }],
+  [fmul_d, { rounding: Rounding.RNE, emit: (g, i) => g.mul(i) }],
+  [fdiv_d, { rounding: Rounding.RNE, emit: (g, i) => g.div(i) }],
+  [fsqrt_d, { rounding: Rounding.RNE, emit: (g, i) => g.sqrt(i) }],
+  [fmadd_d, { rounding: Rounding.RNE, emit: (g, i) => g.fma(i, false, false) }],
+  [fmsub_d, { rounding: Rounding.RNE, emit: (g, i) => g.fma(i, false, true) }],
+  [fnmsub_d, { rounding: Rounding.RNE, emit: (g, i) => g.fma(i, true, false) }],
+  [fnmadd_d, { rounding: Rounding.RNE, emit: (g, i) => g.fma(i, true, true) }],
+  [fsgnj_d, { rounding: Rounding.NONE, emit: (g, i) => g.sgnj(i, 0) }],
+  [fsgnjn_d, { rounding: Rounding.NONE, emit: (g, i) => g.sgnj(i, 1) }],
+  [fsgnjx_d, { rounding: Rounding.NONE, emit: (g, i) => g.sgnj(i, 2) }],
+  [fmv_x_d, { rounding: Rounding.NONE, emit: (g, i) => g.moveToX(i) }],
+  [fmv_d_x, { rounding: Rounding.NONE, emit: (g, i) => g.moveFromX(i) }],
+  [feq_d, { rounding: Rounding.NONE, emit: (g, i) => g.feq(i) }],
+  [flt_d, { rounding: Rounding.NONE, emit: (g, i) => g.order(i, Op.f64_lt) }],
+  [fle_d, { rounding: Rounding.NONE, emit: (g, i) => g.order(i, Op.f64_le) }],
+  [fmin_d, { rounding: Rounding.NONE, emit: (g, i) => g.minMax(i, false) }],
+  [fmax_d, { rounding: Rounding.NONE, emit: (g, i) => g.minMax(i, true) }],
+  [fcvt_d_w, { rounding: Rounding.IGNORED, emit: (g, i) => g.fromInt32(i, false) }],
+  [fcvt_d_wu, { rounding: Rounding.IGNORED, emit: (g, i) => g.fromInt32(i, true) }],
+  [fcvt_d_l, { rounding: Rounding.EXACT_OR_RNE, emit: (g, i) => g.fromInt64(i, false) }],
+  [fcvt_d_lu, { rounding: Rounding.EXACT_OR_RNE, emit: (g, i) => g.fromInt64(i, true) }],
+  [fcvt_w_d, { rounding: Rounding.TO_INT, emit: (g, i) => g.toInt(i, 32, false) }],
+  [fcvt_wu_d, { rounding: Rounding.TO_INT, emit: (g, i) => g.toInt(i, 32, true) }],
+  [fcvt_l_d, { rounding: Rounding.TO_INT, emit: (g, i) => g.toInt(i, 64, false) }],
+  [fcvt_lu_d, { rounding: Rounding.TO_INT, emit: (g, i) => g.toInt(i, 64, true) }],
+]);
+
+/** Whether `fn` (an op's fpu function) has an inline form. */
+export function hasInlineForm(fn: FpuOp | undefined): boolean {
+  return fn !== undefined && FORMS.has(fn);
+}
+
+/** f64.round-to-integer op of a static rounding mode (RMM has none). */
+const ROUND_OP = [Op.f64_nearest, Op.f64_trunc, Op.f64_floor, Op.f64_ceil];
+
+/**
+ * Emits the inline F/D code of one region function. Each `emit` opens two blocks: `done`, which
+ * the fast path leaves to, and `slow`, which a failed condition leaves to run the exact path.
+ */
+export class FpInline {
+  private slowDepth = 0;
+  private doneDepth = 0;
+  private readonly temps: number[] = [];
+  /** the static rounding mode, or -1 for dynamic */
+  private staticRm = 0;
+
+  constructor(
+    private readonly f: FunctionBody,
+    private readonly region: FpRegionAccess,
+  ) {}
+
+  /**
+   * Emit `i` (of fpu function `fn`) inline, with `slow()` (the import's call) as its exact path;
+   * false when it has no inline form under this rounding mode (the caller emits the call alone).
+   */
+  emit(fn: FpuOp | undefined, i: FpInsn, slow: () => void): boolean {
+    const form = fn === undefined ? undefined : FORMS.get(fn);
+    if (form === undefined) return false;
+    const f = this.f;
+    const dynamic = form.rounding !== Rounding.NONE && (i.rm & 7) === 7;
+    this.staticRm = dynamic ? -1 : i.rm & 7;
+    if (!dynamic) {
+      if (form.rounding === Rounding.RNE && this.staticRm !== 0) return false;
+      if (form.rounding === Rounding.TO_INT && this.staticRm > 3) return false;
+    }
+    f.block();
+    this.doneDepth = f.depth;
+    f.block();
+    this.slowDepth = f.depth;
+    if (dynamic) {
+      const rneOnly = form.rounding === Rounding.RNE || form.rounding === Rounding.TO_INT;
+      // frm != RNE, or reserved (5..7: the exact path's side exit, the interpreter's trap)
+      this.frm();
+      if (rneOnly) f.brIf(f.depth - this.slowDepth);
+      else
+        f.i32Const(4)
+          .op(Op.i32_gt_u)
+          .brIf(f.depth - this.slowDepth);
+    }
+    form.emit(this, i);
+    f.end(); // slow
+    slow();
+    f.end(); // done
+    for (const t of this.temps) f.freeTemp(t);
+    this.temps.length = 0;
+    return true;
+  }
+
+  // ---- helpers ----
+
+  /** A scratch local for this instruction. */
+  private tmp(type: number): number {
+    const t = this.f.tempLocal(type);
+    this.temps.push(t);
+    return t;
+  }
+
+  /** Push frm (FCSR bits 7:5). */
+  private frm(): void {
+    this.f.localGet(this.region.st).i32Load(fcsrAt).i32Const(5).op(Op.i32_shr_u);
+  }
+
+  private get(i: number): void {
+    this.f.localGet(this.region.st).f64Load(fAt(i));
+  }
+
+  private getBits(i: number): void {
+    this.f.localGet(this.region.st).i64Load(fAt(i));
+  }
+
+  /** f[rd] := the f64 local v. */
+  private set(rd: number, v: number): void {
+    this.f.localGet(this.region.st).localGet(v).f64Store(fAt(rd));
+  }
+
+  /** f[rd] := the i64 local v (bit for bit). */
+  private setBits(rd: number, v: number): void {
+    this.f.localGet(this.region.st).localGet(v).i64Store(fAt(rd));
+  }
+
+  /** A new f64 local holding f[i] (negated: sign flipped, exact). */
+  private load(i: number, negate = false): number {
+    const t = this.tmp(F64);
+    this.get(i);
+    if (negate) this.f.op(Op.f64_neg);
+    this.f.localSet(t);
+    return t;
+  }
+
+  /** Pop an i32 of fflags and OR it into FCSR. */
+  private orFlags(): void {
+    const f = this.f;
+    const fl = this.tmp(I32);
+    f.localSet(fl);
+    f.localGet(this.region.st);
+    f.localGet(this.region.st).i32Load(fcsrAt).localGet(fl).i32Or();
+    f.i32Store(fcsrAt);
+  }
+
+  /** Leave to the exact path when the i32 on the stack is 0. */
+  private slowUnless(): void {
+    this.f.i32Eqz().brIf(this.f.depth - this.slowDepth);
+  }
+
+  private done(): void {
+    this.f.br(this.f.depth - this.doneDepth);
+  }
+
+  /** Push (v - v == 0): v is finite. */
+  private finite(v: number): void {
+    this.f.localGet(v).localGet(v).op(Op.f64_sub).f64Const(0).op(Op.f64_eq);
+  }
+
+  /** Push |v| > k (false for NaN). */
+  private absAbove(v: number, k: number): void {
+    this.f.localGet(v).op(Op.f64_abs).f64Const(k).op(Op.f64_gt);
+  }
+
+  /** Push (v != 0) as an i32: NX when v is an exact error or residual. */
+  private nonzero(v: number): void {
+    this.f.localGet(v).f64Const(0).op(Op.f64_ne);
+  }
+
+  /** t := the high part of Veltkamp's split of v (t = SPLIT*v; hi = t - (t - v)); returns [hi, lo]. */
+  private split(v: number): [number, number] {
+    const f = this.f;
+    const t = this.tmp(F64);
+    const hi = this.tmp(F64);
+    const lo = this.tmp(F64);
+    f.f64Const(SPLIT).localGet(v).op(Op.f64_mul).localSet(t);
+    f.localGet(t).localGet(t).localGet(v).op(Op.f64_sub).op(Op.f64_sub).localSet(hi);
+    f.localGet(v).localGet(hi).op(Op.f64_sub).localSet(lo);
+    return [hi, lo];
+  }
+
+  /** Dekker's product error: (((xh*yh - p) + xh*yl) + xl*yh) + xl*yl, into a new local. */
+  private productError(x: readonly [number, number], y: readonly [number, number], p: number): number {
+    const f = this.f;
+    const e = this.tmp(F64);
+    const mul = (a: number, b: number) => f.localGet(a).localGet(b).op(Op.f64_mul);
+    mul(x[0], y[0]);
+    f.localGet(p).op(Op.f64_sub);
+    mul(x[0], y[1]);
+    f.op(Op.f64_add);
+    mul(x[1], y[0]);
+    f.op(Op.f64_add);
+    mul(x[1], y[1]);
+    f.op(Op.f64_add).localSet(e);
+    return e;
+  }
+
+  /** TwoSum of locals x, y: returns [s, e] with s + e == x + y exactly (barring overflow). */
+  private twoSum(x: number, y: number): [number, number] {
+    const f = this.f;
+    const s = this.tmp(F64);
+    const bb = this.tmp(F64);
+    const e = this.tmp(F64);
+    f.localGet(x).localGet(y).op(Op.f64_add).localSet(s);
+    f.localGet(s).localGet(x).op(Op.f64_sub).localSet(bb);
+    // e = (x - (s - bb)) + (y - bb)
+    f.localGet(x).localGet(s).localGet(bb).op(Op.f64_sub).op(Op.f64_sub);
+    f.localGet(y).localGet(bb).op(Op.f64_sub).op(Op.f64_add).localSet(e);
+    return [s, e];
+  }
+
+  // ---- arithmetic (fpu/arith64.ts's fast paths, RNE) ----
+
+  add(i: FpInsn, sub: boolean): void {
+    const a = this.load(i.rs1);
+    const b = this.load(i.rs2, sub);
+    const [s, e] = this.twoSum(a, b);
+    // finite operands and no overflow (else e is NaN); a sum too small to be normal is exact
+    this.finite(e);
+    this.slowUnless();
+    this.set(i.rd, s);
+    this.nonzero(e);
+    this.orFlags();
+    this.done();
+  }
+
+  mul(i: FpInsn): void {
+    const f = this.f;
+    const a = this.load(i.rs1);
+    const b = this.load(i.rs2);
+    const p = this.tmp(F64);
+    f.localGet(a).localGet(b).op(Op.f64_mul).localSet(p);
+    const e = this.productError(this.split(a), this.split(b), p);
+    // e is NaN/inf when p overflowed or a split did (|a| or |b| above ~2^996)
+    this.absAbove(p, TINY_PRODUCT);
+    this.finite(e);
+    f.i32And().if_();
+    this.set(i.rd, p);
+    this.nonzero(e);
+    this.orFlags();
+    this.done();
+    f.end();
+    // an exact zero: 0 * finite, sign = xor of signs
+    f.localGet(p).f64Const(0).op(Op.f64_eq);
+    f.localGet(a).f64Const(0).op(Op.f64_eq).localGet(b).f64Const(0).op(Op.f64_eq).i32Or().i32And();
+    this.finite(a);
+    f.i32And();
+    this.finite(b);
+    f.i32And();
+    this.slowUnless();
+    this.set(i.rd, p);
+    this.done();
+  }
+
+  div(i: FpInsn): void {
+    const f = this.f;
+    const a = this.load(i.rs1);
+    const b = this.load(i.rs2);
+    const q = this.tmp(F64);
+    f.localGet(a).localGet(b).op(Op.f64_div).localSet(q);
+    const ph = this.tmp(F64);
+    f.localGet(q).localGet(b).op(Op.f64_mul).localSet(ph);
+    const pl = this.productError(this.split(q), this.split(b), ph);
+    // a - ph is exact (Sterbenz), so res has the sign of a - q*b
+    const res = this.tmp(F64);
+    f.localGet(a).localGet(ph).op(Op.f64_sub).localGet(pl).op(Op.f64_sub).localSet(res);
+    this.absAbove(a, DIV_MIN_A);
+    this.absAbove(q, DIV_MIN_Q);
+    f.i32And();
+    this.finite(res);
+    f.i32And().if_();
+    this.set(i.rd, q);
+    this.nonzero(res);
+    this.orFlags();
+    this.done();
+    f.end();
+    // 0 / nonzero (not NaN), or finite / inf: an exact zero
+    f.localGet(a).f64Const(0).op(Op.f64_eq);
+    f.localGet(b).f64Const(0).op(Op.f64_ne).i32And();
+    f.localGet(b).localGet(b).op(Op.f64_eq).i32And();
+    this.finite(a);
+    f.localGet(b).op(Op.f64_abs).f64Const(Infinity).op(Op.f64_eq).i32And();
+    f.i32Or();
+    this.slowUnless();
+    this.set(i.rd, q);
+    this.done();
+  }
+
+  sqrt(i: FpInsn): void {
+    const f = this.f;
+    const a = this.load(i.rs1);
+    f.localGet(a).f64Const(SQRT_MIN).op(Op.f64_gt);
+    f.localGet(a).f64Const(SQRT_MAX).op(Op.f64_lt).i32And().if_();
+    const s = this.tmp(F64);
+    f.localGet(a).op(Op.f64_sqrt).localSet(s);
+    const sp = this.split(s);
+    const ph = this.tmp(F64);
+    f.localGet(s).localGet(s).op(Op.f64_mul).localSet(ph);
+    const pl = this.productError(sp, sp, ph);
+    const res = this.tmp(F64);
+    f.localGet(a).localGet(ph).op(Op.f64_sub).localGet(pl).op(Op.f64_sub).localSet(res);
+    this.set(i.rd, s);
+    this.nonzero(res);
+    this.orFlags();
+    this.done();
+    f.end();
+    // sqrt(+-0) = +-0
+    f.localGet(a).f64Const(0).op(Op.f64_eq);
+    this.slowUnless();
+    this.set(i.rd, a);
+    this.done();
+  }
+
+  /**
+   * fma(+-a, b, +-c), fpu/fma.ts's double fast path: TwoProduct a*b = ph + pl, TwoSum c + ph =
+   * th + tl, TwoSum tl + pl = uh + ul, TwoSum th + uh = z + e; the exact value is z + e + ul.
+   */
+  fma(i: FpInsn, negProduct: boolean, negAddend: boolean): void {
+    const f = this.f;
+    const a = this.load(i.rs1, negProduct);
+    const b = this.load(i.rs2);
+    const c = this.load(i.rs3, negAddend);
+    const ph = this.tmp(F64);
+    f.localGet(a).localGet(b).op(Op.f64_mul).localSet(ph);
+    const pl = this.productError(this.split(a), this.split(b), ph);
+    this.absAbove(ph, TINY_PRODUCT);
+    f.localGet(ph).op(Op.f64_abs).f64Const(FMA_MAX_OPERAND).op(Op.f64_lt).i32And();
+    f.localGet(c).op(Op.f64_abs).f64Const(FMA_MAX_OPERAND).op(Op.f64_lt).i32And();
+    this.finite(pl);
+    f.i32And().if_();
+    {
+      const [th, tl] = this.twoSum(c, ph);
+      const [uh, ul] = this.twoSum(tl, pl);
+      const [z, e] = this.twoSum(th, uh);
+      f.localGet(ul).f64Const(0).op(Op.f64_eq).if_();
+      // the exact value is z + e: z when |z| is above the subnormal risk
+      this.absAbove(z, FMA_MIN_RESULT);
+      f.if_();
+      this.set(i.rd, z);
+      this.nonzero(e);
+      this.orFlags();
+      this.done();
+      f.end();
+      // an exact zero from a nonzero product: +0 under RNE
+      f.localGet(z).f64Const(0).op(Op.f64_eq);
+      f.localGet(e).f64Const(0).op(Op.f64_eq).i32And();
+      f.if_();
+      f.localGet(this.region.st).f64Const(0).f64Store(fAt(i.rd));
+      this.done();
+      f.end();
+      f.else_();
+      {
+        // |th| >= 16|uh|: ul only breaks a tie of th + uh halfway between z and z + 2e
+        f.localGet(th).op(Op.f64_abs);
+        f.f64Const(16).localGet(uh).op(Op.f64_abs).op(Op.f64_mul).op(Op.f64_ge);
+        this.absAbove(th, FMA_MIN_RESULT);
+        f.i32And().if_();
+        const e2 = this.tmp(F64);
+        const v = this.tmp(F64);
+        f.localGet(e).localGet(e).op(Op.f64_add).localSet(e2);
+        // v = e != 0 && (z + e2) - z == e2 && (ul > 0) == (e > 0) ? z + e2 : z
+        f.localGet(z).localGet(e2).op(Op.f64_add);
+        f.localGet(z);
+        this.nonzero(e);
+        f.localGet(z).localGet(e2).op(Op.f64_add).localGet(z).op(Op.f64_sub).localGet(e2).op(Op.f64_eq);
+        f.i32And();
+        f.localGet(ul).f64Const(0).op(Op.f64_gt).localGet(e).f64Const(0).op(Op.f64_gt).op(Op.i32_eq);
+        f.i32And();
+        f.select().localSet(v);
+        this.set(i.rd, v);
+        f.i32Const(1); // NX
+        this.orFlags();
+        this.done();
+        f.end();
+      }
+      f.end();
+      f.br(f.depth - this.slowDepth);
+    }
+    f.end();
+    // 0 * finite + finite c: exactly c, and for c = 0 the RNE sign of an exact zero sum (ph + c)
+    f.localGet(ph).f64Const(0).op(Op.f64_eq);
+    f.localGet(a).f64Const(0).op(Op.f64_eq).localGet(b).f64Const(0).op(Op.f64_eq).i32Or().i32And();
+    this.finite(a);
+    f.i32And();
+    this.finite(b);
+    f.i32And();
+    this.finite(c);
+    f.i32And();
+    this.slowUnless();
+    const r = this.tmp(F64);
+    f.localGet(ph).localGet(c).op(Op.f64_add).localSet(r);
+    this.set(i.rd, r);
+    this.done();
+  }
+
+  // ---- sign injection and moves (fpu/sign.ts): bits only, no flags ----
+
+  /** mode 0: fsgnj (rs2's sign), 1: fsgnjn (its opposite), 2: fsgnjx (the xor of both). */
+  sgnj(i: FpInsn, mode: number): void {
+    const f = this.f;
+    const r = this.tmp(I64);
+    this.getBits(i.rs1);
+    f.i64Const(-1, 0x7fffffff).i64And();
+    if (mode === 2) {
+      this.getBits(i.rs1);
+      this.getBits(i.rs2);
+      f.i64Xor();
+    } else {
+      this.getBits(i.rs2);
+      if (mode === 1) f.i64Const(-1).i64Xor();
+    }
+    f.i64Const(0, -0x80000000).i64And().i64Or().localSet(r);
+    this.setBits(i.rd, r);
+    this.done();
+  }
+
+  moveToX(i: FpInsn): void {
+    const d = this.region.dstX(i.rd);
+    if (d !== undefined) {
+      this.getBits(i.rs1);
+      this.f.localSet(d);
+    }
+    this.done();
+  }
+
+  moveFromX(i: FpInsn): void {
+    const r = this.tmp(I64);
+    this.region.getX(i.rs1);
+    this.f.localSet(r);
+    this.setBits(i.rd, r);
+    this.done();
+  }
+
+  // ---- comparisons (fpu/compare.ts) ----
+
+  /** feq: a NaN operand (NV only when signalling) takes the exact path. */
+  feq(i: FpInsn): void {
+    const f = this.f;
+    const a = this.load(i.rs1);
+    const b = this.load(i.rs2);
+    f.localGet(a).localGet(a).op(Op.f64_eq).localGet(b).localGet(b).op(Op.f64_eq).i32And();
+    this.slowUnless();
+    const d = this.region.dstX(i.rd);
+    if (d !== undefined) f.localGet(a).localGet(b).op(Op.f64_eq).i64ExtendI32U().localSet(d);
+    this.done();
+  }
+
+  /** flt, fle: 0 and NV when either operand is NaN. */
+  order(i: FpInsn, cmp: number): void {
+    const f = this.f;
+    const a = this.load(i.rs1);
+    const b = this.load(i.rs2);
+    const d = this.region.dstX(i.rd);
+    if (d !== undefined) f.localGet(a).localGet(b).op(cmp).i64ExtendI32U().localSet(d);
+    f.localGet(a).localGet(a).op(Op.f64_ne).localGet(b).localGet(b).op(Op.f64_ne).i32Or();
+    f.i32Const(Math.log2(FFLAG_NV)).op(Op.i32_shl);
+    this.orFlags();
+    this.done();
+  }
+
+  /** fmin/fmax of non-NaN operands: the chosen operand bit for bit, -0 below +0. */
+  minMax(i: FpInsn, max: boolean): void {
+    const f = this.f;
+    const a = this.load(i.rs1);
+    const b = this.load(i.rs2);
+    f.localGet(a).localGet(a).op(Op.f64_eq).localGet(b).localGet(b).op(Op.f64_eq).i32And();
+    this.slowUnless();
+    const r = this.tmp(I64);
+    this.getBits(i.rs1);
+    this.getBits(i.rs2);
+    // a is picked when it is strictly on the chosen side, or equal with the right sign
+    f.localGet(a)
+      .localGet(b)
+      .op(max ? Op.f64_gt : Op.f64_lt);
+    f.localGet(a).localGet(b).op(Op.f64_eq);
+    this.getBits(i.rs1);
+    f.i64Const(0)
+      .op(max ? Op.i64_ge_s : Op.i64_lt_s)
+      .i32And()
+      .i32Or();
+    f.select().localSet(r);
+    this.setBits(i.rd, r);
+    this.done();
+  }
+
+  // ---- conversions (fpu/convert.ts) ----
+
+  /** fcvt.d.w(u): always exact. */
+  fromInt32(i: FpInsn, unsigned: boolean): void {
+    const f = this.f;
+    const r = this.tmp(F64);
+    this.region.getX(i.rs1);
+    f.i32WrapI64()
+      .op(unsigned ? Op.f64_convert_i32_u : Op.f64_convert_i32_s)
+      .localSet(r);
+    this.set(i.rd, r);
+    this.done();
+  }
+
+  /** fcvt.d.l(u): RNE's double; exact when it converts back (below 2^63 / 2^64) to the same integer. */
+  fromInt64(i: FpInsn, unsigned: boolean): void {
+    const f = this.f;
+    const x = this.tmp(I64);
+    const r = this.tmp(F64);
+    this.region.getX(i.rs1);
+    f.localTee(x)
+      .op(unsigned ? Op.f64_convert_i64_u : Op.f64_convert_i64_s)
+      .localSet(r);
+    f.localGet(r)
+      .f64Const(unsigned ? 2 ** 64 : 2 ** 63)
+      .op(Op.f64_ne);
+    f.localGet(r).prefixed(unsigned ? PrefixedOp.i64_trunc_sat_f64_u : PrefixedOp.i64_trunc_sat_f64_s);
+    f.localGet(x).op(Op.i64_eq).i32And().if_();
+    this.set(i.rd, r);
+    this.done();
+    f.end();
+    // inexact: RNE's result with NX, or the exact path for the other modes
+    if (this.staticRm > 0) f.br(f.depth - this.slowDepth);
+    else if (this.staticRm < 0) {
+      this.frm();
+      f.brIf(f.depth - this.slowDepth);
+    }
+    this.set(i.rd, r);
+    f.i32Const(1); // NX
+    this.orFlags();
+    this.done();
+  }
+
+  /**
+   * fcvt.w(u).d, fcvt.l(u).d: the operand rounded to an integer by rm (dynamic: RNE only); in
+   * range, that integer (32-bit results sign-extended) and NX when it differs from the operand;
+   * out of range or NaN: the exact path (NV and the saturated value).
+   */
+  toInt(i: FpInsn, bits: 32 | 64, unsigned: boolean): void {
+    const f = this.f;
+    const a = this.load(i.rs1);
+    const v = this.tmp(F64);
+    f.localGet(a).op(ROUND_OP[Math.max(this.staticRm, 0)]!).localSet(v);
+    const lo = unsigned ? 0 : bits === 32 ? -(2 ** 31) : -(2 ** 63);
+    f.localGet(v).f64Const(lo).op(Op.f64_ge);
+    // the largest integer (32 bits: exact) or 2^bits exclusive (64 bits: 2^63 - 1 is no double)
+    const top = unsigned ? 2 ** bits : 2 ** (bits - 1);
+    if (bits === 32)
+      f.localGet(v)
+        .f64Const(top - 1)
+        .op(Op.f64_le);
+    else f.localGet(v).f64Const(top).op(Op.f64_lt);
+    f.i32And();
+    this.slowUnless();
+    const d = this.region.dstX(i.rd);
+    if (d !== undefined) {
+      f.localGet(v);
+      if (bits === 32) f.op(unsigned ? Op.i32_trunc_f64_u : Op.i32_trunc_f64_s).i64ExtendI32S();
+      else f.op(unsigned ? Op.i64_trunc_f64_u : Op.i64_trunc_f64_s);
+      f.localSet(d);
+    }
+    f.localGet(v).localGet(a).op(Op.f64_ne); // NX
+    this.orFlags();
+    this.done();
+  }
+}
