@@ -42,6 +42,7 @@ import { F, FCSR, PC, RES, RES_VALID, X_SINK } from "../state.js";
 import { Cause } from "../stop.js";
 import { F64, type FunctionBody, I32, I64, ModuleBuilder, Op } from "./encoder.js";
 import { emitCondition, emitValue, type WasmBinding } from "./expr.js";
+import { FpInline } from "./fp-inline.js";
 import {
   ENTRY_BYTES,
   ENTRY_LEFT_AT,
@@ -189,6 +190,8 @@ class WasmGen {
   /** some block ends in a JALR: the loop head looks its target up */
   private hasJalr = false;
   private readonly fpuFn = new Map<number, number>();
+  /** F/D arithmetic inline (fp-inline.ts), with the fpu import as its exact path */
+  private fp!: FpInline;
   // the block being generated
   private page = 0;
   private start = 0;
@@ -245,6 +248,7 @@ class WasmGen {
     this.fl = f.addLocal(I32);
     this.rm = f.addLocal(I32);
     for (const i of [...regs].sort((x, y) => x - y)) this.xl.set(i, f.addLocal(I64));
+    this.fp = new FpInline(f, { st: ST, getX: (i) => this.getX(i), dstX: (rd) => this.dst(rd) });
     // prologue: the registers into locals
     for (const [i, l] of this.xl) f.localGet(ST).i64Load(xAt(i)).localSet(l);
     f.block();
@@ -794,7 +798,15 @@ class WasmGen {
     f.end();
   }
 
+  /** An F/D op: inline (fp-inline.ts) with the fpu import as its exact path, or the import alone. */
   private fpu(ins: Insn, k: number, op: number, rd: number, a: number): void {
+    const w0 = ins.w0;
+    const i = { op, rd, rs1: rs1Of(w0), rs2: rs2Of(w0), rs3: rs3Of(w0), rm: ins.rm };
+    const call = () => this.fpuCall(ins, k, op, rd, a);
+    if (!this.fp.emit(FPU_FN[op], i, call)) call();
+  }
+
+  private fpuCall(ins: Insn, k: number, op: number, rd: number, a: number): void {
     const f = this.f;
     // the fpu function reads an x source from the state and may write an x destination there
     if (rs1Kind(op) === KIND_X && a !== 0) f.localGet(ST).localGet(this.xl.get(a)!).i64Store(xAt(a));
