@@ -42,7 +42,7 @@ import { compileWasmRegion } from "../wasm/region-module.js";
 import { WasmRuntime } from "../wasm/runtime.js";
 import { type CompileEnv, compileRegion, Exit, type JitContext, type RegionCode } from "./codegen.js";
 import { PageCode, Region } from "./page-code.js";
-import { type Block, buildRegion, inlineCsr, KIND, Kind, key, LR_SC } from "./region.js";
+import { type Block, buildRegion, inlineCsr, key } from "./region.js";
 import { DataTlb, ENTRY_WORDS, JIT_TLB_MASK } from "./tlb.js";
 
 /** Tuning of the block compiler (tests lower the thresholds to compile sooner). */
@@ -141,25 +141,6 @@ function usesFp(op: number, imm: number): boolean {
   if (sem.kind === "fpu") return true;
   if (sem.kind === "load" || sem.kind === "store") return sem.fp;
   return inlineCsr(op, imm);
-}
-
-/**
- * A region mostly of F/D arithmetic: the wasm engine leaves it to the JavaScript engine, whose
- * generated code calls the fpu functions directly (from wasm each is a call out to JavaScript;
- * nbody in bench/throughput.ts ran ~7% slower so).
- */
-function fpuBound(blocks: readonly Block[]): boolean {
-  let fpu = 0;
-  let all = 0;
-  for (const b of blocks)
-    for (const i of b.insns) {
-      all++;
-      const op = opOf(i.w0);
-      if (KIND[op] === Kind.FPU) fpu++;
-      // LR/SC in a region of a wasm cache: only the WebAssembly engine compiles them
-      else if (LR_SC[op] === 1) return false;
-    }
-  return fpu * 4 > all;
 }
 
 const SLOTS = 64;
@@ -336,7 +317,7 @@ export class HartJit implements TlbHolder {
         }
         const label = code.entryLabel[idx]!;
         const aw = this.areaWords;
-        // (a JavaScript region in a wasm cache, fpuBound, is never chained to)
+        // (a region without a table slot is never chained to)
         if (aw !== undefined && region.slot >= 0) this.link(aw, pc, region.slot, label, left);
         const exit = region.fn(cx, label, left);
         this.cache.entries++;
@@ -675,7 +656,7 @@ export class HartJit implements TlbHolder {
   /** The region's code, from the engine of the cache. */
   private compile(env: CompileEnv, pages: PageCode[], blocks: Block[], grouping: boolean): RegionCode {
     const rt = this.cache.wasm;
-    if (rt !== undefined && !fpuBound(blocks)) {
+    if (rt !== undefined) {
       const code = compileWasmRegion(
         { rt, site: env.site, chain: this.options.chain },
         pages,
