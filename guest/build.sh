@@ -58,6 +58,7 @@ sha256        glibc    sha256.c
 sort          glibc    sort.c
 interp        glibc    interp.c
 nbody         glibc    nbody.c                                              -lm
+fp-inline     glibc    fp-inline.c
 hashtab       glibc    hashtab.c
 lz            glibc    lz.c
 calls         glibc    calls.c                                              -lpthread
