@@ -41,12 +41,12 @@ export const KIND = new Uint8Array(512);
 export const FPU_FN: (FpuOp | undefined)[] = new Array(512).fill(undefined);
 /** Ops whose rd is an x register (rd = x0 decodes to the sink, X_SINK). */
 export const INT_RD = new Uint8Array(512);
-/** LR and SC: rare, but the WebAssembly engine compiles them (buildRegion's `reserved`). */
-export const LR_SC = new Uint8Array(512);
+/** LR, SC and the AMOs: rare, but the WebAssembly engine compiles them (buildRegion's `reserved`). */
+export const ATOMIC = new Uint8Array(512);
 
 SEMANTICS_BY_OP.forEach((sem, op) => {
   if (writesIntRd(op)) INT_RD[op] = 1;
-  if (sem?.kind === "lr" || sem?.kind === "sc") LR_SC[op] = 1;
+  if (sem?.kind === "lr" || sem?.kind === "sc" || sem?.kind === "amo") ATOMIC[op] = 1;
   switch (sem?.kind) {
     case "write":
     case "load":
@@ -150,7 +150,7 @@ export function scanBlock(
     const op = opOf(word);
     const kind = KIND[op]!;
     if (
-      (kind === Kind.RARE && !inlineCsr(op, page[e + 1]!) && !(reserved && LR_SC[op] === 1)) ||
+      (kind === Kind.RARE && !inlineCsr(op, page[e + 1]!) && !(reserved && ATOMIC[op] === 1)) ||
       reservedRm(op, page[e + 2]!)
     )
       return { page: p, start, insns, end: End.RARE, next: i };

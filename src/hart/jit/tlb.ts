@@ -68,9 +68,11 @@ export class DataTlb implements TlbHolder {
   fill(mmu: Mmu, r: Int32Array, page: Int32Array, e: number): void {
     const w0 = page[e]!;
     const op = opOf(w0);
-    // LR reads, SC writes (the WebAssembly engine compiles them: their misses fill entries too)
+    // LR reads, SC writes, an AMO both (the WebAssembly engine compiles them: their misses fill
+    // entries too)
     const sem = SEMANTICS_BY_OP[op];
-    const size = sem?.kind === "lr" ? sem.size : sem?.kind === "sc" ? -sem.size : ACCESS_SIZE[op]!;
+    const amo = sem?.kind === "amo";
+    const size = sem?.kind === "lr" || amo ? sem.size : sem?.kind === "sc" ? -sem.size : ACCESS_SIZE[op]!;
     if (size === 0) return;
     const imm = page[e + 1]!;
     const a = rs1Of(w0) << 1;
@@ -78,6 +80,12 @@ export class DataTlb implements TlbHolder {
     const lo = (blo + imm) | 0;
     const hi = (r[a + 1]! + (imm >> 31) + (lo >>> 0 < blo >>> 0 ? 1 : 0)) | 0;
     if ((lo & PAGE_MASK) > PAGE_SIZE - Math.abs(size)) return;
+    this.fillEntry(mmu, lo, hi, size);
+    if (amo) this.fillEntry(mmu, lo, hi, -size);
+  }
+
+  /** The read entry (size > 0) or the write entry (size < 0) of the page of (lo, hi). */
+  private fillEntry(mmu: Mmu, lo: number, hi: number, size: number): void {
     const base = mmu.translate(lo, hi, size > 0 ? ACCESS_READ : ACCESS_WRITE);
     if (base < 0 || !mmu.cacheable) return;
     const i = ((lo >>> PAGE_SHIFT) & this.mask) * ENTRY_WORDS;

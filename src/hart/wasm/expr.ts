@@ -18,6 +18,8 @@ export interface WasmBinding {
   next: number;
   /** push fcsr (i64, zero-extended) */
   fcsr: (f: FunctionBody) => void;
+  /** an AMO's old memory value: its i64 local */
+  old?: number;
 }
 
 /** (lo, hi) of an address held as a number (exact below 2^53 in magnitude, negative for high halves). */
@@ -48,6 +50,7 @@ function leaves(b: WasmBinding): { push: PushLeaf; constOf: ConstOf } {
     else if (l === "rs1") f.localGet(b.rs1);
     else if (l === "rs2") f.localGet(b.rs2);
     else if (l === "fcsr") b.fcsr(f);
+    else if (l === "old" && b.old !== undefined) f.localGet(b.old);
     else throw new Error(`wasm engine: leaf ${l} is not bound here`);
   };
   return { push, constOf };

@@ -20,7 +20,7 @@ import { KIND_X, rs1Kind } from "../../isa/classes.js";
 import { CSRS, fpCsrAccess } from "../csr.js";
 import { CODE_ENTRIES, CODE_VERSION, lenOf, opOf, rdOf, rs1Of, rs2Of, rs3Of } from "../decoded.js";
 import type { FpuOp } from "../fpu/index.js";
-import { c, RS1 } from "../ir.js";
+import { c, type Expr, RS1 } from "../ir.js";
 import { type AccessGroup, Exit, planAccesses, type RegionCode, type RegionFn } from "../jit/codegen.js";
 import {
   type Block,
@@ -179,6 +179,7 @@ class WasmGen {
   private tmp = 0;
   private fl = 0;
   private rm = 0;
+  private old = 0;
   /** x register -> its i64 local */
   private readonly xl = new Map<number, number>();
   /** x registers some instruction of the region writes (the epilogue stores them) */
@@ -247,6 +248,7 @@ class WasmGen {
     this.tmp = f.addLocal(I64);
     this.fl = f.addLocal(I32);
     this.rm = f.addLocal(I32);
+    this.old = f.addLocal(I64);
     for (const i of [...regs].sort((x, y) => x - y)) this.xl.set(i, f.addLocal(I64));
     this.fp = new FpInline(f, { st: ST, getX: (i) => this.getX(i), dstX: (rd) => this.dst(rd) });
     // prologue: the registers into locals
@@ -590,6 +592,9 @@ class WasmGen {
       case "sc":
         this.storeConditional(k, ins.idx, rd, a, b, sem.size);
         return;
+      case "amo":
+        this.amo(k, ins.idx, rd, a, sem.size, sem.value, this.binding(a, b, imm, pc, len));
+        return;
     }
     throw new Error(`wasm engine: no code for op ${op}`);
   }
@@ -784,6 +789,49 @@ class WasmGen {
     f.end();
     const d = this.dst(rd);
     if (d !== undefined) f.localGet(this.ai).i32Eqz().i64ExtendI32U().localSet(d);
+  }
+
+  /**
+   * An AMO as rare.ts runs it: the old word (sign-extended) or doubleword at x[a] goes to rd, and
+   * the operation's value of it and x[b] back to memory — harts take turns on one host thread, so
+   * the load and the store are one atomic step. The access needs both TLB entries (an AMO reads and
+   * writes; the write entry never maps code); misaligned or a miss: a side exit to the interpreter,
+   * which raises the fault (a store/AMO one) if there is one.
+   */
+  private amo(
+    k: number,
+    idx: number,
+    rd: number,
+    a: number,
+    size: number,
+    value: Expr,
+    bind: WasmBinding,
+  ): void {
+    const f = this.f;
+    this.misalignedExit(k, idx, a, size);
+    this.translate(
+      a,
+      0,
+      [
+        [R_TAG, R_HI],
+        [W_TAG, W_HI],
+      ],
+      W_BASE,
+      size,
+      k,
+      idx,
+    );
+    f.localTee(this.ent);
+    if (size === 4) f.i64Load32S(0, 0);
+    else f.i64Load(0, 0);
+    f.localSet(this.old);
+    // the new value before rd is written (rd may be rs1 or rs2)
+    f.localGet(this.ent);
+    emitValue(f, value, { ...bind, old: this.old });
+    if (size === 4) f.i64Store32(0, 0);
+    else f.i64Store(0, 0);
+    const d = this.dst(rd);
+    if (d !== undefined) f.localGet(this.old).localSet(d);
   }
 
   /** A side exit before instruction k when x[a] is not aligned to `size`. */

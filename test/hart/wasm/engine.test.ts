@@ -178,3 +178,57 @@ test("LR/SC run compiled in wasm, exactly as the interpreter runs them", () => {
     );
   }
 });
+
+/**
+ * AMOs compiled: every .w and .d operation on words holding negative, large unsigned and small
+ * values (minu/maxu on .w compare the words unsigned, their results sign-extended), with rd equal
+ * to rs2 and rd = x0, a value accumulated over iterations; then a misaligned amoadd.w, which the
+ * interpreter faults on (a side exit). The same stops, state and memory as the interpreter, with the
+ * loop retired in compiled code.
+ */
+const AMOS = ["swap", "add", "xor", "and", "or", "min", "max", "minu", "maxu"];
+const AMO_LOOP: Line[] = [
+  ["addi", { rd: s3, rs1: 0, imm: 300 }],
+  // data: word 0 = -7, word 4 = 0x7fff0000-ish, dword 8 = -2^40-ish
+  ["addi", { rd: t0, rs1: 0, imm: -7 }],
+  ["sw", { rs1: a0, rs2: t0, imm: 0 }],
+  ["lui", { rd: t0, imm: 0x7fff0000 }],
+  ["sw", { rs1: a0, rs2: t0, imm: 4 }],
+  ["slli", { rd: t0, rs1: t0, imm: 9 }],
+  ["sub", { rd: t0, rs1: 0, rs2: t0 }],
+  ["sd", { rs1: a0, rs2: t0, imm: 8 }],
+  ["addi", { rd: 7, rs1: a0, imm: 4 }],
+  ["addi", { rd: 8, rs1: a0, imm: 8 }],
+  "loop:",
+  ...AMOS.flatMap((op, i): Line[] => [
+    ["addi", { rd: 28, rs1: s3, imm: i * 37 - 150 }],
+    [`amo${op}.w`, { rd: 29, rs1: i % 2 === 0 ? a0 : 7, rs2: 28 }],
+    ["add", { rd: 31, rs1: 31, rs2: 29 }],
+    ["slli", { rd: 28, rs1: 28, imm: 33 - i }],
+    [`amo${op}.d`, { rd: 28, rs1: 8, rs2: 28 }],
+    ["xor", { rd: 31, rs1: 31, rs2: 28 }],
+  ]),
+  ["amoadd.w", { rd: 0, rs1: a0, rs2: s3 }],
+  ["addi", { rd: s3, rs1: s3, imm: -1 }],
+  ["bne", { rs1: s3, rs2: 0 }, "loop"],
+  ["addi", { rd: 9, rs1: a0, imm: 2 }],
+  ["amoadd.w", { rd: 29, rs1: 9, rs2: s3 }],
+  ["addi", { rd: a7, rs1: 0, imm: 93 }],
+  ["ecall"],
+];
+
+test("AMOs run compiled in wasm, exactly as the interpreter runs them", () => {
+  const { code } = program(AMO_LOOP);
+  for (const budgets of [[1 << 30], [1, 7, 2, 13, 64, 3, 250, 1, 997, 1 << 30]]) {
+    const ref = machine(code, false);
+    const refSteps = runToEnd(ref, budgets);
+    const m = machine(code, { ...EAGER, engine: "wasm" });
+    assert.deepEqual(runToEnd(m, budgets), refSteps);
+    assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length));
+    const cache = m.hart.jit!.cache;
+    assert.ok(
+      cache.retired * 10 > m.hart.retired * 9,
+      `compiled code retired ${cache.retired} of ${m.hart.retired}`,
+    );
+  }
+});
