@@ -7,6 +7,8 @@
 //   SLOT_AT    the table slot of the region that returned (chained regions: the last one)
 //   GEN_AT     the jump cache's generation: entries of another one are empty (runtime.ts)
 //   ENTRY_LEFT_AT  the budget when the run loop entered compiled code (probes count from it)
+//   SAMPLE_AT  chained jumps left before one goes through the run loop instead (hart-jit.ts
+//              counts it, weighted, as jumps between regions: merging needs them)
 //   TLB_AT     the data TLB (tlb.ts entry layout), WASM_TLB_SIZE entries
 //   JC_AT      the jump cache: JC_SIZE entries of JC_BYTES: pc (i64), slot (i32), label (u16),
 //              generation (u16) — regions the run loop entered, which compiled code may jump to
@@ -23,6 +25,7 @@ export const MARK_AT = STATE_WORDS * 4;
 export const SLOT_AT = MARK_AT + 4;
 export const GEN_AT = MARK_AT + 8;
 export const ENTRY_LEFT_AT = MARK_AT + 12;
+export const SAMPLE_AT = MARK_AT + 16;
 export const TLB_AT = 4096;
 export const WASM_TLB_SIZE = 1024;
 export const WASM_TLB_MASK = WASM_TLB_SIZE - 1;
@@ -44,5 +47,5 @@ export function jcIndex(pcLo: number): number {
   return ((pcLo >>> 1) ^ (pcLo >>> 12)) & JC_MASK;
 }
 
-if (ENTRY_LEFT_AT + 4 > TLB_AT || JC_AT + JC_SIZE * JC_BYTES > ENGINE_AREA)
+if (SAMPLE_AT + 4 > TLB_AT || JC_AT + JC_SIZE * JC_BYTES > ENGINE_AREA)
   throw new Error("wasm/layout: the hart area does not fit ENGINE_AREA");

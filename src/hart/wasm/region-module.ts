@@ -54,6 +54,7 @@ import {
   JC_MASK,
   JC_SLOT,
   MARK_AT,
+  SAMPLE_AT,
   SLOT_AT,
   STATE_AT,
   TLB_AT,
@@ -294,7 +295,8 @@ class WasmGen {
    * A jump out (not for want of budget) to a pc the hart's jump cache holds, in its current
    * generation, continues in that region: a tail call through the table, with the state already
    * stored. The run loop filled the entry when it entered the region from that pc, after every
-   * check it makes, and starts a new generation whenever anything but compiled code ran.
+   * check it makes, and starts a new generation whenever anything but compiled code ran. One in
+   * CHAIN_SAMPLE chained jumps (hart-jit.ts) is left to the run loop, which counts it.
    */
   private chain(runType: number): void {
     const f = this.f;
@@ -311,6 +313,11 @@ class WasmGen {
       .op(Op.i32_eq)
       .i32And();
     f.if_();
+    // a sample of the chained jumps goes through the run loop, which merges regions that jump into
+    // each other often (without it, chained regions would never grow)
+    f.localGet(ST).localGet(ST).i32Load(SAMPLE_AT).i32Const(1).i32Sub().localTee(this.ai);
+    f.i32Store(SAMPLE_AT);
+    f.localGet(this.ai).i32Const(0).op(Op.i32_gt_s).if_();
     f.localGet(ST);
     f.localGet(this.ent).i32Load16U(JC_AT + JC_LABEL);
     f.localGet(LEFT);
@@ -319,6 +326,7 @@ class WasmGen {
     f.op(0x13);
     f.code.u32(runType);
     f.code.u32(0);
+    f.end();
     f.end();
     f.end();
   }
