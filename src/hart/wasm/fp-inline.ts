@@ -7,9 +7,15 @@
 // gives the exact error or its sign, hence NX — under the same conditions (finite operands, no
 // overflow, no result near the subnormal range). Rounding modes other than RNE, NaNs, infinities and
 // every other case take the op's exact path: the caller's `slow`, the call to the fpu import, which
-// works on the state where it lies. The f registers are read and written in the state (F + 2i), so
-// the import and the inline code always see the same registers.
+// works on the state where it lies.
+//
+// The f registers the region uses live in f64 locals, like the x registers: loaded at entry
+// (prologue), stored by the epilogue when some instruction of the region writes them, and around a
+// call out (the import's operands stored before it, its result loaded after; all written ones
+// before a probe's hook). Locals and f64.reinterpret keep every bit, NaN payloads included.
 
+import { KIND_X, rs1Kind } from "../../isa/classes.js";
+import { opOf, rdOf, rs1Of, rs2Of, rs3Of } from "../decoded.js";
 import {
   type FpuOp,
   fadd_d,
@@ -40,6 +46,8 @@ import {
   fsqrt_d,
   fsub_d,
 } from "../fpu/index.js";
+import { type Block, INT_RD, KIND, Kind } from "../jit/region.js";
+import { SEMANTICS_BY_OP } from "../semantics-by-op.js";
 import { F, FCSR, FFLAG_NV } from "../state.js";
 import { F64, type FunctionBody, I32, I64, Op, PrefixedOp } from "./encoder.js";
 import { STATE_AT } from "./layout.js";
@@ -131,11 +139,6 @@ const FORMS = new Map<FpuOp, OpForm>([
   [fcvt_lu_d, { rounding: Rounding.TO_INT, emit: (g, i) => g.toInt(i, 64, true) }],
 ]);
 
-/** Whether `fn` (an op's fpu function) has an inline form. */
-export function hasInlineForm(fn: FpuOp | undefined): boolean {
-  return fn !== undefined && FORMS.has(fn);
-}
-
 /** f64.round-to-integer op of a static rounding mode (RMM has none). */
 const ROUND_OP = [Op.f64_nearest, Op.f64_trunc, Op.f64_floor, Op.f64_ceil];
 
@@ -150,25 +153,90 @@ export class FpInline {
   /** the static rounding mode, or -1 for dynamic */
   private staticRm = 0;
 
+  /** f register -> its f64 local */
+  private readonly fl = new Map<number, number>();
+  /** f registers some instruction of the region writes (the epilogue stores them) */
+  private readonly fWritten: number[] = [];
+
+  /** Declares the locals of the f registers `blocks` use (before any code is emitted). */
   constructor(
     private readonly f: FunctionBody,
     private readonly region: FpRegionAccess,
-  ) {}
+    blocks: readonly Block[],
+  ) {
+    const used = new Set<number>();
+    const written = new Set<number>();
+    for (const b of blocks)
+      for (const ins of b.insns) {
+        const w0 = ins.w0;
+        const op = opOf(w0);
+        const sem = SEMANTICS_BY_OP[op];
+        if (KIND[op] === Kind.FPU) {
+          // (rs2 and rs3 may be fields of another meaning: an unused local is harmless)
+          if (rs1Kind(op) !== KIND_X) used.add(rs1Of(w0));
+          used.add(rs2Of(w0));
+          used.add(rs3Of(w0));
+          if (INT_RD[op] !== 1) written.add(rdOf(w0));
+        } else if (sem?.kind === "load" && sem.fp) written.add(rdOf(w0));
+        else if (sem?.kind === "store" && sem.fp) used.add(rs2Of(w0));
+      }
+    for (const i of written) used.add(i);
+    for (const i of [...used].sort((x, y) => x - y)) this.fl.set(i, f.addLocal(F64));
+    this.fWritten.push(...[...written].sort((x, y) => x - y));
+  }
+
+  /** At the function's entry: the f registers into their locals. */
+  prologue(): void {
+    for (const [i, l] of this.fl) this.f.localGet(this.region.st).f64Load(fAt(i)).localSet(l);
+  }
+
+  /** Before JavaScript reads the state, and in the epilogue: the f registers written, stored. */
+  storeWritten(): void {
+    for (const i of this.fWritten) this.spill(i);
+  }
+
+  /** f[rd] := the i64 on the stack, bit for bit (an FP load). */
+  setFromBits(rd: number): void {
+    this.f.op(Op.f64_reinterpret_i64).localSet(this.fl.get(rd)!);
+  }
+
+  /** Push f[i]'s bits as an i64 (an FP store). */
+  pushBits(i: number): void {
+    this.getBits(i);
+  }
+
+  private spill(i: number): void {
+    this.f.localGet(this.region.st).localGet(this.fl.get(i)!).f64Store(fAt(i));
+  }
 
   /**
-   * Emit `i` (of fpu function `fn`) inline, with `slow()` (the import's call) as its exact path;
-   * false when it has no inline form under this rounding mode (the caller emits the call alone).
+   * The exact path: the fpu import, which works on the state — its f operands stored first, its f
+   * result loaded after.
    */
-  emit(fn: FpuOp | undefined, i: FpInsn, slow: () => void): boolean {
+  private callOut(i: FpInsn, slow: () => void): void {
+    const fRs1 = rs1Kind(i.op) !== KIND_X;
+    for (const r of new Set(fRs1 ? [i.rs1, i.rs2, i.rs3] : [i.rs2, i.rs3])) this.spill(r);
+    slow();
+    if (INT_RD[i.op] !== 1) this.f.localGet(this.region.st).f64Load(fAt(i.rd)).localSet(this.fl.get(i.rd)!);
+  }
+
+  /**
+   * Emit `i` (of fpu function `fn`): inline when it has an inline form under its rounding mode,
+   * with `slow()` (the import's call) as its exact path; else the call alone.
+   */
+  emit(fn: FpuOp | undefined, i: FpInsn, slow: () => void): void {
     const form = fn === undefined ? undefined : FORMS.get(fn);
-    if (form === undefined) return false;
-    const f = this.f;
-    const dynamic = form.rounding !== Rounding.NONE && (i.rm & 7) === 7;
+    const dynamic = form !== undefined && form.rounding !== Rounding.NONE && (i.rm & 7) === 7;
     this.staticRm = dynamic ? -1 : i.rm & 7;
-    if (!dynamic) {
-      if (form.rounding === Rounding.RNE && this.staticRm !== 0) return false;
-      if (form.rounding === Rounding.TO_INT && this.staticRm > 3) return false;
+    if (
+      form === undefined ||
+      (!dynamic && form.rounding === Rounding.RNE && this.staticRm !== 0) ||
+      (!dynamic && form.rounding === Rounding.TO_INT && this.staticRm > 3)
+    ) {
+      this.callOut(i, slow);
+      return;
     }
+    const f = this.f;
     f.block();
     this.doneDepth = f.depth;
     f.block();
@@ -185,11 +253,10 @@ export class FpInline {
     }
     form.emit(this, i);
     f.end(); // slow
-    slow();
+    this.callOut(i, slow);
     f.end(); // done
     for (const t of this.temps) f.freeTemp(t);
     this.temps.length = 0;
-    return true;
   }
 
   // ---- helpers ----
@@ -207,21 +274,21 @@ export class FpInline {
   }
 
   private get(i: number): void {
-    this.f.localGet(this.region.st).f64Load(fAt(i));
+    this.f.localGet(this.fl.get(i)!);
   }
 
   private getBits(i: number): void {
-    this.f.localGet(this.region.st).i64Load(fAt(i));
+    this.f.localGet(this.fl.get(i)!).op(Op.i64_reinterpret_f64);
   }
 
   /** f[rd] := the f64 local v. */
   private set(rd: number, v: number): void {
-    this.f.localGet(this.region.st).localGet(v).f64Store(fAt(rd));
+    this.f.localGet(v).localSet(this.fl.get(rd)!);
   }
 
   /** f[rd] := the i64 local v (bit for bit). */
   private setBits(rd: number, v: number): void {
-    this.f.localGet(this.region.st).localGet(v).i64Store(fAt(rd));
+    this.f.localGet(v).op(Op.f64_reinterpret_i64).localSet(this.fl.get(rd)!);
   }
 
   /** A new f64 local holding f[i] (negated: sign flipped, exact). */
@@ -445,7 +512,7 @@ export class FpInline {
       f.localGet(z).f64Const(0).op(Op.f64_eq);
       f.localGet(e).f64Const(0).op(Op.f64_eq).i32And();
       f.if_();
-      f.localGet(this.region.st).f64Const(0).f64Store(fAt(i.rd));
+      f.f64Const(0).localSet(this.fl.get(i.rd)!);
       this.done();
       f.end();
       f.else_();
