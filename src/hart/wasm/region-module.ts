@@ -38,7 +38,7 @@ import { R_BASE, R_HI, R_TAG, W_BASE, W_HI, W_TAG } from "../jit/tlb.js";
 import { PAGE_SIZE } from "../page.js";
 import type { ProbeSite } from "../probe-sink.js";
 import { ACCESS_SIZE, SEMANTICS_BY_OP } from "../semantics-by-op.js";
-import { F, FCSR, PC, RES, RES_VALID, X_SINK } from "../state.js";
+import { FCSR, PC, RES, RES_VALID, X_SINK } from "../state.js";
 import { Cause } from "../stop.js";
 import { F64, type FunctionBody, I32, I64, ModuleBuilder, Op } from "./encoder.js";
 import { emitCondition, emitValue, type WasmBinding } from "./expr.js";
@@ -251,9 +251,10 @@ class WasmGen {
     this.rm = f.addLocal(I32);
     this.old = f.addLocal(I64);
     for (const i of [...regs].sort((x, y) => x - y)) this.xl.set(i, f.addLocal(I64));
-    this.fp = new FpInline(f, { st: ST, getX: (i) => this.getX(i), dstX: (rd) => this.dst(rd) });
+    this.fp = new FpInline(f, { st: ST, getX: (i) => this.getX(i), dstX: (rd) => this.dst(rd) }, sorted);
     // prologue: the registers into locals
     for (const [i, l] of this.xl) f.localGet(ST).i64Load(xAt(i)).localSet(l);
+    this.fp.prologue();
     f.block();
     this.outDepth = f.depth;
     f.loop();
@@ -277,6 +278,7 @@ class WasmGen {
     // epilogue: the registers written, pc, the budget
     for (const i of [...this.written].sort((x, y) => x - y))
       f.localGet(ST).localGet(this.xl.get(i)!).i64Store(xAt(i));
+    this.fp.storeWritten();
     f.localGet(ST).localGet(this.npc).i64Store(word(PC));
     f.localGet(ST).localGet(LEFT).i32Store(MARK_AT);
     f.localGet(ST).i32Const(this.slot).i32Store(SLOT_AT);
@@ -404,6 +406,7 @@ class WasmGen {
   /** Store the locals of registers written so far (JavaScript is about to read the state). */
   private storeWritten(): void {
     for (const i of this.written) this.f.localGet(ST).localGet(this.xl.get(i)!).i64Store(xAt(i));
+    this.fp.storeWritten();
   }
 
   /** Leave through the epilogue with exit code `code` and pc. */
@@ -697,14 +700,12 @@ class WasmGen {
     const f = this.f;
     const size = sizeOf(op);
     if (fp) {
-      // into the f register in the state; a single is NaN-boxed (Unprivileged ISA, "NaN Boxing of
-      // Narrower Values")
+      // into the f register's local (fp-inline.ts); a single is NaN-boxed (Unprivileged ISA, "NaN
+      // Boxing of Narrower Values")
       this.hostAddress(false, size, k, idx, a, imm);
-      f.localSet(this.ent);
-      f.localGet(ST).localGet(this.ent);
       if (size === 8) f.i64Load(0, 0);
       else f.i64Load32U(0, 0).i64Const(0, -1).i64Or();
-      f.i64Store(word(F + 2 * rd));
+      this.fp.setFromBits(rd);
       return;
     }
     const d = this.dst(rd);
@@ -735,7 +736,7 @@ class WasmGen {
     // stores to pages holding code never hit (they get no write TLB entry): the interpreter runs
     // them and drops the decoded instructions they overwrite, and with them this region
     this.hostAddress(true, size, k, idx, a, imm);
-    if (fp) f.localGet(ST).i64Load(word(F + 2 * b));
+    if (fp) this.fp.pushBits(b);
     else this.getX(b);
     switch (size) {
       case 1:
@@ -858,8 +859,7 @@ class WasmGen {
   private fpu(ins: Insn, k: number, op: number, rd: number, a: number): void {
     const w0 = ins.w0;
     const i = { op, rd, rs1: rs1Of(w0), rs2: rs2Of(w0), rs3: rs3Of(w0), rm: ins.rm };
-    const call = () => this.fpuCall(ins, k, op, rd, a);
-    if (!this.fp.emit(FPU_FN[op], i, call)) call();
+    this.fp.emit(FPU_FN[op], i, () => this.fpuCall(ins, k, op, rd, a));
   }
 
   private fpuCall(ins: Insn, k: number, op: number, rd: number, a: number): void {
