@@ -479,8 +479,13 @@ export class FpInline {
   }
 
   /**
-   * fma(+-a, b, +-c), fpu/fma.ts's double fast path: TwoProduct a*b = ph + pl, TwoSum c + ph =
-   * th + tl, TwoSum tl + pl = uh + ul, TwoSum th + uh = z + e; the exact value is z + e + ul.
+   * fma(+-a, b, +-c), after fpu/fma.ts's double fast path: TwoProduct a*b = ph + pl, TwoSum c + ph =
+   * th + tl, TwoSum tl + pl = uh + ul, and, as |th| >= 16|uh| is required, Fast2Sum th + uh = z + e;
+   * the exact value is z + e + ul. There z = RNE(th + uh), and th, z, e and every midpoint near z
+   * are multiples of ulp(uh) while |ul| <= ulp(uh)/2: ul cannot carry the exact value across a
+   * midpoint or a double, so z is the result unless th + uh is itself a midpoint (e = +-ulp(z)/2,
+   * z + 2e a double) — left, with the cancellations that fail the bounds, to the exact path.
+   * Flags: NX when e or ul is nonzero.
    */
   fma(i: FpInsn, negProduct: boolean, negAddend: boolean): void {
     const f = this.f;
@@ -498,48 +503,29 @@ export class FpInline {
     {
       const [th, tl] = this.twoSum(c, ph);
       const [uh, ul] = this.twoSum(tl, pl);
-      const [z, e] = this.twoSum(th, uh);
-      f.localGet(ul).f64Const(0).op(Op.f64_eq).if_();
-      // the exact value is z + e: z when |z| is above the subnormal risk
-      this.absAbove(z, FMA_MIN_RESULT);
+      // Fast2Sum (exact for |th| >= |uh|): z = th + uh, e = uh - (z - th)
+      const z = this.tmp(F64);
+      const e = this.tmp(F64);
+      f.localGet(th).localGet(uh).op(Op.f64_add).localSet(z);
+      f.localGet(uh).localGet(z).localGet(th).op(Op.f64_sub).op(Op.f64_sub).localSet(e);
+      // |th| >= 16|uh|, |th| above the subnormal risk, and not a midpoint:
+      // !(e != 0 && (z + 2e) - z == 2e)
+      f.localGet(th).op(Op.f64_abs);
+      f.f64Const(16).localGet(uh).op(Op.f64_abs).op(Op.f64_mul).op(Op.f64_ge);
+      this.absAbove(th, FMA_MIN_RESULT);
+      f.i32And();
+      const e2 = this.tmp(F64);
+      f.localGet(e).localGet(e).op(Op.f64_add).localSet(e2);
+      f.localGet(z).localGet(e2).op(Op.f64_add).localGet(z).op(Op.f64_sub).localGet(e2).op(Op.f64_eq);
+      this.nonzero(e);
+      f.i32And().i32Eqz().i32And();
       f.if_();
       this.set(i.rd, z);
       this.nonzero(e);
+      this.nonzero(ul);
+      f.i32Or();
       this.orFlags();
       this.done();
-      f.end();
-      // an exact zero from a nonzero product: +0 under RNE
-      f.localGet(z).f64Const(0).op(Op.f64_eq);
-      f.localGet(e).f64Const(0).op(Op.f64_eq).i32And();
-      f.if_();
-      f.f64Const(0).localSet(this.fl.get(i.rd)!);
-      this.done();
-      f.end();
-      f.else_();
-      {
-        // |th| >= 16|uh|: ul only breaks a tie of th + uh halfway between z and z + 2e
-        f.localGet(th).op(Op.f64_abs);
-        f.f64Const(16).localGet(uh).op(Op.f64_abs).op(Op.f64_mul).op(Op.f64_ge);
-        this.absAbove(th, FMA_MIN_RESULT);
-        f.i32And().if_();
-        const e2 = this.tmp(F64);
-        const v = this.tmp(F64);
-        f.localGet(e).localGet(e).op(Op.f64_add).localSet(e2);
-        // v = e != 0 && (z + e2) - z == e2 && (ul > 0) == (e > 0) ? z + e2 : z
-        f.localGet(z).localGet(e2).op(Op.f64_add);
-        f.localGet(z);
-        this.nonzero(e);
-        f.localGet(z).localGet(e2).op(Op.f64_add).localGet(z).op(Op.f64_sub).localGet(e2).op(Op.f64_eq);
-        f.i32And();
-        f.localGet(ul).f64Const(0).op(Op.f64_gt).localGet(e).f64Const(0).op(Op.f64_gt).op(Op.i32_eq);
-        f.i32And();
-        f.select().localSet(v);
-        this.set(i.rd, v);
-        f.i32Const(1); // NX
-        this.orFlags();
-        this.done();
-        f.end();
-      }
       f.end();
       f.br(f.depth - this.slowDepth);
     }
