@@ -197,7 +197,7 @@ class WasmGen {
   // the block being generated
   private page = 0;
   private start = 0;
-  /** its label, the depth of its own loop; blocks in the region */
+  /** its label, the depth of its own loop (-1: none); blocks in the region */
   private label = 0;
   private selfDepth = 0;
   private blockCount = 0;
@@ -438,7 +438,7 @@ class WasmGen {
     if (k >= 0) {
       const p = Math.floor(k / CODE_ENTRIES);
       const l = this.labels[p]![k - p * CODE_ENTRIES]!;
-      if (l === this.label) f.br(f.depth - this.selfDepth);
+      if (l === this.label && this.selfDepth >= 0) f.br(f.depth - this.selfDepth);
       else if (l === this.label + 1 && atEnd) {
         // falls into the next block's code
       } else if (l > this.label) {
@@ -459,10 +459,15 @@ class WasmGen {
     this.start = b.start;
     this.label = label;
     this.plan = this.grouping ? planAccesses(b.insns) : [];
-    f.loop();
-    this.selfDepth = f.depth;
     const len = b.insns.length;
-    const lastOp = opOf(b.insns[len - 1]!.w0);
+    const last = b.insns[len - 1]!;
+    const lastOp = opOf(last.w0);
+    // a loop of its own only for a block that branches to itself: V8 gives every wasm loop a stack
+    // check and phis, which cost every block's run and TurboFan's time
+    const self =
+      (KIND[lastOp] === Kind.BRANCH || KIND[lastOp] === Kind.JAL) && last.idx + (last.imm >> 1) === b.start;
+    if (self) f.loop();
+    this.selfDepth = self ? f.depth : -1;
     // an EBREAK ends its block without retiring, but the interpreter too needs budget to reach it
     this.retire = isBreakpoint(lastOp) && b.end === End.TERM ? len - 1 : len;
     // the budget: the block runs whole or not at all
@@ -479,7 +484,7 @@ class WasmGen {
     });
     if (b.end === End.FALL) this.goto(b.next, true);
     else if (b.end === End.RARE) this.leave(Exit.RARE, this.pc(b.next));
-    f.end();
+    if (self) f.end();
   }
 
   private probe(ins: Insn, k: number): void {
