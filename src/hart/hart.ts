@@ -15,7 +15,8 @@ import { decode, newDecoded } from "../isa/decode.js";
 import { Op } from "../isa/ops.js";
 import { type CsrHart, TIMEBASE_NS } from "./csr.js";
 import { CODE_STRIDE, CODE_VERSION, markProbe, OP_PROBE, opOf, packEntry } from "./decoded.js";
-import { interpreter } from "./interpreter.js";
+import { type InterpretFn, interpreter } from "./interpreter.js";
+import { warmUpInterpreter } from "./interpreter-warm-up.js";
 import { HartJit, JIT_DEFAULTS, type JitOptions } from "./jit/hart-jit.js";
 import { ACCESS_EXEC, type GuestMemory } from "./memory.js";
 import { Mmu } from "./mmu.js";
@@ -99,7 +100,7 @@ export class Hart implements RareHart, CsrHart {
   private readonly decoded = newDecoded();
   private readonly interpretFn = interpreter(executeRare);
   /** the interpreter for mstatus.FS = Off (made when first needed) */
-  private interpretFpOffFn: ((hart: unknown, budget: number) => number) | undefined;
+  private interpretFpOffFn: InterpretFn | undefined;
   private readonly observer: Observer;
 
   constructor(state: HartState, mem: GuestMemory, options: HartOptions = {}) {
@@ -197,10 +198,12 @@ export class Hart implements RareHart, CsrHart {
    */
   interpret(budget: number): number {
     const fpOff = (this.state.r[MSTATUS]! & FS) === 0;
-    return (fpOff ? this.fpOffInterpreter() : this.interpretFn)(this, budget);
+    const fn = fpOff ? this.fpOffInterpreter() : this.interpretFn;
+    if (!warmed[fpOff ? 1 : 0] && this.retired >= WARM_UP_AFTER && this.jit !== undefined) warmUp(fn, fpOff);
+    return fn(this, budget);
   }
 
-  private fpOffInterpreter(): (hart: unknown, budget: number) => number {
+  private fpOffInterpreter(): InterpretFn {
     this.interpretFpOffFn ??= interpreter(executeRare, true);
     return this.interpretFpOffFn;
   }
@@ -392,6 +395,27 @@ export class Hart implements RareHart, CsrHart {
     this.mem.code.changes++;
     return true;
   }
+}
+
+/**
+ * Instructions a hart retires before the interpreter it runs is warmed up (interpreter-warm-up.ts
+ * says why): V8 optimizes the interpreter later than this, and a program shorter than this (hello:
+ * 20k) does not pay the warm-up's 10-15 ms. Only harts with the block compiler warm it up: there
+ * the interpreter runs cold code, many ops a few times each; alone (--jit off), it runs the hot
+ * loops, whose ops give it their feedback soon enough, and a compile of every arm cost more (sha256
+ * 64 KiB: +8% CPU; V8 compiled it twice, on-stack replacement too, and the peak memory grew 15 MB).
+ */
+const WARM_UP_AFTER = 30_000;
+
+/** whether the interpreter (0) and the one for mstatus.FS = Off (1) are warmed up */
+const warmed = [false, false];
+
+/** A hart of this class on `mem` that runs the interpreter alone (the warm-up's scratch hart). */
+export const newScratchHart = (mem: GuestMemory): Hart => new Hart(new HartState(), mem, { jit: false });
+
+function warmUp(fn: InterpretFn, fpOff: boolean): void {
+  warmed[fpOff ? 1 : 0] = true;
+  warmUpInterpreter(fn, fpOff, newScratchHart);
 }
 
 /** The read-only view hooks get: reads only, through the MMU's side-effect-free peek. */

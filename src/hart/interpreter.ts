@@ -68,9 +68,26 @@ function readOnce(code: string): string {
  * is off, FP loads and stores: they are illegal then).
  */
 function caseOf(sem: Semantics, fpOff: boolean): string | undefined {
-  if (fpOff && (sem.kind === "load" || sem.kind === "store") && sem.fp) return undefined;
+  if (!inlineCase(sem, fpOff)) return undefined;
   const body = caseBody(sem);
   return body === undefined || sem.kind === "load" || sem.kind === "store" ? body : readOnce(body);
+}
+
+/** Whether the interpreter for `fpOff` runs `sem` in an arm of its own (else: the rare path). */
+export function inlineCase(sem: Semantics, fpOff: boolean): boolean {
+  switch (sem.kind) {
+    case "write":
+    case "branch":
+    case "jump":
+    case "trap":
+    case "fence":
+      return true;
+    case "load":
+    case "store":
+      return !(fpOff && sem.fp);
+    default:
+      return false;
+  }
 }
 
 function caseBody(sem: Semantics): string | undefined {

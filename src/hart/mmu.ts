@@ -326,6 +326,31 @@ export class Mmu implements TlbHolder {
     return true;
   }
 
+  /**
+   * Map the page at virtual address `va` to host page `host` in the TLBs without asking the memory:
+   * a code page (its decoded page `code` given) for reads and fetches, a data page for reads and
+   * writes. For the interpreter's warm-up (interpreter-warm-up.ts), whose scratch hart runs on a
+   * memory of its own class: the MMU's calls into the memory must not learn that class.
+   */
+  preload(va: number, host: number, code?: Int32Array): void {
+    const lo = va | 0;
+    const hi = Math.floor(va / TWO32) | 0;
+    const i = (lo >>> PAGE_SHIFT) & TLB_MASK;
+    this.rTagLo[i] = lo >>> PAGE_SHIFT;
+    this.rTagHi[i] = hi;
+    this.rBase[i] = host;
+    if (code === undefined) {
+      this.wTagLo[i] = lo >>> PAGE_SHIFT;
+      this.wTagHi[i] = hi;
+      this.wBase[i] = host;
+      return;
+    }
+    const vpn = Math.floor(va / PAGE_SIZE);
+    this.xTag[vpn & TLB_MASK] = vpn;
+    this.xPage[vpn & TLB_MASK] = code;
+    this.xBase[vpn & TLB_MASK] = host;
+  }
+
   // ---- fetch ----
 
   /** Install the fetch translation for pc's page in slot i; false after recording a fetch trap. */
