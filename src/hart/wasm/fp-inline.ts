@@ -157,6 +157,11 @@ export class FpInline {
   private readonly fl = new Map<number, number>();
   /** f registers some instruction of the region writes (the epilogue stores them) */
   private readonly fWritten: number[] = [];
+  /**
+   * fflags the inline code raised since FCSR last got them: an i32 local ORed into FCSR before
+   * anything reads it (an fp CSR instruction, a probe's hook, the epilogue); 0 at every entry
+   */
+  private readonly acc: number;
 
   /** Declares the locals of the f registers `blocks` use (before any code is emitted). */
   constructor(
@@ -183,6 +188,16 @@ export class FpInline {
     for (const i of written) used.add(i);
     for (const i of [...used].sort((x, y) => x - y)) this.fl.set(i, f.addLocal(F64));
     this.fWritten.push(...[...written].sort((x, y) => x - y));
+    this.acc = f.addLocal(I32);
+  }
+
+  /** FCSR |= the flags raised inline; then none are pending (before an fp CSR instruction). */
+  flushFlags(): void {
+    const f = this.f;
+    f.localGet(this.region.st);
+    f.localGet(this.region.st).i32Load(fcsrAt).localGet(this.acc).i32Or();
+    f.i32Store(fcsrAt);
+    f.i32Const(0).localSet(this.acc);
   }
 
   /** At the function's entry: the f registers into their locals. */
@@ -190,9 +205,10 @@ export class FpInline {
     for (const [i, l] of this.fl) this.f.localGet(this.region.st).f64Load(fAt(i)).localSet(l);
   }
 
-  /** Before JavaScript reads the state, and in the epilogue: the f registers written, stored. */
+  /** Before JavaScript reads the state, and in the epilogue: the f registers written and the flags raised, stored. */
   storeWritten(): void {
     for (const i of this.fWritten) this.spill(i);
+    this.flushFlags();
   }
 
   /** f[rd] := the i64 on the stack, bit for bit (an FP load). */
@@ -300,14 +316,9 @@ export class FpInline {
     return t;
   }
 
-  /** Pop an i32 of fflags and OR it into FCSR. */
+  /** Pop an i32 of fflags and OR it into the pending ones. */
   private orFlags(): void {
-    const f = this.f;
-    const fl = this.tmp(I32);
-    f.localSet(fl);
-    f.localGet(this.region.st);
-    f.localGet(this.region.st).i32Load(fcsrAt).localGet(fl).i32Or();
-    f.i32Store(fcsrAt);
+    this.f.localGet(this.acc).i32Or().localSet(this.acc);
   }
 
   /** Leave to the exact path when the i32 on the stack is 0. */
