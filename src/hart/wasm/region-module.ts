@@ -576,6 +576,7 @@ class WasmGen {
         const def = CSRS.get(imm & 0xfff);
         if (def?.kind !== "fp") break;
         const access = fpCsrAccess(def, sem.how, sem.immediate ? c(a) : RS1);
+        this.fp.flushFlags();
         const bind = this.binding(a, b, imm, pc, len);
         emitValue(f, access.old, bind);
         f.localSet(this.tmp);
