@@ -6,15 +6,16 @@
 // the running hart's area (layout.ts), so every hart on the memory shares the code. Blocks are the
 // arms of a br_table inside one loop: a jump to a block of the region is `L := n; br loop`, and a
 // block whose successor comes next in the table falls into it. The x registers the region uses live
-// in i64 locals, loaded once at entry; every way out (side exits, jumps out, ecall) goes through one
+// in i64 locals, the f registers in f64 locals (fp-inline.ts), loaded once at entry; every way out (side exits, jumps out, ecall) goes through one
 // epilogue that stores the registers the region writes, pc and the budget — so the hot path never
 // stores a register, and the state is exact whenever JavaScript can see it (before a probe's call or
 // an fpu call the locals they read are stored first).
 //
 // Loads and stores check the data TLB in the area (tlb.ts entries, WASM_TLB_SIZE of them) inline:
 // tag, high word, and that the access stays in the page; a miss is a side exit, and the interpreter
-// runs the instruction with its fault if it has one. F/D arithmetic calls the fpu functions
-// (imports), which work on the state where it lies; FP loads and stores are inline.
+// runs the instruction with its fault if it has one. F/D arithmetic is inline (fp-inline.ts) where
+// the fpu functions' double fast paths apply, else a call of the fpu function (an import), which
+// works on the state where it lies; FP loads and stores are inline.
 
 import { KIND_X, rs1Kind } from "../../isa/classes.js";
 import { CSRS, fpCsrAccess } from "../csr.js";
