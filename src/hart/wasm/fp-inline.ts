@@ -19,15 +19,19 @@ import { opOf, rdOf, rs1Of, rs2Of, rs3Of } from "../decoded.js";
 import {
   type FpuOp,
   fadd_d,
+  fadd_s,
   fcvt_d_l,
   fcvt_d_lu,
+  fcvt_d_s,
   fcvt_d_w,
   fcvt_d_wu,
   fcvt_l_d,
   fcvt_lu_d,
+  fcvt_s_d,
   fcvt_w_d,
   fcvt_wu_d,
   fdiv_d,
+  fdiv_s,
   feq_d,
   fle_d,
   flt_d,
@@ -36,20 +40,25 @@ import {
   fmin_d,
   fmsub_d,
   fmul_d,
+  fmul_s,
   fmv_d_x,
+  fmv_w_x,
   fmv_x_d,
+  fmv_x_w,
   fnmadd_d,
   fnmsub_d,
   fsgnj_d,
   fsgnjn_d,
   fsgnjx_d,
   fsqrt_d,
+  fsqrt_s,
   fsub_d,
+  fsub_s,
 } from "../fpu/index.js";
 import { type Block, INT_RD, KIND, Kind } from "../jit/region.js";
 import { SEMANTICS_BY_OP } from "../semantics-by-op.js";
 import { F, FCSR, FFLAG_NV } from "../state.js";
-import { F64, type FunctionBody, I32, I64, Op, PrefixedOp } from "./encoder.js";
+import { F32, F64, type FunctionBody, I32, I64, Op, PrefixedOp } from "./encoder.js";
 import { STATE_AT } from "./layout.js";
 
 /** What the inline code needs of the region's generator. */
@@ -84,6 +93,9 @@ const SQRT_MIN = 2 ** -960;
 const SQRT_MAX = 2 ** 1020;
 const FMA_MAX_OPERAND = 2 ** 1000;
 const FMA_MIN_RESULT = 2 ** -960;
+/** singles computed in double: no underflow or overflow for results in [2^-125, 2^127) (round.ts roundS) */
+const S_MIN = 2 ** -125;
+const S_MAX = 2 ** 127;
 
 const fcsrAt = STATE_AT + 4 * FCSR;
 const fAt = (i: number): number => STATE_AT + 4 * (F + 2 * i);
@@ -137,6 +149,15 @@ const FORMS = new Map<FpuOp, OpForm>([
   [fcvt_wu_d, { rounding: Rounding.TO_INT, emit: (g, i) => g.toInt(i, 32, true) }],
   [fcvt_l_d, { rounding: Rounding.TO_INT, emit: (g, i) => g.toInt(i, 64, false) }],
   [fcvt_lu_d, { rounding: Rounding.TO_INT, emit: (g, i) => g.toInt(i, 64, true) }],
+  [fadd_s, { rounding: Rounding.RNE, emit: (g, i) => g.arithS(i, Op.f32_add) }],
+  [fsub_s, { rounding: Rounding.RNE, emit: (g, i) => g.arithS(i, Op.f32_sub) }],
+  [fmul_s, { rounding: Rounding.RNE, emit: (g, i) => g.arithS(i, Op.f32_mul) }],
+  [fdiv_s, { rounding: Rounding.RNE, emit: (g, i) => g.arithS(i, Op.f32_div) }],
+  [fsqrt_s, { rounding: Rounding.RNE, emit: (g, i) => g.sqrtS(i) }],
+  [fcvt_s_d, { rounding: Rounding.RNE, emit: (g, i) => g.toSingle(i) }],
+  [fcvt_d_s, { rounding: Rounding.IGNORED, emit: (g, i) => g.fromSingle(i) }],
+  [fmv_x_w, { rounding: Rounding.NONE, emit: (g, i) => g.moveToXW(i) }],
+  [fmv_w_x, { rounding: Rounding.NONE, emit: (g, i) => g.moveFromXW(i) }],
 ]);
 
 /** f64.round-to-integer op of a static rounding mode (RMM has none). */
@@ -643,6 +664,162 @@ export class FpInline {
       .i32And()
       .i32Or();
     f.select().localSet(r);
+    this.setBits(i.rd, r);
+    this.done();
+  }
+
+  // ---- singles (fpu/arith32.ts): NaN-boxed in the f registers (F chapter, "NaN Boxing") ----
+
+  /** Push 1 when f[i] holds a NaN-boxed single (its upper 32 bits all ones). */
+  private boxed(i: number): void {
+    this.getBits(i);
+    this.f.i64Const(32).i64ShrU().i64Const(-1, 0).op(Op.i64_eq);
+  }
+
+  /** A new f32 local holding f[i]'s single (negated: sign flipped); valid where boxed(i). */
+  private loadS(i: number, negate = false): number {
+    const t = this.tmp(F32);
+    this.getBits(i);
+    this.f.i32WrapI64().op(Op.f32_reinterpret_i32);
+    if (negate) this.f.op(Op.f32_neg);
+    this.f.localSet(t);
+    return t;
+  }
+
+  /** A new f64 local holding the f32 local v, exactly. */
+  private promote(v: number): number {
+    const t = this.tmp(F64);
+    this.f.localGet(v).op(Op.f64_promote_f32).localSet(t);
+    return t;
+  }
+
+  /** f[rd] := the f32 local v, NaN-boxed. */
+  private setS(rd: number, v: number): void {
+    this.f.localGet(v).op(Op.i32_reinterpret_f32).i64ExtendI32U().i64Const(0, -1).i64Or();
+    this.f.op(Op.f64_reinterpret_i64).localSet(this.fl.get(rd)!);
+  }
+
+  /** Push: the double d is 0, or in the single range where RNE neither underflows nor overflows. */
+  private singleRange(d: number): void {
+    const f = this.f;
+    f.localGet(d).f64Const(0).op(Op.f64_eq);
+    f.localGet(d).op(Op.f64_abs).f64Const(S_MIN).op(Op.f64_ge);
+    f.localGet(d).op(Op.f64_abs).f64Const(S_MAX).op(Op.f64_lt).i32And().i32Or();
+  }
+
+  /**
+   * fadd/fsub/fmul/fdiv.s: the f32 op's result (correctly rounded, RNE). The operands in double
+   * give the exact result's double d (a product exactly; a sum with TwoSum's error e; a quotient is
+   * never within 2^-46 of a single unless it is one, so d is one exactly when the quotient is):
+   * NX unless the single equals d and e is 0. NaN, infinite or out-of-range results: exact path.
+   */
+  arithS(i: FpInsn, op: number): void {
+    const f = this.f;
+    this.boxed(i.rs1);
+    this.boxed(i.rs2);
+    f.i32And();
+    this.slowUnless();
+    const sub = op === Op.f32_sub;
+    const a32 = this.loadS(i.rs1);
+    const b32 = this.loadS(i.rs2, sub);
+    const a = this.promote(a32);
+    const b = this.promote(b32);
+    const sum = op === Op.f32_add || sub;
+    const d = this.tmp(F64);
+    let e = -1;
+    if (sum) [, e] = this.twoSum(a, b);
+    f.localGet(a)
+      .localGet(b)
+      .op(sum ? Op.f64_add : op === Op.f32_mul ? Op.f64_mul : Op.f64_div)
+      .localSet(d);
+    // d finite (no NaN, inf, x/0) and in range; a sum's error finite too
+    this.finite(d);
+    this.singleRange(d);
+    f.i32And();
+    this.slowUnless();
+    const r = this.tmp(F32);
+    f.localGet(a32)
+      .localGet(b32)
+      .op(sum ? Op.f32_add : op)
+      .localSet(r);
+    this.setS(i.rd, r);
+    f.localGet(r).op(Op.f64_promote_f32).localGet(d).op(Op.f64_ne);
+    if (sum) {
+      this.nonzero(e);
+      f.i32Or();
+    }
+    this.orFlags();
+    this.done();
+  }
+
+  /** fsqrt.s: positive finite operands (NX as for a quotient), and +-0. */
+  sqrtS(i: FpInsn): void {
+    const f = this.f;
+    this.boxed(i.rs1);
+    this.slowUnless();
+    const a32 = this.loadS(i.rs1);
+    const a = this.promote(a32);
+    f.localGet(a).f64Const(0).op(Op.f64_eq).if_();
+    this.setS(i.rd, a32); // sqrt(+-0) = +-0
+    this.done();
+    f.end();
+    f.localGet(a).f64Const(0).op(Op.f64_gt);
+    this.finite(a);
+    f.i32And();
+    this.slowUnless();
+    const d = this.tmp(F64);
+    const r = this.tmp(F32);
+    f.localGet(a).op(Op.f64_sqrt).localSet(d);
+    f.localGet(a32).op(Op.f32_sqrt).localSet(r);
+    this.setS(i.rd, r);
+    f.localGet(r).op(Op.f64_promote_f32).localGet(d).op(Op.f64_ne);
+    this.orFlags();
+    this.done();
+  }
+
+  /** fcvt.s.d: f32.demote (RNE) of a finite double in range; NX when it changed the value. */
+  toSingle(i: FpInsn): void {
+    const f = this.f;
+    const a = this.load(i.rs1);
+    this.finite(a);
+    this.singleRange(a);
+    f.i32And();
+    this.slowUnless();
+    const r = this.tmp(F32);
+    f.localGet(a).op(Op.f32_demote_f64).localSet(r);
+    this.setS(i.rd, r);
+    f.localGet(r).op(Op.f64_promote_f32).localGet(a).op(Op.f64_ne);
+    this.orFlags();
+    this.done();
+  }
+
+  /** fcvt.d.s: exact for a boxed non-NaN single (a NaN takes the exact path: canonical NaN, NV if signalling). */
+  fromSingle(i: FpInsn): void {
+    const f = this.f;
+    this.boxed(i.rs1);
+    this.slowUnless();
+    const a = this.promote(this.loadS(i.rs1));
+    f.localGet(a).localGet(a).op(Op.f64_eq);
+    this.slowUnless();
+    this.set(i.rd, a);
+    this.done();
+  }
+
+  /** fmv.x.w: the low 32 bits, sign-extended (no NaN-boxing check). */
+  moveToXW(i: FpInsn): void {
+    const d = this.region.dstX(i.rd);
+    if (d !== undefined) {
+      this.getBits(i.rs1);
+      this.f.i32WrapI64().i64ExtendI32S().localSet(d);
+    }
+    this.done();
+  }
+
+  /** fmv.w.x: x[rs1]'s low 32 bits, NaN-boxed. */
+  moveFromXW(i: FpInsn): void {
+    const r = this.tmp(I64);
+    this.region.getX(i.rs1);
+    this.f.i64Const(-1, 0).i64And().i64Const(0, -1).i64Or().localSet(r);
     this.setBits(i.rd, r);
     this.done();
   }
