@@ -1,6 +1,6 @@
 /* F/D arithmetic in hot loops, for the WebAssembly engine's inline F/D code (src/hart/wasm/fp-inline.ts):
  * each op over special operands (signed zeros, subnormals, the largest and smallest normals,
- * infinities, quiet and signalling NaNs, integer boundaries) and pseudo-random ones (inexact and
+ * infinities, quiet and signalling NaNs, integer boundaries, singles not NaN-boxed) and pseudo-random ones (inexact and
  * exact results, huge and tiny products and quotients, cancellations and near-halfway fused
  * multiply-adds), under each dynamic rounding mode (frm) and several static ones. Prints, per op and
  * rounding mode, how many results and a hash of every result's bits and the fflags it raised;
@@ -42,6 +42,24 @@ static const u64 SPECIAL[] = {
     0xc1e0000000200000, 0xbfefffffffffffff,                     /* -2^31 - 1, just above -1 */
 };
 #define NSPECIAL (sizeof SPECIAL / sizeof SPECIAL[0])
+
+/* singles, NaN-boxed in the f registers; the last two are not boxed (they read as the canonical NaN) */
+static const u64 SPECIAL_S[] = {
+    0xffffffff00000000, 0xffffffff80000000, /* +0, -0 */
+    0xffffffff3f800000, 0xffffffffbf800000, /* 1, -1 */
+    0xffffffff3fc00000, 0xffffffff40200000, 0xffffffffbf000000, /* 1.5, 2.5, -0.5 */
+    0xffffffff3dcccccd, 0xffffffff3eaaaaab, 0xffffffff40400000, /* 0.1, 1/3, 3 */
+    0xffffffff7f800000, 0xffffffffff800000, /* +inf, -inf */
+    0xffffffff7fc00000, 0xffffffffffc00123, /* quiet NaNs */
+    0xffffffff7f800001, 0xffffffff7fa00000, /* signalling NaNs */
+    0xffffffff7f7fffff, 0xffffffffff7fffff, /* +-largest */
+    0xffffffff00800000, 0xffffffff80800000, /* +-smallest normal */
+    0xffffffff00000001, 0xffffffff807fffff, /* subnormals */
+    0xffffffff1f800000, 0xffffffff5f000000, /* 2^-64, 2^63 */
+    0xffffffff4b800001, 0xffffffff4f000000, /* 2^24 + 2, 2^31 */
+    0x3ff0000000000000, 0x000000003f800000, /* not NaN-boxed */
+};
+#define NSPECIAL_S (sizeof SPECIAL_S / sizeof SPECIAL_S[0])
 /* the first FMA_SPECIAL of them make every fused multiply-add triple */
 #define FMA_SPECIAL 14
 #define RANDOM_PAIRS 3000
@@ -77,6 +95,39 @@ static u64 randomDouble(void) {
   default: /* a large integer */
     return bits((double)(int64_t)(r >> (r % 40)));
   }
+}
+
+/* A pseudo-random NaN-boxed single of one of several kinds (now and then not boxed). */
+static u64 randomSingle(void) {
+  u64 r = next();
+  uint32_t sign = (uint32_t)(r >> 63) << 31;
+  uint32_t frac = (uint32_t)next() & 0x7fffff;
+  uint32_t w;
+  switch (r % 8) {
+  case 0: /* ordinary */
+  case 1:
+  case 2:
+    w = sign | (uint32_t)(127 - 10 + (r >> 8) % 20) << 23 | frac;
+    break;
+  case 3: /* near the top of the range */
+    w = sign | (uint32_t)(254 - (r >> 8) % 30) << 23 | frac;
+    break;
+  case 4: /* near the bottom, subnormals included */
+    w = sign | (uint32_t)((r >> 8) % 30) << 23 | frac;
+    break;
+  case 5: /* a small integer */
+    {
+      float x = (float)((int)((r >> 8) % 2001) - 1000);
+      memcpy(&w, &x, 4);
+    }
+    break;
+  case 6: /* anywhere */
+    w = (uint32_t)r;
+    break;
+  default: /* not NaN-boxed, now and then */
+    return (r >> 8) % 4 == 0 ? r >> 1 : 0xffffffff00000000u | (uint32_t)(sign | 127u << 23 | frac);
+  }
+  return 0xffffffff00000000u | w;
 }
 
 static u64 hash;
@@ -167,6 +218,21 @@ OP2(op_fsgnjx, "fsgnjx.d")
 CMP(op_feq, "feq.d")
 CMP(op_flt, "flt.d")
 CMP(op_fle, "fle.d")
+OP2(op_fadd_s, "fadd.s")
+OP2(op_fsub_s, "fsub.s")
+OP2(op_fmul_s, "fmul.s")
+OP2(op_fdiv_s, "fdiv.s")
+OP1(op_fsqrt_s, "fsqrt.s")
+OP1(op_fcvt_s_d, "fcvt.s.d")
+OP1(op_fcvt_d_s, "fcvt.d.s")
+OP2(fadd_s_rne, "fadd.s %0, %2, %3, rne\n\t#")
+OP2(fadd_s_rup, "fadd.s %0, %2, %3, rup\n\t#")
+OP2(fdiv_s_rne, "fdiv.s %0, %2, %3, rne\n\t#")
+OP2(fdiv_s_rtz, "fdiv.s %0, %2, %3, rtz\n\t#")
+OP1(fcvt_s_d_rne, "fcvt.s.d %0, %2, rne\n\t#")
+OP1(fcvt_s_d_rdn, "fcvt.s.d %0, %2, rdn\n\t#")
+TOINT(fmv_x_w, "fmv.x.w %0, %2")
+FROMINT(fmv_w_x, "fmv.w.x %0, %2")
 OP3(op_fmadd, "fmadd.d")
 OP3(op_fmsub, "fmsub.d")
 OP3(op_fnmadd, "fnmadd.d")
@@ -303,6 +369,43 @@ static void triples(const char *name, const char *rmName, Op op) {
   report(name, rmName);
 }
 
+/* op over every pair of specials singles and RANDOM_PAIRS random pairs */
+static void pairsS(const char *name, const char *rmName, Op op) {
+  unsigned fl;
+  start();
+  seed = 0x9e3779b97f4a7c15u;
+  for (unsigned i = 0; i < NSPECIAL_S; i++)
+    for (unsigned j = 0; j < NSPECIAL_S; j++) {
+      u64 r = op(SPECIAL_S[i], SPECIAL_S[j], 0, &fl);
+      note(name, rmName, SPECIAL_S[i], SPECIAL_S[j], 0, r, fl);
+    }
+  for (unsigned i = 0; i < RANDOM_PAIRS; i++) {
+    u64 a = randomSingle(), b = randomSingle();
+    /* every fourth pair: b close to a (cancellation, quotients near 1) */
+    if (i % 4 == 3) b = a ^ (next() & 0x800000ffu);
+    u64 r = op(a, b, 0, &fl);
+    note(name, rmName, a, b, 0, r, fl);
+  }
+  report(name, rmName);
+}
+
+/* op over the special singles and random ones */
+static void singlesS(const char *name, const char *rmName, Op op) {
+  unsigned fl;
+  start();
+  seed = 0x853c49e6748fea9bu;
+  for (unsigned i = 0; i < NSPECIAL_S; i++) {
+    u64 r = op(SPECIAL_S[i], 0, 0, &fl);
+    note(name, rmName, SPECIAL_S[i], 0, 0, r, fl);
+  }
+  for (unsigned i = 0; i < RANDOM_PAIRS; i++) {
+    u64 a = randomSingle();
+    u64 r = op(a, 0, 0, &fl);
+    note(name, rmName, a, 0, 0, r, fl);
+  }
+  report(name, rmName);
+}
+
 /* op over the specials and random integers (as the x operand's bits) */
 static void singles(const char *name, const char *rmName, Op op, int integers) {
   unsigned fl;
@@ -333,7 +436,7 @@ static void singles(const char *name, const char *rmName, Op op, int integers) {
 struct Dyn {
   const char *name;
   Op op;
-  int kind; /* 0 pairs, 1 triples, 2 float operand, 3 integer operand */
+  int kind; /* 0 pairs, 1 triples, 2 float operand, 3 integer operand, 4 single pairs, 5 single operand */
 };
 
 static const struct Dyn DYNAMIC[] = {
@@ -342,6 +445,8 @@ static const struct Dyn DYNAMIC[] = {
     {"fnmsub.d", op_fnmsub, 1},   {"fcvt.w.d", fcvt_w_d, 2}, {"fcvt.wu.d", fcvt_wu_d, 2}, {"fcvt.l.d", fcvt_l_d, 2},
     {"fcvt.lu.d", fcvt_lu_d, 2}, {"fcvt.d.w", fcvt_d_w, 3}, {"fcvt.d.wu", fcvt_d_wu, 3}, {"fcvt.d.l", fcvt_d_l, 3},
     {"fcvt.d.lu", fcvt_d_lu, 3},
+    {"fadd.s", op_fadd_s, 4},     {"fsub.s", op_fsub_s, 4},     {"fmul.s", op_fmul_s, 4},     {"fdiv.s", op_fdiv_s, 4},
+    {"fsqrt.s", op_fsqrt_s, 5},   {"fcvt.s.d", op_fcvt_s_d, 2}, {"fcvt.d.s", op_fcvt_d_s, 5},
 };
 
 static const struct Dyn STATIC[] = {
@@ -365,6 +470,9 @@ static const struct Dyn STATIC[] = {
     {"fmin.d", op_fmin, 0},   {"fmax.d", op_fmax, 0}, {"fsgnj.d", op_fsgnj, 0}, {"fsgnjn.d", op_fsgnjn, 0},
     {"fsgnjx.d", op_fsgnjx, 0}, {"feq.d", op_feq, 0}, {"flt.d", op_flt, 0},     {"fle.d", op_fle, 0},
     {"fmv.x.d", fmv_x_d, 3},
+    {"fadd.s rne", fadd_s_rne, 4}, {"fadd.s rup", fadd_s_rup, 4}, {"fdiv.s rne", fdiv_s_rne, 4},
+    {"fdiv.s rtz", fdiv_s_rtz, 4}, {"fcvt.s.d rne", fcvt_s_d_rne, 2}, {"fcvt.s.d rdn", fcvt_s_d_rdn, 2},
+    {"fmv.x.w", fmv_x_w, 5},       {"fmv.w.x", fmv_w_x, 3},
 };
 
 static void runOne(const struct Dyn *d, const char *rmName) {
@@ -374,6 +482,12 @@ static void runOne(const struct Dyn *d, const char *rmName) {
     break;
   case 1:
     triples(d->name, rmName, d->op);
+    break;
+  case 4:
+    pairsS(d->name, rmName, d->op);
+    break;
+  case 5:
+    singlesS(d->name, rmName, d->op);
     break;
   default:
     singles(d->name, rmName, d->op, d->kind == 3);
