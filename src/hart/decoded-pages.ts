@@ -17,6 +17,8 @@ export class DecodedPages {
   readonly probes = new Set<number>();
   /** bumped whenever any page's version is (decoded instructions dropped or probed) */
   changes = 0;
+  /** decoded pages made so far: how much code the memory's programs ran */
+  created = 0;
   /** decoded pages by frame (host offset / PAGE_SIZE); grown as code pages appear */
   private readonly pages: (Int32Array | undefined)[] = [];
   /** decoded instructions whose second half lies on another page: [page, entry, second host page] */
@@ -37,6 +39,7 @@ export class DecodedPages {
       page = new Int32Array(CODE_PAGE_WORDS);
       while (this.pages.length <= frame) this.pages.push(undefined);
       this.pages[frame] = page;
+      this.created++;
       // Harts may hold write translations of this frame; stores to it must now take the slow
       // path that keeps its decoded instructions coherent.
       for (const h of this.tlbHolders) h.dropWritesTo(frame * PAGE_SIZE);

@@ -199,7 +199,8 @@ export class Hart implements RareHart, CsrHart {
   interpret(budget: number): number {
     const fpOff = (this.state.r[MSTATUS]! & FS) === 0;
     const fn = fpOff ? this.fpOffInterpreter() : this.interpretFn;
-    if (!warmed[fpOff ? 1 : 0] && this.retired >= WARM_UP_AFTER && this.jit !== undefined) warmUp(fn, fpOff);
+    if (!warmed[fpOff ? 1 : 0] && this.jit !== undefined && this.mem.code.created >= WARM_UP_PAGES)
+      warmUp(fn, fpOff);
     return fn(this, budget);
   }
 
@@ -398,14 +399,15 @@ export class Hart implements RareHart, CsrHart {
 }
 
 /**
- * Instructions a hart retires before the interpreter it runs is warmed up (interpreter-warm-up.ts
- * says why): V8 optimizes the interpreter later than this, and a program shorter than this (hello:
- * 20k) does not pay the warm-up's 10-15 ms. Only harts with the block compiler warm it up: there
- * the interpreter runs cold code, many ops a few times each; alone (--jit off), it runs the hot
- * loops, whose ops give it their feedback soon enough, and a compile of every arm cost more (sha256
- * 64 KiB: +8% CPU; V8 compiled it twice, on-stack replacement too, and the peak memory grew 15 MB).
+ * Decoded pages a memory holds before the interpreter is warmed up (interpreter-warm-up.ts says
+ * why). The warm-up pays where the interpreter meets new ops long after V8 first optimized it: in
+ * programs with much code (Debian's zstd 91 pages, lua 73, busybox sh 58), run by the block
+ * compiler, whose interpreter runs cold code. Small programs (hartscope's guests: 30-43 pages, libc's
+ * start-up and a hot loop) give it their ops early; there the warm-up only made V8's one compile of
+ * it larger (sha256 with the block compiler: 61 -> 130 ms, peak memory +10 MB), and so it did for
+ * the interpreter alone (--jit off), which runs the hot loops.
  */
-const WARM_UP_AFTER = 30_000;
+const WARM_UP_PAGES = 48;
 
 /** whether the interpreter (0) and the one for mstatus.FS = Off (1) are warmed up */
 const warmed = [false, false];
