@@ -82,6 +82,7 @@ export interface WasmRegionCode extends RegionCode {
 }
 
 const TWO32 = 4294967296;
+const ENTRY_SHIFT = Math.log2(ENTRY_BYTES);
 /** a jump out for want of budget: never chained (the next region could not run either) */
 const NO_CHAIN = 99;
 const sizeOf = (op: number): number => Math.abs(ACCESS_SIZE[op]!);
@@ -281,7 +282,10 @@ class WasmGen {
       f.localGet(ST).localGet(this.xl.get(i)!).i64Store(xAt(i));
     this.fp.storeWritten();
     f.localGet(ST).localGet(this.npc).i64Store(word(PC));
-    f.localGet(ST).localGet(LEFT).i32Store(MARK_AT);
+    // a side exit (code < 0) leaves the budget as at its block's start; its pc is the run loop's
+    // (exitPc), so npc is not set for it
+    f.localGet(ST).localGet(this.bl).localGet(LEFT).localGet(this.code).i32Const(0).op(Op.i32_lt_s).select();
+    f.i32Store(MARK_AT);
     f.localGet(ST).i32Const(this.slot).i32Store(SLOT_AT);
     if (this.env.chain) this.chain(runType);
     // a jump out for want of budget is a plain jump to the run loop
@@ -423,8 +427,11 @@ class WasmGen {
     this.exitPc.push(this.pc(idx));
     this.exitRetired.push(k);
     this.exitFired.push(this.fired ? 1 : 0);
-    this.f.localGet(this.bl).localSet(LEFT);
-    this.leave(-this.exitPc.length, this.pc(idx));
+    // (the epilogue restores the budget; the run loop sets pc) — the shortest exit, as every load
+    // and store has one
+    const f = this.f;
+    f.i32Const(-this.exitPc.length).localSet(this.code);
+    f.br(f.depth - this.outDepth);
   }
 
   /**
@@ -664,9 +671,12 @@ class WasmGen {
     this.getX(a);
     if (imm !== 0) f.i64Const(imm).i64Add();
     f.localTee(this.addr).i32WrapI64().localTee(this.ai);
-    // entry address: area + TLB_AT + (vpn & mask) * ENTRY_BYTES
-    f.i32Const(12).op(Op.i32_shr_u).i32Const(WASM_TLB_MASK).i32And();
-    f.i32Const(Math.log2(ENTRY_BYTES)).op(Op.i32_shl).localGet(ST).i32Add().localSet(this.ent);
+    // entry address: area + TLB_AT + (vpn & mask) * ENTRY_BYTES, as one shift and one mask
+    f.i32Const(12 - ENTRY_SHIFT)
+      .op(Op.i32_shr_u)
+      .i32Const(WASM_TLB_MASK << ENTRY_SHIFT)
+      .i32And();
+    f.localGet(ST).i32Add().localSet(this.ent);
     let first = true;
     for (const [tag, hi] of tags) {
       f.localGet(this.ent).i32Load(TLB_AT + 4 * tag);
