@@ -11,6 +11,7 @@
 import { CODE_PAGE_WORDS, CODE_STRIDE, CODE_VERSION } from "./decoded.js";
 import type { TlbHolder } from "./memory.js";
 import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from "./page.js";
+import { Slab } from "./slab.js";
 
 export class DecodedPages {
   /** host offsets of probed instructions (GuestMemory.probes) */
@@ -21,6 +22,11 @@ export class DecodedPages {
   created = 0;
   /** decoded pages by frame (host offset / PAGE_SIZE); grown as code pages appear */
   private readonly pages: (Int32Array | undefined)[] = [];
+  /**
+   * where decoded pages are carved from: their memory is committed as entries are written (a
+   * forgotten frame's page is not reused: code compiled from it may still read its version word)
+   */
+  private readonly slab = new Slab();
   /** decoded instructions whose second half lies on another page: [page, entry, second host page] */
   private crossPage: [Int32Array, number, number][] = [];
 
@@ -36,7 +42,7 @@ export class DecodedPages {
     const frame = hostPage >>> PAGE_SHIFT;
     let page = this.pages[frame];
     if (page === undefined) {
-      page = new Int32Array(CODE_PAGE_WORDS);
+      page = this.slab.int32s(CODE_PAGE_WORDS);
       while (this.pages.length <= frame) this.pages.push(undefined);
       this.pages[frame] = page;
       this.created++;

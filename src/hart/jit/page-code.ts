@@ -3,6 +3,7 @@
 // region runs from each entry.
 
 import { CODE_ENTRIES, CODE_VERSION } from "../memory.js";
+import { Slab } from "../slab.js";
 import type { RegionCode, RegionFn } from "./codegen.js";
 import { type CodePage, stretchLength } from "./region.js";
 
@@ -79,19 +80,23 @@ export class Region {
   }
 }
 
+/** where every PageCode's tables are carved from */
+const tables = new Slab();
+
 export class PageCode implements CodePage {
   /** the page version the counts and entries below belong to */
   version: number;
+  // The per-entry tables come from slabs (../slab.ts): a run touches few of their entries.
   /** executions of each entry as a block start, counted while no region runs from it */
-  readonly counts = new Int32Array(CODE_ENTRIES);
+  readonly counts = tables.int32s(CODE_ENTRIES);
   /** cached stretch lengths for the interpreter (0: not known) */
-  readonly stretches = new Uint16Array(CODE_ENTRIES);
+  readonly stretches = tables.uint16s(CODE_ENTRIES);
   /** entries that started a block of a region of this version (they stay warm for growth) */
-  readonly compiled = new Uint8Array(CODE_ENTRIES);
+  readonly compiled = tables.uint8s(CODE_ENTRIES);
   /** per entry: the region whose block starts there, the block's label and length */
   readonly entryRegion: (Region | undefined)[] = new Array(CODE_ENTRIES).fill(undefined);
-  readonly entryLabel = new Int16Array(CODE_ENTRIES);
-  readonly entryLen = new Uint16Array(CODE_ENTRIES);
+  readonly entryLabel = tables.int16s(CODE_ENTRIES);
+  readonly entryLen = tables.uint16s(CODE_ENTRIES);
 
   constructor(
     readonly page: Int32Array,
