@@ -104,6 +104,11 @@ export class Hart implements RareHart, CsrHart {
   private readonly observer: Observer;
 
   constructor(state: HartState, mem: GuestMemory, options: HartOptions = {}) {
+    // `retired` is a double field from the first hart on: V8 keeps a field that held only small
+    // integers as one, and when a count passes 2^31 (busybox awk over 4 MB retires 3.7 G) it changes
+    // the field's representation and throws away all code optimized for harts (the interpreter too)
+    this.retired = 0.5;
+    this.retired = 0;
     this.id = options.id ?? 0;
     this.state = state;
     this.mem = mem;
