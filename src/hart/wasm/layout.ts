@@ -27,11 +27,16 @@ export const GEN_AT = MARK_AT + 8;
 export const ENTRY_LEFT_AT = MARK_AT + 12;
 export const SAMPLE_AT = MARK_AT + 16;
 export const TLB_AT = 4096;
-export const WASM_TLB_SIZE = 1024;
+// The area's 168 KiB split between the TLB and the jump cache: with 1024 TLB entries (4 MiB of
+// pages) hashtab's heap missed 470k times, each a side exit through the run loop (bench/throughput.ts
+// hashtab 400000: run-loop entries 520k -> 58k with 2048, CPU -28%, sort -5%); the jump cache gave
+// up half its 8192 entries for it (a busybox ash loop 256k -> 300k entries, CPU -3%; with 2048 it
+// doubled them). 4096 TLB entries missed no less.
+export const WASM_TLB_SIZE = 2048;
 export const WASM_TLB_MASK = WASM_TLB_SIZE - 1;
 export const ENTRY_BYTES = ENTRY_WORDS * 4;
 export const JC_AT = TLB_AT + WASM_TLB_SIZE * ENTRY_BYTES;
-export const JC_SIZE = 8192;
+export const JC_SIZE = 4096;
 export const JC_MASK = JC_SIZE - 1;
 export const JC_BYTES = 16;
 export const JC_SLOT = 8;
