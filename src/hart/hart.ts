@@ -206,7 +206,10 @@ export class Hart implements RareHart, CsrHart {
     const fn = fpOff ? this.fpOffInterpreter() : this.interpretFn;
     if (!warmed[fpOff ? 1 : 0] && this.jit !== undefined && this.mem.code.created >= WARM_UP_PAGES)
       warmUp(fn, fpOff);
-    return fn(this, budget);
+    // The same instructions run (the loop runs while its count is below the budget), but as a small
+    // integer where it is one: callers compute budgets from the double count `retired`, and code V8
+    // optimized for small-integer budgets would be thrown away ("not a Smi") at a heap number.
+    return fn(this, budget >= 0x40000000 ? budget : budget > 0 ? Math.ceil(budget) | 0 : 0);
   }
 
   private fpOffInterpreter(): InterpretFn {
