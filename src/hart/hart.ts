@@ -104,11 +104,6 @@ export class Hart implements RareHart, CsrHart {
   private readonly observer: Observer;
 
   constructor(state: HartState, mem: GuestMemory, options: HartOptions = {}) {
-    // `retired` is a double field from the first hart on: V8 keeps a field that held only small
-    // integers as one, and when a count passes 2^31 (busybox awk over 4 MB retires 3.7 G) it changes
-    // the field's representation and throws away all code optimized for harts (the interpreter too)
-    this.retired = 0.5;
-    this.retired = 0;
     this.id = options.id ?? 0;
     this.state = state;
     this.mem = mem;
@@ -206,10 +201,7 @@ export class Hart implements RareHart, CsrHart {
     const fn = fpOff ? this.fpOffInterpreter() : this.interpretFn;
     if (!warmed[fpOff ? 1 : 0] && this.jit !== undefined && this.mem.code.created >= WARM_UP_PAGES)
       warmUp(fn, fpOff);
-    // The same instructions run (the loop runs while its count is below the budget), but as a small
-    // integer where it is one: callers compute budgets from the double count `retired`, and code V8
-    // optimized for small-integer budgets would be thrown away ("not a Smi") at a heap number.
-    return fn(this, budget >= 0x40000000 ? budget : budget > 0 ? Math.ceil(budget) | 0 : 0);
+    return fn(this, budget);
   }
 
   private fpOffInterpreter(): InterpretFn {
