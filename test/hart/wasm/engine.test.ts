@@ -118,6 +118,20 @@ test("chained regions: jumps between regions stay in wasm, and the run is exact 
   );
 });
 
+test("chained regions still merge: the run loop counts a sample of the chained jumps", () => {
+  const { code } = program(CALLS);
+  const ref = machine(code, false);
+  const refSteps = runToEnd(ref, [1 << 30]);
+  // growAt 100: more jumps between regions than the few the jump cache misses (after each compile)
+  // send through the run loop, so only the chained jumps' sample can make the regions merge
+  const m = machine(code, { ...EAGER, engine: "wasm", chain: true, growAt: 100 });
+  assert.deepEqual(runToEnd(m, [1 << 30]), refSteps);
+  assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length));
+  const loop = m.hart.jit!.pageCodeAt(CODE)!;
+  const spans = loop.entryRegion.filter((r) => r !== undefined).map((r) => r!.pages.length);
+  assert.equal(Math.max(...spans), 3, "the loop's region took in f's and g's pages");
+});
+
 test("chained regions stop exactly where small budgets end", () => {
   const { code } = program(CALLS);
   const budgets = [1, 7, 2, 13, 64, 3, 250, 1, 997];
