@@ -6,7 +6,7 @@
 // compiler on than with the interpreter alone (`--jit off`). hartscope's stdout must equal qemu's.
 //
 //   npm run bench:programs     (builds, then runs this)
-//   node dist/bench/real-programs.js [--reps N] [--only NAME,...] [--engines on,off,js,wasm] [--jq-stride N]
+//   node dist/bench/real-programs.js [--reps N] [--only NAME,...] [--engines on,off,wasm] [--jq-stride N]
 //     --reps N       repetitions per workload and emulator, alternating; the median is kept (default 1)
 //     --only         run only these workloads (names in the table)
 //     --engines      hartscope's --jit values to measure (default on,off)

@@ -1,6 +1,6 @@
 // Throughput benchmark: each workload of guest/ under qemu-riscv64 and under `hartscope run` with
-// each engine — the interpreter alone (--jit off), the JavaScript block compiler (--jit js) and
-// the WebAssembly one (--jit wasm) — in the same run, REPS repetitions each (alternating), medians.
+// each engine — the interpreter alone (--jit off) and the WebAssembly block compiler (--jit wasm)
+// — in the same run, REPS repetitions each (alternating), medians.
 // Both retire the same program, so hartscope's throughput relative to qemu's is
 // qemu_time / hartscope_time; the geometric mean of those ratios per engine is compared with the
 // target. Times are CPU time (user + system, from GNU time: bench/measure.ts) and wall time; on a
@@ -9,10 +9,10 @@
 // each workload a compiling engine runs slower than the interpreter alone ("never loses").
 //
 //   npm run bench                      (builds, then runs this)
-//   node dist/bench/throughput.js [--reps N] [--only NAME,NAME] [--engines off,js,wasm] [--quick]
+//   node dist/bench/throughput.js [--reps N] [--only NAME,NAME] [--engines off,wasm] [--quick]
 //     --reps N      repetitions per workload and emulator (default 3)
 //     --only        run only these workloads
-//     --engines     hartscope's engines to measure (default off,js,wasm)
+//     --engines     hartscope's engines to measure (default off,wasm)
 //     --quick       small sizes (a smoke test of the benchmark itself, not a measurement)
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -34,9 +34,9 @@ const TARGET_RATIO = 0.5;
 const TARGET_MEMORY = 2;
 const TIMEOUT_MS = 600_000;
 
-type Engine = "off" | "js" | "wasm";
-const ENGINES: readonly Engine[] = ["off", "js", "wasm"];
-const ENGINE_NAME: Record<Engine, string> = { off: "interp", js: "js", wasm: "wasm" };
+type Engine = "off" | "wasm";
+const ENGINES: readonly Engine[] = ["off", "wasm"];
+const ENGINE_NAME: Record<Engine, string> = { off: "interp", wasm: "wasm" };
 
 interface Workload {
   name: string;
@@ -118,15 +118,13 @@ function parseArgs(argv: string[]): Options {
     } else if (a === "--engines") {
       const list = (argv[++i] ?? "").split(",").filter(Boolean);
       for (const e of list) {
-        if (!ENGINES.includes(e as Engine)) throw new Error(`--engines: no engine '${e}' (off, js, wasm)`);
+        if (!ENGINES.includes(e as Engine)) throw new Error(`--engines: no engine '${e}' (off, wasm)`);
       }
-      if (list.length === 0) throw new Error("--engines needs a list, e.g. off,js,wasm");
+      if (list.length === 0) throw new Error("--engines needs a list, e.g. off,wasm");
       o.engines = ENGINES.filter((e) => list.includes(e));
     } else if (a === "--quick") o.quick = true;
     else
-      throw new Error(
-        `unknown argument '${a}' (use --reps N, --only NAME,..., --engines off,js,wasm, --quick)`,
-      );
+      throw new Error(`unknown argument '${a}' (use --reps N, --only NAME,..., --engines off,wasm, --quick)`);
   }
   return o;
 }

@@ -1,40 +1,37 @@
-// `--jit off|on|js|wasm`, `--jit-hot N` and HARTSCOPE_JIT: which engine runs hot guest code, as the
-// machine's JIT options. Shared by run, trace and system; only main.ts hands in the environment.
+// `--jit off|on|wasm`, `--jit-hot N` and HARTSCOPE_JIT: whether hot guest code is compiled (to
+// WebAssembly), as the machine's JIT options. Shared by run, trace and system; only main.ts hands in
+// the environment.
 
 import { cacheOf, JIT_DEFAULTS, type JitOptions } from "../hart/jit/hart-jit.js";
 import type { GuestMemory } from "../hart/memory.js";
 import { UsageError } from "./errors.js";
 
-export type JitEngine = JitOptions["engine"];
-
-/** What the command line chose: the interpreter alone, or compiling with an engine. */
+/** What the command line chose: the interpreter alone, or compiling hot code. */
 export interface JitChoice {
   jit: boolean;
-  /** undefined: the default engine (`--jit on`) */
-  jitEngine?: JitEngine;
   /** executions of a block start before it is compiled (undefined: the default) */
   jitHot?: number;
 }
 
-export const JIT_VALUES = "off, on, js or wasm";
+export const JIT_VALUES = "off, on or wasm";
 
 /** `--jit VALUE` or HARTSCOPE_JIT=VALUE (`what` names where the value came from). */
-export function parseJit(what: string, v: string): Pick<JitChoice, "jit" | "jitEngine"> {
+export function parseJit(what: string, v: string): Pick<JitChoice, "jit"> {
   switch (v) {
     case "off":
       return { jit: false };
     case "on":
+    case "wasm":
       return { jit: true };
     case "js":
-    case "wasm":
-      return { jit: true, jitEngine: v };
+      throw new UsageError(`${what} must be ${JIT_VALUES} (got 'js': the JavaScript engine was removed)`);
     default:
       throw new UsageError(`${what} must be ${JIT_VALUES} (got '${v}')`);
   }
 }
 
 /** The default before any --jit: HARTSCOPE_JIT if set (and not empty), else on. */
-export function jitFromEnv(env: NodeJS.ProcessEnv): Pick<JitChoice, "jit" | "jitEngine"> {
+export function jitFromEnv(env: NodeJS.ProcessEnv): Pick<JitChoice, "jit"> {
   const v = env.HARTSCOPE_JIT;
   return v === undefined || v === "" ? { jit: true } : parseJit("HARTSCOPE_JIT", v);
 }
@@ -57,7 +54,6 @@ export function parseJitHot(opt: string, v: string): number {
 export function machineJit(c: JitChoice): Partial<JitOptions> | false {
   if (!c.jit) return false;
   const o: Partial<JitOptions> = {};
-  if (c.jitEngine !== undefined) o.engine = c.jitEngine;
   if (c.jitHot !== undefined) {
     o.hot = c.jitHot;
     o.warm = Math.max(1, Math.floor((c.jitHot * JIT_DEFAULTS.warm) / JIT_DEFAULTS.hot));
@@ -71,12 +67,12 @@ export function machineJit(c: JitChoice): Partial<JitOptions> | false {
  * generated code) and how often the run loop entered compiled code (instructions per entry is what
  * chaining and region growth raise).
  */
-export function jitStatsLine(c: JitChoice, mem: GuestMemory, retired: number): string {
-  const engine = c.jitEngine ?? JIT_DEFAULTS.engine;
-  const cache = cacheOf(mem, engine === "wasm");
+export function jitStatsLine(mem: GuestMemory, retired: number): string {
+  const cache = cacheOf(mem);
+  if (cache === undefined) return "hartscope: jit wasm: not available for this memory (interpreted)";
   const pct = retired > 0 ? (100 * cache.retired) / retired : 0;
   return (
-    `hartscope: jit ${engine}: ${cache.compiled} regions, ${cache.compiledInsns} instructions compiled, ` +
+    `hartscope: jit wasm: ${cache.compiled} regions, ${cache.compiledInsns} instructions compiled, ` +
     `${cache.retired} of ${retired} instructions retired in compiled code (${pct.toFixed(1)}%), ` +
     `compile ${cache.compileMs.toFixed(1)} ms, ${cache.compiledBytes} bytes of code, ${cache.entries} entries`
   );

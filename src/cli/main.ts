@@ -37,9 +37,9 @@ commands:
       --quantum N       instructions a thread runs before the next one (default ${DEFAULT_QUANTUM})
       --wall-clock      host time instead of virtual time (1 ns per instruction)
       --seed N          seed of getrandom, AT_RANDOM and /dev/urandom (default 0)
-      --jit off|on|js|wasm  run the interpreter alone (off), or compile hot code with the
-                        default engine (on, the default), to JavaScript (js) or to WebAssembly
-                        (wasm); HARTSCOPE_JIT in the environment takes the same values
+      --jit off|on|wasm run the interpreter alone (off), or compile hot code to WebAssembly
+                        (on, the default; wasm is the same); HARTSCOPE_JIT in the environment
+                        takes the same values
       --jit-hot N       executions of a block start before it is compiled (default ${JIT_DEFAULTS.hot})
       -E NAME=VALUE     set a variable in the guest's environment (repeatable, as qemu's -E)
       -U NAME           remove a variable from the guest's environment (repeatable)
@@ -76,7 +76,7 @@ commands:
       --disk FILE       a virtio-blk disk (repeatable); the guest's writes stay in memory
       --disk-write      write the guest's disk writes through to the files
       --stats           print instructions retired, time, MIPS and the JIT's figures at exit
-      --jit off|on|js|wasm, --jit-hot N   as for run
+      --jit off|on|wasm, --jit-hot N   as for run
     exit status: the finisher's (pass 0, fail CODE) or HTIF's; 1 with a message when every hart
     waits for an interrupt that can never come
   disasm PROG [--func NAME]      disassemble a riscv64 ELF file like objdump -d
@@ -179,7 +179,7 @@ export function parseRunArgs(args: string[], env: NodeJS.ProcessEnv = process.en
         });
         break;
       case "--jit":
-        Object.assign(o, { jitEngine: undefined }, parseJit(name, value(name, inline)));
+        Object.assign(o, parseJit(name, value(name, inline)));
         break;
       case "--jit-hot":
         o.jitHot = parseJitHot(name, value(name, inline));

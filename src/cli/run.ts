@@ -9,7 +9,7 @@ import { readProgram, UsageError } from "./errors.js";
 import { type JitChoice, jitStatsLine, machineJit } from "./jit-option.js";
 import { err } from "./output.js";
 
-/** jit, jitEngine, jitHot: --jit and --jit-hot (hart/jit/; off runs the interpreter alone) */
+/** jit, jitHot: --jit and --jit-hot (hart/jit/; off runs the interpreter alone) */
 export interface RunOptions extends JitChoice {
   stats: boolean;
   strict: boolean;
@@ -117,7 +117,7 @@ export function runCommand(o: RunOptions): number {
     const n = p.clock.retired;
     const mips = seconds > 0 ? n / seconds / 1e6 : 0;
     err(`hartscope: retired ${n} instructions in ${seconds.toFixed(3)} s (${mips.toFixed(1)} MIPS)`);
-    if (o.jit) err(jitStatsLine(o, p.mem, n));
+    if (o.jit) err(jitStatsLine(p.mem, n));
   }
   return shellStatus(status);
 }

@@ -18,7 +18,7 @@ import { readProgram, UsageError } from "./errors.js";
 import { type JitChoice, jitFromEnv, jitStatsLine, machineJit, parseJit, parseJitHot } from "./jit-option.js";
 import { err, writeFd } from "./output.js";
 
-/** jit, jitEngine, jitHot: --jit and --jit-hot */
+/** jit, jitHot: --jit and --jit-hot */
 export interface SystemOptions extends JitChoice {
   kernel?: string;
   /** a firmware file; "none": the kernel runs in M-mode; undefined: the built-in SBI firmware */
@@ -147,7 +147,7 @@ export function parseSystemArgs(args: string[], env: NodeJS.ProcessEnv = {}): Sy
         o.stats = true;
         break;
       case "--jit":
-        Object.assign(o, { jitEngine: undefined }, parseJit(name, value()));
+        Object.assign(o, parseJit(name, value()));
         break;
       case "--jit-hot":
         o.jitHot = parseJitHot(name, value());
@@ -310,7 +310,7 @@ export async function systemCommand(o: SystemOptions): Promise<number> {
         `hartscope: retired ${n} instructions in ${seconds.toFixed(3)} s (${mips.toFixed(1)} MIPS), ` +
           `${(sys.machine.now() / 1e9).toFixed(6)} s of ${o.clock === "realtime" ? "real" : "virtual"} time`,
       );
-      if (o.jit) err(jitStatsLine(o, sys.machine.mem, n));
+      if (o.jit) err(jitStatsLine(sys.machine.mem, n));
     }
     return outcome.status;
   } finally {

@@ -17,7 +17,7 @@ import { type CsrHart, TIMEBASE_NS } from "./csr.js";
 import { CODE_STRIDE, CODE_VERSION, markProbe, OP_PROBE, opOf, packEntry } from "./decoded.js";
 import { type InterpretFn, interpreter } from "./interpreter.js";
 import { warmUpInterpreter } from "./interpreter-warm-up.js";
-import { HartJit, JIT_DEFAULTS, type JitOptions } from "./jit/hart-jit.js";
+import { HartJit, type JitOptions } from "./jit/hart-jit.js";
 import { ACCESS_EXEC, type GuestMemory } from "./memory.js";
 import { Mmu } from "./mmu.js";
 import { PAGE_MASK, PAGE_SIZE } from "./page.js";
@@ -114,16 +114,16 @@ export class Hart implements RareHart, CsrHart {
     this.id = options.id ?? 0;
     this.state = state;
     this.mem = mem;
-    // the wasm engine reads the state where it runs: in guest RAM's memory (wasm/area.ts); a hart
-    // whose state cannot go there runs the JavaScript engine
+    // compiled code reads the state where it runs: in guest RAM's memory (wasm/area.ts). A hart
+    // whose state cannot go there (the engine zone is full: ram.ts ENGINE_ZONE / ENGINE_AREA, about
+    // 390 harts; or the memory is not made by reserveRam) runs the interpreter alone: exact, slower.
     const jit = options.jit;
-    this.area =
-      jit !== false && (jit?.engine ?? JIT_DEFAULTS.engine) === "wasm" ? placeState(state, mem) : -1;
+    this.area = jit !== false ? placeState(state, mem) : -1;
     this.mmu = new Mmu(mem, state.r);
     this.probes = options.probes;
     this.time = options.time;
     this.observer = new Observer(this);
-    this.jit = options.jit === false ? undefined : new HartJit(this, options.jit ?? {});
+    this.jit = jit === false || this.area < 0 ? undefined : new HartJit(this, jit ?? {});
   }
 
   /** privilege mode: 0 user, 1 supervisor, 3 machine (in the state, so snapshots carry it) */

@@ -185,7 +185,7 @@ test("--stats: one line with instructions, seconds and MIPS; exit status passes 
   assert.equal(r.status, 42);
   assert.match(
     r.stderr,
-    /^hartscope: retired [1-9]\d* instructions in \d+\.\d{3} s \(\d+\.\d MIPS\)\nhartscope: jit (js|wasm): \d+ regions, .*\n$/,
+    /^hartscope: retired [1-9]\d* instructions in \d+\.\d{3} s \(\d+\.\d MIPS\)\nhartscope: jit wasm: \d+ regions, .*\n$/,
   );
   assert.equal(hartscope(["run", prog, "263"]).status, 7, "exit status is 8 bits");
   // Options after PROG belong to the program.

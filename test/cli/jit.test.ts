@@ -1,6 +1,7 @@
-// Choosing the engine from the command line: `--jit off|on|js|wasm` and `--jit-hot N` for run, trace
+// Choosing the engine from the command line: `--jit off|on|wasm` and `--jit-hot N` for run, trace
 // and system, HARTSCOPE_JIT with the same values, the machine options they become, the compile
-// statistics --stats prints, and bad values answered by one line naming the option and the value.
+// statistics --stats prints, and bad values answered by one line naming the option and the value
+// (`js`, the JavaScript engine's value, among them: that engine was removed).
 
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -16,25 +17,23 @@ import { GUEST_BIN, hartscope } from "../linux-user/guest.js";
 const KERNEL = fileURLToPath(new URL("../../../guest/kernels/bin/hello", import.meta.url));
 const SHA = join(GUEST_BIN, "sha256");
 
-test("--jit off|on|js|wasm and HARTSCOPE_JIT become the machine's jit option", () => {
+test("--jit off|on|wasm and HARTSCOPE_JIT become the machine's jit option", () => {
   const jit = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     machineJit(parseRunArgs([...args, "prog"], env));
-  assert.deepEqual(jit([]), {}, "on by default, with the default engine");
+  assert.deepEqual(jit([]), {}, "on by default");
   assert.equal(jit(["--jit", "off"]), false);
   assert.deepEqual(jit(["--jit", "on"]), {});
-  assert.deepEqual(jit(["--jit", "js"]), { engine: "js" });
-  assert.deepEqual(jit(["--jit=wasm"]), { engine: "wasm" });
+  assert.deepEqual(jit(["--jit=wasm"]), {}, "wasm is on");
   assert.equal(jit([], { HARTSCOPE_JIT: "off" }), false);
-  assert.deepEqual(jit([], { HARTSCOPE_JIT: "wasm" }), { engine: "wasm" });
+  assert.deepEqual(jit([], { HARTSCOPE_JIT: "wasm" }), {});
   assert.deepEqual(jit([], { HARTSCOPE_JIT: "" }), {}, "empty is unset");
   // the command line wins over the environment, and the last --jit over earlier ones
   assert.deepEqual(jit(["--jit", "on"], { HARTSCOPE_JIT: "wasm" }), {});
-  assert.deepEqual(jit(["--jit", "js"], { HARTSCOPE_JIT: "off" }), { engine: "js" });
+  assert.deepEqual(jit(["--jit", "wasm"], { HARTSCOPE_JIT: "off" }), {});
   assert.equal(jit(["--jit", "wasm", "--jit", "off"]), false);
   // --jit-hot lowers the warm threshold with it (their default ratio)
   const ratio = JIT_DEFAULTS.warm / JIT_DEFAULTS.hot;
   assert.deepEqual(jit(["--jit-hot", "8", "--jit", "wasm"]), {
-    engine: "wasm",
     hot: 8,
     warm: Math.floor(8 * ratio),
   });
@@ -47,25 +46,40 @@ test("system and trace take the same --jit and --jit-hot", () => {
     machineJit(parseSystemArgs(["--kernel", "k", ...args], env));
   assert.deepEqual(sys([]), {});
   assert.equal(sys(["--jit", "off"]), false);
-  assert.deepEqual(sys(["--jit", "wasm", "--jit-hot", "40"]), { engine: "wasm", hot: 40, warm: 10 });
-  assert.deepEqual(sys([], { HARTSCOPE_JIT: "js" }), { engine: "js" });
+  assert.deepEqual(sys(["--jit", "wasm", "--jit-hot", "40"]), { hot: 40, warm: 10 });
+  assert.deepEqual(sys([], { HARTSCOPE_JIT: "on" }), {});
   assert.equal(sys([], { HARTSCOPE_JIT: "off" }), false);
   assert.throws(
     () => sys([], { HARTSCOPE_JIT: "fast" }),
-    /HARTSCOPE_JIT must be off, on, js or wasm \(got 'fast'\)/,
+    /HARTSCOPE_JIT must be off, on or wasm \(got 'fast'\)/,
   );
-  const t = parseTraceArgs(["-n", "BEGIN {}", "--jit", "js", "--jit-hot=2", "prog"], (a) =>
+  const t = parseTraceArgs(["-n", "BEGIN {}", "--jit", "on", "--jit-hot=2", "prog"], (a) =>
     parseRunArgs(a, {}),
   );
-  assert.deepEqual(machineJit(t.run), { engine: "js", hot: 2, warm: 1 });
+  assert.deepEqual(machineJit(t.run), { hot: 2, warm: 1 });
 });
 
 test("bad values: one line naming the option and the value, status 1", () => {
   const cases: [string[], Record<string, string>, string][] = [
-    [["run", "--jit", "fast", SHA], {}, "--jit must be off, on, js or wasm (got 'fast')"],
-    [["run", "--jit=ON", SHA], {}, "--jit must be off, on, js or wasm (got 'ON')"],
-    [["run", SHA], { HARTSCOPE_JIT: "1" }, "HARTSCOPE_JIT must be off, on, js or wasm (got '1')"],
+    [["run", "--jit", "fast", SHA], {}, "--jit must be off, on or wasm (got 'fast')"],
+    [["run", "--jit=ON", SHA], {}, "--jit must be off, on or wasm (got 'ON')"],
+    [["run", SHA], { HARTSCOPE_JIT: "1" }, "HARTSCOPE_JIT must be off, on or wasm (got '1')"],
     [["run", "--jit"], {}, "--jit needs a value"],
+    [
+      ["run", "--jit", "js", SHA],
+      {},
+      "--jit must be off, on or wasm (got 'js': the JavaScript engine was removed)",
+    ],
+    [
+      ["run", SHA],
+      { HARTSCOPE_JIT: "js" },
+      "HARTSCOPE_JIT must be off, on or wasm (got 'js': the JavaScript engine was removed)",
+    ],
+    [
+      ["system", "--kernel", KERNEL, "--jit", "js"],
+      {},
+      "--jit must be off, on or wasm (got 'js': the JavaScript engine was removed)",
+    ],
     [
       ["run", "--jit-hot", "0", SHA],
       {},
@@ -81,8 +95,8 @@ test("bad values: one line naming the option and the value, status 1", () => {
       {},
       "--jit-hot must be a positive integer (executions before a block is compiled; got '1e3')",
     ],
-    [["trace", "-n", "BEGIN {}", "--jit", "jit", SHA], {}, "--jit must be off, on, js or wasm (got 'jit')"],
-    [["system", "--kernel", KERNEL, "--jit", "v8"], {}, "--jit must be off, on, js or wasm (got 'v8')"],
+    [["trace", "-n", "BEGIN {}", "--jit", "jit", SHA], {}, "--jit must be off, on or wasm (got 'jit')"],
+    [["system", "--kernel", KERNEL, "--jit", "v8"], {}, "--jit must be off, on or wasm (got 'v8')"],
     [
       ["system", "--kernel", KERNEL, "--jit-hot", "x"],
       {},
@@ -95,10 +109,11 @@ test("bad values: one line naming the option and the value, status 1", () => {
   }
 });
 
-test("--help names the engines and the threshold", () => {
+test("--help names the values and the threshold", () => {
   const h = hartscope(["--help"]);
   assert.equal(h.status, 0);
-  assert.ok(h.stdout.includes("--jit off|on|js|wasm"));
+  assert.ok(h.stdout.includes("--jit off|on|wasm"));
+  assert.doesNotMatch(h.stdout, /JavaScript|\bjs\b/);
   assert.ok(
     h.stdout.includes(
       `--jit-hot N       executions of a block start before it is compiled (default ${JIT_DEFAULTS.hot})`,
@@ -117,7 +132,7 @@ function stats(args: string[], env: Record<string, string> = {}) {
   const retired = /^hartscope: retired (\d+) instructions in \d+\.\d{3} s \(\d+\.\d MIPS\)$/.exec(lines[0]!);
   assert.ok(retired, r.stderr);
   const jit =
-    /^hartscope: jit (js|wasm): (\d+) regions, (\d+) instructions compiled, (\d+) of (\d+) instructions retired in compiled code \((\d+\.\d)%\)/.exec(
+    /^hartscope: jit (wasm): (\d+) regions, (\d+) instructions compiled, (\d+) of (\d+) instructions retired in compiled code \((\d+\.\d)%\)/.exec(
       lines[1] ?? "",
     );
   assert.equal(lines.length, jit ? 2 : 1, r.stderr);
@@ -132,10 +147,10 @@ function stats(args: string[], env: Record<string, string> = {}) {
   };
 }
 
-test("each engine runs the same guest to the same output and instruction count; --stats says how much ran compiled", () => {
+test("compiled and interpreted runs give the same output and instruction count; --stats says how much ran compiled", () => {
   const off = stats(["--jit", "off", SHA, "64"]);
   assert.equal(off.engine, undefined, "no jit line when the interpreter runs alone");
-  for (const engine of ["js", "wasm"] as const) {
+  for (const engine of ["on", "wasm"] as const) {
     for (const [how, args, env] of [
       ["--jit", ["--jit", engine], {}],
       ["HARTSCOPE_JIT", [], { HARTSCOPE_JIT: engine }],
@@ -144,19 +159,19 @@ test("each engine runs the same guest to the same output and instruction count; 
       const what = `${how} ${engine}`;
       assert.equal(s.stdout, off.stdout, what);
       assert.equal(s.retired, off.retired, `${what}: the same instructions retire`);
-      assert.equal(s.engine, engine, what);
+      assert.equal(s.engine, "wasm", what);
       assert.equal(s.ofRetired, s.retired, what);
       assert.ok(s.regions > 0 && s.compiledInsns > 0, `${what}: regions were compiled`);
       assert.ok(s.inCompiled > 0.9 * s.retired, `${what}: ${s.inCompiled} of ${s.retired} ran compiled`);
     }
   }
   // the threshold matters: a threshold no block reaches compiles nothing
-  const never = stats(["--jit", "js", "--jit-hot", String(2 ** 31 - 1), SHA, "64"]);
+  const never = stats(["--jit", "on", "--jit-hot", String(2 ** 31 - 1), SHA, "64"]);
   assert.deepEqual([never.regions, never.inCompiled, never.retired], [0, 0, off.retired]);
 });
 
-test("system --stats prints the jit line, and the engines boot the same", () => {
-  const outs = ["off", "js", "wasm"].map((jit) =>
+test("system --stats prints the jit line, and compiled and interpreted boots are the same", () => {
+  const outs = ["off", "on", "wasm"].map((jit) =>
     hartscope([
       "system",
       "--bios",
@@ -179,7 +194,7 @@ test("system --stats prints the jit line, and the engines boot the same", () => 
   assert.equal(retired[2], retired[0]);
   assert.match(
     outs[1]!.stderr,
-    /\nhartscope: jit js: \d+ regions, \d+ instructions compiled, \d+ of \d+ instructions retired in compiled code/,
+    /\nhartscope: jit wasm: \d+ regions, \d+ instructions compiled, \d+ of \d+ instructions retired in compiled code/,
   );
   assert.match(outs[2]!.stderr, /\nhartscope: jit wasm: /);
 });

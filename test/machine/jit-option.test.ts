@@ -15,7 +15,7 @@ test("run --jit on|off, defaulting to HARTSCOPE_JIT", () => {
   assert.equal(parseRunArgs(["--jit=off", "prog"], {}).jit, false);
   assert.throws(
     () => parseRunArgs(["--jit", "fast", "prog"], {}),
-    /--jit must be off, on, js or wasm \(got 'fast'\)/,
+    /--jit must be off, on or wasm \(got 'fast'\)/,
   );
   assert.throws(() => parseRunArgs(["--jit"], {}), /--jit needs a value/);
 });

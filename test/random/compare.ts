@@ -30,8 +30,8 @@ import {
 export const PROCESS_TIMEOUT_MS = 60_000;
 
 /** How hartscope runs the program: the interpreter alone, or a JIT engine. */
-export type Engine = "off" | "js" | "wasm";
-export const ENGINES: readonly Engine[] = ["off", "js", "wasm"];
+export type Engine = "off" | "wasm";
+export const ENGINES: readonly Engine[] = ["off", "wasm"];
 /** executions of a block start before hartscope compiles it (--jit-hot), by default */
 export const DEFAULT_HOT = 2;
 

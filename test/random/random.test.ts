@@ -3,16 +3,15 @@
 // Zbb while generator.ts's WITH_ZB is on, qemu then asked for them with -cpu), run under
 // qemu-riscv64 and `hartscope run`; the dumps of all registers, fcsr and the scratch
 // memory must be equal. Each program's body runs RUNS times over (program.ts's loop), and
-// hartscope runs it with each engine: the interpreter alone (--jit off), and the JavaScript and
-// WebAssembly compilers with a hot threshold of HOT executions, so that the later passes run
-// compiled code — which --stats must confirm (most instructions retired by compiled code). Two
+// hartscope runs it with each engine: the interpreter alone (--jit off), and the WebAssembly
+// compiler with a hot threshold of HOT executions, so that the later passes run compiled code — which --stats must confirm (most instructions retired by compiled code). Two
 // programs run at a time. On a mismatch the first failing seed is bisected, with the engine that
 // failed, to the unit of instructions where the runs part, and its disassembly is printed.
 //
 // Environment: HS_RANDOM_SEED (first seed, default 1), HS_RANDOM_PROGRAMS (default 100),
 // HS_RANDOM_LENGTH (instructions per program, default 1200), HS_RANDOM_ZB=0 (no Zba/Zbb),
 // HS_RANDOM_RUNS (passes over each body, default DEFAULT_RUNS), HS_RANDOM_HOT (--jit-hot,
-// default DEFAULT_HOT), HS_RANDOM_ENGINES (default off,js,wasm).
+// default DEFAULT_HOT), HS_RANDOM_ENGINES (default off,wasm).
 
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -2,7 +2,7 @@
 //   --length N     instructions in the body (default 1200, as the test)
 //   --units K      keep only the first K units
 //   --runs N       passes over the body (default DEFAULT_RUNS, as the test)
-//   --jit ENGINE   off, js or wasm (repeatable; default all three, as the test)
+//   --jit ENGINE   off or wasm (repeatable; default both, as the test)
 //   --jit-hot N    executions of a block start before it is compiled (default DEFAULT_HOT, as the test)
 //   --bisect       find the unit where qemu-riscv64 and hartscope part
 //   --keep DIR     leave the ELF file in DIR (default: a temporary directory, removed)
@@ -27,7 +27,7 @@ import { buildProgram, DEFAULT_RUNS, type ProgramOptions } from "./program.js";
 
 function usage(msg: string): never {
   process.stderr.write(
-    `rerun: ${msg}\nusage: node dist/test/random/rerun.js SEED [--length N] [--units K] [--runs N] [--jit off|js|wasm]... [--jit-hot N] [--bisect] [--keep DIR] [--list]\n`,
+    `rerun: ${msg}\nusage: node dist/test/random/rerun.js SEED [--length N] [--units K] [--runs N] [--jit off|wasm]... [--jit-hot N] [--bisect] [--keep DIR] [--list]\n`,
   );
   process.exit(2);
 }

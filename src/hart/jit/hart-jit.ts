@@ -36,15 +36,14 @@ import {
   SAMPLE_AT,
   SLOT_AT,
   TLB_AT,
-  WASM_TLB_MASK,
   WASM_TLB_SIZE,
 } from "../wasm/layout.js";
 import { compileWasmRegion } from "../wasm/region-module.js";
 import { WasmRuntime } from "../wasm/runtime.js";
-import { type CompileEnv, compileRegion, Exit, type JitContext, type RegionCode } from "./codegen.js";
 import { PageCode, Region } from "./page-code.js";
 import { type Block, buildRegion, inlineCsr, key } from "./region.js";
-import { DataTlb, ENTRY_WORDS, JIT_TLB_MASK } from "./tlb.js";
+import { Exit, type JitContext, type RegionCode } from "./region-code.js";
+import { DataTlb, ENTRY_WORDS } from "./tlb.js";
 
 /** Tuning of the block compiler (tests lower the thresholds to compile sooner). */
 export interface JitOptions {
@@ -62,18 +61,13 @@ export interface JitOptions {
   maxGrows: number;
   maxGrownInsns: number;
   maxPages: number;
-  /** which engine compiles hot code: generated JavaScript or WebAssembly */
-  engine: "js" | "wasm";
-  /** wasm: a region jumps straight into the next one when the hart's jump cache has it */
+  /** a region jumps straight into the next one when the hart's jump cache has it */
   chain: boolean;
 }
 
 /** The thresholds a machine uses unless it says otherwise. */
 // hot: a new region's function runs in V8's slow tiers until optimized, slower than the
 // interpreter; code run fewer times than ~1000 does not repay that (bench/throughput.ts: +8%).
-// engine: wasm, which beat js on every bench/throughput.ts workload (CPU s, 2026-11-30, --reps 1:
-// sha256 1.30 vs 2.59, sort 1.30 vs 2.85, interp 2.49 vs 3.23, nbody 2.42 vs 2.54, hashtab 3.07
-// vs 6.43, lz 2.88 vs 5.67) and on a busybox ash loop (1.38 vs 3.67 s; the interpreter alone 0.56).
 export const JIT_DEFAULTS: Readonly<JitOptions> = Object.freeze({
   hot: 1000,
   warm: 250,
@@ -83,7 +77,6 @@ export const JIT_DEFAULTS: Readonly<JitOptions> = Object.freeze({
   maxGrows: 3,
   maxGrownInsns: 300,
   maxPages: 4,
-  engine: "wasm",
   chain: true,
 });
 
@@ -112,34 +105,35 @@ export class CodeCache {
   compiledInsns = 0;
   /** instructions retired by compiled code (the rest were interpreted): --stats prints it */
   retired = 0;
-  /** time spent compiling (ms) and the size of what was made (wasm bytes, or JavaScript source) */
+  /** time spent compiling (ms) and the size of what was made (bytes of WebAssembly) */
   compileMs = 0;
   /** calls of compiled code from the run loop (retired / entries: instructions per call) */
   entries = 0;
   compiledBytes = 0;
-  readonly env: CompileEnv;
-  /** the wasm engine's runtime (the memory its modules import); undefined for the JS engine */
-  readonly wasm: WasmRuntime | undefined;
+  /** the wasm engine's runtime (the memory its modules import) */
+  readonly wasm: WasmRuntime;
 
   constructor(
     readonly mem: GuestMemory,
-    memory?: WebAssembly.Memory,
+    memory: WebAssembly.Memory,
   ) {
-    this.wasm = memory === undefined ? undefined : new WasmRuntime(memory);
-    this.env = { view: mem.view, tlbMask: memory === undefined ? JIT_TLB_MASK : WASM_TLB_MASK };
+    this.wasm = new WasmRuntime(memory);
   }
 }
 
 const caches = new WeakMap<GuestMemory, CodeCache>();
-const wasmCaches = new WeakMap<GuestMemory, CodeCache>();
 
-/** The compiled code of `mem` for the JavaScript engine, or for the wasm engine (`wasm`). */
-export function cacheOf(mem: GuestMemory, wasm = false): CodeCache {
-  const map = wasm ? wasmCaches : caches;
-  let c = map.get(mem);
+/**
+ * The compiled code of `mem`; undefined when its bytes are not a guest RAM memory made by
+ * reserveRam (ram.ts), which compiled WebAssembly needs: its harts run the interpreter alone.
+ */
+export function cacheOf(mem: GuestMemory): CodeCache | undefined {
+  let c = caches.get(mem);
   if (c === undefined) {
-    c = new CodeCache(mem, wasm ? ramMemory(mem.bytes) : undefined);
-    map.set(mem, c);
+    const memory = ramMemory(mem.bytes);
+    if (memory === undefined) return undefined;
+    c = new CodeCache(mem, memory);
+    caches.set(mem, c);
   }
   return c;
 }
@@ -164,7 +158,7 @@ export class HartJit implements TlbHolder {
   /** what compiled code works on */
   private readonly cx: JitContext;
   private readonly tlb: DataTlb;
-  /** the wasm engine's hart area as words (jump cache, exit slot), when regions chain */
+  /** the hart's area as words (jump cache, exit slot), when regions chain */
   private readonly areaWords: Int32Array | undefined;
   private readonly codes: (PageCode | undefined)[] = new Array(SLOTS).fill(undefined);
   /** what the jump cache's current generation was started at (unchainIfStale) */
@@ -182,16 +176,16 @@ export class HartJit implements TlbHolder {
     options: Partial<JitOptions> = {},
   ) {
     this.options = { ...JIT_DEFAULTS, ...options };
-    // the wasm engine runs a hart whose state is in guest RAM's memory (Hart placed it there)
+    // compiled code runs a hart whose state is in guest RAM's memory (Hart placed it there)
     const area = hart.area;
-    const wasm = area >= 0 && this.options.engine === "wasm";
-    this.cache = cacheOf(hart.mem, wasm);
+    const cache = cacheOf(hart.mem);
+    if (area < 0 || cache === undefined)
+      throw new Error("HartJit: the hart has no area in guest RAM's memory");
+    this.cache = cache;
     const buffer = hart.mem.bytes.buffer as ArrayBuffer;
-    const tlb = wasm
-      ? new DataTlb(new Int32Array(buffer, area + TLB_AT, WASM_TLB_SIZE * ENTRY_WORDS))
-      : new DataTlb();
+    const tlb = new DataTlb(new Int32Array(buffer, area + TLB_AT, WASM_TLB_SIZE * ENTRY_WORDS));
     this.tlb = tlb;
-    if (wasm && this.options.chain) {
+    if (this.options.chain) {
       this.areaWords = new Int32Array(buffer, area, ENGINE_AREA >> 2);
       this.areaWords[GEN_W] = 1; // entries of a new area (generation 0) are empty
       this.areaWords[SAMPLE_W] = CHAIN_SAMPLE;
@@ -202,8 +196,8 @@ export class HartJit implements TlbHolder {
       r,
       fd: hart.state.fd,
       tlb: tlb.t,
-      mark: wasm ? new Int32Array(buffer, area + MARK_AT, 1) : new Int32Array(1),
-      area: wasm ? area : -1,
+      mark: new Int32Array(buffer, area + MARK_AT, 1),
+      area,
       // compiled code fires probes in place, through the site it holds (no lookup per firing);
       // hart.retired is brought up to the instruction for the hook and back (the run loop adds the
       // region's count when it returns)
@@ -330,15 +324,11 @@ export class HartJit implements TlbHolder {
         }
         const label = code.entryLabel[idx]!;
         const aw = this.areaWords;
-        // (a region without a table slot is never chained to)
-        if (aw !== undefined && region.slot >= 0) this.link(aw, pc, region.slot, label, left);
+        if (aw !== undefined) this.link(aw, pc, region.slot, label, left);
         const exit = region.fn(cx, label, left);
         this.cache.entries++;
-        // a chain of wasm regions leaves from its last one
-        const ran =
-          aw === undefined || region.slot < 0 || aw[SLOT_W] === region.slot
-            ? region
-            : this.owner(aw[SLOT_W]!);
+        // a chain of regions leaves from its last one
+        const ran = aw === undefined || aw[SLOT_W] === region.slot ? region : this.owner(aw[SLOT_W]!);
         const done = left - mark[0]!;
         ran.executed += done;
         this.cache.retired += done;
@@ -451,7 +441,7 @@ export class HartJit implements TlbHolder {
     const mem = this.hart.mem;
     if (
       mem.code.changes !== this.chainChanges ||
-      (this.cache.wasm?.released ?? 0) !== this.chainReleased ||
+      this.cache.wasm.released !== this.chainReleased ||
       mem.generation !== this.chainGeneration ||
       (this.hart.state.r[MSTATUS]! & FS) !== this.chainFs
     )
@@ -469,7 +459,7 @@ export class HartJit implements TlbHolder {
     this.chainChanges = this.hart.mem.code.changes;
     this.chainGeneration = this.hart.mem.generation;
     this.chainFs = this.hart.state.r[MSTATUS]! & FS;
-    this.chainReleased = this.cache.wasm?.released ?? 0;
+    this.chainReleased = this.cache.wasm.released;
     let gen = (aw[GEN_W]! + 1) & 0xffff;
     if (gen === 0) {
       // the generation wrapped: entries of generation 1 could look current again
@@ -491,7 +481,7 @@ export class HartJit implements TlbHolder {
   }
 
   private owner(slot: number): Region {
-    return this.cache.wasm!.owners[slot] as Region;
+    return this.cache.wasm.owners[slot] as Region;
   }
 
   private lookup(pc: number, vpn: number): PageCode | undefined {
@@ -561,7 +551,7 @@ export class HartJit implements TlbHolder {
       this.options.maxInsns,
       (_, i) => code.entryRegion[i] !== undefined,
       this.warm(pages),
-      this.cache.wasm !== undefined,
+      true,
     );
     if (blocks.length > 0) this.install(this.build(pages, blocks, 0), []);
   }
@@ -616,14 +606,7 @@ export class HartJit implements TlbHolder {
     from.crossings = 0;
     from.exits.clear();
     const seeds = merged.flatMap((m) => m.blocks.map((b) => key(pages.indexOf(m.pages[b.page]!), b.start)));
-    const blocks = buildRegion(
-      pages,
-      seeds,
-      o.maxGrownInsns,
-      () => false,
-      this.warm(pages),
-      this.cache.wasm !== undefined,
-    );
+    const blocks = buildRegion(pages, seeds, o.maxGrownInsns, () => false, this.warm(pages), true);
     const grown = this.build(pages, blocks, Math.max(...merged.map((m) => m.grown)));
     this.install(grown, merged);
     return true;
@@ -639,18 +622,23 @@ export class HartJit implements TlbHolder {
       0,
       () => false,
       () => false,
-      this.cache.wasm !== undefined,
+      true,
     );
     return this.build(pages, blocks, region.grown, grouping);
   }
 
   private build(pages: PageCode[], blocks: Block[], grown: number, grouping = true): Region {
     const sink = this.hart.probes;
-    const env =
-      sink?.site === undefined ? this.cache.env : { ...this.cache.env, site: (pc: number) => sink.site!(pc) };
+    const site = sink?.site === undefined ? undefined : (pc: number) => sink.site!(pc);
     const t0 = performance.now();
-    const code = this.compile(env, pages, blocks, grouping);
+    const code: RegionCode = compileWasmRegion(
+      { rt: this.cache.wasm, site, chain: this.options.chain },
+      pages,
+      blocks,
+      grouping,
+    );
     this.cache.compileMs += performance.now() - t0;
+    this.cache.compiledBytes += code.bytes;
     const region = new Region(
       code,
       pages,
@@ -662,38 +650,16 @@ export class HartJit implements TlbHolder {
         len: b.insns.length,
       })),
       this.hart.mem.generation,
-      code.source,
       this.options.growAt,
     );
     region.grown = grown;
     region.grouped = grouping;
-    if (code.slot !== undefined) {
-      region.slot = code.slot;
-      this.cache.wasm!.owners[code.slot] = region;
-    }
+    this.cache.wasm.owners[code.slot] = region;
     region.epoch = this.hart.mmu.epoch;
     region.fp = blocks.some((b) => b.insns.some((i) => usesFp(opOf(i.w0), i.imm)));
     this.cache.compiled++;
     for (const b of blocks) this.cache.compiledInsns += b.insns.length;
     return region;
-  }
-
-  /** The region's code, from the engine of the cache. */
-  private compile(env: CompileEnv, pages: PageCode[], blocks: Block[], grouping: boolean): RegionCode {
-    const rt = this.cache.wasm;
-    if (rt !== undefined) {
-      const code = compileWasmRegion(
-        { rt, site: env.site, chain: this.options.chain },
-        pages,
-        blocks,
-        grouping,
-      );
-      this.cache.compiledBytes += code.bytes;
-      return code;
-    }
-    const code = compileRegion(env, pages, blocks, grouping);
-    this.cache.compiledBytes += code.source.length;
-    return code;
   }
 
   /** Make `region` run from its entries that no other region runs, and from those of `replaced`. */

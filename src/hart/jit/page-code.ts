@@ -4,8 +4,8 @@
 
 import { CODE_ENTRIES, CODE_VERSION } from "../memory.js";
 import { Slab } from "../slab.js";
-import type { RegionCode, RegionFn } from "./codegen.js";
 import { type CodePage, stretchLength } from "./region.js";
+import type { RegionCode, RegionFn } from "./region-code.js";
 
 /** A compiled region: generated code for blocks of one or more pages. */
 export class Region {
@@ -28,8 +28,8 @@ export class Region {
   nextCheck: number;
   /** merges this region's code went through */
   grown = 0;
-  /** its slot in the wasm runtime's table (-1: a JavaScript region) */
-  slot = -1;
+  /** its slot in the wasm runtime's table (wasm/runtime.ts) */
+  readonly slot: number;
   /** instructions in its blocks */
   readonly size: number;
 
@@ -49,11 +49,11 @@ export class Region {
     /** its blocks: page index in `pages`, entry, label, length */
     readonly blocks: readonly { page: number; start: number; label: number; len: number }[],
     gen: number,
-    readonly source: string,
     growAt: number,
   ) {
     this.fn = code.fn;
     this.release = code.release;
+    this.slot = code.slot;
     this.size = blocks.reduce((n, b) => n + b.len, 0);
     this.exitPc = code.exitPc;
     this.exitRetired = code.exitRetired;

@@ -1,6 +1,7 @@
 import { opOf, rs1Of } from "../decoded.js";
-// The data TLB compiled code looks up: larger than the interpreter's (hart.ts), because compiled
-// code leaves for the run loop on every miss. Same rules: tag = (vpn low 20 bits, address high
+// The data TLB compiled code looks up, in the hart's area (wasm/layout.ts: WASM_TLB_SIZE entries):
+// larger than the interpreter's (hart.ts), because compiled code leaves for the run loop on every
+// miss. Same rules: tag = (vpn low 20 bits, address high
 // word), base = host offset of the page; a write entry is never made for a page that holds decoded
 // code (stores there take the interpreter's slow path, which keeps the cache coherent); everything
 // is dropped when the memory's generation changes. One Int32Array holds it all, ENTRY_WORDS per
@@ -12,8 +13,6 @@ import type { Mmu } from "../mmu.js";
 import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from "../page.js";
 import { ACCESS_SIZE, SEMANTICS_BY_OP } from "../semantics-by-op.js";
 
-export const JIT_TLB_SIZE = 4096;
-export const JIT_TLB_MASK = JIT_TLB_SIZE - 1;
 /** Words of an entry: read tag low, read tag high, read base, write tag low, high, base. */
 export const ENTRY_WORDS = 8;
 export const R_TAG = 0;
@@ -29,9 +28,9 @@ export class DataTlb implements TlbHolder {
   /** entries - 1 (a power of two) */
   readonly mask: number;
 
-  /** Over `t` (the wasm engine's view of its area in guest RAM's memory), or an array of its own. */
-  constructor(t?: Int32Array) {
-    this.t = (t ?? new Int32Array(JIT_TLB_SIZE * ENTRY_WORDS)).fill(-1);
+  /** Over `t`: its entries in the hart's area in guest RAM's memory. */
+  constructor(t: Int32Array) {
+    this.t = t.fill(-1);
     this.mask = this.t.length / ENTRY_WORDS - 1;
   }
 
@@ -68,8 +67,7 @@ export class DataTlb implements TlbHolder {
   fill(mmu: Mmu, r: Int32Array, page: Int32Array, e: number): void {
     const w0 = page[e]!;
     const op = opOf(w0);
-    // LR reads, SC writes, an AMO both (the WebAssembly engine compiles them: their misses fill
-    // entries too)
+    // LR reads, SC writes, an AMO both (compiled code runs them: their misses fill entries too)
     const sem = SEMANTICS_BY_OP[op];
     const amo = sem?.kind === "amo";
     const size = sem?.kind === "lr" || amo ? sem.size : sem?.kind === "sc" ? -sem.size : ACCESS_SIZE[op]!;

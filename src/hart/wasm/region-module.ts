@@ -1,6 +1,6 @@
-// WebAssembly for one region (the blocks region.ts found): the wasm engine's counterpart of
-// jit/codegen.ts, with the same exit protocol (RegionFn, Exit, side-exit tables), so hart-jit.ts's
-// run loop, tiering and probes drive both engines.
+// WebAssembly for one region (the blocks region.ts found), with the exit protocol of
+// jit/region-code.ts (RegionFn, Exit, side-exit tables) that hart-jit.ts's run loop, tiering and
+// probes drive.
 //
 // The module imports guest RAM's memory and exports run(area, label, left) -> exit code; `area` is
 // the running hart's area (layout.ts), so every hart on the memory shares the code. Blocks are the
@@ -22,7 +22,7 @@ import { CSRS, fpCsrAccess } from "../csr.js";
 import { CODE_ENTRIES, CODE_VERSION, lenOf, opOf, rdOf, rs1Of, rs2Of, rs3Of } from "../decoded.js";
 import type { FpuOp } from "../fpu/index.js";
 import { c, type Expr, RS1 } from "../ir.js";
-import { type AccessGroup, Exit, planAccesses, type RegionCode, type RegionFn } from "../jit/codegen.js";
+
 import {
   type Block,
   type CodePage,
@@ -35,6 +35,7 @@ import {
   Kind,
   locate,
 } from "../jit/region.js";
+import { type AccessGroup, Exit, planAccesses, type RegionCode, type RegionFn } from "../jit/region-code.js";
 import { R_BASE, R_HI, R_TAG, W_BASE, W_HI, W_TAG } from "../jit/tlb.js";
 import { PAGE_SIZE } from "../page.js";
 import type { ProbeSite } from "../probe-sink.js";
@@ -71,16 +72,6 @@ export interface WasmCompileEnv {
   site?: (pc: number) => ProbeSite | undefined;
 }
 
-/** A compiled region and what it cost. */
-export interface WasmRegionCode extends RegionCode {
-  /** bytes of the module's binary */
-  bytes: number;
-  /** give the region's table slot back (it will not run again) */
-  release: () => void;
-  /** its slot in the runtime's table */
-  slot: number;
-}
-
 const TWO32 = 4294967296;
 const ENTRY_SHIFT = Math.log2(ENTRY_BYTES);
 /** a jump out for want of budget: never chained (the next region could not run either) */
@@ -105,7 +96,7 @@ export function compileWasmRegion(
   pages: readonly CodePage[],
   blocks: Block[],
   grouping = true,
-): WasmRegionCode {
+): RegionCode {
   const sorted = blocks.slice().sort((a, b) => a.page - b.page || a.start - b.start);
   const labels = pages.map(() => new Int16Array(CODE_ENTRIES).fill(-1));
   const lens = new Int32Array(sorted.length);
@@ -155,7 +146,6 @@ export function compileWasmRegion(
     exitPc: Float64Array.from(g.exitPc),
     exitRetired: Int32Array.from(g.exitRetired),
     exitFired: Uint8Array.from(g.exitFired),
-    source: "",
     bytes: bytes.length,
     release: () => rt.release(slot),
     slot,

@@ -5,7 +5,7 @@
 // wrapper for it (each region's own export would start on V8's generic wrapper, which costs more
 // than a short region's work), and region code can be reached from wasm through the same table.
 
-import type { JitContext } from "../jit/codegen.js";
+import type { JitContext } from "../jit/region-code.js";
 import { I32, ModuleBuilder } from "./encoder.js";
 
 export type EnterFn = (area: number, slot: number, label: number, left: number) => number;

@@ -14,14 +14,6 @@ export const DATA_BYTES = 0x4000;
 /** Thresholds low enough that a loop of a few dozen iterations runs compiled (and merges). */
 export const EAGER: Partial<JitOptions> = { hot: 3, warm: 1, growAt: 8, growPerInsn: 0, maxGrows: 3 };
 
-/** Every engine of the block compiler: each test runs with each. */
-export const ENGINES: readonly JitOptions["engine"][] = ["js", "wasm"];
-
-/** The run compiled with the engine it asked for. */
-export function ranEngine(m: Machine, engine: JitOptions["engine"]): boolean {
-  return (m.hart.jit!.cache.wasm !== undefined) === (engine === "wasm");
-}
-
 export type Asm = [name: string, operands?: Operands];
 
 /** Machine code for `lines` (objdump mnemonics, "c.*" for 16-bit forms). */

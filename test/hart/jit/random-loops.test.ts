@@ -10,18 +10,7 @@ import { Stop } from "../../../src/hart/hart.js";
 import { F, FCSR } from "../../../src/hart/state.js";
 import { Generator, SCRATCH_BYTES, SP_OFFSET, X_SCRATCH, X_SP } from "../../random/generator.js";
 import { Prng } from "../../random/prng.js";
-import {
-  type Asm,
-  assemble,
-  DATA,
-  EAGER,
-  ENGINES,
-  type Machine,
-  machine,
-  ranEngine,
-  runToEnd,
-  snapshot,
-} from "./machine.js";
+import { type Asm, assemble, DATA, EAGER, type Machine, machine, runToEnd, snapshot } from "./machine.js";
 
 const ITERATIONS = 40;
 /** The loop counter lives beyond the scratch area the body touches. */
@@ -64,34 +53,30 @@ function program(seed: number): { code: Uint8Array; init: (m: Machine) => void }
   return { code, init };
 }
 
-for (const engine of ENGINES)
-  test(`random loop bodies: compiled runs leave the interpreter's state (${engine})`, () => {
-    for (let seed = 1; seed <= 60; seed++) {
-      const { code, init } = program(seed);
-      const ref = machine(code, false, init);
-      const refSteps = runToEnd(ref, [1 << 30]);
-      const jit = machine(code, { ...EAGER, engine }, init);
-      const jitSteps = runToEnd(jit, [1 << 30]);
-      assert.equal(refSteps.at(-1)!.stop, Stop.ECALL, `seed ${seed}: the reference run ends at its exit`);
-      assert.ok(jit.hart.jit!.cache.compiled > 0, `seed ${seed}: something was compiled`);
-      assert.ok(ranEngine(jit, engine), `seed ${seed}: the ${engine} engine compiled it`);
-      assert.deepEqual(jitSteps, refSteps, `seed ${seed}: stops`);
-      assert.deepEqual(snapshot(jit, code.length), snapshot(ref, code.length), `seed ${seed}: state`);
-    }
-  });
+test("random loop bodies: compiled runs leave the interpreter's state", () => {
+  for (let seed = 1; seed <= 60; seed++) {
+    const { code, init } = program(seed);
+    const ref = machine(code, false, init);
+    const refSteps = runToEnd(ref, [1 << 30]);
+    const jit = machine(code, EAGER, init);
+    const jitSteps = runToEnd(jit, [1 << 30]);
+    assert.equal(refSteps.at(-1)!.stop, Stop.ECALL, `seed ${seed}: the reference run ends at its exit`);
+    assert.ok(jit.hart.jit!.cache.compiled > 0, `seed ${seed}: something was compiled`);
+    assert.deepEqual(jitSteps, refSteps, `seed ${seed}: stops`);
+    assert.deepEqual(snapshot(jit, code.length), snapshot(ref, code.length), `seed ${seed}: state`);
+  }
+});
 
-for (const engine of ENGINES)
-  test(`random loop bodies in small budgets: every stop where the interpreter's is (${engine})`, () => {
-    const budgets = [1, 7, 2, 13, 64, 3, 250, 1];
-    for (let seed = 100; seed < 120; seed++) {
-      const { code, init } = program(seed);
-      const ref = machine(code, false, init);
-      const refSteps = runToEnd(ref, budgets);
-      const jit = machine(code, { ...EAGER, engine }, init);
-      const jitSteps = runToEnd(jit, budgets);
-      assert.ok(jit.hart.jit!.cache.compiled > 0, `seed ${seed}: something was compiled`);
-      assert.ok(ranEngine(jit, engine), `seed ${seed}: the ${engine} engine compiled it`);
-      assert.deepEqual(jitSteps, refSteps, `seed ${seed}: stops`);
-      assert.deepEqual(snapshot(jit, code.length), snapshot(ref, code.length), `seed ${seed}: state`);
-    }
-  });
+test("random loop bodies in small budgets: every stop where the interpreter's is", () => {
+  const budgets = [1, 7, 2, 13, 64, 3, 250, 1];
+  for (let seed = 100; seed < 120; seed++) {
+    const { code, init } = program(seed);
+    const ref = machine(code, false, init);
+    const refSteps = runToEnd(ref, budgets);
+    const jit = machine(code, EAGER, init);
+    const jitSteps = runToEnd(jit, budgets);
+    assert.ok(jit.hart.jit!.cache.compiled > 0, `seed ${seed}: something was compiled`);
+    assert.deepEqual(jitSteps, refSteps, `seed ${seed}: stops`);
+    assert.deepEqual(snapshot(jit, code.length), snapshot(ref, code.length), `seed ${seed}: state`);
+  }
+});

@@ -15,12 +15,10 @@ import {
   DATA,
   DATA_BYTES,
   EAGER,
-  ENGINES,
   type Line,
   type Machine,
   machine,
   program,
-  ranEngine,
   runToEnd,
   type Step,
   type Syscall,
@@ -71,23 +69,22 @@ function agree(
   for (const budgets of [[1 << 30], [1, 5, 2, 17, 100, 3]]) {
     const ref = machine(code, false, init);
     const refSteps = runToEnd(ref, budgets, syscall);
-    for (const engine of ENGINES) {
-      const jit = machine(code, { ...EAGER, engine }, init);
-      const jitSteps = runToEnd(jit, budgets, syscall);
-      const what = `${name} (${engine}), budgets ${budgets}`;
-      assert.deepEqual(jitSteps, refSteps, `${what}: stops`);
-      assert.deepEqual(snapshot(jit, code.length), snapshot(ref, code.length), `${what}: state`);
-      assert.ok(jit.hart.jit!.cache.compiled > 0, `${what}: something was compiled`);
-      assert.ok(ranEngine(jit, engine), `${what}: the ${engine} engine compiled it`);
-      result ??= { steps: jitSteps, m: jit };
-    }
+    const jit = machine(code, EAGER, init);
+    const jitSteps = runToEnd(jit, budgets, syscall);
+    const what = `${name}, budgets ${budgets}`;
+    assert.deepEqual(jitSteps, refSteps, `${what}: stops`);
+    assert.deepEqual(snapshot(jit, code.length), snapshot(ref, code.length), `${what}: state`);
+    assert.ok(jit.hart.jit!.cache.compiled > 0, `${what}: something was compiled`);
+    result ??= { steps: jitSteps, m: jit };
   }
   return { ...result!, last: result!.steps.at(-1)! };
 }
 
 test("calls and returns across pages, and a 32-bit instruction across a page boundary", () => {
+  // 2000 iterations: chained jumps between regions reach the run loop as a sample (hart-jit.ts
+  // CHAIN_SAMPLE), and only enough of them make the regions merge
   const lines: Line[] = [
-    ["addi", { rd: s3, rs1: 0, imm: 300 }],
+    ["addi", { rd: s3, rs1: 0, imm: 2000 }],
     ["addi", { rd: a0, rs1: 0, imm: 0 }],
     "loop:",
     ["jal", { rd: ra }, "f"],

@@ -1,11 +1,12 @@
-// The wasm engine's own machinery (the block compiler's behaviour is tested with both engines in
-// test/hart/jit/): the hart's state placed in guest RAM's memory and given back, harts beyond the
-// engine zone on the JavaScript engine, regions chained without the run loop (and exact so), and
-// regions whose slots are given back when their code changes.
+// The wasm engine's own machinery (the block compiler's behaviour is tested in test/hart/jit/): the
+// hart's state placed in guest RAM's memory and given back, harts beyond the engine zone on the
+// interpreter alone, regions chained without the run loop (and exact so), and regions whose slots
+// are given back when their code changes.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Hart, Stop } from "../../../src/hart/hart.js";
+import { cacheOf } from "../../../src/hart/jit/hart-jit.js";
 import { ENGINE_AREA, ENGINE_ZONE } from "../../../src/hart/ram.js";
 import { HartState } from "../../../src/hart/state.js";
 import { AddressSpace } from "../../../src/linux-user/address-space.js";
@@ -54,7 +55,7 @@ test("a wasm hart's state lives in guest RAM's memory, and moves back out when t
   const mem = new AddressSpace(1 << 24);
   const state = new HartState();
   state.setX(7, 0x1234_5678_9abc);
-  const hart = new Hart(state, mem, { jit: { engine: "wasm" } });
+  const hart = new Hart(state, mem, {});
   assert.ok(hart.area >= mem.bytes.length - ENGINE_ZONE, "the area is in the engine zone");
   assert.equal(state.buffer, mem.bytes.buffer, "the state is a view of the memory");
   assert.equal(state.getX(7), 0x1234_5678_9abc, "its values came along");
@@ -62,38 +63,43 @@ test("a wasm hart's state lives in guest RAM's memory, and moves back out when t
   hart.detach();
   assert.notEqual(state.buffer, mem.bytes.buffer, "detached: a buffer of its own");
   assert.equal(state.getX(7), 0x1234_5678_9abc);
-  const next = new Hart(new HartState(), mem, { jit: { engine: "wasm" } });
+  const next = new Hart(new HartState(), mem, {});
   assert.equal(next.area, area, "the area is reused");
-  const js = new Hart(new HartState(), mem, { jit: { engine: "js" } });
-  assert.equal(js.area, -1, "the JavaScript engine leaves the state where it is");
+  const interpreted = new Hart(new HartState(), mem, { jit: false });
+  assert.equal(interpreted.area, -1, "the interpreter alone leaves the state where it is");
 });
 
-test("harts beyond the engine zone run the JavaScript engine, with the same results", () => {
+test("harts beyond the engine zone run the interpreter alone, with the same results", () => {
   const { code } = program(CALLS);
   const ref = machine(code, false);
   runToEnd(ref, [1 << 30]);
-  const m = machine(code, { ...EAGER, engine: "wasm" });
+  const m = machine(code, EAGER);
   const others: Hart[] = [];
   for (let i = 1; i < Math.floor(ENGINE_ZONE / ENGINE_AREA); i++)
-    others.push(new Hart(new HartState(), m.mem, { jit: { engine: "wasm" } }));
+    others.push(new Hart(new HartState(), m.mem, {}));
   assert.ok(
     others.every((h) => h.area >= 0),
     "the zone holds this many",
   );
   // the hart under test goes, and one made while the zone is full takes its place
   m.hart.detach();
-  others.push(new Hart(new HartState(), m.mem, { jit: { engine: "wasm" } }));
+  others.push(new Hart(new HartState(), m.mem, {}));
   const state = new HartState();
-  const hart = new Hart(state, m.mem, { jit: { ...EAGER, engine: "wasm" } });
+  const hart = new Hart(state, m.mem, { jit: EAGER });
   assert.equal(hart.area, -1, "no area left");
   state.pc = CODE;
   state.setX(a0, DATA);
   const full = { hart, mem: m.mem, state };
   m.mem.write(DATA, new Uint8Array(DATA_BYTES));
+  const cache = cacheOf(m.mem)!;
+  const before = { compiled: cache.compiled, retired: cache.retired };
   runToEnd(full, [1 << 30]);
-  assert.ok(
-    hart.jit!.cache.compiled > 0 && hart.jit!.cache.wasm === undefined,
-    "compiled by the JavaScript engine",
+  assert.equal(hart.jit, undefined, "no block compiler for it");
+  assert.ok(hart.retired > 10_000, "it ran the loop");
+  assert.deepEqual(
+    { compiled: cache.compiled, retired: cache.retired },
+    before,
+    "compiled code compiled and retired nothing for it",
   );
   assert.deepEqual(snapshot(full, code.length), snapshot(ref, code.length));
 });
@@ -103,7 +109,7 @@ test("chained regions: jumps between regions stay in wasm, and the run is exact 
   const ref = machine(code, false);
   const refSteps = runToEnd(ref, [1 << 30]);
   const runs = [true, false].map((chain) => {
-    const m = machine(code, { ...EAGER, engine: "wasm", chain, maxGrows: 0 });
+    const m = machine(code, { ...EAGER, chain, maxGrows: 0 });
     const steps = runToEnd(m, [1 << 30]);
     assert.deepEqual(steps, refSteps, `chain ${chain}: stops`);
     assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length), `chain ${chain}: state`);
@@ -124,7 +130,7 @@ test("chained regions still merge: the run loop counts a sample of the chained j
   const refSteps = runToEnd(ref, [1 << 30]);
   // growAt 100: more jumps between regions than the few the jump cache misses (after each compile)
   // send through the run loop, so only the chained jumps' sample can make the regions merge
-  const m = machine(code, { ...EAGER, engine: "wasm", chain: true, growAt: 100 });
+  const m = machine(code, { ...EAGER, chain: true, growAt: 100 });
   assert.deepEqual(runToEnd(m, [1 << 30]), refSteps);
   assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length));
   const loop = m.hart.jit!.pageCodeAt(CODE)!;
@@ -137,7 +143,7 @@ test("chained regions stop exactly where small budgets end", () => {
   const budgets = [1, 7, 2, 13, 64, 3, 250, 1, 997];
   const ref = machine(code, false);
   const refSteps = runToEnd(ref, budgets);
-  const m = machine(code, { ...EAGER, engine: "wasm", maxGrows: 0 });
+  const m = machine(code, { ...EAGER, maxGrows: 0 });
   assert.deepEqual(runToEnd(m, budgets), refSteps);
   assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length));
 });
@@ -182,7 +188,7 @@ test("LR/SC run compiled in wasm, exactly as the interpreter runs them", () => {
   for (const budgets of [[1 << 30], [1, 7, 2, 13, 64, 3, 250, 1, 997, 1 << 30]]) {
     const ref = machine(code, false);
     const refSteps = runToEnd(ref, budgets);
-    const m = machine(code, { ...EAGER, engine: "wasm" });
+    const m = machine(code, EAGER);
     assert.deepEqual(runToEnd(m, budgets), refSteps);
     assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length));
     const cache = m.hart.jit!.cache;
@@ -236,7 +242,7 @@ test("AMOs run compiled in wasm, exactly as the interpreter runs them", () => {
   for (const budgets of [[1 << 30], [1, 7, 2, 13, 64, 3, 250, 1, 997, 1 << 30]]) {
     const ref = machine(code, false);
     const refSteps = runToEnd(ref, budgets);
-    const m = machine(code, { ...EAGER, engine: "wasm" });
+    const m = machine(code, EAGER);
     assert.deepEqual(runToEnd(m, budgets), refSteps);
     assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length));
     const cache = m.hart.jit!.cache;
