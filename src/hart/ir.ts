@@ -1,7 +1,7 @@
 // The vocabulary instruction semantics are written in (semantics.ts): expressions over 64-bit
 // integers, as the ISA manual states them. An engine implements this vocabulary once — the
-// JavaScript lowering (js-lowering.ts) serves the interpreter and the block compiler, and a
-// WebAssembly engine maps it onto i64/i32 operations almost one to one — and gets every
+// JavaScript lowering (js-lowering.ts) serves the interpreter, and the block compiler
+// (wasm/expr.ts) maps it onto i64/i32 operations almost one to one — and gets every
 // instruction from the description. A leaf module.
 //
 // Values are 64-bit two's-complement integers. Operations ending in 32 work on the low 32 bits

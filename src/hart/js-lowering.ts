@@ -1,10 +1,10 @@
-// The vocabulary of ir.ts in JavaScript, for the engines that generate JavaScript: the interpreter
-// (interpreter.ts) and the block compiler (jit/codegen.ts). A 64-bit value is a pair of int32
+// The vocabulary of ir.ts in JavaScript, for the interpreter (interpreter.ts), whose per-op
+// functions are generated from it, and rare.ts's and csr.ts's. A 64-bit value is a pair of int32
 // words, low and high, because V8 keeps int32 arithmetic unboxed and BigInt would allocate.
 //
 // Lowering an expression appends statements (const temporaries) and returns its value as a pair
 // of JavaScript expressions. A word is either such an expression or a number the generator knows
-// (the block compiler binds immediates and pcs as numbers), and operations on known words fold, so
+// (constants of an expression, or a caller's numbers), and operations on known words fold, so
 // `addi rd, x0, 5` compiles to `5`. Nothing computes a word the consumer does not use: `addw`
 // asks only for its sum's low word, so the high word's carry is never emitted.
 //
@@ -51,11 +51,6 @@ export class JsLowering {
   /** The statements emitted so far. */
   code(): string {
     return this.out.join(" ");
-  }
-
-  /** Append a statement (the engine's own code between lowered expressions). */
-  emit(statement: string): void {
-    this.out.push(statement);
   }
 
   /** Bind an expression to a new const temporary; known words and names stay as they are. */

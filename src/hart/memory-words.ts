@@ -1,6 +1,6 @@
 // Loads and stores of guest memory as word pairs (js-lowering.ts), at a host offset into `view`
 // (a DataView over guest RAM, little-endian as RISC-V is): the one place that says how each access
-// size reads and writes, for every engine that generates JavaScript.
+// size reads and writes, for the interpreter's generated code.
 
 import type { Pair } from "./js-lowering.js";
 import { src } from "./js-lowering.js";

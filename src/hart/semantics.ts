@@ -1,6 +1,6 @@
 // What every instruction does, once. Each row states an instruction's effect in the vocabulary of
 // ir.ts (as the ISA manual states it); the interpreter (interpreter.ts) and the block compiler
-// (jit/codegen.ts) are both generated from these rows, and a WebAssembly engine can be too. To add
+// (wasm/region-module.ts) are both generated from these rows. To add
 // an instruction: its encoding and syntax go in src/isa/table.ts, its meaning here — one row.
 //
 // Kinds of effect:

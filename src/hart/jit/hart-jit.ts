@@ -3,7 +3,8 @@
 // time, up to its next control transfer, so that every block start passes through here and is
 // counted. A start reached `hot` times gets a region of its own (with the warm code around it); a
 // region that keeps jumping into other regions absorbs their code, so that loops spanning them
-// run in one generated function.
+// run in one generated function. Regions compile to WebAssembly (wasm/region-module.ts) run on the
+// hart's state in its area of guest RAM's memory; a hart without an area has no HartJit (hart.ts).
 //
 // Regions are found through decoded pages (the Int32Array from GuestMemory.codePage), so every
 // hart on the same memory shares them. A region runs only while each of its pages' version word
@@ -551,7 +552,6 @@ export class HartJit implements TlbHolder {
       this.options.maxInsns,
       (_, i) => code.entryRegion[i] !== undefined,
       this.warm(pages),
-      true,
     );
     if (blocks.length > 0) this.install(this.build(pages, blocks, 0), []);
   }
@@ -606,7 +606,7 @@ export class HartJit implements TlbHolder {
     from.crossings = 0;
     from.exits.clear();
     const seeds = merged.flatMap((m) => m.blocks.map((b) => key(pages.indexOf(m.pages[b.page]!), b.start)));
-    const blocks = buildRegion(pages, seeds, o.maxGrownInsns, () => false, this.warm(pages), true);
+    const blocks = buildRegion(pages, seeds, o.maxGrownInsns, () => false, this.warm(pages));
     const grown = this.build(pages, blocks, Math.max(...merged.map((m) => m.grown)));
     this.install(grown, merged);
     return true;
@@ -622,7 +622,6 @@ export class HartJit implements TlbHolder {
       0,
       () => false,
       () => false,
-      true,
     );
     return this.build(pages, blocks, region.grown, grouping);
   }

@@ -41,7 +41,7 @@ export const KIND = new Uint8Array(512);
 export const FPU_FN: (FpuOp | undefined)[] = new Array(512).fill(undefined);
 /** Ops whose rd is an x register (rd = x0 decodes to the sink, X_SINK). */
 export const INT_RD = new Uint8Array(512);
-/** LR, SC and the AMOs: rare, but the WebAssembly engine compiles them (buildRegion's `reserved`). */
+/** LR, SC and the AMOs: RARE to the interpreter's stretches, but compiled code runs them. */
 export const ATOMIC = new Uint8Array(512);
 
 SEMANTICS_BY_OP.forEach((sem, op) => {
@@ -132,7 +132,6 @@ export function scanBlock(
   p: number,
   start: number,
   starts: ReadonlySet<number> | undefined,
-  reserved = false,
 ): Block {
   const insns: Insn[] = [];
   let i = start;
@@ -150,7 +149,7 @@ export function scanBlock(
     const op = opOf(word);
     const kind = KIND[op]!;
     if (
-      (kind === Kind.RARE && !inlineCsr(op, page[e + 1]!) && !(reserved && ATOMIC[op] === 1)) ||
+      (kind === Kind.RARE && !inlineCsr(op, page[e + 1]!) && ATOMIC[op] !== 1) ||
       reservedRm(op, page[e + 2]!)
     )
       return { page: p, start, insns, end: End.RARE, next: i };
@@ -208,7 +207,6 @@ export function buildRegion(
   maxInsns: number,
   exclude: (p: number, idx: number) => boolean,
   warm: (p: number, idx: number) => boolean,
-  reserved = false,
 ): Block[] {
   const starts = new Set<number>();
   const order: number[] = [];
@@ -224,7 +222,7 @@ export function buildRegion(
     const page = pages[p]!.page;
     if (page[idx * CODE_STRIDE] === 0 || exclude(p, idx)) continue;
     if (q >= seeds.length && !warm(p, idx)) continue;
-    const b = scanBlock(page, p, idx, undefined, reserved);
+    const b = scanBlock(page, p, idx, undefined);
     if (b.insns.length === 0) continue;
     starts.add(k);
     order.push(k);
@@ -238,7 +236,7 @@ export function buildRegion(
   }
   return order.map((k) => {
     const p = Math.floor(k / CODE_ENTRIES);
-    return scanBlock(pages[p]!.page, p, k - p * CODE_ENTRIES, undefined, reserved);
+    return scanBlock(pages[p]!.page, p, k - p * CODE_ENTRIES, undefined);
   });
 }
 
