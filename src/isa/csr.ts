@@ -179,15 +179,22 @@ const families: [number, string, number, number, string, PrivSpec?][] = [
   [0xc83, "hpmcounter", 3, 31, "h"],
 ];
 
-for (const [base, prefix, first, last, suffix, since] of families) {
-  for (let i = first; i <= last; i++) rows.push([base + i - first, `${prefix}${i}${suffix}`, since]);
+let familiesAdded = false;
+function allRows(): Row[] {
+  if (!familiesAdded) {
+    familiesAdded = true;
+    for (const [base, prefix, first, last, suffix, since] of families) {
+      for (let i = first; i <= last; i++) rows.push([base + i - first, `${prefix}${i}${suffix}`, since]);
+    }
+  }
+  return rows;
 }
 
 const ORDER: Record<PrivSpec, number> = { "1.10": 0, "1.11": 1, "1.12": 2 };
 
 function table(v: PrivSpec): Map<number, string> {
   const m = new Map<number, string>();
-  for (const [num, name, since, until] of rows) {
+  for (const [num, name, since, until] of allRows()) {
     if (since && ORDER[v] < ORDER[since]) continue;
     if (until && ORDER[v] > ORDER[until]) continue;
     m.set(num, name);
@@ -195,18 +202,15 @@ function table(v: PrivSpec): Map<number, string> {
   return m;
 }
 
-const TABLES: Record<PrivSpec, Map<number, string>> = {
-  "1.10": table("1.10"),
-  "1.11": table("1.11"),
-  "1.12": table("1.12"),
-};
+// built on first use: only the disassembler and the tracer name CSRs, `run` does not (issue 8)
+const TABLES: Partial<Record<PrivSpec, Map<number, string>>> = {};
 
 /** objdump's default when a binary names no privileged-spec version. */
 export const DEFAULT_PRIV_SPEC: PrivSpec = "1.12";
 
 /** CSR name, or undefined when the number has none in that privileged-spec version. */
 export function csrName(csr: number, v: PrivSpec = DEFAULT_PRIV_SPEC): string | undefined {
-  return TABLES[v].get(csr);
+  return (TABLES[v] ??= table(v)).get(csr);
 }
 
 /** Maps an ELF priv-spec attribute (major, minor, revision) to the version whose CSR names apply. */
