@@ -210,7 +210,8 @@ export const DEFAULT_PRIV_SPEC: PrivSpec = "1.12";
 
 /** CSR name, or undefined when the number has none in that privileged-spec version. */
 export function csrName(csr: number, v: PrivSpec = DEFAULT_PRIV_SPEC): string | undefined {
-  return (TABLES[v] ??= table(v)).get(csr);
+  TABLES[v] ??= table(v);
+  return TABLES[v].get(csr);
 }
 
 /** Maps an ELF priv-spec attribute (major, minor, revision) to the version whose CSR names apply. */
