@@ -244,6 +244,19 @@ export const memorySyscalls: Record<string, Handler> = {
     /** a shared mapping grows into the pages of its object that follow */
     const last = p.mem.sharedAt(old + oldLen - PAGE);
     const growShared = last && { pages: last.pages, page: last.page + 1 };
+    /** map the part it grows by, after the old length at `base` (in place, or at the new address) */
+    const grow = (base: number) =>
+      mapFresh(
+        p,
+        "mremap",
+        base + oldLen,
+        newLen - oldLen,
+        vma.prot,
+        vma.name,
+        growOffset,
+        vma.sharedFd,
+        growShared,
+      );
     if (!(flags & MREMAP_FIXED)) {
       if (newLen <= oldLen) {
         if (newLen < oldLen) {
@@ -253,17 +266,7 @@ export const memorySyscalls: Record<string, Handler> = {
         return old;
       }
       if (old + newLen <= USER_END && !overlapsMapping(p, old + oldLen, newLen - oldLen)) {
-        const r = mapFresh(
-          p,
-          "mremap",
-          old + oldLen,
-          newLen - oldLen,
-          vma.prot,
-          vma.name,
-          growOffset,
-          vma.sharedFd,
-          growShared,
-        );
+        const r = grow(old);
         return r < 0 ? r : old;
       }
       if (!(flags & MREMAP_MAYMOVE)) return -ENOMEM;
@@ -308,17 +311,7 @@ export const memorySyscalls: Record<string, Handler> = {
     }
     p.vmas.remove(old, old + keep);
     if (newLen > oldLen) {
-      const r = mapFresh(
-        p,
-        "mremap",
-        to + oldLen,
-        newLen - oldLen,
-        vma.prot,
-        vma.name,
-        growOffset,
-        vma.sharedFd,
-        growShared,
-      );
+      const r = grow(to);
       if (r < 0) return r;
     }
     return to;
