@@ -276,6 +276,32 @@ function sendMsg(c: Sys, s: UnixSocket, msg: number, flags: number): number | Wo
 }
 
 /** recvmsg into the msghdr at `msg`: data, the sender's name, control messages, msg_flags. */
+/**
+ * sendmmsg/recvmmsg over the mmsghdr vector (fd, vec, vlen): `one` for each message in turn, its
+ * count into msg_len; the first may wait, the rest do not (MSG_DONTWAIT); it stops at the first
+ * that fails or would wait once one went, and gives the count of those that went.
+ */
+function eachMessage(
+  c: Sys,
+  one: (c: Sys, s: UnixSocket, msg: number, flags: number) => number | WouldBlock,
+  flags: number,
+): number | WouldBlock {
+  const s = socketOf(c, c.int(0));
+  if (typeof s === "number") return s;
+  const vec = c.ulong(1);
+  const n = Math.min(c.uint(2), 1024);
+  let done = 0;
+  for (; done < n; done++) {
+    const r = one(c, s, vec + done * (MSGHDR_SIZE + 8), done === 0 ? flags : flags | MSG_DONTWAIT);
+    if (typeof r !== "number" || r < 0) {
+      if (done === 0) return r;
+      break;
+    }
+    c.mem.writeU32(vec + done * (MSGHDR_SIZE + 8) + MSGHDR_SIZE, r);
+  }
+  return done;
+}
+
 function recvMsg(c: Sys, s: UnixSocket, msg: number, flags: number): number | WouldBlock {
   const h = readMsgHdr(c, msg);
   const vecs = readIovecs(c, h.iov, h.iovlen);
@@ -474,21 +500,7 @@ export const socketSyscalls: Record<string, Handler> = {
    * or would wait once one went (the count so far), waits only before the first.
    */
   sendmmsg(c) {
-    const s = socketOf(c, c.int(0));
-    if (typeof s === "number") return s;
-    const vec = c.ulong(1);
-    const n = Math.min(c.uint(2), 1024);
-    const flags = c.int(3);
-    let sent = 0;
-    for (; sent < n; sent++) {
-      const r = sendMsg(c, s, vec + sent * (MSGHDR_SIZE + 8), sent === 0 ? flags : flags | MSG_DONTWAIT);
-      if (typeof r !== "number" || r < 0) {
-        if (sent === 0) return r;
-        break;
-      }
-      c.mem.writeU32(vec + sent * (MSGHDR_SIZE + 8) + MSGHDR_SIZE, r);
-    }
-    return sent;
+    return eachMessage(c, sendMsg, c.int(3));
   },
 
   /**
@@ -496,21 +508,7 @@ export const socketSyscalls: Record<string, Handler> = {
    * wait for the rest as Linux does without MSG_WAITFORONE, nor honour the timeout).
    */
   recvmmsg(c) {
-    const s = socketOf(c, c.int(0));
-    if (typeof s === "number") return s;
-    const vec = c.ulong(1);
-    const n = Math.min(c.uint(2), 1024);
-    const flags = c.int(3) & ~MSG_WAITFORONE;
-    let got = 0;
-    for (; got < n; got++) {
-      const r = recvMsg(c, s, vec + got * (MSGHDR_SIZE + 8), got === 0 ? flags : flags | MSG_DONTWAIT);
-      if (typeof r !== "number" || r < 0) {
-        if (got === 0) return r;
-        break;
-      }
-      c.mem.writeU32(vec + got * (MSGHDR_SIZE + 8) + MSGHDR_SIZE, r);
-    }
-    return got;
+    return eachMessage(c, recvMsg, c.int(3) & ~MSG_WAITFORONE);
   },
 
   getsockname(c) {
