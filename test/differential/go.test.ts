@@ -222,36 +222,43 @@ describe("Go programs: hartscope run vs qemu-riscv64", { skip, concurrency: 2 },
     }
   }
 
-  for (const [seed, quantum, jit] of [
-    [0, undefined, "on"],
-    [3, 333, "on"],
-    [99, 20_000, "off"],
-  ] as const) {
-    const options = hartscopeOptions(seed, quantum, jit);
-    it(`gochild (os/exec, pipes, signals) ${options.join(" ")}`, { timeout: TIMEOUT_MS }, () =>
-      compare("gochild", options),
-    );
-  }
-
-  for (const [seed, quantum, jit] of [
-    [0, undefined, "on"],
-    [9, 301, "off"],
-  ] as const) {
-    const options = hartscopeOptions(seed, quantum, jit);
-    it(`gonet (AF_UNIX streams, deadlines, datagrams) ${options.join(" ")}`, { timeout: TIMEOUT_MS }, () =>
-      compare("gonet", options),
-    );
-  }
-
-  for (const [seed, quantum, jit] of [
-    [0, undefined, "on"],
-    [11, 4099, "off"],
-  ] as const) {
-    const options = hartscopeOptions(seed, quantum, jit);
-    it(`gofiles (copies, links, modes, flock, deadlines) ${options.join(" ")}`, { timeout: TIMEOUT_MS }, () =>
-      compare("gofiles", options),
-    );
-  }
+  /** program, what it covers, and the (seed, quantum, jit) runs compared with qemu */
+  const runs: readonly (readonly [
+    Program,
+    string,
+    readonly (readonly [number, number | undefined, "on" | "off"])[],
+  ])[] = [
+    [
+      "gochild",
+      "os/exec, pipes, signals",
+      [
+        [0, undefined, "on"],
+        [3, 333, "on"],
+        [99, 20_000, "off"],
+      ],
+    ],
+    [
+      "gonet",
+      "AF_UNIX streams, deadlines, datagrams",
+      [
+        [0, undefined, "on"],
+        [9, 301, "off"],
+      ],
+    ],
+    [
+      "gofiles",
+      "copies, links, modes, flock, deadlines",
+      [
+        [0, undefined, "on"],
+        [11, 4099, "off"],
+      ],
+    ],
+  ];
+  for (const [prog, what, configs] of runs)
+    for (const [seed, quantum, jit] of configs) {
+      const options = hartscopeOptions(seed, quantum, jit);
+      it(`${prog} (${what}) ${options.join(" ")}`, { timeout: TIMEOUT_MS }, () => compare(prog, options));
+    }
 
   it("gohttp (net/http over AF_UNIX) --seed 13 --jit on", { timeout: TIMEOUT_MS }, () =>
     compare("gohttp", hartscopeOptions(13, undefined, "on")),
