@@ -248,7 +248,7 @@ const LONE_SLICE_QUANTA = 64;
 /**
  * How many quanta the next slice may run: LONE_SLICE_QUANTA for the only thread of the run (of
  * `threads` live ones), unless an interval timer is armed (fireTimers looks at it after each
- * slice) — and never past the quantum at which --max-instructions stops the run.
+ * slice) — and never past the quantum at which the instruction limit (maxInstructions) stops the run.
  */
 function loneQuanta(k: Kernel, first: LinuxProcess, threads: number): number {
   if (threads !== 1) return 1;
