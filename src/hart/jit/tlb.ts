@@ -1,11 +1,16 @@
 import { opOf, rs1Of } from "../decoded.js";
 // The data TLB compiled code looks up, in the hart's area (wasm/layout.ts: WASM_TLB_SIZE entries):
 // larger than the interpreter's (hart.ts), because compiled code leaves for the run loop on every
-// miss. Same rules: tag = (vpn low 20 bits, address high
-// word), base = host offset of the page; a write entry is never made for a page that holds decoded
-// code (stores there take the interpreter's slow path, which keeps the cache coherent); everything
-// is dropped when the memory's generation changes. One Int32Array holds it all, ENTRY_WORDS per
-// entry, because V8 checks each typed array an access touches.
+// miss. Same rules: a write entry is never made for a page that holds decoded code (stores there
+// take the interpreter's slow path, which keeps the cache coherent); everything is dropped when the
+// memory's generation changes. One Int32Array holds it all, ENTRY_WORDS per entry, because V8
+// checks each typed array an access touches.
+//
+// An entry is laid out for the one-compare check of wasm/region-module.ts (translate): a tag is the
+// page's whole virtual address as an i64 (low 12 bits zero; -1 when empty, which no page address
+// equals), so `tag == (last byte's address & ~4095)` checks both words and that the access stays in
+// the page, the entry being the first byte's; a base is the page's host offset minus the low word
+// of its virtual address, so host = base + low word of the address (i32, wrapping) with no mask.
 
 import type { TlbHolder } from "../memory.js";
 import { ACCESS_READ, ACCESS_WRITE } from "../memory.js";
@@ -13,17 +18,15 @@ import type { Mmu } from "../mmu.js";
 import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE } from "../page.js";
 import { ACCESS_SIZE, SEMANTICS_BY_OP } from "../semantics-by-op.js";
 
-/** Words of an entry: read tag low, read tag high, read base, write tag low, high, base. */
+/** Words of an entry: read tag (i64: low, high word), write tag (i64), read base, write base. */
 export const ENTRY_WORDS = 8;
 export const R_TAG = 0;
-export const R_HI = 1;
-export const R_BASE = 2;
-export const W_TAG = 3;
-export const W_HI = 4;
+export const W_TAG = 2;
+export const R_BASE = 4;
 export const W_BASE = 5;
 
 export class DataTlb implements TlbHolder {
-  /** -1 in a tag matches no page (tags are vpn's low 20 bits) */
+  /** -1 in a tag's low word matches no page (page addresses have their low 12 bits zero) */
   readonly t: Int32Array;
   /** entries - 1 (a power of two) */
   readonly mask: number;
@@ -53,9 +56,10 @@ export class DataTlb implements TlbHolder {
 
   dropWritesTo(hostPage: number): void {
     const t = this.t;
-    // bases are stored as int32 (offsets >= 2^31 wrap): compare in the same form
-    const base = hostPage | 0;
-    for (let i = 0; i < t.length; i += ENTRY_WORDS) if (t[i + W_BASE] === base) t[i + W_TAG] = -1;
+    // a base is the host page less the page's low address word (int32, wrapping): add it back
+    const host = hostPage | 0;
+    for (let i = 0; i < t.length; i += ENTRY_WORDS)
+      if (((t[i + W_BASE]! + t[i + W_TAG]!) | 0) === host) t[i + W_TAG] = -1;
   }
 
   /**
@@ -88,14 +92,15 @@ export class DataTlb implements TlbHolder {
     if (base < 0 || !mmu.cacheable) return;
     const i = ((lo >>> PAGE_SHIFT) & this.mask) * ENTRY_WORDS;
     const t = this.t;
+    const page = lo & ~PAGE_MASK;
     if (size > 0) {
-      t[i + R_TAG] = lo >>> PAGE_SHIFT;
-      t[i + R_HI] = hi;
-      t[i + R_BASE] = base;
+      t[i + R_TAG] = page;
+      t[i + R_TAG + 1] = hi;
+      t[i + R_BASE] = base - page;
     } else if (mmu.mem.code.codePageIfAny(base) === undefined) {
-      t[i + W_TAG] = lo >>> PAGE_SHIFT;
-      t[i + W_HI] = hi;
-      t[i + W_BASE] = base;
+      t[i + W_TAG] = page;
+      t[i + W_TAG + 1] = hi;
+      t[i + W_BASE] = base - page;
     }
   }
 }

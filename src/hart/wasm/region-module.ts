@@ -11,8 +11,8 @@
 // stores a register, and the state is exact whenever JavaScript can see it (before a probe's call or
 // an fpu call the locals they read are stored first).
 //
-// Loads and stores check the data TLB in the area (tlb.ts entries, WASM_TLB_SIZE of them) inline:
-// tag, high word, and that the access stays in the page; a miss is a side exit, and the interpreter
+// Loads and stores check the data TLB in the area (tlb.ts entries, WASM_TLB_SIZE of them) inline,
+// one i64 compare for the page and that the access stays in it; a miss is a side exit, and the interpreter
 // runs the instruction with its fault if it has one. F/D arithmetic is inline (fp-inline.ts) where
 // the fpu functions' double fast paths apply, else a call of the fpu function (an import), which
 // works on the state where it lies; FP loads and stores are inline.
@@ -36,7 +36,7 @@ import {
   locate,
 } from "../jit/region.js";
 import { type AccessGroup, Exit, planAccesses, type RegionCode, type RegionFn } from "../jit/region-code.js";
-import { R_BASE, R_HI, R_TAG, W_BASE, W_HI, W_TAG } from "../jit/tlb.js";
+import { R_BASE, R_TAG, W_BASE, W_TAG } from "../jit/tlb.js";
 import { PAGE_SIZE } from "../page.js";
 import type { ProbeSite } from "../probe-sink.js";
 import { ACCESS_SIZE, SEMANTICS_BY_OP } from "../semantics-by-op.js";
@@ -626,9 +626,9 @@ class WasmGen {
     if (g !== undefined) {
       const local = this.groupLocal(g.temp);
       if (g.head === k) {
-        const tags: (readonly [number, number])[] = [];
-        if (g.load) tags.push([R_TAG, R_HI]);
-        if (g.store) tags.push([W_TAG, W_HI]);
+        const tags: number[] = [];
+        if (g.load) tags.push(R_TAG);
+        if (g.store) tags.push(W_TAG);
         this.translate(a, g.minOff, tags, g.store ? W_BASE : R_BASE, g.span, k, idx);
         f.localSet(local);
       }
@@ -636,7 +636,7 @@ class WasmGen {
       if (imm !== g.minOff) f.i32Const(imm - g.minOff).i32Add();
       return;
     }
-    this.translate(a, imm, [write ? [W_TAG, W_HI] : [R_TAG, R_HI]], write ? W_BASE : R_BASE, size, k, idx);
+    this.translate(a, imm, [write ? W_TAG : R_TAG], write ? W_BASE : R_BASE, size, k, idx);
   }
 
   private groupLocal(temp: number): number {
@@ -645,53 +645,51 @@ class WasmGen {
   }
 
   /**
-   * Push the host offset of x[a] + imm when each of `tags` (tag and high-word entry words) matches
-   * and `span` bytes from it stay in the page; else a side exit before instruction k.
+   * Push the host offset of x[a] + imm when each of `tags` (R_TAG, W_TAG) of its entry matches the
+   * page of the span's last byte, x[a] + imm + span - 1 (tlb.ts: a tag is its page's address): the
+   * entry is the first byte's, so a span running into the next page meets that page's tag in
+   * another entry, and one wrapping past 2^64 page 0's, in entry 0, never the last one; no match
+   * either when `aligned` (LR/SC/AMO, span = their size) and x[a] is not a multiple of the span, as
+   * its low bits are kept (a tag's are zero). A mismatch is a side exit before instruction k.
    */
   private translate(
     a: number,
     imm: number,
-    tags: readonly (readonly [number, number])[],
+    tags: readonly number[],
     base: number,
     span: number,
     k: number,
     idx: number,
+    aligned = false,
   ): void {
     const f = this.f;
     this.getX(a);
     if (imm !== 0) f.i64Const(imm).i64Add();
-    f.localTee(this.addr).i32WrapI64().localTee(this.ai);
-    // entry address: area + TLB_AT + (vpn & mask) * ENTRY_BYTES, as one shift and one mask
-    f.i32Const(12 - ENTRY_SHIFT)
+    f.localTee(this.addr);
+    // entry address: area + (vpn & mask) * ENTRY_BYTES, as one shift and one mask
+    f.i32WrapI64()
+      .i32Const(12 - ENTRY_SHIFT)
       .op(Op.i32_shr_u)
       .i32Const(WASM_TLB_MASK << ENTRY_SHIFT)
       .i32And();
     f.localGet(ST).i32Add().localSet(this.ent);
-    let first = true;
-    for (const [tag, hi] of tags) {
-      f.localGet(this.ent).i32Load(TLB_AT + 4 * tag);
-      f.localGet(this.ai).i32Const(12).op(Op.i32_shr_u).op(Op.i32_ne);
-      if (!first) f.i32Or();
-      first = false;
-      f.localGet(this.ent).i32Load(TLB_AT + 4 * hi);
-      f.localGet(this.addr).i64Const(32).i64ShrU().i32WrapI64().op(Op.i32_ne).i32Or();
-    }
-    if (span > 1) {
-      f.localGet(this.ai)
-        .i32Const(PAGE_SIZE - 1)
-        .i32And()
-        .i32Const(PAGE_SIZE - span)
-        .op(Op.i32_gt_u)
-        .i32Or();
-    }
+    tags.forEach((tag, i) => {
+      f.localGet(this.ent).i64Load(TLB_AT + 4 * tag);
+      if (i === 0) {
+        f.localGet(this.addr);
+        if (!aligned && span > 1) f.i64Const(span - 1).i64Add();
+        f.i64Const(aligned ? -PAGE_SIZE | (span - 1) : -PAGE_SIZE).i64And();
+        if (tags.length > 1) f.localTee(this.tmp);
+      } else f.localGet(this.tmp);
+      f.op(Op.i64_ne);
+      if (i > 0) f.i32Or();
+    });
     f.if_();
     this.sideExit(k, idx);
     f.end();
+    // host = base + the address's low word (tlb.ts: the base has the page's low word taken off)
     f.localGet(this.ent).i32Load(TLB_AT + 4 * base);
-    f.localGet(this.ai)
-      .i32Const(PAGE_SIZE - 1)
-      .i32And()
-      .i32Add();
+    f.localGet(this.addr).i32WrapI64().i32Add();
   }
 
   private load(
@@ -767,8 +765,7 @@ class WasmGen {
    */
   private loadReserved(k: number, idx: number, rd: number, a: number, size: number): void {
     const f = this.f;
-    this.misalignedExit(k, idx, a, size);
-    this.translate(a, 0, [[R_TAG, R_HI]], R_BASE, size, k, idx);
+    this.translate(a, 0, [R_TAG], R_BASE, size, k, idx, true);
     if (size === 4) f.i64Load32S(0, 0);
     else f.i64Load(0, 0);
     // the reservation (under the loaded value, before rd is written: rd may be rs1)
@@ -788,8 +785,7 @@ class WasmGen {
    */
   private storeConditional(k: number, idx: number, rd: number, a: number, b: number, size: number): void {
     const f = this.f;
-    this.misalignedExit(k, idx, a, size);
-    this.translate(a, 0, [[W_TAG, W_HI]], W_BASE, size, k, idx);
+    this.translate(a, 0, [W_TAG], W_BASE, size, k, idx, true);
     f.localSet(this.ent);
     // held: RES_VALID = size and RES = x[a]
     f.localGet(ST).i32Load(word(RES_VALID)).i32Const(size).op(Op.i32_eq);
@@ -824,19 +820,7 @@ class WasmGen {
     bind: WasmBinding,
   ): void {
     const f = this.f;
-    this.misalignedExit(k, idx, a, size);
-    this.translate(
-      a,
-      0,
-      [
-        [R_TAG, R_HI],
-        [W_TAG, W_HI],
-      ],
-      W_BASE,
-      size,
-      k,
-      idx,
-    );
+    this.translate(a, 0, [R_TAG, W_TAG], W_BASE, size, k, idx, true);
     f.localTee(this.ent);
     if (size === 4) f.i64Load32S(0, 0);
     else f.i64Load(0, 0);
@@ -848,18 +832,6 @@ class WasmGen {
     else f.i64Store(0, 0);
     const d = this.dst(rd);
     if (d !== undefined) f.localGet(this.old).localSet(d);
-  }
-
-  /** A side exit before instruction k when x[a] is not aligned to `size`. */
-  private misalignedExit(k: number, idx: number, a: number, size: number): void {
-    const f = this.f;
-    this.getX(a);
-    f.i32WrapI64()
-      .i32Const(size - 1)
-      .i32And()
-      .if_();
-    this.sideExit(k, idx);
-    f.end();
   }
 
   /** An F/D op: inline (fp-inline.ts) with the fpu import as its exact path, or the import alone. */
