@@ -672,9 +672,10 @@ class WasmGen {
       .op(Op.i32_shr_u)
       .i32Const(WASM_TLB_MASK << ENTRY_SHIFT)
       .i32And();
-    f.localGet(ST).i32Add().localSet(this.ent);
+    f.localGet(ST).i32Add().localTee(this.ent);
     tags.forEach((tag, i) => {
-      f.localGet(this.ent).i64Load(TLB_AT + 4 * tag);
+      if (i > 0) f.localGet(this.ent);
+      f.i64Load(TLB_AT + 4 * tag);
       if (i === 0) {
         f.localGet(this.addr);
         if (!aligned && span > 1) f.i64Const(span - 1).i64Add();
