@@ -7,10 +7,11 @@ import { opOf, rs1Of } from "../decoded.js";
 // checks each typed array an access touches.
 //
 // An entry is laid out for the one-compare check of wasm/region-module.ts (translate): a tag is the
-// page's whole virtual address as an i64 (low 12 bits zero; -1 when empty, which no page address
-// equals), so `tag == (last byte's address & ~4095)` checks both words and that the access stays in
-// the page, the entry being the first byte's; a base is the page's host offset minus the low word
+// page's whole virtual address as an i64, so `address - tag < 4097 - size` (unsigned) checks both
+// words and that the access stays in the page; a base is the page's host offset minus the low word
 // of its virtual address, so host = base + low word of the address (i32, wrapping) with no mask.
+// An empty entry's tag is a page address that another entry's pages have (the next entry's: no
+// address that looks this entry up is within a page of it).
 
 import type { TlbHolder } from "../memory.js";
 import { ACCESS_READ, ACCESS_WRITE } from "../memory.js";
@@ -26,19 +27,35 @@ export const R_BASE = 4;
 export const W_BASE = 5;
 
 export class DataTlb implements TlbHolder {
-  /** -1 in a tag's low word matches no page (page addresses have their low 12 bits zero) */
   readonly t: Int32Array;
   /** entries - 1 (a power of two) */
   readonly mask: number;
+  /** every entry empty (copied over `t` by flush) */
+  private readonly empty: Int32Array;
 
   /** Over `t`: its entries in the hart's area in guest RAM's memory. */
   constructor(t: Int32Array) {
-    this.t = t.fill(-1);
-    this.mask = this.t.length / ENTRY_WORDS - 1;
+    this.t = t;
+    this.mask = t.length / ENTRY_WORDS - 1;
+    this.empty = new Int32Array(t.length).fill(-1);
+    for (let i = 0; i <= this.mask; i++) {
+      this.empty[i * ENTRY_WORDS + R_TAG] = this.emptyTag(i);
+      this.empty[i * ENTRY_WORDS + W_TAG] = this.emptyTag(i);
+    }
+    this.flush();
+  }
+
+  /**
+   * The low word of entry i's tag when it is empty: a page of entry i + 1, so no address that
+   * looks entry i up (its page's number is i modulo the entries) is in that page, whatever the
+   * high word.
+   */
+  private emptyTag(i: number): number {
+    return ((i + 1) & this.mask) << PAGE_SHIFT;
   }
 
   flush(): void {
-    this.t.fill(-1);
+    this.t.set(this.empty);
   }
 
   dropPages(vpnFirst: number, vpnEnd: number): void {
@@ -49,8 +66,8 @@ export class DataTlb implements TlbHolder {
     const t = this.t;
     for (let vpn = vpnFirst; vpn < vpnEnd; vpn++) {
       const i = (vpn & this.mask) * ENTRY_WORDS;
-      t[i + R_TAG] = -1;
-      t[i + W_TAG] = -1;
+      t[i + R_TAG] = this.emptyTag(vpn & this.mask);
+      t[i + W_TAG] = this.emptyTag(vpn & this.mask);
     }
   }
 
@@ -59,7 +76,7 @@ export class DataTlb implements TlbHolder {
     // a base is the host page less the page's low address word (int32, wrapping): add it back
     const host = hostPage | 0;
     for (let i = 0; i < t.length; i += ENTRY_WORDS)
-      if (((t[i + W_BASE]! + t[i + W_TAG]!) | 0) === host) t[i + W_TAG] = -1;
+      if (((t[i + W_BASE]! + t[i + W_TAG]!) | 0) === host) t[i + W_TAG] = this.emptyTag(i / ENTRY_WORDS);
   }
 
   /**

@@ -11,8 +11,8 @@
 // stores a register, and the state is exact whenever JavaScript can see it (before a probe's call or
 // an fpu call the locals they read are stored first).
 //
-// Loads and stores check the data TLB in the area (tlb.ts entries, WASM_TLB_SIZE of them) inline,
-// one i64 compare for the page and that the access stays in it; a miss is a side exit, and the interpreter
+// Loads and stores check the data TLB in the area (tlb.ts entries, WASM_TLB_SIZE of them) inline:
+// page and the access in it, one i64 compare per entry; a miss is a side exit, and the interpreter
 // runs the instruction with its fault if it has one. F/D arithmetic is inline (fp-inline.ts) where
 // the fpu functions' double fast paths apply, else a call of the fpu function (an import), which
 // works on the state where it lies; FP loads and stores are inline.
@@ -645,12 +645,13 @@ class WasmGen {
   }
 
   /**
-   * Push the host offset of x[a] + imm when each of `tags` (R_TAG, W_TAG) of its entry matches the
-   * page of the span's last byte, x[a] + imm + span - 1 (tlb.ts: a tag is its page's address): the
-   * entry is the first byte's, so a span running into the next page meets that page's tag in
-   * another entry, and one wrapping past 2^64 page 0's, in entry 0, never the last one; no match
-   * either when `aligned` (LR/SC/AMO, span = their size) and x[a] is not a multiple of the span, as
-   * its low bits are kept (a tag's are zero). A mismatch is a side exit before instruction k.
+   * Push the host offset of x[a] + imm when each of `tags` (R_TAG, W_TAG) of its entry is the page
+   * (tlb.ts: a tag is its page's address) that holds `span` bytes from it: the address less the tag
+   * is below PAGE_SIZE - span + 1, unsigned (an address below the tag makes a huge difference; a
+   * span running past the page's end, even past 2^64, one above the bound). `aligned` (LR/SC/AMO,
+   * span = their size): the address must also be a multiple of the span; the address with its page
+   * offset cleared, and its low bits kept, must then equal the tag (whose low bits are zero; an
+   * empty entry's tag is another entry's page). Otherwise a side exit before instruction k.
    */
   private translate(
     a: number,
@@ -665,24 +666,33 @@ class WasmGen {
     const f = this.f;
     this.getX(a);
     if (imm !== 0) f.i64Const(imm).i64Add();
+    // under the entry's address: the address, or (aligned) the address as masked for the compare
     f.localTee(this.addr);
+    if (aligned) {
+      f.i64Const(-PAGE_SIZE | (span - 1)).i64And();
+      if (tags.length > 1) f.localTee(this.tmp);
+    }
     // entry address: area + (vpn & mask) * ENTRY_BYTES, as one shift and one mask
-    f.i32WrapI64()
+    f.localGet(this.addr)
+      .i32WrapI64()
       .i32Const(12 - ENTRY_SHIFT)
       .op(Op.i32_shr_u)
       .i32Const(WASM_TLB_MASK << ENTRY_SHIFT)
       .i32And();
     f.localGet(ST).i32Add().localTee(this.ent);
     tags.forEach((tag, i) => {
-      if (i > 0) f.localGet(this.ent);
+      if (i > 0) {
+        if (aligned) f.localGet(this.tmp);
+        else f.localGet(this.addr);
+        f.localGet(this.ent);
+      }
       f.i64Load(TLB_AT + 4 * tag);
-      if (i === 0) {
-        f.localGet(this.addr);
-        if (!aligned && span > 1) f.i64Const(span - 1).i64Add();
-        f.i64Const(aligned ? -PAGE_SIZE | (span - 1) : -PAGE_SIZE).i64And();
-        if (tags.length > 1) f.localTee(this.tmp);
-      } else f.localGet(this.tmp);
-      f.op(Op.i64_ne);
+      if (aligned) f.op(Op.i64_ne);
+      else {
+        f.i64Sub()
+          .i64Const(PAGE_SIZE - span + 1)
+          .op(Op.i64_ge_u);
+      }
       if (i > 0) f.i32Or();
     });
     f.if_();

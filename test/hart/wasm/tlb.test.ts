@@ -144,24 +144,25 @@ function remapper(readOnly: boolean): Syscall {
 }
 
 function pages(m: Machine): Uint8Array[] {
-  return PAGES.map((page) => m.mem.read(page, 4096));
+  return PAGES.filter((page) => m.mem.isMapped(page)).map((page) => m.mem.read(page, 4096));
 }
 
 /**
  * The loop run interpreted and compiled, in one budget and in small ones: the same stops, state and
  * pages, and compiled code retires most of it. Returns the compiled run (one budget), its last stop.
  */
-function agree(last: number, readOnly: boolean): { m: Machine; end: Step } {
-  // (the pages' entries as the comments say: the alias through the last entry is real)
-  assert.equal((BELOW_4G / 4096) & WASM_TLB_MASK, WASM_TLB_MASK);
-  assert.equal(Math.floor(2 ** 64 / 4096 - 1) & WASM_TLB_MASK, WASM_TLB_MASK);
-  const { code } = program(LOOP);
+function agree(
+  lines: readonly Line[],
+  init: (m: Machine) => void,
+  syscall?: Syscall,
+): { m: Machine; end: Step } {
+  const { code } = program(lines);
   let result: { m: Machine; end: Step } | undefined;
   for (const budgets of [[1 << 30], [1, 7, 2, 13, 64, 3, 250, 1, 997]]) {
-    const ref = machine(code, false, setUp(last));
-    const refSteps = runToEnd(ref, budgets, remapper(readOnly));
-    const m = machine(code, EAGER, setUp(last));
-    const steps = runToEnd(m, budgets, remapper(readOnly));
+    const ref = machine(code, false, init);
+    const refSteps = runToEnd(ref, budgets, syscall);
+    const m = machine(code, EAGER, init);
+    const steps = runToEnd(m, budgets, syscall);
     assert.deepEqual(steps, refSteps, `budgets ${budgets}: stops`);
     assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length), `budgets ${budgets}: state`);
     assert.deepEqual(pages(m), pages(ref), `budgets ${budgets}: the pages`);
@@ -175,11 +176,15 @@ function agree(last: number, readOnly: boolean): { m: Machine; end: Step } {
   return result!;
 }
 
+// (the pages' entries as the comments say: the alias through the last entry is real)
+assert.equal((BELOW_4G / 4096) & WASM_TLB_MASK, WASM_TLB_MASK);
+assert.equal(Math.floor(2 ** 64 / 4096 - 1) & WASM_TLB_MASK, WASM_TLB_MASK);
+
 // (as signed numbers: 2^64 - 8 is -8, exactly)
 for (const last of [-8, -4]) {
   const what = last === -8 ? "2^64 - 8" : "2^64 - 4 (wrapping to page 0)";
   test(`TLB tags are whole page addresses: 4 GiB, high-word aliases, remapped pages, a load at ${what}`, () => {
-    const { m, end } = agree(last, false);
+    const { m, end } = agree(LOOP, setUp(last), remapper(false));
     // the run ends at the load of the last iteration, with a page fault at `last`
     assert.deepEqual([end.stop, end.cause, end.tval], [Stop.FAULT, Cause.LOAD_PAGE_FAULT, last]);
     assert.equal(m.state.getX(s3), 1, "the last iteration");
@@ -187,10 +192,37 @@ for (const last of [-8, -4]) {
 }
 
 test("a page made read-only while compiled code holds its write entry: the next store faults", () => {
-  const { m, end } = agree(-8, true);
+  const { m, end } = agree(LOOP, setUp(-8), remapper(true));
   // ECALLs come where s3 is a multiple of REMAP_EVERY: the first store above 4 GiB after the second
   // one faults, in the next iteration
   assert.deepEqual([end.stop, end.cause, end.tval], [Stop.FAULT, Cause.STORE_PAGE_FAULT, ABOVE_4G + 24]);
   const second = ITERATIONS - (ITERATIONS % REMAP_EVERY) - REMAP_EVERY;
   assert.equal(m.state.getX(s3), second - 1, "the iteration after the second ECALL");
+});
+
+test("a load from page 0 (unmapped, its TLB entry empty) in a compiled loop faults", () => {
+  const { m, end } = agree(
+    [
+      ["addi", { rd: s3, rs1: 0, imm: 200 }],
+      "loop:",
+      ["ld", { rd: t0, rs1: a0, imm: 0 }],
+      ["addi", { rd: t0, rs1: t0, imm: 1 }],
+      ["sd", { rs1: a0, rs2: t0, imm: 0 }],
+      // the last iteration loads from 16, the others from DATA + 16: t5 = (s3 == 1 ? -DATA : 0) + a0
+      ["addi", { rd: t5, rs1: s3, imm: -1 }],
+      ["sltiu", { rd: t5, rs1: t5, imm: 1 }],
+      ["sub", { rd: t5, rs1: 0, rs2: t5 }],
+      ["and", { rd: t5, rs1: t5, rs2: s7 }],
+      ["add", { rd: t5, rs1: t5, rs2: a0 }],
+      ["ld", { rd: t6, rs1: t5, imm: 16 }],
+      ["add", { rd: a1, rs1: a1, rs2: t6 }],
+      ["addi", { rd: s3, rs1: s3, imm: -1 }],
+      ["bne", { rs1: s3, rs2: 0 }, "loop"],
+      ["addi", { rd: a7, rs1: 0, imm: 93 }],
+      ["ecall"],
+    ],
+    (m) => m.state.setX(s7, -DATA),
+  );
+  assert.deepEqual([end.stop, end.cause, end.tval], [Stop.FAULT, Cause.LOAD_PAGE_FAULT, 16]);
+  assert.equal(m.state.getX(s3), 1, "the last iteration");
 });
