@@ -74,7 +74,9 @@ export class Hart implements RareHart, CsrHart {
   readonly mem: GuestMemory;
   readonly mmu: Mmu;
   /** instructions retired by this hart, in total; exact at every stop and inside probe hooks */
-  retired = 0;
+  // (a double from the start, -0 not being a small integer: V8 would store it as one, and throw
+  // the optimized code adding to it away when it passed 2^31)
+  retired = -0;
   /** who is called at probed instructions */
   probes: ProbeSink | undefined;
   /** what the last probe hook threw (Stop.HOOK_ERROR) */

@@ -97,6 +97,11 @@ const SAMPLE_W = SAMPLE_AT >> 2;
 const CHAIN_SAMPLE = 1024;
 const JC_W = JC_AT >> 2;
 const STOP_BUDGET: number = Stop.BUDGET;
+/** the run loop's step did not enter compiled code (no Exit code nor side exit is this) */
+const NOT_ENTERED = 0x7fffffff;
+/** HartJit.flow's words */
+const FLOW_STOP = 0;
+const FLOW_ENTER = 1;
 
 /** Compiled code of one memory, by decoded page; statistics. */
 export class CodeCache {
@@ -105,7 +110,9 @@ export class CodeCache {
   compiled = 0;
   compiledInsns = 0;
   /** instructions retired by compiled code (the rest were interpreted): --stats prints it */
-  retired = 0;
+  // (a double from the start, -0 not being a small integer: V8 would store it as one, and throw
+  // the run loop's optimized code away when it passed 2^31)
+  retired = -0;
   /** time spent compiling (ms) and the size of what was made (bytes of WebAssembly) */
   compileMs = 0;
   /** calls of compiled code from the run loop (retired / entries: instructions per call) */
@@ -171,6 +178,13 @@ export class HartJit implements TlbHolder {
   private chainReleased = -1;
   /** a probe's hook threw in compiled code: its side exit is a HOOK_ERROR stop */
   private hookStopped = false;
+  /**
+   * What the run loop's slow path tells it (runChunk): [FLOW_STOP] why the run ends (STOP_BUDGET:
+   * it goes on), [FLOW_ENTER] 1: the region at pc passed the checks left to the slow path, enter
+   * it. (Not fields: V8 takes a field that keeps its first value for a constant, and throws away
+   * the code that relied on it when it changes.)
+   */
+  private readonly flow = new Int32Array(2);
 
   constructor(
     private readonly hart: Hart,
@@ -255,20 +269,44 @@ export class HartJit implements TlbHolder {
   run(budget: number): number {
     // the run loop counts in int32 (and like the interpreter, runs 11 instructions for 10.5)
     budget = Math.ceil(budget);
-    for (; budget > CHUNK; budget -= CHUNK) {
-      const stop = this.runChunk(CHUNK);
-      if (stop !== STOP_BUDGET) return stop;
-    }
-    return this.runChunk(budget);
+    let stop = STOP_BUDGET;
+    for (; budget > CHUNK && stop === STOP_BUDGET; budget -= CHUNK) stop = this.runChunk(CHUNK);
+    if (stop === STOP_BUDGET) stop = this.runChunk(budget);
+    // (here, not after runChunk's loop: code after a loop that V8 optimizes on the stack (OSR)
+    // before the loop first ended has no type feedback, and threw that code away when it ran)
+    const r = this.hart.state.r;
+    const ret = this.hart.retired;
+    r[INSTRET] = ret | 0;
+    r[INSTRET + 1] = Math.floor(ret / TWO32) | 0;
+    return stop;
   }
 
+  /**
+   * The run loop. Its body is the hot path alone: pc starts a block that a region runs with nothing
+   * to check first, which is entered, and left by a jump. Everything else (interpreted code,
+   * counting and compiling, checks before entering, side exits, ECALL...) is `slow`, reached through
+   * its one call site, which the first interpreted instructions already take: V8 optimizes this
+   * loop on the stack (OSR), and a branch or call that had not run before that (no type feedback)
+   * threw its optimized code away when it first ran (lua: 26 TurboFan compiles of this loop).
+   */
   private runChunk(budget: number): number {
     const hart = this.hart;
     const r = hart.state.r;
     const cx = this.cx;
     const mark = cx.mark;
-    const hot = this.options.hot;
-    let stop: number = STOP_BUDGET;
+    const area = cx.area;
+    const cache = this.cache;
+    const rt = cache.wasm;
+    const enter = rt.enter;
+    const owners = rt.owners;
+    const aw = this.areaWords;
+    const maxGrows = this.options.maxGrows;
+    let stop = STOP_BUDGET;
+    // (fields are written before the loop: V8 treats a field never written since construction as
+    // a constant, and code built on that is thrown away at the first write)
+    const flow = this.flow;
+    flow[FLOW_STOP] = stop;
+    flow[FLOW_ENTER] = 0;
     // the environment ran since the last run (a syscall, a trap taken, other harts)
     this.unchainIfStale();
     // an int32 count (hart.retired is a double): it is passed to compiled code at every entry
@@ -278,148 +316,195 @@ export class HartJit implements TlbHolder {
     // the jumps `last`'s exit stands for (a sample of chained ones: CHAIN_SAMPLE)
     let lastWeight = 1;
     while (left > 0) {
-      if (hart.skipProbeAt !== -1) {
-        // resuming after a hook's error: the interpreter runs the probed instruction without its
-        // probe (compiled code would fire it again)
-        last = undefined;
-        const before = hart.retired;
-        stop = this.interpret(1);
-        left -= hart.retired - before;
-        if (stop !== STOP_BUDGET) break;
-        continue;
-      }
       const pc = r[PC + 1]! * TWO32 + (r[PC]! >>> 0);
       const vpn = Math.floor(pc / PAGE_SIZE);
       const slot = vpn & (SLOTS - 1);
-      const code = this.tags[slot] === vpn ? this.codes[slot] : this.lookup(pc, vpn);
+      // (a page the lookup's cache lacks: the slow path looks it up)
+      const code = this.tags[slot] === vpn ? this.codes[slot] : undefined;
       const off = pc - vpn * PAGE_SIZE;
-      if (code === undefined || (off & 1) !== 0) {
-        // Not decoded yet (or a fetch fault to report): the interpreter decodes it.
-        last = undefined;
-        const before = hart.retired;
-        stop = this.interpret(1);
-        left -= hart.retired - before;
-        if (stop !== STOP_BUDGET) break;
-        continue;
-      }
-      if (code.page[CODE_VERSION] !== code.version) code.reset();
       const idx = off >> 1;
-      const region = code.entryRegion[idx];
-      if (region !== undefined && !(region.fp && (r[MSTATUS]! & FS) === 0)) {
-        if (region.pages.length > 1 && !this.check(region)) {
-          this.drop(region);
-          continue;
-        }
-        if (code.entryLen[idx]! > left) {
-          stop = this.interpret(left);
-          break;
-        }
-        if (
-          last !== undefined &&
-          last !== region &&
-          last.grown < this.options.maxGrows &&
-          this.crossed(last, pc, lastWeight)
-        ) {
-          last = undefined;
-          continue; // regions were merged: look again
-        }
-        const label = code.entryLabel[idx]!;
-        const aw = this.areaWords;
-        if (aw !== undefined) this.link(aw, pc, region.slot, label, left);
-        const exit = region.fn(cx, label, left);
-        this.cache.entries++;
-        // a chain of regions leaves from its last one
-        const ran = aw === undefined || aw[SLOT_W] === region.slot ? region : this.owner(aw[SLOT_W]!);
-        const done = left - mark[0]!;
-        ran.executed += done;
-        this.cache.retired += done;
-        if (exit === Exit.JUMP) {
-          hart.retired += done;
-          left -= done;
-          last = ran;
-          lastWeight = 1;
-          if (aw !== undefined && aw[SAMPLE_W]! <= 0) {
-            aw[SAMPLE_W] = CHAIN_SAMPLE;
-            lastWeight = CHAIN_SAMPLE;
+      // (read at every step, as everything the hot path reads before entering a region: a read
+      // that had not run when V8 optimized this loop would throw the code away when it first ran)
+      const fsOff = (r[MSTATUS]! & FS) === 0;
+      const probeSkip = hart.skipProbeAt !== -1;
+      const region =
+        code === undefined || (off & 1) !== 0 || code.page[CODE_VERSION] !== code.version
+          ? undefined
+          : code.entryRegion[idx];
+      let exit = NOT_ENTERED;
+      let ran: Region | undefined = region;
+      let done = 0;
+      if (region !== undefined) {
+        // Enter it if nothing is left to check: one page (one over more is checked in the slow
+        // path), its FP instructions legal, the budget for its first block, not a jump from
+        // another region (counted in the slow path). (Each read is made every time, not cut
+        // short, so that the first region gives them all type feedback.)
+        const onePage = region.pages.length === 1;
+        const fpOk = !(region.fp && fsOff);
+        const fits = code!.entryLen[idx]! <= left;
+        const same = last === region;
+        const grownOut = (last ?? region).grown >= maxGrows;
+        const notCrossed = last === undefined || same || grownOut;
+        if (flow[FLOW_ENTER] === 1 || (onePage && fpOk && fits && notCrossed && !probeSkip)) {
+          flow[FLOW_ENTER] = 0;
+          const label = code!.entryLabel[idx]!;
+          if (aw !== undefined) this.link(aw, pc, region.slot, label, left);
+          rt.cx = cx;
+          exit = enter(area, region.slot, label, left);
+          cache.entries++;
+          // a chain of regions leaves from its last one
+          const ranSlot: number = aw === undefined ? region.slot : aw[SLOT_W]!;
+          const other = owners[ranSlot] as Region | undefined;
+          ran = ranSlot === region.slot ? region : other!;
+          done = left - mark[0]!;
+          ran.executed += done;
+          cache.retired += done;
+          if (exit === Exit.JUMP) {
+            hart.retired += done;
+            left -= done;
+            last = ran;
+            // every CHAIN_SAMPLE chained jumps, the exit stands for that many (branch-free: a
+            // store that had not run when V8 optimized this loop would throw the code away)
+            const sample = aw === undefined ? 1 : aw[SAMPLE_W]!;
+            const sampled = sample <= 0;
+            if (aw !== undefined) aw[SAMPLE_W] = sampled ? CHAIN_SAMPLE : sample;
+            lastWeight = sampled ? CHAIN_SAMPLE : 1;
+            continue;
           }
-          continue;
         }
-        last = undefined;
-        if (exit < 0) {
-          // A side exit: the interpreter runs the rest of the block from the instruction at its
-          // pc, so that the run continues at the start of a block (one that is compiled).
-          const x = -1 - exit;
-          const to = ran.exitPc[x]!;
-          r[PC] = to | 0;
-          r[PC + 1] = Math.floor(to / TWO32) | 0;
-          const n = done + ran.exitRetired[x]!;
-          this.cache.retired += ran.exitRetired[x]!;
-          hart.retired += n;
-          left -= n;
-          ran.executed += n;
-          // its probe fired in compiled code already: the interpreter must not fire it again
-          if (ran.exitFired[x] === 1) hart.skipProbeAt = to;
-          if (this.hookStopped) {
-            // before the probed instruction, which the next run executes without firing again
-            this.hookStopped = false;
-            stop = Stop.HOOK_ERROR;
-            break;
-          }
-          if (++ran.sideExits >= 512 && ran.grouped && ran.sideExits * 32 > ran.executed) {
-            // Its shared TLB checks keep failing (accesses near a page end): check one by one.
-            this.install(this.rebuild(ran, false), [ran]);
-          }
-          // (through the page lookup's cache, as for pc: a translation per side exit cost hashtab's
-          // 470k of them ~4% of its time)
-          const vpnTo = Math.floor(to / PAGE_SIZE);
-          const slotTo = vpnTo & (SLOTS - 1);
-          const at = this.tags[slotTo] === vpnTo ? this.codes[slotTo] : this.lookup(to, vpnTo);
-          let stretch = 1;
-          if (at !== undefined) {
-            if (at.page[CODE_VERSION] !== at.version) at.reset();
-            const e = (to - at.pageVA) >> 1;
-            this.tlb.fill(hart.mmu, r, at.page, e * CODE_STRIDE);
-            stretch = at.stretch(e);
-          }
-          const before = hart.retired;
-          stop = this.interpret(Math.min(left, stretch));
-          left -= hart.retired - before;
-          if (stop !== STOP_BUDGET) break;
-          continue;
-        }
-        hart.retired += done;
-        left -= done;
-        if (exit === Exit.RARE) {
-          if (left <= 0) break;
-          const before = hart.retired;
-          stop = this.interpret(1);
-          left -= hart.retired - before;
-          if (stop !== STOP_BUDGET) break;
-          continue;
-        }
-        // ECALL or EBREAK, with pc at the instruction (the same codes as Stop); ECALL's cause is
-        // ECALL_U plus the privilege mode (semantics.ts)
-        r[CAUSE] = exit === Exit.ECALL ? Cause.ECALL_U + r[PRIV]! : Cause.BREAKPOINT;
-        r[TVAL] = exit === Exit.ECALL ? 0 : r[PC]!;
-        r[TVAL + 1] = exit === Exit.ECALL ? 0 : r[PC + 1]!;
-        stop = exit;
-        break;
       }
+      left = this.slow(exit, pc, code, idx, left, ran, done, last, lastWeight);
       last = undefined;
-      if (++code.counts[idx]! === hot) {
-        this.compileNew(code, idx);
-        if (code.entryRegion[idx] !== undefined) continue;
-      }
-      const n = code.stretch(idx);
-      const before = hart.retired;
-      stop = this.interpret(Math.min(n, left));
-      left -= hart.retired - before;
+      stop = flow[FLOW_STOP]!;
       if (stop !== STOP_BUDGET) break;
     }
-    const ret = hart.retired;
-    r[INSTRET] = ret | 0;
-    r[INSTRET + 1] = Math.floor(ret / TWO32) | 0;
     return stop;
+  }
+
+  /**
+   * Everything of the run loop but its hot path: a step at pc (exit NOT_ENTERED), or what follows
+   * compiled code's return by other than a jump. Returns the budget left; sets FLOW_STOP to end the
+   * run, FLOW_ENTER to have the run loop enter the region at pc without checking again (`last`:
+   * the region that left by a jump to pc, standing for `lastWeight` jumps).
+   */
+  private slow(
+    exit: number,
+    pc: number,
+    code: PageCode | undefined,
+    idx: number,
+    left: number,
+    ran: Region | undefined,
+    done: number,
+    last: Region | undefined,
+    lastWeight: number,
+  ): number {
+    const hart = this.hart;
+    if (exit !== NOT_ENTERED) {
+      // compiled code returned other than by a jump (region `ran` left, `done` instructions retired)
+      const r = hart.state.r;
+      const from = ran!;
+      if (exit < 0) {
+        // A side exit: the interpreter runs the rest of the block from the instruction at its
+        // pc, so that the run continues at the start of a block (one that is compiled).
+        const x = -1 - exit;
+        const to = from.exitPc[x]!;
+        r[PC] = to | 0;
+        r[PC + 1] = Math.floor(to / TWO32) | 0;
+        const n = done + from.exitRetired[x]!;
+        this.cache.retired += from.exitRetired[x]!;
+        hart.retired += n;
+        left -= n;
+        from.executed += n;
+        // its probe fired in compiled code already: the interpreter must not fire it again
+        if (from.exitFired[x] === 1) hart.skipProbeAt = to;
+        if (this.hookStopped) {
+          // before the probed instruction, which the next run executes without firing again
+          this.hookStopped = false;
+          this.flow[FLOW_STOP] = Stop.HOOK_ERROR;
+          return left;
+        }
+        if (++from.sideExits >= 512 && from.grouped && from.sideExits * 32 > from.executed) {
+          // Its shared TLB checks keep failing (accesses near a page end): check one by one.
+          this.install(this.rebuild(from, false), [from]);
+        }
+        // (through the page lookup's cache, as for pc: a translation per side exit cost hashtab's
+        // 470k of them ~4% of its time)
+        const vpnTo = Math.floor(to / PAGE_SIZE);
+        const slotTo = vpnTo & (SLOTS - 1);
+        const at = this.tags[slotTo] === vpnTo ? this.codes[slotTo] : this.lookup(to, vpnTo);
+        let stretch = 1;
+        if (at !== undefined) {
+          if (at.page[CODE_VERSION] !== at.version) at.reset();
+          const e = (to - at.pageVA) >> 1;
+          this.tlb.fill(hart.mmu, r, at.page, e * CODE_STRIDE);
+          stretch = at.stretch(e);
+        }
+        return this.interpretFor(Math.min(left, stretch), left);
+      }
+      hart.retired += done;
+      left -= done;
+      if (exit === Exit.RARE) {
+        if (left <= 0) return left;
+        return this.interpretFor(1, left);
+      }
+      // ECALL or EBREAK, with pc at the instruction (the same codes as Stop); ECALL's cause is
+      // ECALL_U plus the privilege mode (semantics.ts)
+      r[CAUSE] = exit === Exit.ECALL ? Cause.ECALL_U + r[PRIV]! : Cause.BREAKPOINT;
+      r[TVAL] = exit === Exit.ECALL ? 0 : r[PC]!;
+      r[TVAL + 1] = exit === Exit.ECALL ? 0 : r[PC + 1]!;
+      this.flow[FLOW_STOP] = exit;
+      return left;
+    }
+    if (hart.skipProbeAt !== -1) {
+      // resuming after a hook's error: the interpreter runs the probed instruction without its
+      // probe (compiled code would fire it again)
+      return this.interpretFor(1, left);
+    }
+    if (code === undefined && (pc & 1) === 0) {
+      const vpn = Math.floor(pc / PAGE_SIZE);
+      if (this.lookup(pc, vpn) !== undefined) return left; // look again, in the lookup's cache
+    }
+    if (code === undefined || (pc & 1) !== 0) {
+      // Not decoded yet (or a fetch fault to report): the interpreter decodes it.
+      return this.interpretFor(1, left);
+    }
+    if (code.page[CODE_VERSION] !== code.version) {
+      code.reset();
+      return left; // look again
+    }
+    const region = code.entryRegion[idx];
+    if (region !== undefined && !(region.fp && (hart.state.r[MSTATUS]! & FS) === 0)) {
+      if (region.pages.length > 1 && !this.check(region)) {
+        this.drop(region);
+        return left;
+      }
+      if (code.entryLen[idx]! > left) {
+        this.flow[FLOW_STOP] = this.interpret(left);
+        return 0;
+      }
+      if (
+        last !== undefined &&
+        last !== region &&
+        last.grown < this.options.maxGrows &&
+        this.crossed(last, pc, lastWeight)
+      ) {
+        return left; // regions were merged: look again
+      }
+      this.flow[FLOW_ENTER] = 1;
+      return left;
+    }
+    if (++code.counts[idx]! === this.options.hot) {
+      this.compileNew(code, idx);
+      if (code.entryRegion[idx] !== undefined) return left;
+    }
+    return this.interpretFor(Math.min(code.stretch(idx), left), left);
+  }
+
+  /** The interpreter runs up to n instructions; the budget left after them (FLOW_STOP set). */
+  private interpretFor(n: number, left: number): number {
+    const before = this.hart.retired;
+    this.flow[FLOW_STOP] = this.interpret(n);
+    return left - (this.hart.retired - before);
   }
 
   /** The interpreter runs: the jump cache starts anew if compiled code may have changed under it. */
@@ -479,10 +564,6 @@ export class HartJit implements TlbHolder {
     aw[e + 2] = slot;
     aw[e + 3] = (aw[GEN_W]! << 16) | label;
     aw[ENTRY_LEFT_W] = left;
-  }
-
-  private owner(slot: number): Region {
-    return this.cache.wasm.owners[slot] as Region;
   }
 
   private lookup(pc: number, vpn: number): PageCode | undefined {

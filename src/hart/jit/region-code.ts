@@ -47,6 +47,11 @@ export const Exit = {
 
 /** A compiled region: its function, where its blocks start, its side exits and its resources. */
 export interface RegionCode {
+  /**
+   * Runs the region. (The run loop does what it does itself: sets the runtime's cx and calls its
+   * one `enter` with `slot`; a call of each region's own fn made V8 throw the loop's optimized
+   * code away whenever the target changed, "wrong call target".)
+   */
   fn: RegionFn;
   /** per page of the region: the label of the block starting at each entry, -1 for none */
   labels: Int16Array[];
