@@ -56,7 +56,10 @@ export interface JitOptions {
   maxInsns: number;
   /** jumps from one region into others (through the run loop) before merging them is considered */
   growAt: number;
-  /** ... and per instruction of the merged region, the jumps that make it worth compiling */
+  /**
+   * ... and per instruction of the merged region, the jumps between the regions it replaces that
+   * make it worth compiling (V8's cost of an instruction against a jump's)
+   */
   growPerInsn: number;
   /** times a region grows at most, its size bound then, and the pages it may span */
   maxGrows: number;
@@ -74,7 +77,7 @@ export const JIT_DEFAULTS: Readonly<JitOptions> = Object.freeze({
   warm: 250,
   maxInsns: 100,
   growAt: 2000,
-  growPerInsn: 200,
+  growPerInsn: 3000,
   maxGrows: 3,
   maxGrownInsns: 300,
   maxPages: 4,
@@ -637,6 +640,12 @@ export class HartJit implements TlbHolder {
     if (blocks.length > 0) this.install(this.build(pages, blocks, 0), []);
   }
 
+  /** The region that runs from pc, if any. */
+  private regionAt(pc: number): Region | undefined {
+    const code = this.lookup(pc, Math.floor(pc / PAGE_SIZE));
+    return code?.entryRegion[(pc - code.pageVA) >> 1];
+  }
+
   /**
    * Count a jump from region `from` to pc, which another region runs (`weight` jumps: a sample of
    * chained ones); merge them when they are many. True when regions were merged.
@@ -648,29 +657,28 @@ export class HartJit implements TlbHolder {
     if (weight > 1) from.exits.set(pc, (from.exits.get(pc) ?? 0) + weight);
     else if ((from.crossings & 7) === 0) from.exits.set(pc, (from.exits.get(pc) ?? 0) + 8);
     if (from.crossings < from.nextCheck) return false;
-    // Merge the regions of the frequent targets into this one (within the size and page
-    // bounds): a loop that runs through several regions then stays in one function. It is worth
-    // it when the run loop's cost (per jump) is high next to the region's work (per instruction
-    // it runs) and to V8's cost of compiling the merged code (per instruction in it).
+    // checks get rarer as the jumps add up (the counts are kept: jumps paid for so far are what a
+    // merge may cost, whenever they happened)
+    from.nextCheck = from.crossings * 2;
+    // Merge the regions of the frequent targets into this one (within the size and page bounds):
+    // a loop that runs through several regions then stays in one function. It is worth it when
+    // the jumps between them (each a chained or run-loop jump) cost more than V8 compiling the
+    // merged code (per instruction in it: TurboFan's time, on a background thread, is CPU too).
+    // A busybox ash loop spreads its jumps over hundreds of regions: merges that counted every
+    // jump out of a region compiled 3x the code and cost it 15% of its CPU.
     const o = this.options;
-    if (from.crossings * 16 < from.executed) {
-      from.crossings = 0;
-      from.executed = 0;
-      from.exits.clear();
-      return false;
-    }
     const targets = [...from.exits].sort((a, b) => b[1] - a[1]);
     const pages = from.pages.slice();
     const merged: Region[] = [from];
     let size = from.size;
-    for (const [target] of targets) {
-      const code = this.lookup(target, Math.floor(target / PAGE_SIZE));
-      const region = code?.entryRegion[(target - code.pageVA) >> 1];
+    for (const [target, count] of targets) {
+      const region = this.regionAt(target);
       if (
         region === undefined ||
         merged.includes(region) ||
         !region.valid ||
-        size + region.size > o.maxGrownInsns
+        size + region.size > o.maxGrownInsns ||
+        count < o.growPerInsn * region.size
       )
         continue;
       const more = region.pages.filter((pg) => !pages.includes(pg));
@@ -679,15 +687,22 @@ export class HartJit implements TlbHolder {
       merged.push(region);
       size += region.size;
     }
-    if (merged.length === 1 || from.crossings < o.growPerInsn * size) {
-      from.nextCheck = from.crossings * 2;
-      return false;
-    }
+    if (merged.length === 1) return false;
+    // the jumps the merge saves: between the merged regions, either way
+    let saved = 0;
+    for (const m of merged)
+      for (const [to, n] of m.exits) {
+        const r = this.regionAt(to);
+        if (r !== undefined && merged.includes(r)) saved += n;
+      }
+    const seeds = merged.flatMap((m) => m.blocks.map((b) => key(pages.indexOf(m.pages[b.page]!), b.start)));
+    const blocks = buildRegion(pages, seeds, o.maxGrownInsns, () => false, this.warm(pages));
+    let insns = 0;
+    for (const b of blocks) insns += b.insns.length;
+    if (saved < o.growPerInsn * insns) return false;
     from.grown++;
     from.crossings = 0;
     from.exits.clear();
-    const seeds = merged.flatMap((m) => m.blocks.map((b) => key(pages.indexOf(m.pages[b.page]!), b.start)));
-    const blocks = buildRegion(pages, seeds, o.maxGrownInsns, () => false, this.warm(pages));
     const grown = this.build(pages, blocks, Math.max(...merged.map((m) => m.grown)));
     this.install(grown, merged);
     return true;

@@ -19,7 +19,7 @@ export class Region {
   /** jumps from this region into another region, through the run loop, by target pc */
   crossings = 0;
   readonly exits = new Map<number, number>();
-  /** instructions it retired since crossings were last reset */
+  /** instructions it retired (a chain's, when it was the chain's last region: the run loop's count) */
   executed = 0;
   /** whether its accesses share TLB checks; side exits it took */
   grouped = true;

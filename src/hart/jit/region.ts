@@ -8,7 +8,7 @@
 import { writesIntRd } from "../../isa/classes.js";
 import { OP_COUNT } from "../../isa/ops.js";
 import { CSRS } from "../csr.js";
-import { CODE_ENTRIES, CODE_STRIDE, LEN4, lenOf, OP_PROBE, opOf, rdOf, W_SAVED } from "../decoded.js";
+import { CODE_ENTRIES, CODE_STRIDE, lenOf, OP_PROBE, opOf, rdOf, W_SAVED } from "../decoded.js";
 import type { FpuOp } from "../fpu/index.js";
 import { PAGE_SIZE } from "../page.js";
 import { jumpsByImmediate } from "../semantics.js";
@@ -104,7 +104,7 @@ export interface Block {
   start: number;
   insns: Insn[];
   end: number;
-  /** entry after the last instruction (CODE_ENTRIES: the start of the next page) */
+  /** entry after the last instruction (CODE_ENTRIES or beyond: on the next page) */
   next: number;
 }
 
@@ -140,9 +140,11 @@ export function scanBlock(
       return { page: p, start, insns, end: End.FALL, next: i };
     const e = i * CODE_STRIDE;
     const w0 = page[e]!;
-    // Not decoded yet, or a 4-byte instruction whose second half lies on the next page.
-    if (w0 === 0 || ((w0 & LEN4) !== 0 && i === CODE_ENTRIES - 1))
-      return { page: p, start, insns, end: End.FALL, next: i };
+    // Not decoded yet. (A 4-byte instruction whose second half lies on the next page compiles
+    // like any other: its entry is dropped, and this page's version bumped, whenever that half
+    // may change — a store to it, a mapping change, SFENCE.VMA — decoded-pages.ts. lua's bytecode
+    // loop jumps to one 157k times a run, each through the run loop into the interpreter.)
+    if (w0 === 0) return { page: p, start, insns, end: End.FALL, next: i };
     // a probed entry compiles as its original instruction with the probe's call before it
     const probe = opOf(w0) === OP_PROBE;
     const word = probe ? page[e + W_SAVED]! : w0;

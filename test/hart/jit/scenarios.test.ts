@@ -116,6 +116,47 @@ test("calls and returns across pages, and a 32-bit instruction across a page bou
   assert.ok(Math.max(...spans) > 1, "a region spans both pages after merging");
 });
 
+test("a compiled instruction across a page boundary runs its new version once its second half is rewritten", () => {
+  // addi a0, a0, 5 at 0xffe: its second half (the immediate's bits) is the next page's first
+  // halfword, which the loop rewrites (to imm 9) after 200 of its 400 iterations
+  const lines: Line[] = [
+    ["addi", { rd: s3, rs1: 0, imm: 400 }],
+    ["addi", { rd: a0, rs1: 0, imm: 0 }],
+    ["addi", { rd: t2, rs1: s2, imm: 2047 }],
+    ["addi", { rd: t2, rs1: t2, imm: 2047 }],
+    ["addi", { rd: t2, rs1: t2, imm: 2 }], // t2 = CODE + 0x1000
+    ["jal", { rd: 0 }, "loop"],
+    ["org", { imm: 0xff4 }],
+    "loop:",
+    ["addi", { rd: s3, rs1: s3, imm: -1 }],
+    ["addi", { rd: a1, rs1: a1, imm: 1 }],
+    ["c.addi", { rd: a1, imm: 1 }],
+    ["addi", { rd: a0, rs1: a0, imm: 5 }], // at 0xffe
+    ["addi", { rd: t0, rs1: 0, imm: 200 }],
+    ["bne", { rs1: s3, rs2: t0 }, "skip"],
+    ["lhu", { rd: t1, rs1: s1, imm: 0x100 }],
+    ["sh", { rs1: t2, rs2: t1, imm: 0 }],
+    ["fence.i"],
+    "skip:",
+    ["bne", { rs1: s3, rs2: 0 }, "loop"],
+    ...EXIT,
+  ];
+  const patched = encode("addi", { rd: a0, rs1: a0, imm: 9 });
+  const { m } = agree(
+    "cross-page patch",
+    lines,
+    setup((x) => x.mem.writeU32(DATA + 0x100, patched >>> 16)),
+  );
+  assert.equal(m.state.getX(a0), 200 * 5 + 200 * 9);
+  // the block from the loop's head to the page's end holds the instruction across it
+  const region = m.hart.jit!.pageCodeAt(CODE)!.entryRegion[0xff4 >> 1];
+  assert.ok(region !== undefined, "the loop head runs compiled");
+  assert.equal(
+    region.blocks.find((b) => b.start === 0xff4 >> 1 && region.pages[b.page]!.pageVA === CODE)?.len,
+    4,
+  );
+});
+
 test("a compiled function patched by a store (and fence.i) runs its new instruction", () => {
   const lines: Line[] = [
     ["addi", { rd: s3, rs1: 0, imm: 200 }],
