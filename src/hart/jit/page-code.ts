@@ -5,7 +5,7 @@
 import { CODE_ENTRIES, CODE_VERSION } from "../memory.js";
 import { Slab } from "../slab.js";
 import { type CodePage, stretchLength } from "./region.js";
-import type { RegionCode, RegionFn } from "./region-code.js";
+import type { RegionCode } from "./region-code.js";
 
 /** A compiled region: generated code for blocks of one or more pages. */
 export class Region {
@@ -33,7 +33,6 @@ export class Region {
   /** instructions in its blocks */
   readonly size: number;
 
-  readonly fn: RegionFn;
   /** the engine's resources of the code (wasm: its table slot), given back once it is dropped */
   private release: (() => void) | undefined;
   /** side exits: the pc to interpret, instructions of its block retired before it */
@@ -51,7 +50,6 @@ export class Region {
     gen: number,
     growAt: number,
   ) {
-    this.fn = code.fn;
     this.release = code.release;
     this.slot = code.slot;
     this.size = blocks.reduce((n, b) => n + b.len, 0);

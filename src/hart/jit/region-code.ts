@@ -13,7 +13,7 @@ export interface JitContext {
   readonly fd: Float64Array;
   /** the data TLB's entries (tlb.ts), in the hart's area */
   readonly tlb: Int32Array;
-  /** mark[0]: the budget left when compiled code returned (RegionFn) */
+  /** mark[0]: the budget left when compiled code returned (the exit protocol below) */
   readonly mark: Int32Array;
   /** host offset of the hart's area in guest RAM's memory (wasm/layout.ts) */
   readonly area: number;
@@ -25,14 +25,16 @@ export interface JitContext {
   readonly probe: (pc: number, retired: number, site: ProbeSite | null) => boolean;
 }
 
-/**
- * Compiled code for a region: runs from block `label` with `left` instructions of budget. Returns
- * an Exit code after writing pc, with the budget left in mark[0]; or, from a side exit, -1 - n
- * where n indexes the region's side-exit table, with the budget left at the start of the block
- * in mark[0] (the caller sets pc from the table). It touches nothing of the Hart object itself,
- * whose layout V8 may change while code depending on it is optimized.
+/*
+ * The exit protocol. Compiled code for a region, entered at block `label` with `left` instructions
+ * of budget (the wasm runtime's `enter`, with the region's table slot), returns an Exit code after
+ * writing pc, with the budget left in mark[0]; or, from a side exit, -1 - n where n indexes the
+ * region's side-exit table, with the budget left at the start of the block in mark[0] (the caller
+ * sets pc from the table). It touches nothing of the Hart object itself, whose layout V8 may change
+ * while code depending on it is optimized. (The run loop calls the one `enter` for every region: a
+ * function of each region's own made V8 throw the loop's optimized code away whenever the target
+ * changed, "wrong call target".)
  */
-export type RegionFn = (cx: JitContext, label: number, left: number) => number;
 
 /** Why compiled code returned; pc is always written back first. */
 export const Exit = {
@@ -47,12 +49,6 @@ export const Exit = {
 
 /** A compiled region: its function, where its blocks start, its side exits and its resources. */
 export interface RegionCode {
-  /**
-   * Runs the region. (The run loop does what it does itself: sets the runtime's cx and calls its
-   * one `enter` with `slot`; a call of each region's own fn made V8 throw the loop's optimized
-   * code away whenever the target changed, "wrong call target".)
-   */
-  fn: RegionFn;
   /** per page of the region: the label of the block starting at each entry, -1 for none */
   labels: Int16Array[];
   /** budget each label's block needs */

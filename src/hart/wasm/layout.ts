@@ -3,7 +3,7 @@
 // every region function, so harts share compiled code):
 //
 //   STATE_AT   the hart's state (state.ts layout: x[i] is the i64 at 8 * i, pc at 4 * PC, ...)
-//   MARK_AT    mark[0] of the exit protocol (jit/region-code.ts RegionFn): the budget left
+//   MARK_AT    mark[0] of the exit protocol (jit/region-code.ts): the budget left
 //   SLOT_AT    the table slot of the region that returned (chained regions: the last one)
 //   GEN_AT     the jump cache's generation: entries of another one are empty (runtime.ts)
 //   ENTRY_LEFT_AT  the budget when the run loop entered compiled code (probes count from it)

@@ -1,5 +1,5 @@
 // WebAssembly for one region (the blocks region.ts found), with the exit protocol of
-// jit/region-code.ts (RegionFn, Exit, side-exit tables) that hart-jit.ts's run loop, tiering and
+// jit/region-code.ts (Exit, side-exit tables) that hart-jit.ts's run loop, tiering and
 // probes drive.
 //
 // The module imports guest RAM's memory and exports run(area, label, left) -> exit code; `area` is
@@ -35,7 +35,7 @@ import {
   Kind,
   locate,
 } from "../jit/region.js";
-import { type AccessGroup, Exit, planAccesses, type RegionCode, type RegionFn } from "../jit/region-code.js";
+import { type AccessGroup, Exit, planAccesses, type RegionCode } from "../jit/region-code.js";
 import { R_BASE, R_TAG, W_BASE, W_TAG } from "../jit/tlb.js";
 import { PAGE_SIZE } from "../page.js";
 import type { ProbeSite } from "../probe-sink.js";
@@ -88,8 +88,9 @@ const word = (w: number): number => STATE_AT + 4 * w;
 const xAt = (i: number): number => word(2 * i);
 
 /**
- * Compile `blocks` (of `pages`) to a WebAssembly module and instantiate it; the function is a
- * RegionFn. Throws when the host refuses the module (a bug: the caller reports it).
+ * Compile `blocks` (of `pages`) to a WebAssembly module and instantiate it into a slot of the
+ * runtime's table (entered through its `enter`, region-code.ts's exit protocol). Throws when the
+ * host refuses the module (a bug: the caller reports it).
  */
 export function compileWasmRegion(
   env: WasmCompileEnv,
@@ -134,13 +135,7 @@ export function compileWasmRegion(
     e: imports,
   });
   rt.set(slot, instance.exports.run);
-  const enter = rt.enter;
-  const fn: RegionFn = (cx, label, left) => {
-    rt.cx = cx;
-    return enter(cx.area, slot, label, left);
-  };
   return {
-    fn,
     labels,
     lens,
     exitPc: Float64Array.from(g.exitPc),
