@@ -338,10 +338,9 @@ class WasmGen {
         for (let i = lo; i < hi; i++) {
           f.localGet(this.npc);
           pcConst(starts[i]!.pc);
-          f.op(Op.i64_eq).if_();
+          f.op(Op.i64_eq);
           f.i32Const(starts[i]!.label).localSet(LBL);
-          f.br(f.depth - this.loopDepth);
-          f.end();
+          this.branch(this.loopDepth, true);
         }
         return;
       }
@@ -399,24 +398,37 @@ class WasmGen {
     this.fp.storeWritten();
   }
 
-  /** Leave through the epilogue with exit code `code` and pc. */
-  private leave(code: number, pc: number): void {
+  /**
+   * Leave through the epilogue with exit code `code` and pc; `when`: only if the i32 on the stack
+   * is nonzero (a br_if, with npc and the code set either way — see exitIf).
+   */
+  private leave(code: number, pc: number, when = false): void {
     const f = this.f;
     f.i64Const(pc | 0, Math.floor(pc / TWO32) | 0).localSet(this.npc);
     f.i32Const(code).localSet(this.code);
-    f.br(f.depth - this.outDepth);
+    this.branch(this.outDepth, when);
   }
 
-  /** Side exit before instruction k at entry idx: the budget as at the block's start. */
-  private sideExit(k: number, idx: number): void {
+  /** A br to absolute depth d, or (when) a br_if on the i32 on the stack. */
+  private branch(d: number, when: boolean): void {
+    const f = this.f;
+    if (when) f.brIf(f.depth - d);
+    else f.br(f.depth - d);
+  }
+
+  /**
+   * Side exit before instruction k at entry idx, if the i32 on the stack is nonzero: the budget as
+   * at the block's start. The shortest exit, as every load and store has one: the code is set above
+   * the condition whether or not it is taken (no if/end), which is harmless as the code (like npc
+   * and L) is read only after a branch out (or to the loop head), and every such branch sets it.
+   */
+  private exitIf(k: number, idx: number): void {
     this.exitPc.push(this.pc(idx));
     this.exitRetired.push(k);
     this.exitFired.push(this.fired ? 1 : 0);
-    // (the epilogue restores the budget; the run loop sets pc) — the shortest exit, as every load
-    // and store has one
-    const f = this.f;
-    f.i32Const(-this.exitPc.length).localSet(this.code);
-    f.br(f.depth - this.outDepth);
+    // (the epilogue restores the budget; the run loop sets pc)
+    this.f.i32Const(-this.exitPc.length).localSet(this.code);
+    this.branch(this.outDepth, true);
   }
 
   /**
@@ -424,26 +436,26 @@ class WasmGen {
    * block again through its own loop, a later block by a branch to the end of its arm (or by falling
    * into it, at the end of the block before it), an earlier one through the dispatch loop.
    */
-  private goto(idx: number, atEnd = false): void {
+  private goto(idx: number, atEnd = false, when = false): void {
     const f = this.f;
     const pc = this.pc(idx);
     const k = locate(this.pages, pc);
     if (k >= 0) {
       const p = Math.floor(k / CODE_ENTRIES);
       const l = this.labels[p]![k - p * CODE_ENTRIES]!;
-      if (l === this.label && this.selfDepth >= 0) f.br(f.depth - this.selfDepth);
+      if (l === this.label && this.selfDepth >= 0) this.branch(this.selfDepth, when);
       else if (l === this.label + 1 && atEnd) {
         // falls into the next block's code
       } else if (l > this.label) {
         // forward: the end of block l's br_table arm is where its code starts
-        f.br(f.depth - (this.loopDepth + this.blockCount - l));
+        this.branch(this.loopDepth + this.blockCount - l, when);
       } else if (l >= 0) {
         f.i32Const(l).localSet(LBL);
-        f.br(f.depth - this.loopDepth);
+        this.branch(this.loopDepth, when);
       }
       if (l >= 0) return;
     }
-    this.leave(Exit.JUMP, pc);
+    this.leave(Exit.JUMP, pc, when);
   }
 
   private block(b: Block, label: number): void {
@@ -464,9 +476,8 @@ class WasmGen {
     // an EBREAK ends its block without retiring, but the interpreter too needs budget to reach it
     this.retire = isBreakpoint(lastOp) && b.end === End.TERM ? len - 1 : len;
     // the budget: the block runs whole or not at all
-    f.localGet(LEFT).i32Const(len).op(Op.i32_lt_s).if_();
-    this.leave(NO_CHAIN, this.pc(b.start));
-    f.end();
+    f.localGet(LEFT).i32Const(len).op(Op.i32_lt_s);
+    this.leave(NO_CHAIN, this.pc(b.start), true);
     f.localGet(LEFT).localTee(this.bl).i32Const(this.retire).i32Sub().localSet(LEFT);
     b.insns.forEach((ins, k) => {
       this.fired = false;
@@ -494,11 +505,10 @@ class WasmGen {
       .i32Sub()
       .i32Const(this.retire - k)
       .i32Sub();
-    f.i32Const(site).call(this.probeFn).i32Eqz().if_();
+    f.i32Const(site).call(this.probeFn).i32Eqz();
     this.fired = true;
-    this.sideExit(k, ins.idx);
+    this.exitIf(k, ins.idx);
     this.fired = false;
-    f.end();
   }
 
   private binding(a: number, b: number, imm: number, pc: number, len: number): WasmBinding {
@@ -551,9 +561,7 @@ class WasmGen {
       case Kind.BRANCH: {
         if (sem.kind !== "branch") break;
         emitCondition(f, sem.cond, this.binding(a, b, imm, pc, len));
-        f.if_();
-        this.goto(ins.idx + (imm >> 1));
-        f.end();
+        this.goto(ins.idx + (imm >> 1), false, true);
         this.goto(next, true);
         return;
       }
@@ -690,9 +698,7 @@ class WasmGen {
       }
       if (i > 0) f.i32Or();
     });
-    f.if_();
-    this.sideExit(k, idx);
-    f.end();
+    this.exitIf(k, idx);
     // host = base + the address's low word (tlb.ts: the base has the page's low word taken off)
     f.localGet(this.ent).i32Load(TLB_AT + 4 * base);
     f.localGet(this.addr).i32WrapI64().i32Add();
@@ -856,9 +862,8 @@ class WasmGen {
     if (dynamic) {
       // the dynamic rounding mode; a reserved one (5..7) is the interpreter's illegal instruction
       f.localGet(ST).i32Load(word(FCSR)).i32Const(5).op(Op.i32_shr_u).localTee(this.rm);
-      f.i32Const(4).op(Op.i32_gt_u).if_();
-      this.sideExit(k, ins.idx);
-      f.end();
+      f.i32Const(4).op(Op.i32_gt_u);
+      this.exitIf(k, ins.idx);
     }
     f.i32Const(rd).i32Const(rs1Of(w0)).i32Const(rs2Of(w0)).i32Const(rs3Of(w0));
     if (dynamic) f.localGet(this.rm);
