@@ -201,6 +201,13 @@ export class ByteWriter {
     if (this.length + n > this.buf.length) this.grow(n);
   }
 
+  /** Overwrite the byte at `at` (already written). */
+  patch(at: number, b: number): void {
+    if (!(at >= 0 && at < this.length))
+      throw new RangeError(`wasm encoder: patch at ${at} of ${this.length}`);
+    this.buf[at] = b;
+  }
+
   u8(b: number): void {
     if (this.length >= this.buf.length) this.grow(1);
     this.buf[this.length++] = b;
@@ -299,6 +306,10 @@ export class FunctionBody {
   readonly locals: number[] = [];
   /** how many blocks/loops/ifs are open (0 at the function's top level) */
   depth = 0;
+  /** the last local.set: where it starts and ends in the code, and its local (localGet folds it) */
+  private setAt = -1;
+  private setEnd = -1;
+  private setLocal = -1;
 
   /** params: the function type's parameter types, or just their number. */
   constructor(params: number | readonly number[]) {
@@ -374,13 +385,22 @@ export class FunctionBody {
 
   // ---- variables (§5.4.5) ----
   localGet(i: number): this {
+    // local.set i; local.get i (nothing between: no label either) is local.tee i, 2+ bytes less
+    if (this.code.length === this.setEnd && i === this.setLocal) {
+      this.code.patch(this.setAt, 0x22);
+      this.setEnd = -1;
+      return this;
+    }
     this.code.u8(0x20);
     this.code.u32(i);
     return this;
   }
   localSet(i: number): this {
+    this.setAt = this.code.length;
     this.code.u8(0x21);
     this.code.u32(i);
+    this.setEnd = this.code.length;
+    this.setLocal = i;
     return this;
   }
   localTee(i: number): this {

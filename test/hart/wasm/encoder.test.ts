@@ -238,3 +238,38 @@ test("br_table dispatch, saturating truncation and bulk memory", () => {
   assert.deepEqual([0.1, -1, 1e9, Number.NaN].map(s), [1e9, -2147483648, 2147483647, 0]);
   assert.equal((ex.fillCopy as () => number)(), 0xabababab | 0, "the copied word, and 0 past the copy");
 });
+
+test("local.set i then local.get i becomes local.tee i, but not across a label or another local", () => {
+  const bodyBytes = (emit: (b: FunctionBody) => void): number => {
+    const m = new ModuleBuilder();
+    const b = m.body(m.type([], [I64]));
+    emit(b);
+    return b.code.length;
+  };
+  // folded: one local.tee (2 bytes) instead of set + get (4), and the value is still right
+  const fold = (b: FunctionBody) => {
+    const x = b.addLocal(I64);
+    b.i64Const(20).localSet(x).localGet(x).localGet(x).op(Op.i64_add);
+  };
+  const kept = (b: FunctionBody) => {
+    const x = b.addLocal(I64);
+    const y = b.addLocal(I64);
+    b.i64Const(7).localSet(y);
+    b.i64Const(20).localSet(x).localGet(y).localGet(x).op(Op.i64_add);
+  };
+  assert.equal(bodyBytes(fold), 2 + 2 + 2 + 1);
+  assert.equal(constantOf(fold), 40n);
+  assert.equal(bodyBytes(kept), 2 + 2 + 2 + 2 + 2 + 2 + 1);
+  assert.equal(constantOf(kept), 27n);
+  // a loop header between them is a branch target: the get must stay (each pass reads x anew)
+  const looped = (b: FunctionBody) => {
+    const x = b.addLocal(I64);
+    b.i64Const(1).localSet(x);
+    b.loop();
+    b.localGet(x).i64Const(1).op(Op.i64_shl).localSet(x);
+    b.localGet(x).i64Const(64).op(Op.i64_lt_u).brIf(0);
+    b.end();
+    b.localGet(x);
+  };
+  assert.equal(constantOf(looped), 64n);
+});
