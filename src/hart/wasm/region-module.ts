@@ -267,9 +267,16 @@ class WasmGen {
       f.localGet(ST).localGet(this.xl.get(i)!).i64Store(xAt(i));
     this.fp.storeWritten();
     f.localGet(ST).localGet(this.npc).i64Store(word(PC));
-    // a side exit (code < 0) leaves the budget as at its block's start; its pc is the run loop's
-    // (exitPc), so npc is not set for it
-    f.localGet(ST).localGet(this.bl).localGet(LEFT).localGet(this.code).i32Const(0).op(Op.i32_lt_s).select();
+    // a side exit (code < 0) or a leave for want of budget (NO_CHAIN, above every Exit code: one
+    // unsigned compare takes both) leaves the budget as at its block's start; a side exit's pc is
+    // the run loop's (exitPc), so npc is not set for it
+    f.localGet(ST)
+      .localGet(this.bl)
+      .localGet(LEFT)
+      .localGet(this.code)
+      .i32Const(NO_CHAIN)
+      .op(Op.i32_ge_u)
+      .select();
     f.i32Store(MARK_AT);
     f.localGet(ST).i32Const(this.slot).i32Store(SLOT_AT);
     if (this.env.chain) this.chain(runType);
@@ -475,10 +482,12 @@ class WasmGen {
     this.selfDepth = self ? f.depth : -1;
     // an EBREAK ends its block without retiring, but the interpreter too needs budget to reach it
     this.retire = isBreakpoint(lastOp) && b.end === End.TERM ? len - 1 : len;
-    // the budget: the block runs whole or not at all
-    f.localGet(LEFT).i32Const(len).op(Op.i32_lt_s);
+    // the budget: the block runs whole or not at all. It is taken first (left < len as
+    // left - retire < len - retire: the budget is far from the int32 limits), and a leave for want
+    // of it stores bl, the budget before, as a side exit does
+    f.localGet(LEFT).localTee(this.bl).i32Const(this.retire).i32Sub().localTee(LEFT);
+    f.i32Const(len - this.retire).op(Op.i32_lt_s);
     this.leave(NO_CHAIN, this.pc(b.start), true);
-    f.localGet(LEFT).localTee(this.bl).i32Const(this.retire).i32Sub().localSet(LEFT);
     b.insns.forEach((ins, k) => {
       this.fired = false;
       if (ins.probe) this.probe(ins, k);
