@@ -281,10 +281,8 @@ class WasmGen {
     f.localGet(ST).i32Const(this.slot).i32Store(SLOT_AT);
     if (this.env.chain) this.chain(runType);
     // a jump out for want of budget is a plain jump to the run loop
-    f.localGet(this.code).i32Const(NO_CHAIN).op(Op.i32_eq).if_();
-    f.i32Const(Exit.JUMP).localSet(this.code);
-    f.end();
-    f.localGet(this.code);
+    f.localGet(this.code).i32Const(Exit.JUMP);
+    f.localGet(this.code).i32Const(NO_CHAIN).op(Op.i32_ne).select();
     const run = m.addFunction(runType, f);
     m.exportFunction("run", run);
     return m.bytes();
@@ -299,11 +297,25 @@ class WasmGen {
    */
   private chain(runType: number): void {
     const f = this.f;
-    f.localGet(this.code).i32Const(Exit.JUMP).op(Op.i32_eq).if_();
-    // the entry: area + JC_AT + jcIndex(pc low word) * JC_BYTES
-    f.localGet(this.npc).i32WrapI64().localTee(this.ai).i32Const(1).op(Op.i32_shr_u);
-    f.localGet(this.ai).i32Const(12).op(Op.i32_shr_u).op(Op.i32_xor).i32Const(JC_MASK).i32And();
-    f.i32Const(Math.log2(JC_BYTES)).op(Op.i32_shl).localGet(ST).i32Add().localSet(this.ent);
+    f.localGet(this.code).i32Eqz().if_(); // Exit.JUMP
+    // the entry: area + JC_AT + jcIndex(pc low word) * JC_BYTES, with the shift by s = log2
+    // JC_BYTES taken into jcIndex's shifts: ((x >>> 1) ^ (x >>> 12)) & mask) << s is
+    // ((x << (s - 1)) ^ (x >>> (12 - s))) & (mask << s) (the mask drops the low s bits)
+    const s = Math.log2(JC_BYTES);
+    f.localGet(this.npc)
+      .i32WrapI64()
+      .localTee(this.ai)
+      .i32Const(s - 1)
+      .op(Op.i32_shl);
+    f.localGet(this.ai)
+      .i32Const(12 - s)
+      .op(Op.i32_shr_u)
+      .op(Op.i32_xor);
+    f.i32Const(JC_MASK << s)
+      .i32And()
+      .localGet(ST)
+      .i32Add()
+      .localSet(this.ent);
     f.localGet(this.ent).i64Load(JC_AT).localGet(this.npc).op(Op.i64_eq);
     f.localGet(this.ent)
       .i32Load16U(JC_AT + JC_GEN)
