@@ -29,6 +29,11 @@ export const ENGINES: [string, Partial<JitOptions> | false][] = [
   ["block compiler", { hot: 3, warm: 1 }],
 ];
 
+/** Sv39 page-table entry bits (privileged spec, "Sv39: Page-Based 39-bit Virtual-Memory System") */
+export const PTE = { V: 1n, R: 2n, W: 4n, X: 8n, U: 16n, A: 64n, D: 128n } as const;
+/** A leaf or pointer entry for the frame at physical address pa. */
+export const pte = (pa: number, flags: bigint): bigint => (BigInt(pa / 4096) << 10n) | flags;
+
 // registers by ABI name
 export const ra = 1;
 export const sp = 2;

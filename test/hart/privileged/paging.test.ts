@@ -29,8 +29,10 @@ import {
   MSTATUS,
   mHandler,
   PMP_ALLOW_ALL,
+  PTE,
   pass,
   poke,
+  pte,
   RAM,
   ra,
   runSystem,
@@ -48,14 +50,7 @@ import {
   words,
 } from "./board.js";
 
-const V = 1n;
-const R = 2n;
-const W = 4n;
-const X = 8n;
-const U = 16n;
-const A = 64n;
-const D = 128n;
-const pte = (pa: number, flags: bigint): bigint => (BigInt(pa / 4096) << 10n) | flags;
+const { V, R, W, X, U, A, D } = PTE;
 
 const ROOT = RAM + 0x20_0000;
 const L1 = ROOT + 0x1000;

@@ -25,7 +25,9 @@ import {
   MSTATUS,
   mHandler,
   PMP_ALLOW_ALL,
+  PTE,
   poke,
+  pte,
   RAM,
   runSystem,
   s1,
@@ -42,13 +44,7 @@ const s6 = 22;
 const s7 = 23;
 const s8 = 24;
 
-const V = 1n;
-const R = 2n;
-const W = 4n;
-const X = 8n;
-const A = 64n;
-const D = 128n;
-const pte = (pa: number, flags: bigint): bigint => (BigInt(pa / 4096) << 10n) | flags;
+const { V, R, W, X, A, D } = PTE;
 
 const ROOT = RAM + 0x20_0000;
 const L1_TOP = ROOT + 0x1000;
