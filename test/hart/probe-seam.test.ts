@@ -9,12 +9,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Stop } from "../../src/hart/hart.js";
 import type { HartView } from "../../src/hart/probe-sink.js";
+import { a0, a7, t0, t1 } from "./abi-registers.js";
 import { CODE, EAGER, type Line, type Machine, machine, program, runToEnd, snapshot } from "./jit/machine.js";
 
-const t0 = 5;
-const t1 = 6;
-const a0 = 10;
-const a7 = 17;
 const N = 2000;
 
 // for (t0 = N; t0 != 0; t0--) t1 += t0; with the probe on the add

@@ -29,6 +29,7 @@ import {
   SifiveTest,
 } from "../../src/machine/devices/sifive-test.js";
 import { PhysicalMemory } from "../../src/machine/physical-memory.js";
+import { a0, a1, ra, s0, s1, s2, s3, s4, s5, s6, s7, t0, t1, t2, t3, t4 } from "../hart/abi-registers.js";
 import { type Line, program } from "../hart/jit/machine.js";
 import { type Access, RecordingDevice } from "./recording-device.js";
 
@@ -37,23 +38,6 @@ const RAM_SIZE = 0x10000;
 const DEV = 0x1000_0000;
 const DEV_SIZE = 0x1000;
 const UNMAPPED = 0x2000_0000;
-
-const ra = 1;
-const t0 = 5;
-const t1 = 6;
-const t2 = 7;
-const s0 = 8;
-const s1 = 9;
-const a0 = 10;
-const a1 = 11;
-const s2 = 18;
-const s3 = 19;
-const s4 = 20;
-const s5 = 21;
-const s6 = 22;
-const s7 = 23;
-const t3 = 28;
-const t4 = 29;
 
 const ENGINES: [string, Partial<JitOptions> | false][] = [
   ["interpreter", false],

@@ -10,6 +10,7 @@ import { test } from "node:test";
 import { Cause, Stop } from "../../../src/hart/hart.js";
 import { encode } from "../../../src/isa/encode.js";
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from "../../../src/linux-user/address-space.js";
+import { a0, a1, a7, ra, s1, s2, s3, t0, t1, t2, t3 } from "../abi-registers.js";
 import {
   CODE,
   DATA,
@@ -24,19 +25,6 @@ import {
   type Syscall,
   snapshot,
 } from "./machine.js";
-
-// ABI register numbers
-const ra = 1;
-const t0 = 5;
-const t1 = 6;
-const t2 = 7;
-const s1 = 9;
-const a0 = 10;
-const a1 = 11;
-const a7 = 17;
-const s2 = 18;
-const s3 = 19;
-const t3 = 28;
 
 const EXIT: Line[] = [["addi", { rd: a7, rs1: 0, imm: 93 }], ["ecall"]];
 

@@ -17,6 +17,7 @@ import {
   SifiveTest,
 } from "../../../src/machine/devices/sifive-test.js";
 import { PhysicalMemory } from "../../../src/machine/physical-memory.js";
+import { a0, a1, a7, t0, t1, t5, t6 } from "../abi-registers.js";
 import { assemble } from "../jit/machine.js";
 
 export const RAM = 0x8000_0000;
@@ -35,31 +36,7 @@ export const PTE = { V: 1n, R: 2n, W: 4n, X: 8n, U: 16n, A: 64n, D: 128n } as co
 export const pte = (pa: number, flags: bigint): bigint => (BigInt(pa / 4096) << 10n) | flags;
 
 // registers by ABI name
-export const ra = 1;
-export const sp = 2;
-export const gp = 3;
-export const tp = 4;
-export const t0 = 5;
-export const t1 = 6;
-export const t2 = 7;
-export const s0 = 8;
-export const s1 = 9;
-export const a0 = 10;
-export const a1 = 11;
-export const a2 = 12;
-export const a3 = 13;
-export const a4 = 14;
-export const a5 = 15;
-export const a6 = 16;
-export const a7 = 17;
-export const s2 = 18;
-export const s3 = 19;
-export const s4 = 20;
-export const s5 = 21;
-export const t3 = 28;
-export const t4 = 29;
-export const t5 = 30;
-export const t6 = 31;
+export * from "../abi-registers.js";
 
 /** CSR numbers */
 export const CSR = {

@@ -10,6 +10,7 @@ import { cacheOf } from "../../../src/hart/jit/hart-jit.js";
 import { ENGINE_AREA, ENGINE_ZONE } from "../../../src/hart/ram.js";
 import { HartState } from "../../../src/hart/state.js";
 import { AddressSpace } from "../../../src/linux-user/address-space.js";
+import { a0, a7, ra, s3, t0 } from "../abi-registers.js";
 import {
   CODE,
   DATA,
@@ -21,12 +22,6 @@ import {
   runToEnd,
   snapshot,
 } from "../jit/machine.js";
-
-const ra = 1;
-const t0 = 5;
-const a0 = 10;
-const a7 = 17;
-const s3 = 19;
 
 /** A loop calling two functions on other pages: three regions that jump to one another. */
 const CALLS: Line[] = [

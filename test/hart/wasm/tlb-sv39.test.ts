@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Cause } from "../../../src/hart/stop.js";
 import { WASM_TLB_MASK } from "../../../src/hart/wasm/layout.js";
+import { s6, s7, s8 } from "../abi-registers.js";
 import {
   a7,
   type Board,
@@ -39,10 +40,6 @@ import {
   t0,
   words,
 } from "../privileged/board.js";
-
-const s6 = 22;
-const s7 = 23;
-const s8 = 24;
 
 const { V, R, W, X, A, D } = PTE;
 

@@ -11,6 +11,7 @@ import { test } from "node:test";
 import { Cause, Stop } from "../../../src/hart/hart.js";
 import { WASM_TLB_MASK } from "../../../src/hart/wasm/layout.js";
 import { PROT_READ, PROT_WRITE } from "../../../src/linux-user/address-space.js";
+import { a0, a1, a7, s1, s2, s3, s4, s5, s7, t0, t1, t2, t3, t4, t5, t6 } from "../abi-registers.js";
 import {
   DATA,
   EAGER,
@@ -23,24 +24,6 @@ import {
   type Syscall,
   snapshot,
 } from "../jit/machine.js";
-
-// ABI register numbers
-const t0 = 5;
-const t1 = 6;
-const t2 = 7;
-const s1 = 9;
-const a0 = 10;
-const a1 = 11;
-const a7 = 17;
-const s2 = 18;
-const s3 = 19;
-const s4 = 20;
-const s5 = 21;
-const s7 = 23;
-const t3 = 28;
-const t4 = 29;
-const t5 = 30;
-const t6 = 31;
 
 const RW = PROT_READ | PROT_WRITE;
 /**

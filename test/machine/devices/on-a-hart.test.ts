@@ -31,23 +31,13 @@ import { INT_USED_BUFFER, REG } from "../../../src/machine/devices/virtio-mmio.j
 import { Irq } from "../../../src/machine/interrupts.js";
 import { Machine } from "../../../src/machine/machine.js";
 import { PhysicalMemory } from "../../../src/machine/physical-memory.js";
+import { a0, a1, a2, s0, s1, s2, s3, t0, t1, t2 } from "../../hart/abi-registers.js";
 import { type Line, program } from "../../hart/jit/machine.js";
 import { RecordingPins } from "./recording-pins.js";
 import { Driver, initSteps, queueAt } from "./virtio-driver.js";
 
 const RAM = VIRT.dram.base;
 const RAM_SIZE = 0x10_0000;
-
-const t0 = 5;
-const t1 = 6;
-const t2 = 7;
-const s0 = 8;
-const s1 = 9;
-const a0 = 10;
-const a1 = 11;
-const a2 = 12;
-const s2 = 18;
-const s3 = 19;
 
 const ENGINES: [string, Partial<JitOptions> | false][] = [
   ["interpreted", false],
