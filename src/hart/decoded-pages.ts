@@ -16,8 +16,12 @@ import { Slab } from "./slab.js";
 export class DecodedPages {
   /** host offsets of probed instructions (GuestMemory.probes) */
   readonly probes = new Set<number>();
-  /** bumped whenever any page's version is (decoded instructions dropped or probed) */
-  changes = 0;
+  /**
+   * [0]: bumped whenever any page's version is (decoded instructions dropped or probed). (A one-word
+   * array, not a field: V8 takes a field never written since construction for a constant, and
+   * threw away the run loop's optimized code at the first change — WasmRuntime.released too.)
+   */
+  readonly changes = new Int32Array(1);
   /** decoded pages made so far: how much code the memory's programs ran */
   created = 0;
   /** decoded pages by frame (host offset / PAGE_SIZE); grown as code pages appear */
@@ -77,7 +81,7 @@ export class DecodedPages {
         if (page[k] !== 0) {
           page.fill(0, from, to);
           page[CODE_VERSION]++;
-          this.changes++;
+          this.changes[0]!++;
           break;
         }
       }
@@ -113,7 +117,7 @@ export class DecodedPages {
       if (secondHostPage !== undefined && second !== secondHostPage) return true;
       page.fill(0, entry, entry + CODE_STRIDE);
       page[CODE_VERSION]++;
-      this.changes++;
+      this.changes[0]!++;
       return false;
     });
   }

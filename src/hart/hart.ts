@@ -403,7 +403,7 @@ export class Hart implements RareHart, CsrHart {
       else page[e] = page[e + 3]!;
     }
     page[CODE_VERSION]++;
-    this.mem.code.changes++;
+    this.mem.code.changes[0]!++;
     return true;
   }
 }

@@ -91,7 +91,7 @@ export class HartState {
   /** the buffer holding the state: its own, or guest RAM's memory while a wasm engine runs it */
   buffer: ArrayBuffer;
   /** byte offset of the state in `buffer` */
-  byteOffset = 0;
+  byteOffset = -0; // (a double from the start: guest RAM's offsets pass 2^30 — see CodeCache.retired)
   /** every word of the state, as int32 */
   r: Int32Array;
   /** the same words as doubles: f register i is fd[F_DOUBLE + i] */

@@ -26,7 +26,7 @@ export interface Decoded {
 }
 
 export function newDecoded(): Decoded {
-  return { op: 0, rd: 0, rs1: 0, rs2: 0, rs3: 0, rm: 0, imm: 0, len: 4, raw: 0, spec: ILLEGAL_SPEC };
+  return { op: 0, rd: 0, rs1: 0, rs2: 0, rs3: 0, rm: 0, imm: 0, len: 4, raw: -0, spec: ILLEGAL_SPEC };
 }
 
 /** Per-entry decoding recipe, flattened from the table so decode() only reads numbers. */

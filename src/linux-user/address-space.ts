@@ -143,8 +143,8 @@ export class AddressSpace implements GuestMemory {
   private readonly sharedObjects = new Set<SharedPages>();
   /** touched pages: chunk key (vpn >> CHUNK_SHIFT) → entries (see FRAME_SHIFT), count at CHUNK_COUNT */
   private readonly chunks = new Map<number, Int32Array>();
-  /** pages of accessible mappings */
-  private accessiblePages = 0;
+  /** pages of accessible mappings (-0: a double from the start, as for a count past 2^30 — see CodeCache.retired) */
+  private accessiblePages = -0;
   /** touched pages of PROT_NONE mappings */
   private noneFrames = 0;
   private readonly capPages: number;

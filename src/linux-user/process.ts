@@ -103,8 +103,10 @@ export class Thread {
   pending: PendingSignal[] = [];
   altstack: AltStack = { sp: 0, size: 0, flags: SS_DISABLE };
   /** set_tid_address / CLONE_CHILD_CLEARTID: zeroed and futex-woken when the thread exits */
-  clearChildTid = 0;
-  robustList = 0;
+  // (-0: a double from the start, as addresses pass 2^30 and V8 stores a field that starts as a small
+  // integer as one: changing that later changes every Thread's map and throws code built on it away)
+  clearChildTid = -0;
+  robustList = -0;
   wait?: Wait;
   /** rt_sigsuspend's saved mask, restored by the handler's sigreturn */
   suspendMask?: bigint;
@@ -208,10 +210,11 @@ export class LinuxProcess {
   waitEvent: "stopped" | "continued" | undefined;
   /** a vfork parent's thread waits until this process execs or ends */
   vforkParent: Thread | undefined;
-  brkStart = 0;
-  brk = 0;
+  // (-0: doubles from the start, as Thread's addresses)
+  brkStart = -0;
+  brk = -0;
   /** address of the rt_sigreturn trampoline (no vDSO: hartscope provides the code) */
-  trampoline = 0;
+  trampoline = -0;
   umask = 0o022;
   readonly rlimits = new Map<number, [bigint, bigint]>();
   /** syscalls already reported as unimplemented (run-wide) */

@@ -68,11 +68,12 @@ export class Machine implements ProbeHost {
 
   private readonly list: Hart[] = [];
   /** instructions retired by harts in finished runs */
-  private accounted = 0;
+  // (-0: a double from the start, as counts pass 2^30 — see CodeCache.retired)
+  private accounted = -0;
   /** ns that passed while no hart ran */
   private idled = 0;
   private running: Hart | undefined;
-  private runStart = 0;
+  private runStart = -0;
   private last: Hart | undefined;
   /** harts stopped at a trap that have not gone back to the guest yet */
   private readonly trapped = new Set<Hart>();

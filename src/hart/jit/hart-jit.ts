@@ -117,7 +117,7 @@ export class CodeCache {
   // the run loop's optimized code away when it passed 2^31)
   retired = -0;
   /** time spent compiling (ms) and the size of what was made (bytes of WebAssembly) */
-  compileMs = 0;
+  compileMs = -0;
   /** calls of compiled code from the run loop (retired / entries: instructions per call) */
   entries = 0;
   compiledBytes = 0;
@@ -159,7 +159,8 @@ function usesFp(op: number, imm: number): boolean {
 }
 
 const SLOTS = 64;
-const CHUNK = 1 << 30;
+/** the run loop's budget at most (a small integer to V8, which are under 2^30) */
+const CHUNK = 1 << 29;
 
 export class HartJit implements TlbHolder {
   readonly options: JitOptions;
@@ -507,7 +508,9 @@ export class HartJit implements TlbHolder {
   private interpretFor(n: number, left: number): number {
     const before = this.hart.retired;
     this.flow[FLOW_STOP] = this.interpret(n);
-    return left - (this.hart.retired - before);
+    // (| 0: a difference of doubles is a heap number to V8's lower tiers even when it is a small
+    // integer, and a budget that is one threw the interpreter's optimized code away)
+    return left - ((this.hart.retired - before) | 0);
   }
 
   /** The interpreter runs: the jump cache starts anew if compiled code may have changed under it. */
@@ -529,8 +532,8 @@ export class HartJit implements TlbHolder {
     if (this.areaWords === undefined) return;
     const mem = this.hart.mem;
     if (
-      mem.code.changes !== this.chainChanges ||
-      this.cache.wasm.released !== this.chainReleased ||
+      mem.code.changes[0] !== this.chainChanges ||
+      this.cache.wasm.released[0] !== this.chainReleased ||
       mem.generation !== this.chainGeneration ||
       (this.hart.state.r[MSTATUS]! & FS) !== this.chainFs
     )
@@ -545,10 +548,10 @@ export class HartJit implements TlbHolder {
   private unchain(): void {
     const aw = this.areaWords;
     if (aw === undefined) return;
-    this.chainChanges = this.hart.mem.code.changes;
+    this.chainChanges = this.hart.mem.code.changes[0]!;
     this.chainGeneration = this.hart.mem.generation;
     this.chainFs = this.hart.state.r[MSTATUS]! & FS;
-    this.chainReleased = this.cache.wasm.released;
+    this.chainReleased = this.cache.wasm.released[0]!;
     let gen = (aw[GEN_W]! + 1) & 0xffff;
     if (gen === 0) {
       // the generation wrapped: entries of generation 1 could look current again

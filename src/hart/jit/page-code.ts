@@ -20,7 +20,8 @@ export class Region {
   crossings = 0;
   readonly exits = new Map<number, number>();
   /** instructions it retired (a chain's, when it was the chain's last region: the run loop's count) */
-  executed = 0;
+  // (a double from the start, as CodeCache.retired: passing 2^30 changed every Region's map)
+  executed = -0;
   /** whether its accesses share TLB checks; side exits it took */
   grouped = true;
   sideExits = 0;

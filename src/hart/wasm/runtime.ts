@@ -18,9 +18,11 @@ export class WasmRuntime {
   private readonly free: number[] = [];
   /**
    * Slots given back so far: a hart's jump cache may still name a released slot (or the region it
-   * is given to next), so each hart starts its cache anew when this moved (hart-jit.ts).
+   * is given to next), so each hart starts its cache anew when this moved (hart-jit.ts). (A one-word
+   * array, not a field: V8 takes a field never written since construction for a constant, and
+   * threw away the run loop's optimized code, and the interpreter's, at the first release.)
    */
-  released = 0;
+  readonly released = new Int32Array(1);
   private next = 0;
 
   constructor(readonly memory: WebAssembly.Memory) {
@@ -63,6 +65,6 @@ export class WasmRuntime {
     this.table.set(slot, null as unknown as WebAssembly.ExportValue);
     this.owners[slot] = undefined;
     this.free.push(slot);
-    this.released++;
+    this.released[0]!++;
   }
 }
