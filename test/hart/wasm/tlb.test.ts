@@ -4,7 +4,8 @@
 // the top of the last page below 4 GiB and across that boundary, pages whose addresses differ only
 // in the high word (one TLB entry, two tags), grouped accesses, an AMO and LR/SC above 4 GiB, pages
 // remapped while compiled code holds their entries, and finally accesses at 2^64 - 8 and 2^64 - 4
-// (the latter wrapping to page 0), whose entry holds the page below 4 GiB (the same low word).
+// (the latter wrapping to page 0), whose entry holds the page below 4 GiB (the same low word); and a
+// group of accesses whose one check fails on every run, which the region stops sharing.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -13,6 +14,7 @@ import { WASM_TLB_MASK } from "../../../src/hart/wasm/layout.js";
 import { PROT_READ, PROT_WRITE } from "../../../src/linux-user/address-space.js";
 import { a0, a1, a7, s1, s2, s3, s4, s5, s7, t0, t1, t2, t3, t4, t5, t6 } from "../abi-registers.js";
 import {
+  CODE,
   DATA,
   EAGER,
   type Line,
@@ -208,4 +210,38 @@ test("a load from page 0 (unmapped, its TLB entry empty) in a compiled loop faul
   );
   assert.deepEqual([end.stop, end.cause, end.tval], [Stop.FAULT, Cause.LOAD_PAGE_FAULT, 16]);
   assert.equal(m.state.getX(s3), 1, "the last iteration");
+});
+
+test("a group whose span crosses a page on every run is checked one by one after GROUPED_EXITS side exits, however much its region ran", () => {
+  // Two stores through one check (t1 and t1 + 8) where t1 + 8 is on the next page, in a loop whose
+  // other work is far more than 32 instructions a side exit (the ratio that rebuilds a region early)
+  const ITER = 6000;
+  const pad: Line[] = Array.from({ length: 60 }, () => ["addi", { rd: t2, rs1: t2, imm: 1 }] as Line);
+  const { code, at } = program([
+    ["addi", { rd: s3, rs1: 0, imm: 0 }],
+    "loop:",
+    ...pad,
+    ["sd", { rs1: t1, rs2: t2, imm: 0 }],
+    ["sd", { rs1: t1, rs2: s3, imm: 8 }],
+    ["addi", { rd: s3, rs1: s3, imm: 1 }],
+    ["bne", { rs1: s3, rs2: s4 }, "loop"],
+    ["addi", { rd: a7, rs1: 0, imm: 93 }],
+    ["ecall"],
+  ]);
+  const init = (m: Machine) => {
+    m.state.setX(t1, DATA + 4096 - 8);
+    m.state.setX(s4, ITER);
+  };
+  const ref = machine(code, false, init);
+  const refSteps = runToEnd(ref, [1 << 30]);
+  const m = machine(code, EAGER, init);
+  const steps = runToEnd(m, [1 << 30]);
+  assert.deepEqual(steps, refSteps, "stops");
+  assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length), "state");
+  const loop = CODE + at.loop!;
+  const page = m.hart.jit!.pageCodeAt(loop)!;
+  const region = page.entryRegion[(loop - page.pageVA) >> 1];
+  assert.ok(region !== undefined, "the loop is compiled");
+  assert.equal(region.grouped, false, "its accesses are checked one by one");
+  assert.ok(region.sideExits < ITER / 2, `side exits: ${region.sideExits} of ${ITER} iterations`);
 });
