@@ -16,7 +16,7 @@ import { Op } from "../isa/ops.js";
 import { type CsrHart, TIMEBASE_NS } from "./csr.js";
 import { CODE_STRIDE, CODE_VERSION, markProbe, OP_PROBE, opOf, packEntry } from "./decoded.js";
 import { type InterpretFn, interpreter } from "./interpreter.js";
-import { warmUpInterpreter } from "./interpreter-warm-up.js";
+import { WarmUp, warmUpInterpreter } from "./interpreter-warm-up.js";
 import { HartJit, type JitOptions } from "./jit/hart-jit.js";
 import { ACCESS_EXEC, type GuestMemory } from "./memory.js";
 import { Mmu } from "./mmu.js";
@@ -209,8 +209,8 @@ export class Hart implements RareHart, CsrHart {
   interpret(budget: number): number {
     const fpOff = (this.state.r[MSTATUS]! & FS) === 0;
     const fn = fpOff ? this.fpOffInterpreter() : this.interpretFn;
-    if (!warmed[fpOff ? 1 : 0] && this.jit !== undefined && this.mem.code.created >= WARM_UP_PAGES)
-      warmUp(fn, fpOff);
+    if (this.jit !== undefined && warmed[fpOff ? 1 : 0]! < WarmUp.ALL)
+      warmUp(fn, fpOff, this.mem.code.created);
     return fn(this, budget);
   }
 
@@ -409,25 +409,35 @@ export class Hart implements RareHart, CsrHart {
 }
 
 /**
- * Decoded pages a memory holds before the interpreter is warmed up (interpreter-warm-up.ts says
- * why). The warm-up pays where the interpreter meets new ops long after V8 first optimized it: in
- * programs with much code (Debian's zstd 91 pages, lua 73, busybox sh 58), run by the block
- * compiler, whose interpreter runs cold code. Small programs (hartscope's guests: 30-43 pages, libc's
- * start-up and a hot loop) give it their ops early; there the warm-up only made V8's one compile of
- * it larger (sha256 with the block compiler: 61 -> 130 ms, peak memory +10 MB), and so it did for
- * the interpreter alone (--jit off), which runs the hot loops.
+ * Decoded pages a memory holds before the interpreter is warmed up for its other ops (Zba, Zbb, FP
+ * loads and stores: interpreter-warm-up.ts says why). Under the block compiler, whose interpreter
+ * runs cold code, it is warmed for RV64IM's ops at once: every program meets them, but one at a
+ * time, and each first meeting after V8 had optimized it threw that code away (lz: four TurboFan
+ * compiles of 30-48 ms). The others pay where the interpreter meets them long after V8 first
+ * optimized it: in programs with much code (Debian's zstd 91 pages, lua 73, busybox sh 58). Small
+ * programs (hartscope's guests: 30-43 pages) mostly never run them; there warming them only made
+ * V8's compile of the interpreter larger (sha256: 61 -> 130 ms, peak memory +10 MB), and so it did
+ * for the interpreter alone (--jit off), which runs the hot loops: never warmed up.
  */
 const WARM_UP_PAGES = 48;
 
-/** whether the interpreter (0) and the one for mstatus.FS = Off (1) are warmed up */
-const warmed = [false, false];
+/** how far the interpreter (0) and the one for mstatus.FS = Off (1) are warmed up: none, base, all */
+const warmed = [-1, -1];
 
 /** A hart of this class on `mem` that runs the interpreter alone (the warm-up's scratch hart). */
 export const newScratchHart = (mem: GuestMemory): Hart => new Hart(new HartState(), mem, { jit: false });
 
-function warmUp(fn: InterpretFn, fpOff: boolean): void {
-  warmed[fpOff ? 1 : 0] = true;
-  warmUpInterpreter(fn, fpOff, newScratchHart);
+/** Warm `fn` up for RV64IM's ops, and for the rest once the memory holds `pages` decoded pages. */
+function warmUp(fn: InterpretFn, fpOff: boolean, pages: number): void {
+  const k = fpOff ? 1 : 0;
+  if (warmed[k]! < WarmUp.BASE) {
+    warmed[k] = WarmUp.BASE;
+    warmUpInterpreter(fn, fpOff, newScratchHart, WarmUp.BASE);
+  }
+  if (pages >= WARM_UP_PAGES) {
+    warmed[k] = WarmUp.ALL;
+    warmUpInterpreter(fn, fpOff, newScratchHart, WarmUp.REST);
+  }
 }
 
 /** The read-only view hooks get: reads only, through the MMU's side-effect-free peek. */

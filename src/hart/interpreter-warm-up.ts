@@ -1,5 +1,6 @@
 // Gives a new interpreter (interpreter.ts) type feedback in every arm of its switch before real code
-// runs, by running each inline op on a scratch hart with representative operands: small, negative,
+// runs (in two parts, RV64IM's ops and the others: hart.ts says when), by running each inline op on
+// a scratch hart with representative operands: small, negative,
 // and large (beyond V8's 31-bit small integers; results that overflow int32), at a low, a high and a
 // negative pc (user programs, mappings above 4 GiB, a kernel's addresses).
 //
@@ -14,6 +15,7 @@
 // memory: the MMU's TLBs are preloaded (Mmu.preload), so no access asks the scratch memory anything
 // and call sites into the memory see only real memories. Nothing of it outlives the warm-up.
 
+import { SPEC_BY_OP } from "../isa/table.js";
 import { CODE_STRIDE, packEntry } from "./decoded.js";
 import { DecodedPages } from "./decoded-pages.js";
 import type { InterpretFn } from "./interpreter.js";
@@ -86,21 +88,41 @@ interface Entry {
   imm: number;
 }
 
+/** Which of the interpreter's inline ops a warm-up runs: the base ISA's (RV64IM), the others, all. */
+export enum WarmUp {
+  BASE,
+  REST,
+  ALL,
+}
+
+/** An op of RV64I or M (compressed ones decode to these): what every program runs, early. */
+function baseOp(op: number): boolean {
+  const ext = SPEC_BY_OP[op]?.ext;
+  return ext === "I" || ext === "M";
+}
+
+/** The inline ops of the interpreter for `fpOff` that a warm-up of `which` runs. */
+export function warmUpOps(fpOff: boolean, which: WarmUp): number[] {
+  return inlineOps(fpOff).filter((op) => which === WarmUp.ALL || baseOp(op) === (which === WarmUp.BASE));
+}
+
 /**
- * Run `fn`, the interpreter for `fpOff`, over each of its inline ops on a scratch hart made by
- * `makeHart` on a memory of the warm-up's own. Returns the runs that did not end as planned (a
- * fault cuts a sequence short, and the ops after it go without feedback): none, normally.
+ * Run `fn`, the interpreter for `fpOff`, over each of its inline ops of `which` on a scratch hart
+ * made by `makeHart` on a memory of the warm-up's own. Returns the runs that did not end as planned
+ * (a fault cuts a sequence short, and the ops after it go without feedback): none, normally.
  */
 export function warmUpInterpreter(
   fn: InterpretFn,
   fpOff: boolean,
   makeHart: (mem: GuestMemory) => ScratchHart,
+  which: WarmUp = WarmUp.ALL,
 ): string[] {
   const missed: string[] = [];
   const mem = new ScratchMemory();
   const hart = makeHart(mem);
   const r = hart.state.r;
-  const ops = inlineOps(fpOff);
+  const ops = warmUpOps(fpOff, which);
+  if (ops.length === 0) return missed;
   const ecall = opOf((sem) => sem.kind === "trap" && sem.plusPrivilege === true);
   const ebreak = opOf((sem) => sem.kind === "trap" && sem.plusPrivilege !== true);
   const csrrs = opOf((sem) => sem.kind === "csr" && sem.how === "rs" && !sem.immediate);

@@ -1,18 +1,33 @@
 // The interpreter's warm-up (interpreter-warm-up.ts) runs every inline arm of both interpreters (FP
-// unit on and off) as planned: each sequence retires all its entries and stops where it should. A
-// fault would cut a sequence short and leave the ops after it without type feedback.
+// unit on and off) as planned, in its two parts (RV64IM's ops, the others) and whole: each sequence
+// retires all its entries and stops where it should. A fault would cut a sequence short and leave
+// the ops after it without type feedback.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { newScratchHart } from "../../src/hart/hart.js";
 import { interpreter } from "../../src/hart/interpreter.js";
-import { warmUpInterpreter } from "../../src/hart/interpreter-warm-up.js";
+import { WarmUp, warmUpInterpreter, warmUpOps } from "../../src/hart/interpreter-warm-up.js";
 import { executeRare } from "../../src/hart/rare.js";
+import { SPEC_BY_OP } from "../../src/isa/table.js";
 
 for (const fpOff of [false, true]) {
   test(`the warm-up of the ${fpOff ? "FP-off " : ""}interpreter runs every sequence to its planned end`, () => {
-    const missed = warmUpInterpreter(interpreter(executeRare, fpOff), fpOff, newScratchHart);
-    assert.deepEqual(missed, []);
+    for (const which of [WarmUp.BASE, WarmUp.REST, WarmUp.ALL]) {
+      const missed = warmUpInterpreter(interpreter(executeRare, fpOff), fpOff, newScratchHart, which);
+      assert.deepEqual(missed, [], `warm-up ${which}`);
+    }
+  });
+
+  test(`the ${fpOff ? "FP-off " : ""}interpreter's base warm-up is RV64IM's inline ops, the rest the others`, () => {
+    const name = (op: number) => SPEC_BY_OP[op]!.name;
+    const base = warmUpOps(fpOff, WarmUp.BASE).map(name);
+    const rest = warmUpOps(fpOff, WarmUp.REST).map(name);
+    assert.deepEqual([...base, ...rest].sort(), warmUpOps(fpOff, WarmUp.ALL).map(name).sort());
+    for (const n of ["addi", "addw", "ld", "sb", "beq", "jalr", "mul", "divuw", "lui"])
+      assert.ok(base.includes(n), n);
+    for (const n of ["sh1add", "rev8", "andn"]) assert.ok(rest.includes(n), n);
+    if (!fpOff) for (const n of ["fld", "fsw"]) assert.ok(rest.includes(n), n);
   });
 }
 
