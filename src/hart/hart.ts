@@ -409,9 +409,9 @@ export class Hart implements RareHart, CsrHart {
 }
 
 /**
- * Decoded pages a memory holds before the interpreter is warmed up for its other ops (Zba, Zbb, FP
- * loads and stores: interpreter-warm-up.ts says why). Under the block compiler, whose interpreter
- * runs cold code, it is warmed for RV64IM's ops at once: every program meets them, but one at a
+ * Decoded pages a memory holds before the interpreter is warmed up for its other ops (Zba, Zbb:
+ * interpreter-warm-up.ts says why). Under the block compiler, whose interpreter runs cold code, it
+ * is warmed for RV64IM's ops and FP loads and stores at once: every program meets them, but one at a
  * time, and each first meeting after V8 had optimized it threw that code away (lz: four TurboFan
  * compiles of 30-48 ms). The others pay where the interpreter meets them long after V8 first
  * optimized it: in programs with much code (Debian's zstd 91 pages, lua 73, busybox sh 58). Small

@@ -19,7 +19,7 @@ for (const fpOff of [false, true]) {
     }
   });
 
-  test(`the ${fpOff ? "FP-off " : ""}interpreter's base warm-up is RV64IM's inline ops, the rest the others`, () => {
+  test(`the ${fpOff ? "FP-off " : ""}interpreter's base warm-up is RV64IM's inline ops and FP loads and stores, the rest the others`, () => {
     const name = (op: number) => SPEC_BY_OP[op]!.name;
     const base = warmUpOps(fpOff, WarmUp.BASE).map(name);
     const rest = warmUpOps(fpOff, WarmUp.REST).map(name);
@@ -27,7 +27,8 @@ for (const fpOff of [false, true]) {
     for (const n of ["addi", "addw", "ld", "sb", "beq", "jalr", "mul", "divuw", "lui"])
       assert.ok(base.includes(n), n);
     for (const n of ["sh1add", "rev8", "andn"]) assert.ok(rest.includes(n), n);
-    if (!fpOff) for (const n of ["fld", "fsw"]) assert.ok(rest.includes(n), n);
+    // (the FP-off interpreter runs FP loads and stores on the rare path, which finds them illegal)
+    if (!fpOff) for (const n of ["fld", "fsw"]) assert.ok(base.includes(n), n);
   });
 }
 
