@@ -70,11 +70,15 @@ export interface JitOptions {
 }
 
 /** The thresholds a machine uses unless it says otherwise. */
-// hot: a new region's function runs in V8's slow tiers until optimized, slower than the
-// interpreter; code run fewer times than ~1000 does not repay that (bench/throughput.ts: +8%).
+// hot: until then a block runs through the run loop and the interpreter, a few instructions a
+// step (a busybox ash loop: 800k steps, Lua 1.3M, each ~150 ns besides its instructions); a new
+// region runs in V8's baseline tier (Liftoff) until optimized. 1000 was the best when a region's
+// compile cost more (bench/throughput.ts +8% at lower ones); with regions merged by cost and the
+// run loop's deopts gone, 400 runs the bench 3-9% and lz4 15%, ash 7% faster than 1000, jq's
+// test suite (much code run a few hundred times) 3% slower; 200 made jq 7% slower.
 export const JIT_DEFAULTS: Readonly<JitOptions> = Object.freeze({
-  hot: 1000,
-  warm: 250,
+  hot: 400,
+  warm: 100,
   maxInsns: 100,
   growAt: 2000,
   growPerInsn: 3000,
