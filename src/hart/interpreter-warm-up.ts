@@ -1,8 +1,8 @@
 // Gives a new interpreter (interpreter.ts) type feedback in every arm of its switch before real code
 // runs (in two parts, RV64IM's ops and the others: hart.ts says when), by running each inline op on
-// a scratch hart with representative operands: small, negative,
-// and large (beyond V8's 31-bit small integers; results that overflow int32), at a low, a high and a
-// negative pc (user programs, mappings above 4 GiB, a kernel's addresses).
+// a scratch hart with representative operands: small, negative, and large (beyond V8's 31-bit small
+// integers; results that overflow int32), at a low, a high and a negative pc (user programs,
+// mappings above 4 GiB, a kernel's addresses).
 //
 // Why: V8 optimizes the interpreter once it is hot, from the feedback gathered so far. An arm never
 // run has none, so when a guest first reaches an op it had not used yet, or an operand grows past
@@ -101,7 +101,7 @@ interface Entry {
  */
 let scratch: { mem: ScratchMemory; hart: ScratchHart } | undefined;
 
-/** Which of the interpreter's inline ops a warm-up runs: the base ISA's (RV64IM, FP loads and stores), the others, all. */
+/** Which inline ops a warm-up runs: the base ISA's (RV64IM, FP loads and stores), the others, all. */
 export enum WarmUp {
   BASE,
   REST,
