@@ -209,7 +209,7 @@ export class Hart implements RareHart, CsrHart {
   interpret(budget: number): number {
     const fpOff = (this.state.r[MSTATUS]! & FS) === 0;
     const fn = fpOff ? this.fpOffInterpreter() : this.interpretFn;
-    if (this.jit !== undefined && warmed[fpOff ? 1 : 0]! < WarmUp.ALL)
+    if (this.jit !== undefined && this.mem.code.created >= warmAt[fpOff ? 1 : 0]!)
       warmUp(fn, fpOff, this.mem.code.created);
     return fn(this, budget);
   }
@@ -421,8 +421,11 @@ export class Hart implements RareHart, CsrHart {
  */
 const WARM_UP_PAGES = 48;
 
-/** how far the interpreter (0) and the one for mstatus.FS = Off (1) are warmed up: none, base, all */
-const warmed = [-1, -1];
+/**
+ * Decoded pages at which the interpreter (0) and the one for mstatus.FS = Off (1) are warmed up
+ * next: 0, for RV64IM's ops at the first call; WARM_UP_PAGES, for the rest; then never.
+ */
+const warmAt = [0, 0];
 
 /** A hart of this class on `mem` that runs the interpreter alone (the warm-up's scratch hart). */
 export const newScratchHart = (mem: GuestMemory): Hart => new Hart(new HartState(), mem, { jit: false });
@@ -430,12 +433,12 @@ export const newScratchHart = (mem: GuestMemory): Hart => new Hart(new HartState
 /** Warm `fn` up for RV64IM's ops, and for the rest once the memory holds `pages` decoded pages. */
 function warmUp(fn: InterpretFn, fpOff: boolean, pages: number): void {
   const k = fpOff ? 1 : 0;
-  if (warmed[k]! < WarmUp.BASE) {
-    warmed[k] = WarmUp.BASE;
+  if (warmAt[k] === 0) {
+    warmAt[k] = WARM_UP_PAGES;
     warmUpInterpreter(fn, fpOff, newScratchHart, WarmUp.BASE);
   }
   if (pages >= WARM_UP_PAGES) {
-    warmed[k] = WarmUp.ALL;
+    warmAt[k] = Number.POSITIVE_INFINITY;
     warmUpInterpreter(fn, fpOff, newScratchHart, WarmUp.REST);
   }
 }
