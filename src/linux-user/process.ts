@@ -103,8 +103,7 @@ export class Thread {
   pending: PendingSignal[] = [];
   altstack: AltStack = { sp: 0, size: 0, flags: SS_DISABLE };
   /** set_tid_address / CLONE_CHILD_CLEARTID: zeroed and futex-woken when the thread exits */
-  // (-0: a double from the start, as addresses pass 2^30 and V8 stores a field that starts as a small
-  // integer as one: changing that later changes every Thread's map and throws code built on it away)
+  // (-0: a double from the start, as addresses pass 2^30 — see CodeCache.retired)
   clearChildTid = -0;
   robustList = -0;
   wait?: Wait;
@@ -210,7 +209,7 @@ export class LinuxProcess {
   waitEvent: "stopped" | "continued" | undefined;
   /** a vfork parent's thread waits until this process execs or ends */
   vforkParent: Thread | undefined;
-  // (-0: doubles from the start, as Thread's addresses)
+  // (-0: addresses, as Thread.clearChildTid)
   brkStart = -0;
   brk = -0;
   /** address of the rt_sigreturn trampoline (no vDSO: hartscope provides the code) */
