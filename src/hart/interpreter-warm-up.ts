@@ -76,6 +76,12 @@ const FIXED: readonly (readonly number[])[] = [
 /** Passes with pseudo-random 32-bit words (at the low pc only): sums and products overflow. */
 const RANDOM_PASSES = 12;
 
+/** rs1 and rs2 (low words) of the runs that leave a page by a branch */
+const LEAVING: readonly (readonly [number, number])[] = [
+  [5, 5],
+  [3, 7],
+];
+
 /** load/store offsets from x1, the middle of the first data page, by pass */
 const OFFSETS = [0, 8, -16, 24];
 
@@ -177,6 +183,18 @@ export function warmUpInterpreter(
       run(fn, hart, mem, start, entries, true, Stop.ECALL, entries.length + 2, missed);
     }
     run(fn, hart, mem, start, [{ op: ebreak, rd: 0, rs1: 0, rs2: 0, imm: 0 }], false, Stop.EBREAK, 0, missed);
+    // Each branch and jump, taken from a page's last instruction into the next page: the arm's way
+    // out of the page, which the sequences above never take (their targets are the next entry).
+    // Operands equal, then the first below the second: each branch is taken in one of the two.
+    const last = base + PAGE_SIZE - 4;
+    for (const op of ops.filter(leavesByJump))
+      for (const [a, b] of LEAVING) {
+        setX(r, A, a, 0);
+        setX(r, B, b, 0);
+        setX(r, JBASE, last, 0);
+        const ending = { op: ecall, rd: 0, rs1: 0, rs2: 0, imm: 0 };
+        run(fn, hart, mem, last, [entryFor(op, 0, 0), ending], false, Stop.ECALL, 2, missed);
+      }
   }
   return missed;
 }
@@ -193,6 +211,11 @@ function inlineOps(fpOff: boolean): number[] {
     if (sem !== undefined && sem.kind !== "trap" && inlineCase(sem, fpOff)) out.push(op);
   });
   return out;
+}
+
+function leavesByJump(op: number): boolean {
+  const kind = SEMANTICS_BY_OP[op]?.kind;
+  return kind === "branch" || kind === "jump";
 }
 
 function opOf(test: (sem: Semantics) => boolean): number {

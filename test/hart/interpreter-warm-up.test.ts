@@ -1,10 +1,13 @@
 // The interpreter's warm-up (interpreter-warm-up.ts) runs every inline arm of both interpreters (FP
 // unit on and off) as planned, in its two parts (RV64IM's ops, the others) and whole: each sequence
 // retires all its entries and stops where it should. A fault would cut a sequence short and leave
-// the ops after it without type feedback.
+// the ops after it without type feedback. And V8 keeps the interpreter it optimized from the warm-up's
+// feedback alone through real programs' interpreted code (interpreter-stays-optimized.ts).
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { newScratchHart } from "../../src/hart/hart.js";
 import { interpreter } from "../../src/hart/interpreter.js";
 import { WarmUp, warmUpInterpreter, warmUpOps } from "../../src/hart/interpreter-warm-up.js";
@@ -37,4 +40,29 @@ test("a sequence cut short is reported", () => {
   const missed = warmUpInterpreter(() => 0, false, newScratchHart);
   assert.ok(missed.length > 0);
   assert.match(missed[0]!, /stop 0 after 0 instructions \(planned: stop 1 after \d+\)/);
+});
+
+/** V8's %GetOptimizationStatus: the function has optimized code */
+const OPTIMIZED = 1 << 4;
+
+test("the interpreter V8 optimized from the warm-up's feedback is not thrown away by real programs", () => {
+  const child = fileURLToPath(new URL("interpreter-stays-optimized.js", import.meta.url));
+  const out = spawnSync(process.execPath, ["--allow-natives-syntax", "--trace-deopt", child], {
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
+  assert.equal(out.status, 0, out.stderr);
+  const lines = out.stdout.split("\n");
+  // (V8 names the reason, and the next lines where in the generated source: which arm had none)
+  const deopts = lines.flatMap((l, i) =>
+    /deoptimizing .*<JSFunction interpret /.test(l) ? [lines.slice(i, i + 4).join("\n")] : [],
+  );
+  assert.deepEqual(deopts, []);
+  const runs = lines.filter((l) => /^(warmed up|\w+: exit)/.test(l));
+  assert.equal(runs.length, 4, out.stdout.slice(-2000));
+  for (const l of runs) {
+    const [, code, status] = /(?:exit (\d+), )?status (\d+)/.exec(l)!;
+    if (code !== undefined) assert.equal(code, "0", l);
+    assert.ok((Number(status) & OPTIMIZED) !== 0, l);
+  }
 });
