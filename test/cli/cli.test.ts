@@ -2,18 +2,18 @@
 // answered by one line on stderr and a shell-style exit status, never a stack trace.
 
 import assert from "node:assert/strict";
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { buildC, GUEST_BIN, hartscope, needCC } from "../linux-user/guest.js";
+import { tempDir } from "../temp-dir.js";
 import { skipWithout, tool } from "../tools.js";
 
 const HELLO = join(GUEST_BIN, "hello");
 const version = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")).version;
 
 function tmp(): string {
-  return mkdtempSync(join(tmpdir(), "hartscope-cli-"));
+  return tempDir("hartscope-cli-");
 }
 
 /** A copy of hello with some bytes changed. */

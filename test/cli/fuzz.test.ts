@@ -3,8 +3,7 @@
 // exception from inside hartscope.
 
 import assert from "node:assert/strict";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ElfError, parseElf } from "../../src/elf/elf.js";
@@ -13,6 +12,7 @@ import { LinuxProcess } from "../../src/linux-user/process.js";
 import { runProcess } from "../../src/linux-user/scheduler.js";
 import { Prng } from "../../src/machine/prng.js";
 import { GUEST_BIN, hartscope } from "../linux-user/guest.js";
+import { tempDir } from "../temp-dir.js";
 
 /** `count` copies of `name` with 1..8 random bytes changed, in the first `region` bytes (0: anywhere). */
 function* mutants(name: string, seed: number, count: number, region: number): Generator<Uint8Array> {
@@ -61,7 +61,7 @@ for (const [name, seed, region] of [
   ["threads", 5, 0],
 ] as const) {
   test(`fuzzed ${name} (seed ${seed}, ${region ? "headers" : "anywhere"}): only clean outcomes`, () => {
-    const root = mkdtempSync(join(tmpdir(), "hartscope-fuzz-"));
+    const root = tempDir("hartscope-fuzz-");
     const nul = openSync("/dev/null", "r+");
     const seen = new Map<string, number>();
     try {
@@ -77,7 +77,7 @@ for (const [name, seed, region] of [
 }
 
 test("fuzzed files through the command line: one line of error, never an internal error", () => {
-  const dir = mkdtempSync(join(tmpdir(), "hartscope-fuzz-cli-"));
+  const dir = tempDir("hartscope-fuzz-cli-");
   mkdirSync(join(dir, "root"));
   let i = 0;
   for (const b of mutants("hello", 9, 25, 0x100)) {

@@ -7,7 +7,6 @@ import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   statSync,
@@ -16,19 +15,19 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { CodeCache, cacheDirectory } from "../../src/cli/cache.js";
 import { GUEST_BIN, hartscope } from "../linux-user/guest.js";
+import { tempDir } from "../temp-dir.js";
 
 const HELLO = join(GUEST_BIN, "hello");
 const EXIT42 = join(GUEST_BIN, "exit42");
 const DIST = new URL("../../", import.meta.url);
 
 function tmp(): string {
-  return mkdtempSync(join(tmpdir(), "hartscope-startup-"));
+  return tempDir("hartscope-startup-");
 }
 
 /** What bin/hartscope.js says about its start-up (HARTSCOPE_STARTUP_TIME). */

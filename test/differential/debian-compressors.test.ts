@@ -5,10 +5,10 @@
 // status must be equal byte for byte, and the decompressed text equal to the input.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
+import { tempDir } from "../temp-dir.js";
 import { type DebianProgram, realText, requireBin, skipReason } from "./debian-programs.js";
 import { assertSameOutput, type RunResult, type RunSpec, runHartscope, runQemu } from "./run-guest.js";
 
@@ -57,14 +57,11 @@ describe("Debian's zstd and lz4: round trips under qemu-riscv64 and hartscope", 
   let input: Buffer = Buffer.alloc(0);
   let inputFile = "";
   if (!skip) {
-    dir = mkdtempSync(join(tmpdir(), "hs-compress-"));
+    dir = tempDir("hs-compress-");
     input = realText(INPUT_BYTES);
     inputFile = join(dir, "input.txt");
     writeFileSync(inputFile, input);
   }
-  after(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
 
   for (const c of COMPRESSORS) {
     it(`${c.name} ${c.compress.join(" ")} of ${INPUT_BYTES >> 20} MB of C source, then ${c.decompress.join(" ")}`, async () => {

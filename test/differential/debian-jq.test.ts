@@ -9,10 +9,10 @@
 // HARTSCOPE_JQ_STRIDE=1 runs all of them, HARTSCOPE_JQ_STRIDE=N every N-th.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
+import { tempDir } from "../temp-dir.js";
 import {
   debianSource,
   everyNth,
@@ -30,11 +30,6 @@ const TIMEOUT_PER_CASE_MS = 30_000;
 const skip = skipReason(["jq"]);
 
 describe("jq 1.6's own test suite: qemu-riscv64 vs hartscope", { skip }, () => {
-  let dir = "";
-  after(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
   it(`runs every ${STRIDE === 1 ? "" : `${STRIDE}th `}case of tests/jq.test with the same output, all passed`, async () => {
     assert.ok(
       Number.isInteger(STRIDE) && STRIDE >= 1,
@@ -46,7 +41,7 @@ describe("jq 1.6's own test suite: qemu-riscv64 vs hartscope", { skip }, () => {
     // jq 1.6's suite: a parse that finds far fewer cases would make the test prove little
     assert.ok(all.length >= 300, `tests/jq.test: only ${all.length} cases found`);
     const cases = everyNth(all, STRIDE);
-    dir = mkdtempSync(join(tmpdir(), "hs-jq-"));
+    const dir = tempDir("hs-jq-");
     const file = join(dir, "selected.test");
     writeFileSync(file, jqTestFile(cases));
     const spec = {

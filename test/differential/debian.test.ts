@@ -10,10 +10,10 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, copyFileSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
+import { tempDir } from "../temp-dir.js";
 import { tool } from "../tools.js";
 import { requireBin, skipReason } from "./debian-programs.js";
 import { assertSameOutput, HARTSCOPE_JS, type RunResult, run } from "./run-guest.js";
@@ -95,7 +95,7 @@ describe("Debian's busybox: qemu-riscv64 vs hartscope", { skip }, () => {
   let base = "";
   let applets: string[] = [];
   if (!skip) {
-    base = mkdtempSync(join(tmpdir(), "hs-busybox-"));
+    base = tempDir("hs-busybox-");
     const root = join(base, "root");
     mkdirSync(join(root, "bin"), { recursive: true });
     const busybox = requireBin("busybox");
@@ -112,9 +112,6 @@ describe("Debian's busybox: qemu-riscv64 vs hartscope", { skip }, () => {
       chmodSync(w, 0o755);
     }
   }
-  after(() => {
-    if (base) rmSync(base, { recursive: true, force: true });
-  });
 
   it("builds with the applets the script uses", () => {
     for (const a of ["sh", "wc", "sort", "awk", "sed", "xargs", "find", "md5sum", "seq", "tr"]) {

@@ -3,10 +3,8 @@
 // run works on a file in its own directory, compared with qemu-riscv64 (the host kernel's flock).
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
+import { tempDir } from "../temp-dir.js";
 import {
   assertSameOutput,
   differentialSkip,
@@ -18,17 +16,12 @@ import {
 
 const skip = differentialSkip();
 
-const dirs: string[] = [];
 function spec(): RunSpec {
-  const cwd = mkdtempSync(join(tmpdir(), "hs-flock-"));
-  dirs.push(cwd);
+  const cwd = tempDir("hs-flock-");
   return { prog: `${GUEST_BIN}sys-flock`, cwd, env: { PATH: "/usr/bin:/bin", LANG: "C" }, timeoutMs: 60_000 };
 }
 
 describe("flock between open file descriptions: hartscope run vs qemu-riscv64", { skip }, () => {
-  after(() => {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
   let reference: ReturnType<typeof runQemu> | undefined;
   for (const quantum of [undefined, "67", "100000"]) {
     const opts = quantum === undefined ? [] : ["--quantum", quantum];

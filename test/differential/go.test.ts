@@ -36,10 +36,11 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { copyFileSync, existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
+import { tempDir } from "../temp-dir.js";
 import { skipWithout, tool, UNDER_CI } from "../tools.js";
 import {
   assertSameOutput,
@@ -202,11 +203,8 @@ function aggregation(text: string): Map<string, number> {
 
 describe("Go programs: hartscope run vs qemu-riscv64", { skip, concurrency: 2 }, () => {
   before(() => {
-    base = mkdtempSync(join(tmpdir(), "hs-go-"));
+    base = tempDir("hs-go-");
     build();
-  });
-  after(() => {
-    if (base) rmSync(base, { recursive: true, force: true });
   });
 
   for (const jit of ["on", "off"] as const) {

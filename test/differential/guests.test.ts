@@ -3,10 +3,8 @@
 // be equal byte for byte (fault cases: everything but stderr).
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, it } from "node:test";
+import { tempDir } from "../temp-dir.js";
 import { tool } from "../tools.js";
 import { CASES, type GuestCase } from "./cases.js";
 import {
@@ -42,16 +40,12 @@ async function runBoth(c: GuestCase): Promise<{ qemu: RunResult; hs: RunResult }
     timeoutMs: PROCESS_TIMEOUT_MS,
   };
   // Each run gets its own empty directory: programs create files in the current one.
-  const dirs = [mkdtempSync(join(tmpdir(), "hs-diff-q-")), mkdtempSync(join(tmpdir(), "hs-diff-h-"))];
-  try {
-    const [qemu, hs] = await Promise.all([
-      runQemu({ ...base, cwd: dirs[0] }),
-      runHartscope({ ...base, cwd: dirs[1] }),
-    ]);
-    return { qemu, hs };
-  } finally {
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  }
+  const dirs = [tempDir("hs-diff-q-"), tempDir("hs-diff-h-")];
+  const [qemu, hs] = await Promise.all([
+    runQemu({ ...base, cwd: dirs[0] }),
+    runHartscope({ ...base, cwd: dirs[1] }),
+  ]);
+  return { qemu, hs };
 }
 
 /** Outside CI only (tools.ts): under CI a missing qemu fails each case with its name. */

@@ -8,10 +8,10 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { platform, tmpdir } from "node:os";
+import { platform } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { tempDir } from "../temp-dir.js";
 import { skipWithout } from "../tools.js";
 import { GUEST_BIN, hartscopeBuilt, REPO_ROOT, runHartscope, runQemu } from "./run-guest.js";
 
@@ -25,14 +25,10 @@ const hostCc =
 
 /** sys-partial's output under `run` (it works in a fresh directory of its own). */
 async function outputOf(run: (dir: string) => Promise<{ status: number; stdout: Buffer; stderr: Buffer }>) {
-  const dir = mkdtempSync(join(tmpdir(), "hs-partial-"));
-  try {
-    const r = await run(dir);
-    assert.equal(r.status, 0, r.stderr.toString());
-    return r.stdout.toString();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = tempDir("hs-partial-");
+  const r = await run(dir);
+  assert.equal(r.status, 0, r.stderr.toString());
+  return r.stdout.toString();
 }
 
 const hartscope = () =>
@@ -41,34 +37,27 @@ const hartscope = () =>
 test("partial user copies give Linux's short counts (sys-partial against the host's kernel)", {
   skip: built || hostCc,
 }, async () => {
-  const bin = join(mkdtempSync(join(tmpdir(), "hs-partial-cc-")), "sys-partial");
-  try {
-    const cc = spawnSync("cc", ["-O2", "-o", bin, SOURCE], { encoding: "utf8" });
-    assert.equal(cc.status, 0, cc.stderr);
-    const linux = await outputOf(async (dir) => {
-      const r = spawnSync(bin, [dir], { env: { LANG: "C" } });
-      return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
-    });
-    const hs = await hartscope();
-    assert.equal(hs, linux);
-    // the lines the brief named, so a change in both at once does not pass unseen
-    assert.match(
-      hs,
-      /read\(file, 100 writable \+ PROT_READ, 300\) = 100\n {2}bytes copied: abc..tuv, offset after: 100\n/,
-    );
-    assert.match(hs, /read\(file, PROT_NONE, 10\) = -1 EFAULT\n {2}offset after: 0\n/);
-    assert.match(
-      hs,
-      /read\(pipe holding 300, 100 writable \+ PROT_NONE, 300\) = -1 EFAULT\nread\(pipe, 400-byte buffer\) after it = 300\n/,
-    );
-    assert.match(hs, /write\(file, 100 readable \+ PROT_NONE, 300\) = 100\n/);
-    assert.match(
-      hs,
-      /getdents64\(dir, 100 writable \+ PROT_READ, 4096\) = 96\n {2}entries seen in all: 12\n/,
-    );
-  } finally {
-    rmSync(join(bin, ".."), { recursive: true, force: true });
-  }
+  const bin = join(tempDir("hs-partial-cc-"), "sys-partial");
+  const cc = spawnSync("cc", ["-O2", "-o", bin, SOURCE], { encoding: "utf8" });
+  assert.equal(cc.status, 0, cc.stderr);
+  const linux = await outputOf(async (dir) => {
+    const r = spawnSync(bin, [dir], { env: { LANG: "C" } });
+    return { status: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+  });
+  const hs = await hartscope();
+  assert.equal(hs, linux);
+  // the lines the brief named, so a change in both at once does not pass unseen
+  assert.match(
+    hs,
+    /read\(file, 100 writable \+ PROT_READ, 300\) = 100\n {2}bytes copied: abc..tuv, offset after: 100\n/,
+  );
+  assert.match(hs, /read\(file, PROT_NONE, 10\) = -1 EFAULT\n {2}offset after: 0\n/);
+  assert.match(
+    hs,
+    /read\(pipe holding 300, 100 writable \+ PROT_NONE, 300\) = -1 EFAULT\nread\(pipe, 400-byte buffer\) after it = 300\n/,
+  );
+  assert.match(hs, /write\(file, 100 readable \+ PROT_NONE, 300\) = 100\n/);
+  assert.match(hs, /getdents64\(dir, 100 writable \+ PROT_READ, 4096\) = 96\n {2}entries seen in all: 12\n/);
 });
 
 test("where nothing is copied in part, hartscope and qemu-riscv64 agree (sys-partial)", {

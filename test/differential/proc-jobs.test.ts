@@ -8,10 +8,8 @@
 // What qemu-riscv64 does differently from Linux is checked by test/linux-user/processes.test.ts.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, it } from "node:test";
+import { tempDir } from "../temp-dir.js";
 import { skipWithout, UNDER_CI } from "../tools.js";
 import {
   assertSameOutput,
@@ -42,20 +40,16 @@ function ending(r: RunResult): string {
 describe("job control and shared memory across fork: qemu-riscv64 vs hartscope", { skip }, () => {
   for (const prog of ["proc-jobs", "proc-shared"]) {
     it(`${prog} at ${SCHEDULES.length} schedules`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), "hs-proc-jobs-"));
+      const dir = tempDir("hs-proc-jobs-");
       const env = { PATH: "/usr/bin:/bin", LANG: "C", HOME: "/nonexistent" };
-      try {
-        const spec = { prog: GUEST_BIN + prog, env, cwd: dir, timeoutMs: TIMEOUT_MS };
-        const qemu = await runQemu(spec);
-        assert.equal(ending(qemu), "exit status 0", `qemu-riscv64: ${qemu.stderr.toString().slice(0, 500)}`);
-        for (const schedule of SCHEDULES) {
-          const hs = await runHartscope(spec, [...schedule, "--root", "/"]);
-          const what = `hartscope ${schedule.join(" ") || "(defaults)"}`;
-          assert.equal(ending(hs), ending(qemu), `${what}: ${hs.stderr.toString().slice(0, 500)}`);
-          assertSameOutput(qemu, hs);
-        }
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
+      const spec = { prog: GUEST_BIN + prog, env, cwd: dir, timeoutMs: TIMEOUT_MS };
+      const qemu = await runQemu(spec);
+      assert.equal(ending(qemu), "exit status 0", `qemu-riscv64: ${qemu.stderr.toString().slice(0, 500)}`);
+      for (const schedule of SCHEDULES) {
+        const hs = await runHartscope(spec, [...schedule, "--root", "/"]);
+        const what = `hartscope ${schedule.join(" ") || "(defaults)"}`;
+        assert.equal(ending(hs), ending(qemu), `${what}: ${hs.stderr.toString().slice(0, 500)}`);
+        assertSameOutput(qemu, hs);
       }
     });
   }

@@ -9,10 +9,10 @@
 // exec'd program's argv[0] (the host's #! handling replaces it).
 
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
+import { tempDir } from "../temp-dir.js";
 import { skipWithout, tool, UNDER_CI } from "../tools.js";
 import {
   assertSameOutput,
@@ -31,7 +31,7 @@ const skip = missing || (!hartscopeBuilt() && !UNDER_CI ? "hartscope is not buil
 const EXECUTED = ["hello", "wc", "exit42", "proc-exec"];
 
 function qemuBinDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "hs-proc-bin-"));
+  const dir = tempDir("hs-proc-bin-");
   for (const name of EXECUTED) {
     const path = join(dir, name);
     writeFileSync(path, `#!/bin/sh\nexec '${tool("qemu")}' '${GUEST_BIN}${name}' "$@"\n`);
@@ -67,37 +67,30 @@ function ending(r: RunResult): string {
 
 describe("processes: qemu-riscv64 vs hartscope", { skip }, () => {
   const bins = skip ? "" : qemuBinDir();
-  after(() => {
-    if (bins) rmSync(bins, { recursive: true, force: true });
-  });
   for (const c of CASES) {
     it(c.name, async () => {
-      const dirs = [mkdtempSync(join(tmpdir(), "hs-proc-q-")), mkdtempSync(join(tmpdir(), "hs-proc-h-"))];
+      const dirs = [tempDir("hs-proc-q-"), tempDir("hs-proc-h-")];
       const env = { PATH: "/usr/bin:/bin", LANG: "C", HOME: "/nonexistent" };
-      try {
-        const subst = (dir: string) => c.args.map((a) => (a === "BINDIR" ? dir : a));
-        const [qemu, hs] = await Promise.all([
-          runQemu({ prog: GUEST_BIN + c.prog, args: subst(bins), env, cwd: dirs[0], timeoutMs: TIMEOUT_MS }),
-          runHartscope(
-            {
-              prog: GUEST_BIN + c.prog,
-              args: subst(GUEST_BIN.replace(/\/$/, "")),
-              env,
-              cwd: dirs[1],
-              timeoutMs: TIMEOUT_MS,
-            },
-            ["--root", "/"],
-          ),
-        ]);
-        assert.equal(
-          ending(hs),
-          ending(qemu),
-          `how it ended (hartscope stderr: ${hs.stderr.toString().slice(0, 500)})`,
-        );
-        assertSameOutput(qemu, hs);
-      } finally {
-        for (const d of dirs) rmSync(d, { recursive: true, force: true });
-      }
+      const subst = (dir: string) => c.args.map((a) => (a === "BINDIR" ? dir : a));
+      const [qemu, hs] = await Promise.all([
+        runQemu({ prog: GUEST_BIN + c.prog, args: subst(bins), env, cwd: dirs[0], timeoutMs: TIMEOUT_MS }),
+        runHartscope(
+          {
+            prog: GUEST_BIN + c.prog,
+            args: subst(GUEST_BIN.replace(/\/$/, "")),
+            env,
+            cwd: dirs[1],
+            timeoutMs: TIMEOUT_MS,
+          },
+          ["--root", "/"],
+        ),
+      ]);
+      assert.equal(
+        ending(hs),
+        ending(qemu),
+        `how it ended (hartscope stderr: ${hs.stderr.toString().slice(0, 500)})`,
+      );
+      assertSameOutput(qemu, hs);
     });
   }
 });

@@ -5,9 +5,8 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { describe, it } from "node:test";
+import { tempDir } from "../temp-dir.js";
 import { UNDER_CI } from "../tools.js";
 import {
   assertSameOutput,
@@ -103,23 +102,19 @@ describe("AF_UNIX messages: hartscope run vs qemu-riscv64", { concurrency: 2 }, 
   it("sys-msg linux (where qemu 7.2 is not Linux): hartscope vs the host's kernel", {
     skip: (!UNDER_CI && !hartscopeBuilt() && "hartscope is not built") || (!cc && "no host C compiler (cc)"),
   }, async () => {
-    const dir = mkdtempSync(`${tmpdir()}/sys-msg-`);
-    try {
-      const exe = `${dir}/sys-msg-host`;
-      const built = spawnSync(cc!, ["-O2", "-o", exe, SYS_MSG_SOURCE], { encoding: "utf8" });
-      assert.equal(built.status, 0, `${cc} ${SYS_MSG_SOURCE}: ${built.stderr}`);
-      const spec = { ...msgSpec, args: ["linux"] };
-      const [host, hs] = await Promise.all([
-        run(exe, spec.args, { ...spec, env: { ...spec.env, SYS_MSG_TAG: "host" } }),
-        runHartscope({ ...spec, env: { ...spec.env, SYS_MSG_TAG: "hst" } }),
-      ]);
-      assert.equal(host.status, 0, `host run: ${host.stderr}`);
-      assert.match(host.stdout.toString(), /^room for one: 2 "tr" flags CTRUNC/m, "the host run truncated");
-      assert.equal(hs.status, host.status, `exit status; hartscope stderr: ${hs.stderr}`);
-      assertSameOutput(host, hs);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const dir = tempDir("sys-msg-");
+    const exe = `${dir}/sys-msg-host`;
+    const built = spawnSync(cc!, ["-O2", "-o", exe, SYS_MSG_SOURCE], { encoding: "utf8" });
+    assert.equal(built.status, 0, `${cc} ${SYS_MSG_SOURCE}: ${built.stderr}`);
+    const spec = { ...msgSpec, args: ["linux"] };
+    const [host, hs] = await Promise.all([
+      run(exe, spec.args, { ...spec, env: { ...spec.env, SYS_MSG_TAG: "host" } }),
+      runHartscope({ ...spec, env: { ...spec.env, SYS_MSG_TAG: "hst" } }),
+    ]);
+    assert.equal(host.status, 0, `host run: ${host.stderr}`);
+    assert.match(host.stdout.toString(), /^room for one: 2 "tr" flags CTRUNC/m, "the host run truncated");
+    assert.equal(hs.status, host.status, `exit status; hartscope stderr: ${hs.stderr}`);
+    assertSameOutput(host, hs);
   });
 
   it("socket(AF_INET) is refused with EAFNOSUPPORT, said once on stderr", {

@@ -1,19 +1,15 @@
 // Builds small RISC-V programs with Debian's cross toolchain for tests (tools.ts finds it).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { tempDir } from "../temp-dir.js";
 import { tool } from "../tools.js";
 
 let tmp: string | undefined;
 let serial = 0;
 /** Compiles `source` (C, or assembly if `ext` is "S") to a binary in a fresh temp dir; returns its path. */
 export function build(source: string, flags: string[] = ["-static", "-O2"], ext = "c"): string {
-  if (!tmp) {
-    const dir = mkdtempSync(join(tmpdir(), "hartscope-test-"));
-    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-    tmp = dir;
-  }
+  tmp ??= tempDir("hartscope-test-");
   const n = serial++;
   const src = join(tmp, `prog${n}.${ext}`);
   const out = join(tmp, `prog${n}`);

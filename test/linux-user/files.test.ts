@@ -3,10 +3,10 @@
 // seeded /dev/urandom where Linux programs expect them.
 
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import { tempDir } from "../temp-dir.js";
 import { buildC, hartscope, needCC, needQemu, qemu } from "./guest.js";
 
 const SANDBOX_C = String.raw`
@@ -86,7 +86,7 @@ int main(void) {
 `;
 
 function sandbox(prog: string): string {
-  const root = mkdtempSync(join(tmpdir(), "hartscope-root-"));
+  const root = tempDir("hartscope-root-");
   mkdirSync(join(root, "etc"));
   mkdirSync(join(root, "home"));
   writeFileSync(join(root, "etc/passwd"), "the guest's passwd\n");
@@ -194,7 +194,7 @@ int main(void) {
 
 test("stdin, stdout, stderr are the host's; basic I/O calls match qemu", { skip: needCC }, async (t) => {
   const prog = buildC("io", IO_C);
-  const dir = mkdtempSync(join(tmpdir(), "hartscope-io-"));
+  const dir = tempDir("hartscope-io-");
   const input = "x".repeat(10_000);
   const r = hartscope(["run", prog], { cwd: dir, input });
   assert.equal(r.status, 0);

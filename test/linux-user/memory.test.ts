@@ -2,10 +2,8 @@
 // MAP_FIXED_NOREPLACE, munmap, mprotect (checked by catching the faults), mremap, madvise.
 
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
+import { tempDir } from "../temp-dir.js";
 import { buildC, hartscope, needCC } from "./guest.js";
 
 const MEM_C = String.raw`
@@ -95,7 +93,7 @@ int main(void) {
 
 test("brk, mmap, munmap, mprotect, mremap, madvise behave as on Linux", { skip: needCC }, () => {
   const prog = buildC("memory", MEM_C);
-  const dir = mkdtempSync(join(tmpdir(), "hartscope-mem-"));
+  const dir = tempDir("hartscope-mem-");
   const r = hartscope(["run", prog], { cwd: dir });
   assert.equal(r.stderr, "");
   assert.equal(r.status, 0);

@@ -3,13 +3,13 @@
 // sharing the parent's memory, and runs that repeat exactly.
 
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ACCESS_READ, ACCESS_WRITE } from "../../src/hart/memory.js";
 import { AddressSpace, PROT_READ, PROT_WRITE } from "../../src/linux-user/address-space.js";
 import { SharedPages } from "../../src/linux-user/frame-pool.js";
+import { tempDir } from "../temp-dir.js";
 import { buildC, GUEST_BIN, hartscope, needCC } from "./guest.js";
 
 const P = 4096;
@@ -99,38 +99,34 @@ test("execve runs #! scripts whose interpreter is inside the root, with the kern
   skip: needCC,
 }, () => {
   const runner = buildC("exec-runner", SCRIPT_RUNNER_C);
-  const dir = mkdtempSync(join(tmpdir(), "hs-script-"));
-  try {
-    const script = join(dir, "script");
-    writeFileSync(script, `#!${GUEST_BIN}hello  one-arg with spaces \nignored\n`);
-    chmodSync(script, 0o755);
-    const nested = join(dir, "nested");
-    writeFileSync(nested, `#!${script}\n`);
-    chmodSync(nested, 0o755);
-    const r = hartscope(["run", "--root", "/", runner, script, "x", "y"]);
-    assert.equal(
-      r.stdout,
-      `Hello from RISC-V!\nargv[1] = one-arg with spaces\nargv[2] = ${script}\nargv[3] = x\nargv[4] = y\nstatus 0\n`,
-    );
-    // a script as the interpreter of a script: Linux follows that too
-    const n = hartscope(["run", "--root", "/", runner, nested, "z"]);
-    assert.equal(
-      n.stdout,
-      `Hello from RISC-V!\nargv[1] = one-arg with spaces\nargv[2] = ${script}\nargv[3] = ${nested}\nargv[4] = z\nstatus 0\n`,
-    );
-    // the interpreter is looked up inside the root: with the script's directory as root it is not there
-    const missing = join(dir, "missing");
-    writeFileSync(missing, "#!/no/such/interpreter\n");
-    chmodSync(missing, 0o755);
-    const m = hartscope(["run", "--root", "/", runner, missing]);
-    assert.equal(m.stdout, `execv ${missing}: No such file or directory\nstatus 127\n`);
-    assert.equal(
-      m.stderr,
-      `hartscope: execve ${missing}: interpreter /no/such/interpreter not found inside the root\n`,
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = tempDir("hs-script-");
+  const script = join(dir, "script");
+  writeFileSync(script, `#!${GUEST_BIN}hello  one-arg with spaces \nignored\n`);
+  chmodSync(script, 0o755);
+  const nested = join(dir, "nested");
+  writeFileSync(nested, `#!${script}\n`);
+  chmodSync(nested, 0o755);
+  const r = hartscope(["run", "--root", "/", runner, script, "x", "y"]);
+  assert.equal(
+    r.stdout,
+    `Hello from RISC-V!\nargv[1] = one-arg with spaces\nargv[2] = ${script}\nargv[3] = x\nargv[4] = y\nstatus 0\n`,
+  );
+  // a script as the interpreter of a script: Linux follows that too
+  const n = hartscope(["run", "--root", "/", runner, nested, "z"]);
+  assert.equal(
+    n.stdout,
+    `Hello from RISC-V!\nargv[1] = one-arg with spaces\nargv[2] = ${script}\nargv[3] = ${nested}\nargv[4] = z\nstatus 0\n`,
+  );
+  // the interpreter is looked up inside the root: with the script's directory as root it is not there
+  const missing = join(dir, "missing");
+  writeFileSync(missing, "#!/no/such/interpreter\n");
+  chmodSync(missing, 0o755);
+  const m = hartscope(["run", "--root", "/", runner, missing]);
+  assert.equal(m.stdout, `execv ${missing}: No such file or directory\nstatus 127\n`);
+  assert.equal(
+    m.stderr,
+    `hartscope: execve ${missing}: interpreter /no/such/interpreter not found inside the root\n`,
+  );
 });
 
 test("execve of a program for another machine fails with ENOEXEC and says why", { skip: needCC }, () => {

@@ -3,13 +3,13 @@
 // of a second; and what a process sees past a small memory cap.
 
 import assert from "node:assert/strict";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseElf } from "../../src/elf/elf.js";
 import { LinuxProcess } from "../../src/linux-user/process.js";
 import { runProcess } from "../../src/linux-user/scheduler.js";
+import { tempDir } from "../temp-dir.js";
 import { GUEST_BIN, hartscope, needQemu, qemu } from "./guest.js";
 
 const PROG = join(GUEST_BIN, "sys-reserve");
@@ -19,31 +19,27 @@ function runInProcess(
   args: string[],
   memoryBytes?: number,
 ): { stdout: string; warnings: string[]; ms: number } {
-  const dir = mkdtempSync(join(tmpdir(), "hartscope-reserve-"));
+  const dir = tempDir("hartscope-reserve-");
   const out = join(dir, "stdout");
   const fd = openSync(out, "w");
   const warnings: string[] = [];
-  try {
-    const p = new LinuxProcess({
-      root: dir,
-      quantum: 10_000,
-      wallClock: false,
-      seed: 0,
-      strict: false,
-      warn: (line) => warnings.push(line),
-      memoryBytes,
-      stdio: [fd, fd, fd],
-    });
-    const t0 = performance.now();
-    p.exec(parseElf(readFileSync(PROG), "sys-reserve"), PROG, ["sys-reserve", ...args], []);
-    const status = runProcess(p);
-    const ms = performance.now() - t0;
-    assert.equal(status.code, 0, status.message);
-    closeSync(fd);
-    return { stdout: readFileSync(out, "utf8"), warnings, ms };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const p = new LinuxProcess({
+    root: dir,
+    quantum: 10_000,
+    wallClock: false,
+    seed: 0,
+    strict: false,
+    warn: (line) => warnings.push(line),
+    memoryBytes,
+    stdio: [fd, fd, fd],
+  });
+  const t0 = performance.now();
+  p.exec(parseElf(readFileSync(PROG), "sys-reserve"), PROG, ["sys-reserve", ...args], []);
+  const status = runProcess(p);
+  const ms = performance.now() - t0;
+  assert.equal(status.code, 0, status.message);
+  closeSync(fd);
+  return { stdout: readFileSync(out, "utf8"), warnings, ms };
 }
 
 test("a 64 GiB reservation and 10,000 small mappings run as under qemu-riscv64", { skip: needQemu }, () => {

@@ -2,15 +2,15 @@
 // the sysroot overlay serves absolute paths that exist there.
 
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ELOOP, ENOENT, ENOTDIR } from "../../src/linux-user/errno.js";
 import { GuestFs, type Resolved } from "../../src/linux-user/vfs.js";
+import { tempDir } from "../temp-dir.js";
 
 function tree(): string {
-  const root = mkdtempSync(join(tmpdir(), "hartscope-vfs-"));
+  const root = tempDir("hartscope-vfs-");
   mkdirSync(join(root, "etc"));
   writeFileSync(join(root, "etc/passwd"), "inside\n");
   mkdirSync(join(root, "home/user"), { recursive: true });
@@ -103,7 +103,7 @@ test("the guest starts in the host directory's place inside the root, else at /"
 
 test("sysroot: absolute paths that exist there come from it; everything else from the root", () => {
   const root = tree();
-  const sysroot = mkdtempSync(join(tmpdir(), "hartscope-sysroot-"));
+  const sysroot = tempDir("hartscope-sysroot-");
   mkdirSync(join(sysroot, "lib"));
   writeFileSync(join(sysroot, "lib/libc.so.6"), "lib\n");
   const fs = new GuestFs(root, sysroot, root);

@@ -6,10 +6,9 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, type TestContext, test } from "node:test";
+import { type TestContext, test } from "node:test";
 import {
   cells,
   FdtNode,
@@ -20,10 +19,10 @@ import {
   virtDeviceTree,
 } from "../../src/machine/fdt.js";
 import { Prng } from "../../src/machine/prng.js";
+import { tempDir } from "../temp-dir.js";
 import { skippedWithout, tool, UNDER_CI } from "../tools.js";
 
-const dir = mkdtempSync(join(tmpdir(), "hs-fdt-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("hs-fdt-");
 
 let files = 0;
 /** dtc's DTS for a blob, and its warnings. */

@@ -3,8 +3,7 @@
 // machine after it.
 
 import assert from "node:assert/strict";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type ElfFile, parseElf } from "../../src/elf/elf.js";
@@ -12,6 +11,7 @@ import type { Hart } from "../../src/hart/hart.js";
 import type { JitOptions } from "../../src/hart/jit/hart-jit.js";
 import { type ExitStatus, LinuxProcess } from "../../src/linux-user/process.js";
 import { runProcess } from "../../src/linux-user/scheduler.js";
+import { tempDir } from "../temp-dir.js";
 
 export const GUEST_BIN = fileURLToPath(new URL("../../../guest/bin/", import.meta.url));
 
@@ -62,7 +62,7 @@ function elfOf(program: string): ElfFile {
 
 /** Run guest/bin/`program` with `args` to completion; stdout is captured, stdin and stderr are /dev/null. */
 export function runGuest(program: string, args: string[], o: GuestOptions = {}): GuestOutcome {
-  const dir = mkdtempSync(join(tmpdir(), "hs-machine-"));
+  const dir = tempDir("hs-machine-");
   const fds = [openSync("/dev/null", "r"), openSync(join(dir, "out"), "w"), openSync("/dev/null", "w")];
   try {
     const path = join(GUEST_BIN, program);
@@ -82,7 +82,6 @@ export function runGuest(program: string, args: string[], o: GuestOptions = {}):
     return { stdout: readFileSync(join(dir, "out"), "utf8"), status, exit: JSON.stringify(status), p, main };
   } finally {
     for (const fd of fds) closeSync(fd);
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -9,10 +9,9 @@
 //   --list         print the whole disassembly even when the runs agree
 // Exit status: 0 when the dumps agree, 1 when they differ, 2 on bad usage.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { findQemu, hartscopeBuilt } from "../differential/run-guest.js";
+import { tempDir } from "../temp-dir.js";
 import {
   bisect,
   DEFAULT_HOT,
@@ -64,45 +63,41 @@ async function main(argv: string[]): Promise<number> {
   if (seed === undefined) usage("missing SEED");
   if (!findQemu()) usage("qemu-riscv64 is not installed");
   if (!hartscopeBuilt()) usage("hartscope is not built (npx tsc -p .)");
-  const dir = keep ?? mkdtempSync(join(tmpdir(), "hs-rerun-"));
-  try {
-    const program = buildProgram(seed, opts);
-    const options = (engines.length > 0 ? engines : ENGINES).map((e) => engineOptions(e, hot));
-    const verdicts = await runEach(program, dir, options);
-    const bad = verdicts.find((v) => !v.ok);
-    for (const v of verdicts) {
-      const jit = v.jit
-        ? `, ${v.jit.inCompiled} of ${v.jit.retired} instructions retired in compiled code`
-        : "";
-      process.stdout.write(`hartscope ${v.options.join(" ")}: ${v.ok ? "agrees" : "DIFFERS"}${jit}\n`);
-    }
-    process.stdout.write(`${report(program, bad ?? verdicts[0]!, list || bad !== undefined)}\n`);
-    if (keep) process.stdout.write(`ELF file: ${join(dir, `random-${seed}.elf`)}\n`);
-    if (bad === undefined) return 0;
-    if (doBisect) {
-      const found = await bisect(
-        seed,
-        opts,
-        join(dir, "bisect"),
-        (s) => process.stdout.write(`${s}\n`),
-        bad.options,
-      );
-      if (found && found.units > 0) {
-        const unit = found.units - 1;
-        process.stdout.write(
-          `\nfirst divergence at unit ${unit} (${found.program.units[unit]!.kind}), ${found.units} units:\n`,
-        );
-        process.stdout.write(
-          `${listing(found.program, [], unit)}\n${report(found.program, found.verdict, false)}\n`,
-        );
-      } else if (found) {
-        process.stdout.write("even the empty body diverges: the prologue or epilogue\n");
-      }
-    }
-    return 1;
-  } finally {
-    if (!keep) rmSync(dir, { recursive: true, force: true });
+  const dir = keep ?? tempDir("hs-rerun-");
+  const program = buildProgram(seed, opts);
+  const options = (engines.length > 0 ? engines : ENGINES).map((e) => engineOptions(e, hot));
+  const verdicts = await runEach(program, dir, options);
+  const bad = verdicts.find((v) => !v.ok);
+  for (const v of verdicts) {
+    const jit = v.jit
+      ? `, ${v.jit.inCompiled} of ${v.jit.retired} instructions retired in compiled code`
+      : "";
+    process.stdout.write(`hartscope ${v.options.join(" ")}: ${v.ok ? "agrees" : "DIFFERS"}${jit}\n`);
   }
+  process.stdout.write(`${report(program, bad ?? verdicts[0]!, list || bad !== undefined)}\n`);
+  if (keep) process.stdout.write(`ELF file: ${join(dir, `random-${seed}.elf`)}\n`);
+  if (bad === undefined) return 0;
+  if (doBisect) {
+    const found = await bisect(
+      seed,
+      opts,
+      join(dir, "bisect"),
+      (s) => process.stdout.write(`${s}\n`),
+      bad.options,
+    );
+    if (found && found.units > 0) {
+      const unit = found.units - 1;
+      process.stdout.write(
+        `\nfirst divergence at unit ${unit} (${found.program.units[unit]!.kind}), ${found.units} units:\n`,
+      );
+      process.stdout.write(
+        `${listing(found.program, [], unit)}\n${report(found.program, found.verdict, false)}\n`,
+      );
+    } else if (found) {
+      process.stdout.write("even the empty body diverges: the prologue or epilogue\n");
+    }
+  }
+  return 1;
 }
 
 main(process.argv.slice(2)).then(

@@ -4,13 +4,13 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { FullSystem } from "../../src/system/system.js";
 import { hartscope } from "../linux-user/guest.js";
+import { tempDir } from "../temp-dir.js";
 import { skipWithout, tool, UNDER_CI } from "../tools.js";
 
 const KERNELS = fileURLToPath(new URL("../../../guest/kernels/bin/", import.meta.url));
@@ -137,7 +137,7 @@ test("console: stdin reaches the UART; Ctrl-A X quits; --timeout stops a wait on
 });
 
 test("--serial file:, --dtb-out, --stats", () => {
-  const dir = mkdtempSync(join(tmpdir(), "hartscope-system-"));
+  const dir = tempDir("hartscope-system-");
   const serial = join(dir, "serial.txt");
   const dtb = join(dir, "virt.dtb");
   const r = hartscope([
@@ -165,7 +165,7 @@ test("--serial file:, --dtb-out, --stats", () => {
 });
 
 test("bad input: one line naming what is wrong, and a shell-style status", () => {
-  const dir = mkdtempSync(join(tmpdir(), "hartscope-system-"));
+  const dir = tempDir("hartscope-system-");
   const big = join(dir, "big.bin");
   writeFileSync(big, new Uint8Array(5 << 20));
   const cases: [string[], number, RegExp][] = [
@@ -268,7 +268,7 @@ for (const fw of ["fw_jump.bin", "fw_dynamic.bin", "fw_jump.elf"]) {
 }
 
 test("--disk: virtio-blk disks in the slots QEMU gives them (the last first), capacity in sectors", () => {
-  const dir = mkdtempSync(join(tmpdir(), "hartscope-system-"));
+  const dir = tempDir("hartscope-system-");
   const a = join(dir, "a.img");
   const b = join(dir, "b.img");
   writeFileSync(a, new Uint8Array(8192));

@@ -5,11 +5,11 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { tempDir } from "../../temp-dir.js";
 import { skipWithout, tool } from "../../tools.js";
 import {
   box,
@@ -73,56 +73,50 @@ function makeCases(): Case[] {
 test(`F/D ops match the real instructions under qemu-riscv64 (seed ${SEED})`, { skip: missing }, () => {
   const source = findSource();
   assert.ok(source, "fixtures/fpu-oracle.c not found next to the test sources");
-  const dir = mkdtempSync(join(tmpdir(), "hartscope-fpu-"));
-  try {
-    const exe = join(dir, "fpu-oracle");
-    const cc = spawnSync(tool("cc"), ["-O2", "-static", "-o", exe, source], { encoding: "utf8" });
-    assert.equal(cc.status, 0, `building the oracle failed:\n${cc.stderr}`);
+  const dir = tempDir("hartscope-fpu-");
+  const exe = join(dir, "fpu-oracle");
+  const cc = spawnSync(tool("cc"), ["-O2", "-static", "-o", exe, source], { encoding: "utf8" });
+  assert.equal(cc.status, 0, `building the oracle failed:\n${cc.stderr}`);
 
-    const cases = makeCases();
-    const input = cases
-      .map(
-        (c) => `${c.op.mnemonic} ${c.rm} ${[0, 1, 2].map((i) => (c.srcs[i] ?? 0n).toString(16)).join(" ")}`,
-      )
-      .join("\n");
-    const run = spawnSync(tool("qemu"), [exe], {
-      input: `${input}\n`,
-      encoding: "utf8",
-      maxBuffer: 64 << 20,
-    });
-    assert.equal(run.status, 0, `qemu-riscv64 failed:\n${run.stderr}`);
-    const lines = run.stdout.trim().split("\n");
-    assert.equal(lines.length, cases.length, "one output line per case");
+  const cases = makeCases();
+  const input = cases
+    .map((c) => `${c.op.mnemonic} ${c.rm} ${[0, 1, 2].map((i) => (c.srcs[i] ?? 0n).toString(16)).join(" ")}`)
+    .join("\n");
+  const run = spawnSync(tool("qemu"), [exe], {
+    input: `${input}\n`,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
+  assert.equal(run.status, 0, `qemu-riscv64 failed:\n${run.stderr}`);
+  const lines = run.stdout.trim().split("\n");
+  assert.equal(lines.length, cases.length, "one output line per case");
 
-    const fastBad: string[] = [];
-    const refBad: string[] = [];
-    const perOp = new Map<string, number>();
-    cases.forEach((c, i) => {
-      const [bitsHex, flagsHex] = lines[i]!.split(" ");
-      const want = { bits: BigInt(`0x${bitsHex}`), flags: Number.parseInt(flagsHex!, 16) };
-      const fast = runFast(c.op, c.srcs, c.rm);
-      const ref = runRef(c.op, c.srcs, c.rm);
-      const show = (o: { bits: bigint; flags: number }): string => `${hex(o.bits)}/${o.flags}`;
-      if (fast.bits !== want.bits || fast.flags !== want.flags) {
-        fastBad.push(`${describe(c.op, c.srcs, c.rm)}: fast ${show(fast)}, hardware ${show(want)}`);
-      }
-      if (ref.bits !== want.bits || ref.flags !== want.flags) {
-        refBad.push(`${describe(c.op, c.srcs, c.rm)}: reference ${show(ref)}, hardware ${show(want)}`);
-        perOp.set(c.op.name, (perOp.get(c.op.name) ?? 0) + 1);
-      }
-    });
-    const summary = [...perOp].map(([k, v]) => `${k}:${v}`).join(" ");
-    assert.equal(
-      refBad.length,
-      0,
-      `reference differs in ${refBad.length} cases (${summary}):\n${refBad.slice(0, 20).join("\n")}`,
-    );
-    assert.equal(
-      fastBad.length,
-      0,
-      `fast path differs in ${fastBad.length} cases:\n${fastBad.slice(0, 20).join("\n")}`,
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const fastBad: string[] = [];
+  const refBad: string[] = [];
+  const perOp = new Map<string, number>();
+  cases.forEach((c, i) => {
+    const [bitsHex, flagsHex] = lines[i]!.split(" ");
+    const want = { bits: BigInt(`0x${bitsHex}`), flags: Number.parseInt(flagsHex!, 16) };
+    const fast = runFast(c.op, c.srcs, c.rm);
+    const ref = runRef(c.op, c.srcs, c.rm);
+    const show = (o: { bits: bigint; flags: number }): string => `${hex(o.bits)}/${o.flags}`;
+    if (fast.bits !== want.bits || fast.flags !== want.flags) {
+      fastBad.push(`${describe(c.op, c.srcs, c.rm)}: fast ${show(fast)}, hardware ${show(want)}`);
+    }
+    if (ref.bits !== want.bits || ref.flags !== want.flags) {
+      refBad.push(`${describe(c.op, c.srcs, c.rm)}: reference ${show(ref)}, hardware ${show(want)}`);
+      perOp.set(c.op.name, (perOp.get(c.op.name) ?? 0) + 1);
+    }
+  });
+  const summary = [...perOp].map(([k, v]) => `${k}:${v}`).join(" ");
+  assert.equal(
+    refBad.length,
+    0,
+    `reference differs in ${refBad.length} cases (${summary}):\n${refBad.slice(0, 20).join("\n")}`,
+  );
+  assert.equal(
+    fastBad.length,
+    0,
+    `fast path differs in ${fastBad.length} cases:\n${fastBad.slice(0, 20).join("\n")}`,
+  );
 });

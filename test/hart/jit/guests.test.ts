@@ -3,8 +3,7 @@
 // Output, exit status and the number of instructions retired must be the same.
 
 import assert from "node:assert/strict";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -12,6 +11,7 @@ import { parseElf } from "../../../src/elf/elf.js";
 import type { JitOptions } from "../../../src/hart/jit/hart-jit.js";
 import { LinuxProcess } from "../../../src/linux-user/process.js";
 import { runProcess } from "../../../src/linux-user/scheduler.js";
+import { tempDir } from "../../temp-dir.js";
 
 const GUEST_BIN = fileURLToPath(new URL("../../../../guest/bin/", import.meta.url));
 
@@ -26,39 +26,35 @@ interface Run {
 }
 
 function run(prog: string, args: string[], stdin: string, jit: Partial<JitOptions> | false): Run {
-  const dir = mkdtempSync(join(tmpdir(), "hs-jit-"));
-  try {
-    writeFileSync(join(dir, "in"), stdin);
-    const fds = [
-      openSync(join(dir, "in"), "r"),
-      openSync(join(dir, "out"), "w"),
-      openSync(join(dir, "err"), "w"),
-    ];
-    const path = join(GUEST_BIN, prog);
-    const p = new LinuxProcess({
-      root: "/",
-      quantum: 10_000,
-      wallClock: false,
-      seed: 7,
-      strict: false,
-      warn: () => {},
-      stdio: fds as [number, number, number],
-      jit,
-    });
-    p.exec(parseElf(readFileSync(path), path), path, [prog, ...args], ["HS_TEST=1"]);
-    const main = p.threads[0]!.hart;
-    const status = runProcess(p);
-    for (const fd of fds) closeSync(fd);
-    return {
-      stdout: readFileSync(join(dir, "out"), "utf8"),
-      stderr: readFileSync(join(dir, "err"), "utf8"),
-      exit: JSON.stringify(status),
-      retired: p.clock.retired,
-      compiled: main.jit?.cache.compiled ?? 0,
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = tempDir("hs-jit-");
+  writeFileSync(join(dir, "in"), stdin);
+  const fds = [
+    openSync(join(dir, "in"), "r"),
+    openSync(join(dir, "out"), "w"),
+    openSync(join(dir, "err"), "w"),
+  ];
+  const path = join(GUEST_BIN, prog);
+  const p = new LinuxProcess({
+    root: "/",
+    quantum: 10_000,
+    wallClock: false,
+    seed: 7,
+    strict: false,
+    warn: () => {},
+    stdio: fds as [number, number, number],
+    jit,
+  });
+  p.exec(parseElf(readFileSync(path), path), path, [prog, ...args], ["HS_TEST=1"]);
+  const main = p.threads[0]!.hart;
+  const status = runProcess(p);
+  for (const fd of fds) closeSync(fd);
+  return {
+    stdout: readFileSync(join(dir, "out"), "utf8"),
+    stderr: readFileSync(join(dir, "err"), "utf8"),
+    exit: JSON.stringify(status),
+    retired: p.clock.retired,
+    compiled: main.jit?.cache.compiled ?? 0,
+  };
 }
 
 const CASES: [prog: string, args: string[], stdin?: string][] = [

@@ -6,8 +6,7 @@
 
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { PT_LOAD, parseElf } from "../../../src/elf/elf.js";
@@ -17,6 +16,7 @@ import { Stop } from "../../../src/hart/stop.js";
 import { Bus } from "../../../src/machine/bus.js";
 import { addRamExcept, Htif, type HtifFinish } from "../../../src/machine/devices/htif.js";
 import { PhysicalMemory } from "../../../src/machine/physical-memory.js";
+import { tempDir } from "../../temp-dir.js";
 import { skipWithout, tool } from "../../tools.js";
 
 const TOHOST = 0x8000_1000;
@@ -179,39 +179,35 @@ for (const jit of [false, { hot: 2, warm: 1 }] as const) {
   test(`a riscv-tests-style ELF on a hart (${engine}): tohost from its symbol, pass and a failing case`, {
     skip: skipWithout("as", "ld"),
   }, () => {
-    const dir = mkdtempSync(join(tmpdir(), "hs-htif-"));
-    try {
-      for (const [expect, outcome] of [
-        [7, { kind: "pass", exitCode: 0, message: "HTIF: pass" }],
-        [8, { kind: "fail", exitCode: 1, testCase: 2, message: "HTIF: test case 2 failed (tohost = 0x5)" }],
-      ] as const) {
-        const elf = parseElf(build(dir, expect), "t.elf");
-        const symbol = (name: string) => elf.symbols.find((s) => s.name === name)!.value;
-        const bus = new Bus({ hostBytes: 1 << 20 });
-        const finishes: HtifFinish[] = [];
-        const out: number[] = [];
-        const htif = new Htif({
-          tohost: symbol("tohost"),
-          fromhost: symbol("fromhost"),
-          finish: (f) => finishes.push(f),
-          output: (b) => out.push(...b),
-        });
-        assert.equal(htif.tohost, 0x8000_1000);
-        addRamExcept(bus, "ram", 0x8000_0000, 0x10000, htif.pages);
-        htif.map(bus);
-        const mem = new PhysicalMemory(bus);
-        for (const p of elf.phdrs.filter((ph) => ph.type === PT_LOAD)) {
-          htif.load(mem, p.paddr, elf.bytes.subarray(p.offset, p.offset + p.filesz));
-        }
-        const state = new HartState();
-        state.pc = elf.entry;
-        const hart = new Hart(state, mem, { jit });
-        for (let i = 0; i < 50 && finishes.length === 0; i++) assert.equal(hart.run(7), Stop.BUDGET);
-        assert.deepEqual(finishes, [outcome]);
-        assert.equal(Buffer.from(out).toString(), "ok\n");
+    const dir = tempDir("hs-htif-");
+    for (const [expect, outcome] of [
+      [7, { kind: "pass", exitCode: 0, message: "HTIF: pass" }],
+      [8, { kind: "fail", exitCode: 1, testCase: 2, message: "HTIF: test case 2 failed (tohost = 0x5)" }],
+    ] as const) {
+      const elf = parseElf(build(dir, expect), "t.elf");
+      const symbol = (name: string) => elf.symbols.find((s) => s.name === name)!.value;
+      const bus = new Bus({ hostBytes: 1 << 20 });
+      const finishes: HtifFinish[] = [];
+      const out: number[] = [];
+      const htif = new Htif({
+        tohost: symbol("tohost"),
+        fromhost: symbol("fromhost"),
+        finish: (f) => finishes.push(f),
+        output: (b) => out.push(...b),
+      });
+      assert.equal(htif.tohost, 0x8000_1000);
+      addRamExcept(bus, "ram", 0x8000_0000, 0x10000, htif.pages);
+      htif.map(bus);
+      const mem = new PhysicalMemory(bus);
+      for (const p of elf.phdrs.filter((ph) => ph.type === PT_LOAD)) {
+        htif.load(mem, p.paddr, elf.bytes.subarray(p.offset, p.offset + p.filesz));
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+      const state = new HartState();
+      state.pc = elf.entry;
+      const hart = new Hart(state, mem, { jit });
+      for (let i = 0; i < 50 && finishes.length === 0; i++) assert.equal(hart.run(7), Stop.BUDGET);
+      assert.deepEqual(finishes, [outcome]);
+      assert.equal(Buffer.from(out).toString(), "ok\n");
     }
   });
 }

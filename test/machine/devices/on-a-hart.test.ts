@@ -5,10 +5,9 @@
 // laid out in guest RAM.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { TIMEBASE_NS } from "../../../src/hart/csr.js";
 import type { JitOptions } from "../../../src/hart/jit/hart-jit.js";
 import { HartState } from "../../../src/hart/state.js";
@@ -33,6 +32,7 @@ import { Machine } from "../../../src/machine/machine.js";
 import { PhysicalMemory } from "../../../src/machine/physical-memory.js";
 import { a0, a1, a2, s0, s1, s2, s3, t0, t1, t2 } from "../../hart/abi-registers.js";
 import { type Line, program } from "../../hart/jit/machine.js";
+import { tempDir } from "../../temp-dir.js";
 import { RecordingPins } from "./recording-pins.js";
 import { Driver, initSteps, queueAt } from "./virtio-driver.js";
 
@@ -111,8 +111,7 @@ function makeBoard(code: Uint8Array, jit: Partial<JitOptions> | false, disk?: Vi
   return { bus, machine, mem, devices, pins, out, finishes, run };
 }
 
-const dir = mkdtempSync(join(tmpdir(), "hs-on-a-hart-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("hs-on-a-hart-");
 
 for (const [engine, jit] of ENGINES) {
   test(`${engine}: code writes a string to the UART, waiting for THR empty before each byte`, () => {

@@ -5,10 +5,9 @@
 // read-only disks, the used ring's lengths, the interrupt and its acknowledgement.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { virtioSlot } from "../../../src/machine/devices/virt-map.js";
 import {
   SECTOR,
@@ -33,10 +32,10 @@ import {
   VirtioMmio,
 } from "../../../src/machine/devices/virtio-mmio.js";
 import { VIRTQ_AVAIL_F_NO_INTERRUPT } from "../../../src/machine/devices/virtqueue.js";
+import { tempDir } from "../../temp-dir.js";
 import { type Buf, Driver, queueAt, RAM, ramBus } from "./virtio-driver.js";
 
-const dir = mkdtempSync(join(tmpdir(), "hs-virtio-blk-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("hs-virtio-blk-");
 
 const SECTORS = 64;
 /** Sector s of the test image: bytes (s * 7 + i) & 0xff. */

@@ -6,10 +6,9 @@
 // interrupt, say why exactly once, ignore further notifications, and work again after a reset.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { virtioSlot } from "../../../src/machine/devices/virt-map.js";
 import { VirtioBlk } from "../../../src/machine/devices/virtio-blk.js";
 import {
@@ -28,10 +27,10 @@ import {
   VIRTQ_DESC_F_NEXT,
   VIRTQ_DESC_F_WRITE,
 } from "../../../src/machine/devices/virtqueue.js";
+import { tempDir } from "../../temp-dir.js";
 import { Driver, type QueueLayout, queueAt, RAM, RAM_SIZE, ramBus } from "./virtio-driver.js";
 
-const dir = mkdtempSync(join(tmpdir(), "hs-virtio-mmio-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir("hs-virtio-mmio-");
 const disk = join(dir, "disk.img");
 writeFileSync(disk, new Uint8Array(8 * 512).fill(0x5c));
 

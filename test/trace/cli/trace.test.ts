@@ -2,11 +2,11 @@
 // engines agreeing firing for firing, every aggregation and action once, and the errors.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { GUEST_BIN, hartscope } from "../../linux-user/guest.js";
+import { tempDir } from "../../temp-dir.js";
 
 const bin = (name: string) => join(GUEST_BIN, name);
 
@@ -41,7 +41,7 @@ test("fbt and kinst count make_word's calls: 2N in hashtab N", () => {
 });
 
 test("fbt:::entry on threads 4 100: worker entered 4 times; the trace goes to -o", () => {
-  const dir = mkdtempSync(join(tmpdir(), "hs-trace-"));
+  const dir = tempDir("hs-trace-");
   const file = join(dir, "out.txt");
   const r = hartscope([
     "trace",

@@ -3,8 +3,7 @@
 // program's own counts and against a single-stepped run; %a names libc's functions.
 
 import assert from "node:assert/strict";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { parseElf } from "../../../src/elf/elf.js";
@@ -12,6 +11,7 @@ import { LinuxProcess } from "../../../src/linux-user/process.js";
 import { runProcess } from "../../../src/linux-user/scheduler.js";
 import { dynamicObjects, functionSymbols, neededLibraries } from "../../../src/trace/providers/index.js";
 import { GUEST_BIN, hartscope } from "../../linux-user/guest.js";
+import { tempDir } from "../../temp-dir.js";
 
 const SYSROOT = "/usr/riscv64-linux-gnu";
 const skip = existsSync(join(SYSROOT, "lib", "libc.so.6")) ? false : `no riscv64 sysroot at ${SYSROOT}`;
@@ -112,7 +112,7 @@ test("kinst:libc.so.6:strlen: fires once per strlen instruction a single-stepped
   const traced = rows(r.stderr).get("kinst");
 
   // ground truth: the interpreter, one instruction per slice, every retired pc looked at
-  const dir = mkdtempSync(join(tmpdir(), "hs-so-"));
+  const dir = tempDir("hs-so-");
   const fd = openSync(join(dir, "out"), "w");
   try {
     const p = new LinuxProcess({
@@ -143,7 +143,6 @@ test("kinst:libc.so.6:strlen: fires once per strlen instruction a single-stepped
     assert.equal(traced, retired, r.stderr);
   } finally {
     closeSync(fd);
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -2,8 +2,7 @@
 // data, printf text), quiet mode, printa() in its forms, faults, -o files and --json.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import {
@@ -24,6 +23,7 @@ import {
   UINT16,
   UINT64,
 } from "../../../src/trace/runtime/index.js";
+import { tempDir } from "../../temp-dir.js";
 
 const BEGIN: ProbeDescription = { id: 1, provider: "dtrace", module: "", function: "", name: "BEGIN" };
 const END: ProbeDescription = { id: 2, provider: "dtrace", module: "", function: "", name: "END" };
@@ -268,23 +268,19 @@ test("strings that are not printable, or empty, print as dtrace's hex dump of th
 });
 
 test("-o FILE appends, as dtrace opens its output file", () => {
-  const dir = mkdtempSync(join(tmpdir(), "hartscope-trace-"));
-  try {
-    const path = join(dir, "out.txt");
-    for (let run = 0; run < 2; run++) {
-      const sink = openFileSink(path);
-      const trace = new TraceOutput({ out: sink, quiet: true });
-      trace.beginRecord(1, BEGIN, 0);
-      trace.printf(prepareFormat("run %d\n", [INT32]), [run]);
-      trace.endRecord();
-      trace.finish([]);
-      sink.close();
-    }
-    assert.equal(readFileSync(path, "utf8"), "run 0\n\nrun 1\n\n");
-    assert.throws(() => openFileSink(join(dir, "missing", "x")), /failed to open output file '.*missing\/x'/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+  const dir = tempDir("hartscope-trace-");
+  const path = join(dir, "out.txt");
+  for (let run = 0; run < 2; run++) {
+    const sink = openFileSink(path);
+    const trace = new TraceOutput({ out: sink, quiet: true });
+    trace.beginRecord(1, BEGIN, 0);
+    trace.printf(prepareFormat("run %d\n", [INT32]), [run]);
+    trace.endRecord();
+    trace.finish([]);
+    sink.close();
   }
+  assert.equal(readFileSync(path, "utf8"), "run 0\n\nrun 1\n\n");
+  assert.throws(() => openFileSink(join(dir, "missing", "x")), /failed to open output file '.*missing\/x'/);
 });
 
 test("--json: one object per record, aggregation and fault, keys in a fixed order, integers exact", () => {
