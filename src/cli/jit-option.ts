@@ -48,13 +48,15 @@ export function parseJitHot(opt: string, v: string): number {
 }
 
 /**
- * The machine's `jit` option. A lower hot threshold lowers the warm one with it (their default
- * ratio), so that the code around a hot start still joins its region.
+ * The machine's `jit` option. A threshold given counts from the first instruction (no stretch of
+ * the interpreter alone first: JitOptions.interpretFirst); a lower one lowers the warm threshold
+ * with it (their default ratio), so that the code around a hot start still joins its region.
  */
 export function machineJit(c: JitChoice): Partial<JitOptions> | false {
   if (!c.jit) return false;
   const o: Partial<JitOptions> = {};
   if (c.jitHot !== undefined) {
+    o.interpretFirst = 0;
     o.hot = c.jitHot;
     o.warm = Math.max(1, Math.floor((c.jitHot * JIT_DEFAULTS.warm) / JIT_DEFAULTS.hot));
   }

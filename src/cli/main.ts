@@ -40,7 +40,9 @@ commands:
       --jit off|on|wasm run the interpreter alone (off), or compile hot code to WebAssembly
                         (on, the default; wasm is the same); HARTSCOPE_JIT in the environment
                         takes the same values
-      --jit-hot N       executions of a block start before it is compiled (default ${JIT_DEFAULTS.hot})
+      --jit-hot N       executions of a block start before it is compiled, counted from the first
+                        instruction (default ${JIT_DEFAULTS.hot}, counted after the first ${JIT_DEFAULTS.interpretFirst} instructions,
+                        which the interpreter runs alone: a short program pays nothing to compile)
       -E NAME=VALUE     set a variable in the guest's environment (repeatable, as qemu's -E)
       -U NAME           remove a variable from the guest's environment (repeatable)
       --clear-env       start the guest's environment empty, not from the host's

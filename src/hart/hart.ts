@@ -185,8 +185,8 @@ export class Hart implements RareHart, CsrHart {
           if (deadline > ticks) cap = Math.min(cap, (deadline - ticks - 1) * TIMEBASE_NS + 1);
         }
       }
-      const stop =
-        this.jit !== undefined ? this.jit.run(cap) : this.interpret(Math.min(cap, INTERPRET_SLICE));
+      const jit = this.jit !== undefined && this.retired >= this.jit.options.interpretFirst;
+      const stop = jit ? this.jit!.run(cap) : this.interpret(Math.min(cap, INTERPRET_SLICE));
       if (stop === STOP_WFI) {
         this.wfi = true;
         return Stop.BUDGET;
@@ -423,9 +423,11 @@ const WARM_UP_PAGES = 48;
 
 /**
  * Decoded pages at which the interpreter (0) and the one for mstatus.FS = Off (1) are warmed up
- * next: 0, for RV64IM's ops at the first call; WARM_UP_PAGES, for the rest; then never.
+ * next: 0, for RV64IM's ops at the first call; WARM_UP_PAGES, for the rest; then never (infinity).
+ * (Float64Array: an array of small integers that takes infinity changes its class, and V8 threw
+ * away the optimized run loop's code that read it.)
  */
-const warmAt = [0, 0];
+const warmAt = new Float64Array(2);
 
 /** A hart of this class on `mem` that runs the interpreter alone (the warm-up's scratch hart). */
 export const newScratchHart = (mem: GuestMemory): Hart => new Hart(new HartState(), mem, { jit: false });

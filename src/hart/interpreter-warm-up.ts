@@ -182,7 +182,10 @@ export function warmUpInterpreter(
       // the two nops and every entry retire, the ECALL too
       run(fn, hart, mem, start, entries, true, Stop.ECALL, entries.length + 2, missed);
     }
-    run(fn, hart, mem, start, [{ op: ebreak, rd: 0, rs1: 0, rs2: 0, imm: 0 }], false, Stop.EBREAK, 0, missed);
+    const breakpoint = { op: ebreak, rd: 0, rs1: 0, rs2: 0, imm: 0 };
+    run(fn, hart, mem, start, [breakpoint], false, Stop.EBREAK, 0, missed);
+    // the budget spent inside a page, after the two nops (as the run loop's stretches end)
+    run(fn, hart, mem, start, [breakpoint], true, Stop.BUDGET, 2, missed);
     // Each branch and jump, taken from a page's last instruction into the next page: the arm's way
     // out of the page, which the sequences above never take (their targets are the next entry).
     // Operands equal, then the first below the second: each branch is taken in one of the two.

@@ -31,13 +31,15 @@ test("--jit off|on|wasm and HARTSCOPE_JIT become the machine's jit option", () =
   assert.deepEqual(jit(["--jit", "on"], { HARTSCOPE_JIT: "wasm" }), {});
   assert.deepEqual(jit(["--jit", "wasm"], { HARTSCOPE_JIT: "off" }), {});
   assert.equal(jit(["--jit", "wasm", "--jit", "off"]), false);
-  // --jit-hot lowers the warm threshold with it (their default ratio)
+  // --jit-hot counts from the first instruction, and lowers the warm threshold with it (their
+  // default ratio)
   const ratio = JIT_DEFAULTS.warm / JIT_DEFAULTS.hot;
   assert.deepEqual(jit(["--jit-hot", "8", "--jit", "wasm"]), {
+    interpretFirst: 0,
     hot: 8,
     warm: Math.floor(8 * ratio),
   });
-  assert.deepEqual(jit(["--jit-hot=1"]), { hot: 1, warm: 1 });
+  assert.deepEqual(jit(["--jit-hot=1"]), { interpretFirst: 0, hot: 1, warm: 1 });
   assert.equal(jit(["--jit-hot", "3", "--jit", "off"]), false, "off ignores the threshold");
 });
 
@@ -46,7 +48,7 @@ test("system and trace take the same --jit and --jit-hot", () => {
     machineJit(parseSystemArgs(["--kernel", "k", ...args], env));
   assert.deepEqual(sys([]), {});
   assert.equal(sys(["--jit", "off"]), false);
-  assert.deepEqual(sys(["--jit", "wasm", "--jit-hot", "40"]), { hot: 40, warm: 10 });
+  assert.deepEqual(sys(["--jit", "wasm", "--jit-hot", "40"]), { interpretFirst: 0, hot: 40, warm: 10 });
   assert.deepEqual(sys([], { HARTSCOPE_JIT: "on" }), {});
   assert.equal(sys([], { HARTSCOPE_JIT: "off" }), false);
   assert.throws(
@@ -56,7 +58,7 @@ test("system and trace take the same --jit and --jit-hot", () => {
   const t = parseTraceArgs(["-n", "BEGIN {}", "--jit", "on", "--jit-hot=2", "prog"], (a) =>
     parseRunArgs(a, {}),
   );
-  assert.deepEqual(machineJit(t.run), { hot: 2, warm: 1 });
+  assert.deepEqual(machineJit(t.run), { interpretFirst: 0, hot: 2, warm: 1 });
 });
 
 test("bad values: one line naming the option and the value, status 1", () => {
@@ -116,7 +118,13 @@ test("--help names the values and the threshold", () => {
   assert.doesNotMatch(h.stdout, /JavaScript|\bjs\b/);
   assert.ok(
     h.stdout.includes(
-      `--jit-hot N       executions of a block start before it is compiled (default ${JIT_DEFAULTS.hot})`,
+      "--jit-hot N       executions of a block start before it is compiled, counted from the first",
+    ),
+  );
+  assert.match(
+    h.stdout,
+    new RegExp(
+      `\\(default ${JIT_DEFAULTS.hot}, counted after the first ${JIT_DEFAULTS.interpretFirst} instructions,`,
     ),
   );
   assert.ok(h.stdout.includes("HARTSCOPE_JIT"));
@@ -168,6 +176,23 @@ test("compiled and interpreted runs give the same output and instruction count; 
   // the threshold matters: a threshold no block reaches compiles nothing
   const never = stats(["--jit", "on", "--jit-hot", String(2 ** 31 - 1), SHA, "64"]);
   assert.deepEqual([never.regions, never.inCompiled, never.retired], [0, 0, off.retired]);
+});
+
+test("by default a hart's first instructions run in the interpreter alone: a short program compiles nothing", () => {
+  const hello = join(GUEST_BIN, "hello");
+  const short = stats(["--jit", "on", hello]);
+  assert.ok(short.retired < JIT_DEFAULTS.interpretFirst, `hello: ${short.retired} instructions`);
+  assert.deepEqual([short.engine, short.regions, short.inCompiled], ["wasm", 0, 0]);
+  assert.equal(short.stdout, stats(["--jit", "off", hello]).stdout);
+  // a long one compiles what is hot after them, and --jit-hot counts from the first instruction
+  const long = stats(["--jit", "on", SHA, "64"]);
+  const counted = stats(["--jit", "on", "--jit-hot", String(JIT_DEFAULTS.hot), SHA, "64"]);
+  assert.equal(long.retired, counted.retired);
+  assert.ok(
+    long.regions > 0 && long.inCompiled > 0.9 * long.retired,
+    `${long.inCompiled} of ${long.retired}`,
+  );
+  assert.ok(long.inCompiled < counted.inCompiled, `${long.inCompiled} against ${counted.inCompiled}`);
 });
 
 test("system --stats prints the jit line, and compiled and interpreted boots are the same", () => {

@@ -26,7 +26,7 @@ function run(prog: string, args: string[], quantum: number, jit: boolean, maxIns
       memoryBytes: 1 << 28,
       stdio: [nul, nul, nul],
       maxInstructions,
-      jit: jit ? { hot: 10 } : false,
+      jit: jit ? { interpretFirst: 0, hot: 10 } : false,
     });
     p.exec(parseElf(readFileSync(join(GUEST_BIN, prog)), prog), prog, [prog, ...args], []);
     const status = runProcess(p);

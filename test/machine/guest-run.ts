@@ -16,7 +16,13 @@ import { tempDir } from "../temp-dir.js";
 export const GUEST_BIN = fileURLToPath(new URL("../../../guest/bin/", import.meta.url));
 
 /** Block-compiler tuning that compiles after a few executions, so short runs really run compiled. */
-export const EAGER: Partial<JitOptions> = { hot: 10, warm: 3, growAt: 100, growPerInsn: 1 };
+export const EAGER: Partial<JitOptions> = {
+  interpretFirst: 0,
+  hot: 10,
+  warm: 3,
+  growAt: 100,
+  growPerInsn: 1,
+};
 
 /** The two engines every per-instruction test runs on. */
 export const ENGINES: readonly { name: string; jit: Partial<JitOptions> | false }[] = [

@@ -41,7 +41,7 @@ const UNMAPPED = 0x2000_0000;
 
 const ENGINES: [string, Partial<JitOptions> | false][] = [
   ["interpreter", false],
-  ["block compiler", { hot: 3, warm: 1 }],
+  ["block compiler", { interpretFirst: 0, hot: 3, warm: 1 }],
 ];
 
 interface Board {

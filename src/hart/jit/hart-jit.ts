@@ -48,7 +48,12 @@ import { DataTlb, ENTRY_WORDS } from "./tlb.js";
 
 /** Tuning of the block compiler (tests lower the thresholds to compile sooner). */
 export interface JitOptions {
-  /** executions of a block start before it is compiled */
+  /**
+   * instructions a hart runs in the interpreter alone before its blocks are counted (a program
+   * shorter than that never pays for the run loop's steps, compiling, or V8 optimizing the run loop)
+   */
+  interpretFirst: number;
+  /** executions of a block start before it is compiled (counted after interpretFirst) */
   hot: number;
   /** executions that make a successor of a hot block join its region */
   warm: number;
@@ -76,7 +81,13 @@ export interface JitOptions {
 // compile cost more (bench/throughput.ts +8% at lower ones); with regions merged by cost and the
 // run loop's deopts gone, 400 runs the bench 3-9% and lz4 15%, ash 7% faster than 1000, jq's
 // test suite (much code run a few hundred times) 3% slower; 200 made jq 7% slower.
+// interpretFirst: until a block is hot, the run loop steps through the interpreter a block at a
+// time (~150 ns a step besides the instructions), and the first regions, side exits and jumps have
+// V8 compile the run loop (50-60 ms of CPU): more than a whole short program costs in the
+// interpreter alone (hello: 20k instructions, 53 ms of run with the block compiler, 22 ms without).
+// The first 2^18 instructions interpreted at most cost a few ms in a long program.
 export const JIT_DEFAULTS: Readonly<JitOptions> = Object.freeze({
+  interpretFirst: 1 << 18,
   hot: 400,
   warm: 100,
   maxInsns: 100,

@@ -15,7 +15,7 @@ import { tempDir } from "../../temp-dir.js";
 
 const GUEST_BIN = fileURLToPath(new URL("../../../../guest/bin/", import.meta.url));
 
-const EAGER: Partial<JitOptions> = { hot: 10, warm: 3, growAt: 100, growPerInsn: 1 };
+const EAGER: Partial<JitOptions> = { interpretFirst: 0, hot: 10, warm: 3, growAt: 100, growPerInsn: 1 };
 
 interface Run {
   stdout: string;

@@ -12,7 +12,14 @@ export const DATA = 0x40000;
 export const DATA_BYTES = 0x4000;
 
 /** Thresholds low enough that a loop of a few dozen iterations runs compiled (and merges). */
-export const EAGER: Partial<JitOptions> = { hot: 3, warm: 1, growAt: 8, growPerInsn: 0, maxGrows: 3 };
+export const EAGER: Partial<JitOptions> = {
+  interpretFirst: 0,
+  hot: 3,
+  warm: 1,
+  growAt: 8,
+  growPerInsn: 0,
+  maxGrows: 3,
+};
 
 export type Asm = [name: string, operands?: Operands];
 

@@ -27,7 +27,7 @@ export const DATA = RAM + 0x10_0000;
 
 export const ENGINES: [string, Partial<JitOptions> | false][] = [
   ["interpreter", false],
-  ["block compiler", { hot: 3, warm: 1 }],
+  ["block compiler", { interpretFirst: 0, hot: 3, warm: 1 }],
 ];
 
 /** Sv39 page-table entry bits (privileged spec, "Sv39: Page-Based 39-bit Virtual-Memory System") */

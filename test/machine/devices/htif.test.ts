@@ -174,7 +174,7 @@ function build(dir: string, expect: number): Uint8Array {
   return readFileSync(join(dir, "t.elf"));
 }
 
-for (const jit of [false, { hot: 2, warm: 1 }] as const) {
+for (const jit of [false, { interpretFirst: 0, hot: 2, warm: 1 }] as const) {
   const engine = jit === false ? "interpreted" : "compiled";
   test(`a riscv-tests-style ELF on a hart (${engine}): tohost from its symbol, pass and a failing case`, {
     skip: skipWithout("as", "ld"),

@@ -41,7 +41,7 @@ const RAM_SIZE = 0x10_0000;
 
 const ENGINES: [string, Partial<JitOptions> | false][] = [
   ["interpreted", false],
-  ["compiled", { hot: 2, warm: 1 }],
+  ["compiled", { interpretFirst: 0, hot: 2, warm: 1 }],
 ];
 
 interface Board {
