@@ -262,10 +262,12 @@ class WasmGen {
     f.unreachable();
     f.end(); // loop
     f.end(); // out
-    // epilogue: the registers written, pc, the budget
+    // epilogue: the registers written; then a chained jump, or pc, the budget and the slot for the
+    // run loop (a chained jump leaves those to the last region of the chain)
     for (const i of [...this.written].sort((x, y) => x - y))
       f.localGet(ST).localGet(this.xl.get(i)!).i64Store(xAt(i));
     this.fp.storeWritten();
+    if (this.env.chain) this.chain(runType);
     f.localGet(ST).localGet(this.npc).i64Store(word(PC));
     // a side exit (code < 0) or a leave for want of budget (NO_CHAIN, above every Exit code: one
     // unsigned compare takes both) leaves the budget as at its block's start; a side exit's pc is
@@ -279,7 +281,6 @@ class WasmGen {
       .select();
     f.i32Store(MARK_AT);
     f.localGet(ST).i32Const(this.slot).i32Store(SLOT_AT);
-    if (this.env.chain) this.chain(runType);
     // a jump out for want of budget is a plain jump to the run loop
     f.localGet(this.code).i32Const(Exit.JUMP);
     f.localGet(this.code).i32Const(NO_CHAIN).op(Op.i32_ne).select();
