@@ -16,7 +16,7 @@ import { Op } from "../isa/ops.js";
 import { type CsrHart, TIMEBASE_NS } from "./csr.js";
 import { CODE_STRIDE, CODE_VERSION, markProbe, OP_PROBE, opOf, packEntry } from "./decoded.js";
 import { type InterpretFn, interpreter } from "./interpreter.js";
-import { WarmUp, warmUpInterpreter } from "./interpreter-warm-up.js";
+import { WarmUp, warmUpInterpreter, warmUpOps } from "./interpreter-warm-up.js";
 import { HartJit, type JitOptions } from "./jit/hart-jit.js";
 import { ACCESS_EXEC, type GuestMemory } from "./memory.js";
 import { Mmu } from "./mmu.js";
@@ -209,8 +209,7 @@ export class Hart implements RareHart, CsrHart {
   interpret(budget: number): number {
     const fpOff = (this.state.r[MSTATUS]! & FS) === 0;
     const fn = fpOff ? this.fpOffInterpreter() : this.interpretFn;
-    if (this.jit !== undefined && this.mem.code.created >= warmAt[fpOff ? 1 : 0]!)
-      warmUp(fn, fpOff, this.mem.code.created);
+    if (this.jit !== undefined && warmed[fpOff ? 1 : 0]! < 1 + restDecoded[0]!) warmUp(fn, fpOff);
     return fn(this, budget);
   }
 
@@ -354,6 +353,7 @@ export class Hart implements RareHart, CsrHart {
     }
     const d = this.decoded;
     decode(raw, d);
+    restDecoded[0] |= REST_OP[d.op]!;
     if (d.op === Op.ILLEGAL) {
       this.mmu.trap(Cause.ILLEGAL_INSTRUCTION, d.len === 2 ? raw & 0xffff : raw, 0);
       return 0;
@@ -409,38 +409,40 @@ export class Hart implements RareHart, CsrHart {
 }
 
 /**
- * Decoded pages a memory holds before the interpreter is warmed up for its other ops (Zba, Zbb:
- * interpreter-warm-up.ts says why). Under the block compiler, whose interpreter runs cold code, it
- * is warmed for RV64IM's ops and FP loads and stores at once: every program meets them, but one at a
- * time, and each first meeting after V8 had optimized it threw that code away (lz: four TurboFan
- * compiles of 30-48 ms). The others pay where the interpreter meets them long after V8 first
- * optimized it: in programs with much code (Debian's zstd 91 pages, lua 73, busybox sh 58). Small
- * programs (hartscope's guests: 30-43 pages) mostly never run them; there warming them only made
- * V8's compile of the interpreter larger (sha256: 61 -> 130 ms, peak memory +10 MB), and so it did
- * for the interpreter alone (--jit off), which runs the hot loops: never warmed up.
+ * The interpreters' warm-ups done: for the interpreter (0) and the one for mstatus.FS = Off (1),
+ * 0 none, 1 RV64IM's ops and FP loads and stores, 2 the rest too (interpreter-warm-up.ts says why).
+ * Under the block compiler, whose interpreter runs cold code, the first part comes at its first
+ * call: every program meets those ops, but one at a time, and each first meeting after V8 had
+ * optimized it threw that code away (lz: four TurboFan compiles of 30-48 ms). The rest (Zba, Zbb,
+ * fence.i) comes when a decoded instruction first needs it (`restDecoded`): Debian's rv64gc
+ * programs and hartscope's guests never do, and warming those cases made V8's every compile of the
+ * interpreter larger (sha256: 61 -> 130 ms, peak memory +10 MB; zstd's 137 -> 70 ms without them).
+ * The interpreter alone (--jit off), which runs the hot loops, is never warmed up.
  */
-const WARM_UP_PAGES = 48;
+const warmed = new Int32Array(2);
 
-/**
- * Decoded pages at which the interpreter (0) and the one for mstatus.FS = Off (1) are warmed up
- * next: 0, for RV64IM's ops at the first call; WARM_UP_PAGES, for the rest; then never (infinity).
- * (Float64Array: an array of small integers that takes infinity changes its class, and V8 threw
- * away the optimized run loop's code that read it.)
- */
-const warmAt = new Float64Array(2);
+/** 1 once this process decoded an op of the warm-up's rest (a one-word array: see `warmed`) */
+const restDecoded = new Int32Array(1);
+
+/** by op: 1 for the ops of the warm-up's rest, either interpreter's */
+const REST_OP = new Uint8Array(OP_PROBE + 1);
+for (const fpOff of [false, true]) for (const op of warmUpOps(fpOff, WarmUp.REST)) REST_OP[op] = 1;
+
+/** The warm-ups done of the interpreter for `fpOff` (`warmed`), for tests. */
+export const warmUpsDone = (fpOff: boolean): number => warmed[fpOff ? 1 : 0]!;
 
 /** A hart of this class on `mem` that runs the interpreter alone (the warm-up's scratch hart). */
 export const newScratchHart = (mem: GuestMemory): Hart => new Hart(new HartState(), mem, { jit: false });
 
-/** Warm `fn` up for RV64IM's ops, and for the rest once the memory holds `pages` decoded pages. */
-function warmUp(fn: InterpretFn, fpOff: boolean, pages: number): void {
+/** Warm `fn` up for RV64IM's ops, and for the rest once an instruction needing it was decoded. */
+function warmUp(fn: InterpretFn, fpOff: boolean): void {
   const k = fpOff ? 1 : 0;
-  if (warmAt[k] === 0) {
-    warmAt[k] = WARM_UP_PAGES;
+  if (warmed[k] === 0) {
+    warmed[k] = 1;
     warmUpInterpreter(fn, fpOff, newScratchHart, WarmUp.BASE);
   }
-  if (pages >= WARM_UP_PAGES) {
-    warmAt[k] = Number.POSITIVE_INFINITY;
+  if (warmed[k] === 1 && restDecoded[0] === 1) {
+    warmed[k] = 2;
     warmUpInterpreter(fn, fpOff, newScratchHart, WarmUp.REST);
   }
 }
