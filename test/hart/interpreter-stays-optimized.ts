@@ -6,40 +6,16 @@
 // line, else three of hartscope's guests). Prints the optimization status and the warm-ups done after
 // each; the parent reads V8's deopt trace for the interpreter.
 
-import { closeSync, openSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parseElf } from "../../src/elf/elf.js";
 import { newScratchHart, warmUpsDone } from "../../src/hart/hart.js";
 import { interpreter } from "../../src/hart/interpreter.js";
 import { WarmUp, warmUpInterpreter } from "../../src/hart/interpreter-warm-up.js";
 import { executeRare } from "../../src/hart/rare.js";
-import { LinuxProcess } from "../../src/linux-user/process.js";
-import { runProcess } from "../../src/linux-user/scheduler.js";
-import { GUEST_BIN } from "../linux-user/guest.js";
+import { runGuest } from "../machine/guest-run.js";
 
 const natives = (name: string) => new Function("f", `return %${name}(f);`) as (f: unknown) => number;
 
-function run(prog: string, args: string[]): number | undefined {
-  const nul = openSync("/dev/null", "r+");
-  try {
-    const p = new LinuxProcess({
-      root: "/",
-      sysroot: "/usr/riscv64-linux-gnu",
-      quantum: 10_000,
-      wallClock: false,
-      seed: 0,
-      strict: false,
-      warn: () => {},
-      memoryBytes: 1 << 28,
-      stdio: [nul, nul, nul],
-      jit: {},
-    });
-    p.exec(parseElf(readFileSync(join(GUEST_BIN, prog)), prog), prog, [prog, ...args], []);
-    return runProcess(p).code;
-  } finally {
-    closeSync(nul);
-  }
-}
+/** guest/bin/`prog` with the block compiler at its defaults: the exit code */
+const run = (prog: string, args: string[]) => runGuest(prog, args, { jit: {} }).status.code;
 
 const fn = interpreter(executeRare, false);
 natives("PrepareFunctionForOptimization")(fn);
