@@ -767,7 +767,7 @@ export class HartJit implements TlbHolder {
       blocks.map((b) => ({
         page: b.page,
         start: b.start,
-        label: code.labels[b.page]![b.start]!,
+        label: code.labels.get(key(b.page, b.start))!,
         len: b.insns.length,
       })),
       this.hart.mem.generation,

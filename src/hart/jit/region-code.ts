@@ -49,8 +49,8 @@ export const Exit = {
 
 /** A compiled region: its function, where its blocks start, its side exits and its resources. */
 export interface RegionCode {
-  /** per page of the region: the label of the block starting at each entry, -1 for none */
-  labels: Int16Array[];
+  /** the label of each block, by its start's key (region.ts's key of page index and entry) */
+  labels: ReadonlyMap<number, number>;
   /** budget each label's block needs */
   lens: Int32Array;
   /** side exits: pc of the instruction to interpret, instructions of its block retired before it */

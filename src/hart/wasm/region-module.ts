@@ -19,7 +19,7 @@
 
 import { KIND_X, rs1Kind } from "../../isa/classes.js";
 import { CSRS, fpCsrAccess } from "../csr.js";
-import { CODE_ENTRIES, CODE_VERSION, lenOf, opOf, rdOf, rs1Of, rs2Of, rs3Of } from "../decoded.js";
+import { CODE_VERSION, lenOf, opOf, rdOf, rs1Of, rs2Of, rs3Of } from "../decoded.js";
 import type { FpuOp } from "../fpu/index.js";
 import { c, type Expr, RS1 } from "../ir.js";
 
@@ -33,6 +33,7 @@ import {
   isBreakpoint,
   KIND,
   Kind,
+  key,
   locate,
 } from "../jit/region.js";
 import { type AccessGroup, Exit, planAccesses, type RegionCode } from "../jit/region-code.js";
@@ -99,10 +100,10 @@ export function compileWasmRegion(
   grouping = true,
 ): RegionCode {
   const sorted = blocks.slice().sort((a, b) => a.page - b.page || a.start - b.start);
-  const labels = pages.map(() => new Int16Array(CODE_ENTRIES).fill(-1));
+  const labels = new Map<number, number>();
   const lens = new Int32Array(sorted.length);
   sorted.forEach((b, i) => {
-    labels[b.page]![b.start] = i;
+    labels.set(key(b.page, b.start), i);
     lens[i] = b.insns.length;
   });
   const rt = env.rt;
@@ -194,7 +195,7 @@ class WasmGen {
   constructor(
     readonly env: WasmCompileEnv,
     readonly pages: readonly CodePage[],
-    readonly labels: Int16Array[],
+    readonly labels: ReadonlyMap<number, number>,
     readonly grouping: boolean,
     readonly slot: number,
   ) {}
@@ -461,8 +462,7 @@ class WasmGen {
     const pc = this.pc(idx);
     const k = locate(this.pages, pc);
     if (k >= 0) {
-      const p = Math.floor(k / CODE_ENTRIES);
-      const l = this.labels[p]![k - p * CODE_ENTRIES]!;
+      const l = this.labels.get(k) ?? -1;
       if (l === this.label && this.selfDepth >= 0) this.branch(this.selfDepth, when);
       else if (l === this.label + 1 && atEnd) {
         // falls into the next block's code
