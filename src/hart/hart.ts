@@ -185,8 +185,15 @@ export class Hart implements RareHart, CsrHart {
           if (deadline > ticks) cap = Math.min(cap, (deadline - ticks - 1) * TIMEBASE_NS + 1);
         }
       }
-      const jit = this.jit !== undefined && this.retired >= this.jit.options.interpretFirst;
-      const stop = jit ? this.jit!.run(cap) : this.interpret(Math.min(cap, INTERPRET_SLICE));
+      const jit = this.jit;
+      let stop: number;
+      if (jit !== undefined && jit.cache.interpretedFirst[0]! >= jit.options.interpretFirst)
+        stop = jit.run(cap);
+      else {
+        const before = this.retired;
+        stop = this.interpret(Math.min(cap, INTERPRET_SLICE));
+        if (jit !== undefined) jit.cache.interpretedFirst[0]! += this.retired - before;
+      }
       if (stop === STOP_WFI) {
         this.wfi = true;
         return Stop.BUDGET;

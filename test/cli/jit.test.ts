@@ -195,6 +195,16 @@ test("by default a hart's first instructions run in the interpreter alone: a sho
   assert.ok(long.inCompiled < counted.inCompiled, `${long.inCompiled} against ${counted.inCompiled}`);
 });
 
+test("the interpreter-first stretch is counted for a process's memory, not for each of its threads", () => {
+  // 4 threads of about 470k instructions each: counted per thread, each would run 262144 of them
+  // interpreted (18% ran compiled)
+  const threads = join(GUEST_BIN, "threads");
+  const on = stats(["--jit", "on", threads, "4", "2000"]);
+  assert.equal(on.stdout, stats(["--jit", "off", threads, "4", "2000"]).stdout);
+  assert.ok(on.retired > 4 * JIT_DEFAULTS.interpretFirst, `${on.retired} instructions`);
+  assert.ok(on.inCompiled > 0.6 * on.retired, `${on.inCompiled} of ${on.retired} ran compiled`);
+});
+
 test("system --stats prints the jit line, and compiled and interpreted boots are the same", () => {
   const outs = ["off", "on", "wasm"].map((jit) =>
     hartscope([

@@ -49,8 +49,9 @@ import { DataTlb, ENTRY_WORDS } from "./tlb.js";
 /** Tuning of the block compiler (tests lower the thresholds to compile sooner). */
 export interface JitOptions {
   /**
-   * instructions a hart runs in the interpreter alone before its blocks are counted (a program
-   * shorter than that never pays for the run loop's steps, compiling, or V8 optimizing the run loop)
+   * instructions the harts of a memory run in the interpreter alone before blocks are counted (a
+   * program shorter than that never pays for the run loop's steps, compiling, or V8 optimizing the
+   * run loop)
    */
   interpretFirst: number;
   /** executions of a block start before it is compiled (counted after interpretFirst) */
@@ -138,6 +139,12 @@ export class CodeCache {
   compiledBytes = 0;
   /** the wasm engine's runtime (the memory its modules import) */
   readonly wasm: WasmRuntime;
+  /**
+   * instructions the harts on this memory ran in the interpreter alone, up to JitOptions'
+   * interpretFirst (counted for the memory, not per hart: threads each start at 0, and a program's
+   * threads would each run that many interpreted)
+   */
+  readonly interpretedFirst = new Float64Array(1);
 
   constructor(
     readonly mem: GuestMemory,
