@@ -190,12 +190,12 @@ export function warmUpInterpreter(
     // out of the page, which the sequences above never take (their targets are the next entry).
     // Operands equal, then the first below the second: each branch is taken in one of the two.
     const last = base + PAGE_SIZE - 4;
+    const ending = { op: ecall, rd: 0, rs1: 0, rs2: 0, imm: 0 };
+    setX(r, JBASE, last, 0);
     for (const op of ops.filter(leavesByJump))
       for (const [a, b] of LEAVING) {
         setX(r, A, a, 0);
         setX(r, B, b, 0);
-        setX(r, JBASE, last, 0);
-        const ending = { op: ecall, rd: 0, rs1: 0, rs2: 0, imm: 0 };
         run(fn, hart, mem, last, [entryFor(op, 0, 0), ending], false, Stop.ECALL, 2, missed);
       }
   }
