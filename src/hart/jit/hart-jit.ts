@@ -330,7 +330,7 @@ export class HartJit implements TlbHolder {
     const area = cx.area;
     const cache = this.cache;
     const rt = cache.wasm;
-    const enter = rt.enter;
+    const enter = this.options.chain ? rt.enter : rt.enterOnce;
     const owners = rt.owners;
     const aw = this.areaWords;
     const maxGrows = this.options.maxGrows;
@@ -759,12 +759,7 @@ export class HartJit implements TlbHolder {
     const sink = this.hart.probes;
     const site = sink?.site === undefined ? undefined : (pc: number) => sink.site!(pc);
     const t0 = performance.now();
-    const code: RegionCode = compileWasmRegion(
-      { rt: this.cache.wasm, site, chain: this.options.chain },
-      pages,
-      blocks,
-      grouping,
-    );
+    const code: RegionCode = compileWasmRegion({ rt: this.cache.wasm, site }, pages, blocks, grouping);
     this.cache.compileMs += performance.now() - t0;
     this.cache.compiledBytes += code.bytes;
     const region = new Region(

@@ -2,14 +2,15 @@
 // jit/region-code.ts (Exit, side-exit tables) that hart-jit.ts's run loop, tiering and
 // probes drive.
 //
-// The module imports guest RAM's memory and exports run(area, label, left) -> exit code; `area` is
-// the running hart's area (layout.ts), so every hart on the memory shares the code. Blocks are the
-// arms of a br_table inside one loop: a jump to a block of the region is `L := n; br loop`, and a
-// block whose successor comes next in the table falls into it. The x registers the region uses live
-// in i64 locals, the f registers in f64 locals (fp-inline.ts), loaded once at entry; every way out (side exits, jumps out, ecall) goes through one
-// epilogue that stores the registers the region writes, pc and the budget — so the hot path never
-// stores a register, and the state is exact whenever JavaScript can see it (before a probe's call or
-// an fpu call the locals they read are stored first).
+// The module imports guest RAM's memory and exports run(area, label, left) -> (exit code, pc,
+// budget left), which the runtime's `enter` calls (runtime.ts); `area` is the running hart's area
+// (layout.ts), so every hart on the memory shares the code. Blocks are the arms of a br_table inside
+// one loop: a jump to a block of the region is `L := n; br loop`, and a block whose successor comes
+// next in the table falls into it. The x registers the region uses live in i64 locals, the f
+// registers in f64 locals (fp-inline.ts), loaded once at entry; every way out (side exits, jumps
+// out, ecall) goes through one epilogue that stores the registers the region writes — so the hot
+// path never stores a register, and the state is exact whenever JavaScript can see it (before a
+// probe's call or an fpu call the locals they read are stored first).
 //
 // Loads and stores check the data TLB in the area (tlb.ts entries, WASM_TLB_SIZE of them) inline:
 // page and the access in it, one i64 compare per entry; a miss is a side exit, and the interpreter
@@ -41,42 +42,22 @@ import { R_BASE, R_TAG, W_BASE, W_TAG } from "../jit/tlb.js";
 import { PAGE_SIZE } from "../page.js";
 import type { ProbeSite } from "../probe-sink.js";
 import { ACCESS_SIZE, SEMANTICS_BY_OP } from "../semantics-by-op.js";
-import { FCSR, PC, RES, RES_VALID, X_SINK } from "../state.js";
+import { FCSR, RES, RES_VALID, X_SINK } from "../state.js";
 import { Cause } from "../stop.js";
 import { F64, type FunctionBody, I32, I64, ModuleBuilder, Op } from "./encoder.js";
 import { emitCondition, emitValue, type WasmBinding } from "./expr.js";
 import { FpInline } from "./fp-inline.js";
-import {
-  ENTRY_BYTES,
-  ENTRY_LEFT_AT,
-  GEN_AT,
-  JC_AT,
-  JC_BYTES,
-  JC_GEN,
-  JC_LABEL,
-  JC_MASK,
-  JC_SLOT,
-  MARK_AT,
-  SAMPLE_AT,
-  SLOT_AT,
-  STATE_AT,
-  TLB_AT,
-  WASM_TLB_MASK,
-} from "./layout.js";
-import type { WasmRuntime } from "./runtime.js";
+import { ENTRY_BYTES, ENTRY_LEFT_AT, STATE_AT, TLB_AT, WASM_TLB_MASK } from "./layout.js";
+import { OUT_OF_BUDGET, RUN_PARAMS, RUN_RESULTS, type WasmRuntime } from "./runtime.js";
 
 export interface WasmCompileEnv {
   rt: WasmRuntime;
-  /** leave by a jump straight into the region of the target when the hart's jump cache has it */
-  chain: boolean;
   /** the hooks of a probed pc, held by the code that fires them (undefined: look them up per firing) */
   site?: (pc: number) => ProbeSite | undefined;
 }
 
 const TWO32 = 4294967296;
 const ENTRY_SHIFT = Math.log2(ENTRY_BYTES);
-/** a jump out for want of budget: never chained (the next region could not run either) */
-const NO_CHAIN = 99;
 const sizeOf = (op: number): number => Math.abs(ACCESS_SIZE[op]!);
 
 // the function's parameters
@@ -123,7 +104,7 @@ export function compileWasmRegion(
     return true;
   };
   const sites = g.sites;
-  const imports: Record<string, WebAssembly.ImportValue> = { m: rt.memory, t: rt.table };
+  const imports: Record<string, WebAssembly.ImportValue> = { m: rt.memory };
   // a probe's call: false (0) when a hook threw, or when the region went stale meanwhile (a hook
   // placed or removed probes): it leaves before the instruction, counted as fired
   imports.probe = (pc: number, retired: number, site: number): number =>
@@ -206,7 +187,7 @@ class WasmGen {
 
   module(sorted: Block[]): Uint8Array {
     const m = new ModuleBuilder();
-    const runType = m.type([I32, I32, I32], [I32]);
+    const runType = m.type(RUN_PARAMS, RUN_RESULTS);
     // registers and imports are found first, so that locals and function indices are known
     const regs = new Set<number>();
     let probes = false;
@@ -219,7 +200,6 @@ class WasmGen {
         if (KIND[op] === Kind.FPU && !this.fpuFn.has(op)) this.fpuFn.set(op, -1);
       }
     m.importMemory("e", "m", 1);
-    m.importTable("e", "t", 1);
     if (probes) this.probeFn = m.importFunction("e", "probe", m.type([F64, I32, I32], [I32]));
     const fpuType = m.type([I32, I32, I32, I32, I32], [I32]);
     for (const op of this.fpuFn.keys()) {
@@ -263,85 +243,19 @@ class WasmGen {
     f.unreachable();
     f.end(); // loop
     f.end(); // out
-    // epilogue: the registers written; then a chained jump, or pc, the budget and the slot for the
-    // run loop (a chained jump leaves those to the last region of the chain)
+    // epilogue: the registers written; then the exit code, pc and the budget left for the
+    // runtime's `enter` (which chains a jump to the next region, or stores them for the run loop)
     for (const i of [...this.written].sort((x, y) => x - y))
       f.localGet(ST).localGet(this.xl.get(i)!).i64Store(xAt(i));
     this.fp.storeWritten();
-    if (this.env.chain) this.chain(runType);
-    f.localGet(ST).localGet(this.npc).i64Store(word(PC));
-    // a side exit (code < 0) or a leave for want of budget (NO_CHAIN, above every Exit code: one
-    // unsigned compare takes both) leaves the budget as at its block's start; a side exit's pc is
-    // the run loop's (exitPc), so npc is not set for it
-    f.localGet(ST)
-      .localGet(this.bl)
-      .localGet(LEFT)
-      .localGet(this.code)
-      .i32Const(NO_CHAIN)
-      .op(Op.i32_ge_u)
-      .select();
-    f.i32Store(MARK_AT);
-    f.localGet(ST).i32Const(this.slot).i32Store(SLOT_AT);
-    // a jump out for want of budget is a plain jump to the run loop
-    f.localGet(this.code).i32Const(Exit.JUMP);
-    f.localGet(this.code).i32Const(NO_CHAIN).op(Op.i32_ne).select();
+    f.localGet(this.code).localGet(this.npc);
+    // a side exit (code < 0) or a leave for want of budget (OUT_OF_BUDGET, above every Exit code:
+    // one unsigned compare takes both) leaves the budget as at its block's start; a side exit's pc
+    // is the run loop's (exitPc), so npc is not set for it
+    f.localGet(this.bl).localGet(LEFT).localGet(this.code).i32Const(OUT_OF_BUDGET).op(Op.i32_ge_u).select();
     const run = m.addFunction(runType, f);
     m.exportFunction("run", run);
     return m.bytes();
-  }
-
-  /**
-   * A jump out (not for want of budget) to a pc the hart's jump cache holds, in its current
-   * generation, continues in that region: a tail call through the table, with the state already
-   * stored. The run loop filled the entry when it entered the region from that pc, after every
-   * check it makes, and starts a new generation whenever anything but compiled code ran. One in
-   * CHAIN_SAMPLE chained jumps (hart-jit.ts) is left to the run loop, which counts it.
-   */
-  private chain(runType: number): void {
-    const f = this.f;
-    f.localGet(this.code).i32Eqz().if_(); // Exit.JUMP
-    // the entry: area + JC_AT + jcIndex(pc low word) * JC_BYTES, with the shift by s = log2
-    // JC_BYTES taken into jcIndex's shifts: ((x >>> 1) ^ (x >>> 12)) & mask) << s is
-    // ((x << (s - 1)) ^ (x >>> (12 - s))) & (mask << s) (the mask drops the low s bits)
-    const s = Math.log2(JC_BYTES);
-    f.localGet(this.npc)
-      .i32WrapI64()
-      .localTee(this.ai)
-      .i32Const(s - 1)
-      .op(Op.i32_shl);
-    f.localGet(this.ai)
-      .i32Const(12 - s)
-      .op(Op.i32_shr_u)
-      .op(Op.i32_xor);
-    f.i32Const(JC_MASK << s)
-      .i32And()
-      .localGet(ST)
-      .i32Add()
-      .localSet(this.ent);
-    f.localGet(this.ent).i64Load(JC_AT).localGet(this.npc).op(Op.i64_eq);
-    f.localGet(this.ent)
-      .i32Load16U(JC_AT + JC_GEN)
-      .localGet(ST)
-      .i32Load(GEN_AT)
-      .op(Op.i32_eq)
-      .i32And();
-    f.if_();
-    // a sample of the chained jumps goes through the run loop, which merges regions that jump into
-    // each other often (without it, chained regions would never grow)
-    f.localGet(ST).localGet(ST).i32Load(SAMPLE_AT).i32Const(1).i32Sub().localTee(this.ai);
-    f.i32Store(SAMPLE_AT);
-    f.localGet(this.ai).i32Const(0).op(Op.i32_gt_s).if_();
-    f.localGet(ST);
-    f.localGet(this.ent).i32Load16U(JC_AT + JC_LABEL);
-    f.localGet(LEFT);
-    f.localGet(this.ent).i32Load(JC_AT + JC_SLOT);
-    // return_call_indirect (WebAssembly tail calls): the chain does not grow the stack
-    f.op(0x13);
-    f.code.u32(runType);
-    f.code.u32(0);
-    f.end();
-    f.end();
-    f.end();
   }
 
   /**
@@ -500,7 +414,7 @@ class WasmGen {
     // of it stores bl, the budget before, as a side exit does
     f.localGet(LEFT).localTee(this.bl).i32Const(this.retire).i32Sub().localTee(LEFT);
     f.i32Const(len - this.retire).op(Op.i32_lt_s);
-    this.leave(NO_CHAIN, this.pc(b.start), true);
+    this.leave(OUT_OF_BUDGET, this.pc(b.start), true);
     b.insns.forEach((ins, k) => {
       this.fired = false;
       if (ins.probe) this.probe(ins, k);
