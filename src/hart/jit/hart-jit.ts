@@ -32,7 +32,7 @@ import {
   JC_AT,
   JC_BYTES,
   JC_SIZE,
-  jcIndex,
+  jcSet,
   MARK_AT,
   SAMPLE_AT,
   SLOT_AT,
@@ -115,6 +115,7 @@ const SAMPLE_W = SAMPLE_AT >> 2;
  */
 const CHAIN_SAMPLE = 1024;
 const JC_W = JC_AT >> 2;
+const JC_WORDS = JC_BYTES >> 2;
 const STOP_BUDGET: number = Stop.BUDGET;
 /** the run loop's step did not enter compiled code (no Exit code nor side exit is this) */
 const NOT_ENTERED = 0x7fffffff;
@@ -585,18 +586,23 @@ export class HartJit implements TlbHolder {
     let gen = (aw[GEN_W]! + 1) & 0xffff;
     if (gen === 0) {
       // the generation wrapped: entries of generation 1 could look current again
-      for (let e = JC_W; e < JC_W + JC_SIZE * (JC_BYTES >> 2); e += JC_BYTES >> 2) aw[e] = -1;
+      for (let e = JC_W; e < JC_W + JC_SIZE * JC_WORDS; e += JC_WORDS) aw[e] = -1;
       gen = 1;
     }
     aw[GEN_W] = gen;
   }
 
-  /** Compiled code jumping to pc may continue in this region (slot) at `label`; left: the budget. */
+  /**
+   * Compiled code jumping to pc may continue in this region (slot) at `label`; left: the budget.
+   * The entry goes to way 0 of pc's set, whose entry moves to way 1 unless it was pc's.
+   */
   private link(aw: Int32Array, pc: number, slot: number, label: number, left: number): void {
     const lo = pc | 0;
-    const e = JC_W + jcIndex(lo) * (JC_BYTES >> 2);
+    const hi = Math.floor(pc / TWO32) | 0;
+    const e = JC_W + jcSet(lo) * 2 * JC_WORDS;
+    if (aw[e] !== lo || aw[e + 1] !== hi) aw.copyWithin(e + JC_WORDS, e, e + JC_WORDS);
     aw[e] = lo;
-    aw[e + 1] = Math.floor(pc / TWO32) | 0;
+    aw[e + 1] = hi;
     aw[e + 2] = slot;
     aw[e + 3] = (aw[GEN_W]! << 16) | label;
     aw[ENTRY_LEFT_W] = left;

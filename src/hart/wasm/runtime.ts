@@ -20,7 +20,7 @@ import {
   JC_BYTES,
   JC_GEN,
   JC_LABEL,
-  JC_MASK,
+  JC_SET_MASK,
   JC_SLOT,
   MARK_AT,
   SAMPLE_AT,
@@ -157,32 +157,37 @@ function chainingEntry(f: FunctionBody, run: number): FunctionBody {
   f.localGet(AREA).localGet(LABEL).localGet(LEFT).localGet(SLOT).callIndirect(run, 0);
   f.localSet(mark).localSet(pc).localTee(code);
   f.i32Eqz().if_(); // Exit.JUMP
-  // the entry: area + JC_AT + jcIndex(pc low word) * JC_BYTES, with the shift by s = log2
-  // JC_BYTES taken into jcIndex's shifts: ((x >>> 1) ^ (x >>> 12)) & mask) << s is
-  // ((x << (s - 1)) ^ (x >>> (12 - s))) & (mask << s) (the mask drops the low s bits)
+  // pc's set: area + JC_AT + jcSet(pc low word) * 2 * JC_BYTES, with the shift by s + 1 (s = log2
+  // JC_BYTES) taken into jcSet's shifts: ((x >>> 1) ^ (x >>> 12)) & mask) << (s + 1) is
+  // ((x << s) ^ (x >>> (11 - s))) & (mask << (s + 1)) (the mask drops the low s + 1 bits)
   const s = Math.log2(JC_BYTES);
-  f.localGet(pc)
-    .i32WrapI64()
-    .localTee(lo)
-    .i32Const(s - 1)
-    .op(Op.i32_shl);
+  f.localGet(pc).i32WrapI64().localTee(lo).i32Const(s).op(Op.i32_shl);
   f.localGet(lo)
-    .i32Const(12 - s)
+    .i32Const(11 - s)
     .op(Op.i32_shr_u)
     .op(Op.i32_xor);
-  f.i32Const(JC_MASK << s)
+  f.i32Const(JC_SET_MASK << (s + 1))
     .i32And()
     .localGet(AREA)
     .i32Add()
     .localSet(ent);
-  f.localGet(ent).i64Load(JC_AT).localGet(pc).op(Op.i64_eq);
-  f.localGet(ent)
-    .i32Load16U(JC_AT + JC_GEN)
-    .localGet(AREA)
-    .i32Load(GEN_AT)
-    .op(Op.i32_eq)
-    .i32And();
-  f.if_();
+  const matches = () => {
+    f.localGet(ent).i64Load(JC_AT).localGet(pc).op(Op.i64_eq);
+    f.localGet(ent)
+      .i32Load16U(JC_AT + JC_GEN)
+      .localGet(AREA)
+      .i32Load(GEN_AT)
+      .op(Op.i32_eq)
+      .i32And();
+  };
+  f.block(); // ent is pc's entry, of this generation
+  matches();
+  f.brIf(0);
+  f.localGet(ent).i32Const(JC_BYTES).i32Add().localSet(ent);
+  matches();
+  f.brIf(0);
+  f.br(1); // a miss: back to the run loop
+  f.end();
   // a sample of the chained jumps goes through the run loop, which merges regions that jump into
   // each other often (without it, chained regions would never grow)
   f.localGet(AREA)
@@ -200,8 +205,7 @@ function chainingEntry(f: FunctionBody, run: number): FunctionBody {
     .i32Load16U(JC_AT + JC_LABEL)
     .localSet(LABEL);
   f.localGet(mark).localSet(LEFT);
-  f.br(3); // the loop
-  f.end();
+  f.br(2); // the loop
   f.end();
   f.end();
   f.end(); // loop

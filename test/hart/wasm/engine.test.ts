@@ -9,6 +9,7 @@ import { Hart, Stop } from "../../../src/hart/hart.js";
 import { cacheOf } from "../../../src/hart/jit/hart-jit.js";
 import { ENGINE_AREA, ENGINE_ZONE } from "../../../src/hart/ram.js";
 import { HartState } from "../../../src/hart/state.js";
+import { jcSet } from "../../../src/hart/wasm/layout.js";
 import { AddressSpace } from "../../../src/linux-user/address-space.js";
 import { a0, a7, ra, s3, t0 } from "../abi-registers.js";
 import {
@@ -117,6 +118,24 @@ test("chained regions: jumps between regions stay in wasm, and the run is exact 
     chained.entries * 20 < unchained.entries,
     `chained: ${chained.entries} entries from the run loop, unchained ${unchained.entries}`,
   );
+});
+
+test("two targets in one set of the jump cache both stay chained", () => {
+  // g moved to where its entry shares f's set: a direct-mapped cache had them evict each other
+  // at every call, each miss a trip through the run loop
+  const lines = CALLS.map((l) =>
+    Array.isArray(l) && l[0] === "org" && l[1]!.imm === 0x2000 ? ["org", { imm: 0x3004 }] : l,
+  );
+  const { code, at } = program(lines as Line[]);
+  assert.equal(jcSet(CODE + at.f!), jcSet(CODE + at.g!), "f and g share a set");
+  const ref = machine(code, false);
+  const refSteps = runToEnd(ref, [1 << 30]);
+  const m = machine(code, { ...EAGER, maxGrows: 0 });
+  assert.deepEqual(runToEnd(m, [1 << 30]), refSteps);
+  assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length));
+  const cache = m.hart.jit!.cache;
+  // 2000 iterations: a miss per call would be 4000 entries
+  assert.ok(cache.entries < 200, `${cache.entries} entries from the run loop`);
 });
 
 test("chained regions still merge: the run loop counts a sample of the chained jumps", () => {
