@@ -178,6 +178,8 @@ const FLOAT_BYTES = new Uint8Array(8);
 const FLOAT_VIEW = new DataView(FLOAT_BYTES.buffer);
 const F32_BYTES = FLOAT_BYTES.subarray(0, 4);
 const UTF8 = new TextEncoder();
+/** names encoded so far: a module per region names the same imports and exports */
+const NAMES = new Map<string, Uint8Array>();
 
 /** A growable byte buffer with the format's integer encodings (§5.2.2 LEB128). */
 export class ByteWriter {
@@ -280,7 +282,11 @@ export class ByteWriter {
 
   /** A name (§5.2.4): its UTF-8 length, then the bytes. */
   name(s: string): void {
-    const b = UTF8.encode(s);
+    let b = NAMES.get(s);
+    if (b === undefined) {
+      b = UTF8.encode(s);
+      NAMES.set(s, b);
+    }
     this.u32(b.length);
     this.bytes(b);
   }
@@ -289,9 +295,38 @@ export class ByteWriter {
   view(): Uint8Array<ArrayBuffer> {
     return this.buf.subarray(0, this.length);
   }
+
+  /** Forget what was written (the buffer is kept). */
+  reset(): void {
+    this.length = 0;
+  }
 }
 
+// ModuleBuilder.bytes()'s scratch writers, kept from one module to the next: a typed array of more
+// than 64 bytes is memory outside V8's heap, and allocating the eight or so a module needed was a
+// fifth of the code generator's time, and most of its garbage (the block compiler makes one module
+// per region, hundreds a run).
+const MODULE_OUT = new ByteWriter(4096);
+const SECTION = new ByteWriter(4096);
+const FUNCTION = new ByteWriter(4096);
+const HEADER = Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00); // magic, version 1
+
 const validValType = (t: number): boolean => t === I32 || t === I64 || t === F32 || t === F64;
+
+/**
+ * A function type's key among a module's types: a base-5 digit per value type (1-4; 0 for a bad
+ * one, which type() then refuses), 0 between params and results; as a string beyond 20 values,
+ * where the number would lose digits. (Strings for all cost more than the rest of a small module's
+ * types.)
+ */
+function typeKey(params: readonly number[], results: readonly number[]): number | string {
+  if (params.length + results.length > 20) return `${params.join(",")}>${results.join(",")}`;
+  let key = 1;
+  for (const t of params) key = key * 5 + (validValType(t) ? t - F64 + 1 : 0);
+  key *= 5;
+  for (const t of results) key = key * 5 + (validValType(t) ? t - F64 + 1 : 0);
+  return key;
+}
 
 function checkValType(t: number, what: string): void {
   if (!validValType(t))
@@ -689,7 +724,7 @@ function limits(w: ByteWriter, min: number, max: number | undefined): void {
 /** A whole module: types, imports, functions, tables, memories, globals, exports, segments. */
 export class ModuleBuilder {
   private readonly types: { params: readonly number[]; results: readonly number[] }[] = [];
-  private readonly typeIndex = new Map<string, number>();
+  private readonly typeIndex = new Map<number | string, number>();
   private readonly imports: Import[] = [];
   private importedFunctions = 0;
   private importedTables = 0;
@@ -706,7 +741,7 @@ export class ModuleBuilder {
 
   /** The index of the function type params -> results (one per distinct signature). */
   type(params: readonly number[], results: readonly number[]): number {
-    const key = `${params.join(",")}>${results.join(",")}`;
+    const key = typeKey(params, results);
     const known = this.typeIndex.get(key);
     if (known !== undefined) return known;
     for (const t of params) checkValType(t, "type params");
@@ -853,11 +888,13 @@ export class ModuleBuilder {
 
   /** The module's binary. */
   bytes(): Uint8Array<ArrayBuffer> {
-    const out = new ByteWriter(1024);
-    out.bytes(new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00])); // magic, version 1
+    const out = MODULE_OUT;
+    out.reset();
+    out.bytes(HEADER);
     const section = (id: number, count: number, fill: (w: ByteWriter) => void) => {
       if (count === 0) return;
-      const w = new ByteWriter();
+      const w = SECTION;
+      w.reset();
       w.u32(count);
       fill(w);
       out.u8(id);
@@ -926,7 +963,8 @@ export class ModuleBuilder {
     });
     section(10, this.functions.length, (w) => {
       for (const f of this.functions) {
-        const body = new ByteWriter(f.body.code.length + 16);
+        const body = FUNCTION;
+        body.reset();
         // locals as runs of one type (§5.5.13)
         const runs: [number, number][] = [];
         for (const t of f.body.locals) {
