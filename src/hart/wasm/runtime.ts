@@ -8,8 +8,8 @@
 // `enter` is also where regions chain: a region leaving by a jump returns to it, and it calls the
 // region the hart's jump cache holds for the target, without a return to JavaScript. Regions
 // themselves import no table: V8 builds each instance that imports a table a dispatch table of all
-// its entries, so an instance cost ~53 ns per slot (a region compiled after 1000 others: 52 us, 2 us
-// without), and a program's compiles together cost the square of their count.
+// its entries, so an instance cost ~53 ns per slot (52 us with 1024 slots, 2 us without a table),
+// and a program's compiles together cost the square of their count.
 
 import { Exit, type JitContext } from "../jit/region-code.js";
 import { PC } from "../state.js";
@@ -36,8 +36,8 @@ export const OUT_OF_BUDGET = 99;
 
 /**
  * A region's function: (area, label, left) -> (exit code, pc, budget left). The pc and the budget
- * come back as values, not through the area: the next region's lookup starts at once, without
- * waiting on a store and a load.
+ * come back as values, not through the area, which `enter` writes once when a chain ends (through
+ * the area a chained jump measured about the same: 14.2 against 13.9 ns for two).
  */
 export const RUN_PARAMS: readonly number[] = [I32, I32, I32];
 export const RUN_RESULTS: readonly number[] = [I32, I64, I32];
