@@ -89,7 +89,7 @@ export function compileWasmRegion(
   });
   const rt = env.rt;
   const slot = rt.reserve();
-  const g = new WasmGen(env, pages, labels, grouping, slot);
+  const g = new WasmGen(env, pages, labels, grouping);
   let bytes: Uint8Array;
   try {
     bytes = g.module(sorted);
@@ -178,7 +178,6 @@ class WasmGen {
     readonly pages: readonly CodePage[],
     readonly labels: ReadonlyMap<number, number>,
     readonly grouping: boolean,
-    readonly slot: number,
   ) {}
 
   private pc(idx: number): number {

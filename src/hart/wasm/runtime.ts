@@ -128,13 +128,19 @@ function leave(f: FunctionBody, code: number, pc: number, mark: number): void {
   f.i32Const(Exit.JUMP).localGet(code).localGet(code).i32Const(OUT_OF_BUDGET).op(Op.i32_eq).select();
 }
 
-/** enterOnce: one call of the region. */
-function singleEntry(f: FunctionBody, run: number): FunctionBody {
+/** Call the region in SLOT from LABEL with LEFT; its results go to new locals, returned. */
+function callRegion(f: FunctionBody, run: number): { code: number; pc: number; mark: number } {
   const code = f.addLocal(I32);
   const pc = f.addLocal(I64);
   const mark = f.addLocal(I32);
   f.localGet(AREA).localGet(LABEL).localGet(LEFT).localGet(SLOT).callIndirect(run, 0);
   f.localSet(mark).localSet(pc).localSet(code);
+  return { code, pc, mark };
+}
+
+/** enterOnce: one call of the region. */
+function singleEntry(f: FunctionBody, run: number): FunctionBody {
+  const { code, pc, mark } = callRegion(f, run);
   leave(f, code, pc, mark);
   return f;
 }
@@ -147,16 +153,12 @@ function singleEntry(f: FunctionBody, run: number): FunctionBody {
  * counts it.
  */
 function chainingEntry(f: FunctionBody, run: number): FunctionBody {
-  const code = f.addLocal(I32);
-  const pc = f.addLocal(I64);
-  const mark = f.addLocal(I32);
   const lo = f.addLocal(I32);
   const ent = f.addLocal(I32);
   const sample = f.addLocal(I32);
   f.loop();
-  f.localGet(AREA).localGet(LABEL).localGet(LEFT).localGet(SLOT).callIndirect(run, 0);
-  f.localSet(mark).localSet(pc).localTee(code);
-  f.i32Eqz().if_(); // Exit.JUMP
+  const { code, pc, mark } = callRegion(f, run);
+  f.localGet(code).i32Eqz().if_(); // Exit.JUMP
   // pc's set: area + JC_AT + jcSet(pc low word) * 2 * JC_BYTES, with the shift by s + 1 (s = log2
   // JC_BYTES) taken into jcSet's shifts: ((x >>> 1) ^ (x >>> 12)) & mask) << (s + 1) is
   // ((x << s) ^ (x >>> (11 - s))) & (mask << (s + 1)) (the mask drops the low s + 1 bits)
