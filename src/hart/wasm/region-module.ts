@@ -5,8 +5,9 @@
 // The module imports guest RAM's memory and exports run(area, label, left) -> (exit code, pc,
 // budget left), which the runtime's `enter` calls (runtime.ts); `area` is the running hart's area
 // (layout.ts), so every hart on the memory shares the code. Blocks are the arms of a br_table inside
-// one loop: a jump to a block of the region is `L := n; br loop`, and a block whose successor comes
-// next in the table falls into it. The x registers the region uses live in i64 locals, the f
+// one loop: a jump back to a block of the region is `L := n; br loop`, a jump forward a branch to its
+// arm, and a block whose successor comes next in the table falls into it; a branch back makes the
+// blocks it spans a wasm loop of their own (loops.ts), inside the dispatch loop. The x registers the region uses live in i64 locals, the f
 // registers in f64 locals (fp-inline.ts), loaded once at entry; every way out (side exits, jumps
 // out, ecall) goes through one epilogue that stores the registers the region writes — so the hot
 // path never stores a register, and the state is exact whenever JavaScript can see it (before a
@@ -48,12 +49,23 @@ import { F64, type FunctionBody, I32, I64, ModuleBuilder, Op } from "./encoder.j
 import { emitCondition, emitValue, type WasmBinding } from "./expr.js";
 import { FpInline } from "./fp-inline.js";
 import { ENTRY_BYTES, ENTRY_LEFT_AT, STATE_AT, TLB_AT, WASM_TLB_MASK } from "./layout.js";
+import { type LoopScope, loopScopes } from "./loops.js";
 import { OUT_OF_BUDGET, RUN_PARAMS, RUN_RESULTS, type WasmRuntime } from "./runtime.js";
 
 export interface WasmCompileEnv {
   rt: WasmRuntime;
   /** the hooks of a probed pc, held by the code that fires them (undefined: look them up per firing) */
   site?: (pc: number) => ProbeSite | undefined;
+}
+
+/** A scope of loops.ts being generated: the depth of its wasm loop; by label, the depth of the
+ * wasm block whose end starts the item holding it, and whether that item is a loop (entered by L) */
+interface OpenScope {
+  lo: number;
+  hi: number;
+  loop: number;
+  wrap: Int32Array;
+  inLoop: Uint8Array;
 }
 
 const TWO32 = 4294967296;
@@ -166,10 +178,12 @@ class WasmGen {
   // the block being generated
   private page = 0;
   private start = 0;
-  /** its label, the depth of its own loop (-1: none); blocks in the region */
+  /** its label, the depth of its own loop (-1: none) */
   private label = 0;
   private selfDepth = 0;
-  private blockCount = 0;
+  /** the loops (loops.ts) being generated, the dispatch loop first; labels that head a loop */
+  private readonly open: OpenScope[] = [];
+  private heads = new Uint8Array(0);
   private retire = 0;
   private fired = false;
 
@@ -227,17 +241,7 @@ class WasmGen {
     f.loop();
     this.loopDepth = f.depth;
     if (this.hasJalr) this.lookup(sorted);
-    const n = sorted.length;
-    for (let i = n - 1; i >= 0; i--) f.block();
-    f.localGet(LBL).brTable(
-      sorted.map((_, i) => i),
-      0,
-    );
-    this.blockCount = n;
-    sorted.forEach((b, i) => {
-      f.end();
-      this.block(b, i);
-    });
+    this.scope(this.loops(sorted), sorted, true);
     // the last block always leaves or jumps: nothing falls out of the loop
     f.unreachable();
     f.end(); // loop
@@ -255,6 +259,93 @@ class WasmGen {
     const run = m.addFunction(runType, f);
     m.exportFunction("run", run);
     return m.bytes();
+  }
+
+  /** The region's loops (loops.ts), from its blocks' jumps and branches back to earlier blocks. */
+  private loops(sorted: Block[]): LoopScope {
+    const edges: [number, number][] = [];
+    sorted.forEach((b, from) => {
+      const last = b.insns[b.insns.length - 1]!;
+      const kind = KIND[opOf(last.w0)];
+      if (kind !== Kind.BRANCH && kind !== Kind.JAL) return;
+      const k = locate(this.pages, this.pages[b.page]!.pageVA + 2 * last.idx + (last.imm | 0));
+      const head = k < 0 ? -1 : (this.labels.get(k) ?? -1);
+      if (head >= 0 && head < from) edges.push([head, from]);
+    });
+    const root = loopScopes(sorted.length, edges);
+    this.heads = new Uint8Array(sorted.length);
+    const mark = (s: LoopScope): void => {
+      for (const c of s.children) {
+        this.heads[c.lo] = 1;
+        mark(c);
+      }
+    };
+    mark(root);
+    return root;
+  }
+
+  /**
+   * The items of scope s (its blocks, and the loops right inside it), each after the end of a wasm
+   * block that the scope's dispatch, or a jump forward, leaves to reach it. The dispatch of the
+   * root (the region's dispatch loop) leads to every item by L; a loop's own falls into its head
+   * when L is the head, else leads to the item holding block L.
+   */
+  private scope(s: LoopScope, sorted: Block[], root: boolean): void {
+    const f = this.f;
+    const firsts: number[] = [];
+    const inner = new Map<number, LoopScope>();
+    for (let l = s.lo, c = 0; l <= s.hi; ) {
+      firsts.push(l);
+      const child = s.children[c];
+      if (child?.lo === l) {
+        inner.set(l, child);
+        c++;
+        l = child.hi + 1;
+      } else l++;
+    }
+    const size = s.hi - s.lo + 1;
+    const open: OpenScope = {
+      lo: s.lo,
+      hi: s.hi,
+      loop: f.depth,
+      wrap: new Int32Array(size),
+      inLoop: new Uint8Array(size),
+    };
+    const from = root ? 0 : 1;
+    const m = firsts.length;
+    for (let k = m - 1; k >= from; k--) {
+      f.block();
+      const end = k + 1 < m ? firsts[k + 1]! : s.hi + 1;
+      for (let l = firsts[k]!; l < end; l++) {
+        open.wrap[l - s.lo] = f.depth;
+        open.inLoop[l - s.lo] = inner.has(firsts[k]!) ? 1 : 0;
+      }
+    }
+    const depths = (lo: number) =>
+      Array.from({ length: s.hi - lo + 1 }, (_, i) => f.depth - open.wrap[lo - s.lo + i]!);
+    if (root) f.localGet(LBL).brTable(depths(s.lo), 0);
+    else if (m > 1) {
+      f.localGet(LBL).i32Const(s.lo).op(Op.i32_ne).if_();
+      f.localGet(LBL)
+        .i32Const(s.lo + 1)
+        .i32Sub();
+      const d = depths(s.lo + 1);
+      f.brTable(d, d[d.length - 1]!);
+      f.end();
+    }
+    this.open.push(open);
+    for (let k = 0; k < m; k++) {
+      if (k >= from) f.end();
+      const l = firsts[k]!;
+      const child = inner.get(l);
+      if (child === undefined) this.block(sorted[l]!, l);
+      else {
+        f.loop();
+        this.scope(child, sorted, false);
+        f.end();
+      }
+    }
+    this.open.pop();
   }
 
   /**
@@ -367,28 +458,41 @@ class WasmGen {
 
   /**
    * Continue at entry idx of this page: a block of the region, or out. Within the region: this
-   * block again through its own loop, a later block by a branch to the end of its arm (or by falling
-   * into it, at the end of the block before it), an earlier one through the dispatch loop.
+   * block again through its own loop; a later block by a branch to the end of the wasm block before
+   * its item (or by falling into it, at the end of the block before it); an earlier one through the
+   * innermost loop holding both (scope). A loop's dispatch reads L: a way into one sets it.
    */
   private goto(idx: number, atEnd = false, when = false): void {
     const f = this.f;
     const pc = this.pc(idx);
     const k = locate(this.pages, pc);
-    if (k >= 0) {
-      const l = this.labels.get(k) ?? -1;
-      if (l === this.label && this.selfDepth >= 0) this.branch(this.selfDepth, when);
-      else if (l === this.label + 1 && atEnd) {
-        // falls into the next block's code
-      } else if (l > this.label) {
-        // forward: the end of block l's br_table arm is where its code starts
-        this.branch(this.loopDepth + this.blockCount - l, when);
-      } else if (l >= 0) {
-        f.i32Const(l).localSet(LBL);
-        this.branch(this.loopDepth, when);
-      }
-      if (l >= 0) return;
+    const l = k < 0 ? -1 : (this.labels.get(k) ?? -1);
+    if (l < 0) {
+      this.leave(Exit.JUMP, pc, when);
+      return;
     }
-    this.leave(Exit.JUMP, pc, when);
+    if (l === this.label && this.selfDepth >= 0) {
+      this.branch(this.selfDepth, when);
+      return;
+    }
+    if (l === this.label + 1 && atEnd) {
+      // falls into the next block's code, or into the loop it heads
+      if (this.heads[l] === 1) f.i32Const(l).localSet(LBL);
+      return;
+    }
+    let s = this.open[0]!;
+    for (let i = this.open.length - 1; i > 0; i--)
+      if (this.open[i]!.lo <= l && l <= this.open[i]!.hi) {
+        s = this.open[i]!;
+        break;
+      }
+    if (l > this.label) {
+      if (s.inLoop[l - s.lo] === 1) f.i32Const(l).localSet(LBL);
+      this.branch(s.wrap[l - s.lo]!, when);
+    } else {
+      f.i32Const(l).localSet(LBL);
+      this.branch(s.loop, when);
+    }
   }
 
   private block(b: Block, label: number): void {

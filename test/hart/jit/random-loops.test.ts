@@ -2,7 +2,7 @@
 // forward branches and jumps, LR/SC, CSRs, all widths of loads and stores) run as the body of a
 // loop, so that they become hot and run compiled. The compiled run must leave exactly the state the
 // interpreter leaves: registers, pc, fcsr, memory, instret, and the same stops at the same counts
-// when run in small budgets.
+// when run in small budgets. So must random control flow, with loops that nest and overlap.
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -10,7 +10,18 @@ import { Stop } from "../../../src/hart/hart.js";
 import { F, FCSR } from "../../../src/hart/state.js";
 import { Generator, SCRATCH_BYTES, SP_OFFSET, X_SCRATCH, X_SP } from "../../random/generator.js";
 import { Prng } from "../../random/prng.js";
-import { type Asm, assemble, DATA, EAGER, type Machine, machine, runToEnd, snapshot } from "./machine.js";
+import {
+  type Asm,
+  assemble,
+  DATA,
+  EAGER,
+  type Line,
+  program as labelled,
+  type Machine,
+  machine,
+  runToEnd,
+  snapshot,
+} from "./machine.js";
 
 const ITERATIONS = 40;
 /** The loop counter lives beyond the scratch area the body touches. */
@@ -78,5 +89,70 @@ test("random loop bodies in small budgets: every stop where the interpreter's is
     assert.ok(jit.hart.jit!.cache.compiled > 0, `seed ${seed}: something was compiled`);
     assert.deepEqual(jitSteps, refSteps, `seed ${seed}: stops`);
     assert.deepEqual(snapshot(jit, code.length), snapshot(ref, code.length), `seed ${seed}: state`);
+  }
+});
+
+/**
+ * Random control flow: blocks of arithmetic that branch forward on data and back on counters (each
+ * backward branch spends one of eight counters, so the run ends), making loops that nest, overlap
+ * and share heads: the region's wasm loops (wasm/loops.ts) and jumps into their middles.
+ */
+function branchy(seed: number): { code: Uint8Array; init: (m: Machine) => void } {
+  const rng = new Prng(seed);
+  const data = [10, 11, 12, 13, 14, 15];
+  const counters = [20, 21, 22, 23, 24, 25, 26, 27];
+  const blocks = rng.range(6, 16);
+  const lines: Line[] = [];
+  for (let i = 0; i < blocks; i++) {
+    lines.push(`b${i}:`);
+    for (let k = rng.range(1, 4); k > 0; k--) {
+      const [rd, rs1, rs2] = [rng.pick(data), rng.pick(data), rng.pick(data)];
+      const op = rng.pick(["add", "sub", "xor", "mul", "and", "or", "slli", "srli", "addi", "addiw"]);
+      if (op === "slli" || op === "srli") lines.push([op, { rd, rs1, imm: rng.range(0, 63) }]);
+      else if (op === "addi" || op === "addiw") lines.push([op, { rd, rs1, imm: rng.range(-2048, 2047) }]);
+      else lines.push([op, { rd, rs1, rs2 }]);
+    }
+    // (the last block branches back, so that every program loops)
+    const way = i === blocks - 1 ? 0 : rng.below(10);
+    if (way < 4) {
+      const c = rng.pick(counters);
+      lines.push(["addi", { rd: c, rs1: c, imm: -1 }]);
+      lines.push(["blt", { rs1: 0, rs2: c }, `b${rng.range(0, i)}`]);
+    } else if (way < 7) {
+      const op = rng.pick(["beq", "bne", "blt", "bge", "bltu", "bgeu"]);
+      lines.push([op, { rs1: rng.pick(data), rs2: rng.pick(data) }, `b${rng.range(i + 1, blocks - 1)}`]);
+    }
+  }
+  lines.push(`b${blocks}:`, ["addi", { rd: 17, rs1: 0, imm: 93 }], ["ecall"]);
+  const { code } = labelled(lines);
+  const init = (m: Machine) => {
+    const r = new Prng(seed ^ 0x3c3c3c3c);
+    for (const i of data) m.state.setXBig(i, (BigInt(r.u32()) << 32n) | BigInt(r.u32()));
+    for (const i of counters) m.state.setX(i, r.range(20, 90));
+  };
+  return { code, init };
+}
+
+test("random loops that nest and overlap, entered in their middles: the interpreter's state and stops", () => {
+  for (let seed = 1; seed <= 40; seed++) {
+    const { code, init } = branchy(seed);
+    const ref = machine(code, false, init);
+    const refSteps = runToEnd(ref, [1 << 30]);
+    const jit = machine(code, EAGER, init);
+    const jitSteps = runToEnd(jit, [1 << 30]);
+    assert.equal(refSteps.at(-1)!.stop, Stop.ECALL, `seed ${seed}: the reference run ends at its exit`);
+    assert.deepEqual(jitSteps, refSteps, `seed ${seed}: stops`);
+    assert.deepEqual(snapshot(jit, code.length), snapshot(ref, code.length), `seed ${seed}: state`);
+    // in small budgets, runs stop and resume inside the loops
+    const budgets = [1, 7, 2, 13, 64, 3, 250, 1];
+    const refSmall = machine(code, false, init);
+    const jitSmall = machine(code, EAGER, init);
+    assert.deepEqual(
+      runToEnd(jitSmall, budgets),
+      runToEnd(refSmall, budgets),
+      `seed ${seed}: stops in small budgets`,
+    );
+    assert.ok(jitSmall.hart.jit!.cache.compiled > 0, `seed ${seed}: something was compiled`);
+    assert.deepEqual(snapshot(jitSmall, code.length), snapshot(refSmall, code.length), `seed ${seed}: state`);
   }
 });
