@@ -264,6 +264,7 @@ class WasmGen {
   /** The region's loops (loops.ts), from its blocks' jumps and branches back to earlier blocks. */
   private loops(sorted: Block[]): LoopScope {
     const edges: [number, number][] = [];
+    const indirect = sorted.map((b) => KIND[opOf(b.insns[b.insns.length - 1]!.w0)] === Kind.JALR);
     sorted.forEach((b, from) => {
       const last = b.insns[b.insns.length - 1]!;
       const kind = KIND[opOf(last.w0)];
@@ -272,7 +273,7 @@ class WasmGen {
       const head = k < 0 ? -1 : (this.labels.get(k) ?? -1);
       if (head >= 0 && head < from) edges.push([head, from]);
     });
-    const root = loopScopes(sorted.length, edges);
+    const root = loopScopes(sorted.length, edges, indirect);
     this.heads = new Uint8Array(sorted.length);
     const mark = (s: LoopScope): void => {
       for (const c of s.children) {

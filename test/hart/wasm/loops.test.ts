@@ -66,3 +66,29 @@ test("a loop that overlaps one holding its head is left out", () => {
     "[0-7 [0-4] [5-7]]",
   );
 });
+
+test("a loop holding an indirect jump is left out, one beside it is not", () => {
+  const indirect = [false, false, true, false, false, false];
+  assert.equal(
+    show(
+      loopScopes(
+        6,
+        [
+          [0, 3],
+          [4, 5],
+        ],
+        indirect,
+      ),
+    ),
+    "[0-5 [4-5]]",
+  );
+  assert.equal(
+    show(
+      loopScopes(6, [
+        [0, 3],
+        [4, 5],
+      ]),
+    ),
+    "[0-5 [0-3] [4-5]]",
+  );
+});
