@@ -64,32 +64,34 @@ function program(seed: number): { code: Uint8Array; init: (m: Machine) => void }
   return { code, init };
 }
 
+const SMALL_BUDGETS = [1, 7, 2, 13, 64, 3, 250, 1];
+
+/**
+ * Run `code` interpreted and compiled, in slices of `budgets`: the same stops at the same counts
+ * and the same state, with something compiled; with `toExit`, the run ends at its exit.
+ */
+function sameAsInterpreter(
+  what: string,
+  { code, init }: { code: Uint8Array; init: (m: Machine) => void },
+  budgets: readonly number[],
+  toExit = false,
+): void {
+  const ref = machine(code, false, init);
+  const refSteps = runToEnd(ref, budgets);
+  const jit = machine(code, EAGER, init);
+  const jitSteps = runToEnd(jit, budgets);
+  if (toExit) assert.equal(refSteps.at(-1)!.stop, Stop.ECALL, `${what}: the reference run ends at its exit`);
+  assert.ok(jit.hart.jit!.cache.compiled > 0, `${what}: something was compiled`);
+  assert.deepEqual(jitSteps, refSteps, `${what}: stops`);
+  assert.deepEqual(snapshot(jit, code.length), snapshot(ref, code.length), `${what}: state`);
+}
+
 test("random loop bodies: compiled runs leave the interpreter's state", () => {
-  for (let seed = 1; seed <= 60; seed++) {
-    const { code, init } = program(seed);
-    const ref = machine(code, false, init);
-    const refSteps = runToEnd(ref, [1 << 30]);
-    const jit = machine(code, EAGER, init);
-    const jitSteps = runToEnd(jit, [1 << 30]);
-    assert.equal(refSteps.at(-1)!.stop, Stop.ECALL, `seed ${seed}: the reference run ends at its exit`);
-    assert.ok(jit.hart.jit!.cache.compiled > 0, `seed ${seed}: something was compiled`);
-    assert.deepEqual(jitSteps, refSteps, `seed ${seed}: stops`);
-    assert.deepEqual(snapshot(jit, code.length), snapshot(ref, code.length), `seed ${seed}: state`);
-  }
+  for (let seed = 1; seed <= 60; seed++) sameAsInterpreter(`seed ${seed}`, program(seed), [1 << 30], true);
 });
 
 test("random loop bodies in small budgets: every stop where the interpreter's is", () => {
-  const budgets = [1, 7, 2, 13, 64, 3, 250, 1];
-  for (let seed = 100; seed < 120; seed++) {
-    const { code, init } = program(seed);
-    const ref = machine(code, false, init);
-    const refSteps = runToEnd(ref, budgets);
-    const jit = machine(code, EAGER, init);
-    const jitSteps = runToEnd(jit, budgets);
-    assert.ok(jit.hart.jit!.cache.compiled > 0, `seed ${seed}: something was compiled`);
-    assert.deepEqual(jitSteps, refSteps, `seed ${seed}: stops`);
-    assert.deepEqual(snapshot(jit, code.length), snapshot(ref, code.length), `seed ${seed}: state`);
-  }
+  for (let seed = 100; seed < 120; seed++) sameAsInterpreter(`seed ${seed}`, program(seed), SMALL_BUDGETS);
 });
 
 /**
@@ -135,24 +137,8 @@ function branchy(seed: number): { code: Uint8Array; init: (m: Machine) => void }
 
 test("random loops that nest and overlap, entered in their middles: the interpreter's state and stops", () => {
   for (let seed = 1; seed <= 40; seed++) {
-    const { code, init } = branchy(seed);
-    const ref = machine(code, false, init);
-    const refSteps = runToEnd(ref, [1 << 30]);
-    const jit = machine(code, EAGER, init);
-    const jitSteps = runToEnd(jit, [1 << 30]);
-    assert.equal(refSteps.at(-1)!.stop, Stop.ECALL, `seed ${seed}: the reference run ends at its exit`);
-    assert.deepEqual(jitSteps, refSteps, `seed ${seed}: stops`);
-    assert.deepEqual(snapshot(jit, code.length), snapshot(ref, code.length), `seed ${seed}: state`);
+    sameAsInterpreter(`seed ${seed}`, branchy(seed), [1 << 30], true);
     // in small budgets, runs stop and resume inside the loops
-    const budgets = [1, 7, 2, 13, 64, 3, 250, 1];
-    const refSmall = machine(code, false, init);
-    const jitSmall = machine(code, EAGER, init);
-    assert.deepEqual(
-      runToEnd(jitSmall, budgets),
-      runToEnd(refSmall, budgets),
-      `seed ${seed}: stops in small budgets`,
-    );
-    assert.ok(jitSmall.hart.jit!.cache.compiled > 0, `seed ${seed}: something was compiled`);
-    assert.deepEqual(snapshot(jitSmall, code.length), snapshot(refSmall, code.length), `seed ${seed}: state`);
+    sameAsInterpreter(`seed ${seed}, small budgets`, branchy(seed), SMALL_BUDGETS);
   }
 });
