@@ -12,6 +12,7 @@ import { FullSystem } from "../../src/system/system.js";
 import { hartscope } from "../linux-user/guest.js";
 import { tempDir } from "../temp-dir.js";
 import { skipWithout, tool, UNDER_CI } from "../tools.js";
+import { qemuText } from "./kernels.js";
 
 const KERNELS = fileURLToPath(new URL("../../../guest/kernels/bin/", import.meta.url));
 const kernel = (name: string): string => join(KERNELS, name);
@@ -38,7 +39,7 @@ function qemuVirt(name: string, harts = 1): { status: number | null; stdout: str
     { input: "", encoding: "utf8", timeout: 60_000 },
   );
   if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout.replace(/\r\n/g, "\n") };
+  return { status: r.status, stdout: qemuText(r.stdout) };
 }
 
 const needQemuSystem = skipWithout("qemuSystem");

@@ -5,13 +5,14 @@
 // The module imports guest RAM's memory and exports run(area, label, left) -> (exit code, pc,
 // budget left), which the runtime's `enter` calls (runtime.ts); `area` is the running hart's area
 // (layout.ts), so every hart on the memory shares the code. Blocks are the arms of a br_table inside
-// one loop: a jump back to a block of the region is `L := n; br loop`, a jump forward a branch to its
-// arm, and a block whose successor comes next in the table falls into it; a branch back makes the
-// blocks it spans a wasm loop of their own (loops.ts), inside the dispatch loop. The x registers the region uses live in i64 locals, the f
-// registers in f64 locals (fp-inline.ts), loaded once at entry; every way out (side exits, jumps
-// out, ecall) goes through one epilogue that stores the registers the region writes — so the hot
-// path never stores a register, and the state is exact whenever JavaScript can see it (before a
-// probe's call or an fpu call the locals they read are stored first).
+// one loop: a jump back to a block of the region is `L := n; br loop`, a jump forward a branch to
+// its arm, and a block whose successor comes next in the table falls into it; a branch back makes
+// the blocks it spans a wasm loop of their own (loops.ts), inside the dispatch loop. The x
+// registers the region uses live in i64 locals, the f registers in f64 locals (fp-inline.ts),
+// loaded once at entry; every way out (side exits, jumps out, ecall) goes through one epilogue that
+// stores the registers the region writes — so the hot path never stores a register, and the state
+// is exact whenever JavaScript can see it (before a probe's call or an fpu call the locals they
+// read are stored first).
 //
 // Loads and stores check the data TLB in the area (tlb.ts entries, WASM_TLB_SIZE of them) inline:
 // page and the access in it, one i64 compare per entry; a miss is a side exit, and the interpreter
@@ -58,8 +59,10 @@ export interface WasmCompileEnv {
   site?: (pc: number) => ProbeSite | undefined;
 }
 
-/** A scope of loops.ts being generated: the depth of its wasm loop; by label, the depth of the
- * wasm block whose end starts the item holding it, and whether that item is a loop (entered by L) */
+/**
+ * A scope of loops.ts being generated: the depth of its wasm loop; by label, the depth of the wasm
+ * block whose end starts the item holding it, and whether that item is a loop (entered by L).
+ */
 interface OpenScope {
   lo: number;
   hi: number;
