@@ -70,6 +70,6 @@ async function start() {
 // The process exits here rather than by running out of work: Node 20's shutdown can deadlock when
 // a background compile waits for a garbage collection that only the main thread may do while the
 // main thread waits for that compile (nodejs/node#54918). Measured on `run --quantum N proc-fork 3`:
-// 8 of 1200 runs never exited; with this exit, none of 1050. Every output is written synchronously
-// (cli/output.ts), and the code cache was saved above.
+// 13 of 1650 runs never exited; with this exit, none of 1500. Every output is written
+// synchronously (cli/output.ts), and the code cache was saved above.
 start().then(() => process.exit());
