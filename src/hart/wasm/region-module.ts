@@ -184,9 +184,10 @@ class WasmGen {
   /** its label, the depth of its own loop (-1: none) */
   private label = 0;
   private selfDepth = 0;
-  /** the loops (loops.ts) being generated, the dispatch loop first; labels that head a loop */
+  /** the loops (loops.ts) being generated, the dispatch loop first */
   private readonly open: OpenScope[] = [];
-  private heads = new Uint8Array(0);
+  /** by label, the label its last instruction's branch or jump targets in the region (-1: none) */
+  private target = new Int32Array(0);
   private retire = 0;
   private fired = false;
 
@@ -264,28 +265,25 @@ class WasmGen {
     return m.bytes();
   }
 
-  /** The region's loops (loops.ts), from its blocks' jumps and branches back to earlier blocks. */
+  /**
+   * The region's loops (loops.ts), from its blocks' jumps and branches back to earlier blocks; sets
+   * `target`.
+   */
   private loops(sorted: Block[]): LoopScope {
     const edges: [number, number][] = [];
-    const indirect = sorted.map((b) => KIND[opOf(b.insns[b.insns.length - 1]!.w0)] === Kind.JALR);
+    const indirect: boolean[] = [];
+    this.target = new Int32Array(sorted.length).fill(-1);
     sorted.forEach((b, from) => {
       const last = b.insns[b.insns.length - 1]!;
       const kind = KIND[opOf(last.w0)];
+      indirect.push(kind === Kind.JALR);
       if (kind !== Kind.BRANCH && kind !== Kind.JAL) return;
       const k = locate(this.pages, this.pages[b.page]!.pageVA + 2 * last.idx + (last.imm | 0));
-      const head = k < 0 ? -1 : (this.labels.get(k) ?? -1);
-      if (head >= 0 && head < from) edges.push([head, from]);
+      const to = k < 0 ? -1 : (this.labels.get(k) ?? -1);
+      this.target[from] = to;
+      if (to >= 0 && to < from) edges.push([to, from]);
     });
-    const root = loopScopes(sorted.length, edges, indirect);
-    this.heads = new Uint8Array(sorted.length);
-    const mark = (s: LoopScope): void => {
-      for (const c of s.children) {
-        this.heads[c.lo] = 1;
-        mark(c);
-      }
-    };
-    mark(root);
-    return root;
+    return loopScopes(sorted.length, edges, indirect);
   }
 
   /**
@@ -479,11 +477,6 @@ class WasmGen {
       this.branch(this.selfDepth, when);
       return;
     }
-    if (l === this.label + 1 && atEnd) {
-      // falls into the next block's code, or into the loop it heads
-      if (this.heads[l] === 1) f.i32Const(l).localSet(LBL);
-      return;
-    }
     let s = this.open[0]!;
     for (let i = this.open.length - 1; i > 0; i--)
       if (this.open[i]!.lo <= l && l <= this.open[i]!.hi) {
@@ -492,7 +485,8 @@ class WasmGen {
       }
     if (l > this.label) {
       if (s.inLoop[l - s.lo] === 1) f.i32Const(l).localSet(LBL);
-      this.branch(s.wrap[l - s.lo]!, when);
+      // (the next block's code, or the loop it heads, follows the end of this one's)
+      if (!(l === this.label + 1 && atEnd)) this.branch(s.wrap[l - s.lo]!, when);
     } else {
       f.i32Const(l).localSet(LBL);
       this.branch(s.loop, when);
@@ -510,8 +504,7 @@ class WasmGen {
     const lastOp = opOf(last.w0);
     // a loop of its own only for a block that branches to itself: V8 gives every wasm loop a stack
     // check and phis, which cost every block's run and TurboFan's time
-    const self =
-      (KIND[lastOp] === Kind.BRANCH || KIND[lastOp] === Kind.JAL) && last.idx + (last.imm >> 1) === b.start;
+    const self = this.target[label] === label;
     if (self) f.loop();
     this.selfDepth = self ? f.depth : -1;
     // an EBREAK ends its block without retiring, but the interpreter too needs budget to reach it
