@@ -31,8 +31,11 @@ export class DecodedPages {
    * forgotten frame's page is not reused: code compiled from it may still read its version word)
    */
   private readonly slab = new Slab();
-  /** decoded instructions whose second half lies on another page: [page, entry, second host page] */
-  private crossPage: [Int32Array, number, number][] = [];
+  /**
+   * decoded instructions whose second half lies on another page: [page, entry, second host page,
+   * virtual page of the first half as the decoding hart translated it]
+   */
+  private crossPage: [Int32Array, number, number, number][] = [];
 
   constructor(
     /** the memory's TlbHolders: told to drop write translations of a page that becomes code */
@@ -68,7 +71,10 @@ export class DecodedPages {
     // An instruction starting up to 2 bytes before the write may overlap it.
     const first = hostOffset - 2;
     const last = hostOffset + length - 1;
-    if ((hostOffset & PAGE_MASK) < 2) this.dropCrossPage(hostOffset - (hostOffset & PAGE_MASK));
+    if ((hostOffset & PAGE_MASK) < 2) {
+      const second = hostOffset - (hostOffset & PAGE_MASK);
+      this.dropCrossPage((host) => host === second);
+    }
     for (let frame = Math.floor(first / PAGE_SIZE); frame <= Math.floor(last / PAGE_SIZE); frame++) {
       const page = this.pages[frame];
       if (page === undefined) continue;
@@ -88,17 +94,20 @@ export class DecodedPages {
     }
   }
 
-  /** GuestMemory.noteCrossPageInstruction */
-  noteCrossPageInstruction(page: Int32Array, entry: number, secondHostPage: number): void {
-    this.crossPage.push([page, entry, secondHostPage]);
+  /** GuestMemory.noteCrossPageInstruction: `vpn` is the virtual page of the instruction's first half. */
+  noteCrossPageInstruction(page: Int32Array, entry: number, secondHostPage: number, vpn: number): void {
+    this.crossPage.push([page, entry, secondHostPage, vpn]);
   }
 
   /**
-   * A mapping changed: drop every instruction decoded across a page boundary, since its second
-   * half may now come from another frame.
+   * A mapping changed: drop the instructions decoded across a page boundary whose second half may
+   * now come from another frame (or fault) — every one, or, when the change names the virtual pages
+   * [first, end) it touched (user mode), those with either half there. (Dropping them all at every
+   * mmap bumped the version of the pages holding them, so their compiled code was thrown away and
+   * compiled again: Lua's interpreter loop, whose page holds one, 13 times in one run.)
    */
-  forgetCrossPage(): void {
-    this.dropCrossPage(undefined);
+  forgetCrossPage(first = Number.NEGATIVE_INFINITY, end = Number.POSITIVE_INFINITY): void {
+    this.dropCrossPage((_, vpn) => vpn >= first - 1 && vpn < end);
   }
 
   /** The frame at `hostPage` no longer backs guest memory: its decoded page and probes go. */
@@ -110,11 +119,11 @@ export class DecodedPages {
     }
   }
 
-  /** Drop cross-page instructions whose second half is on `secondHostPage` (undefined: all). */
-  private dropCrossPage(secondHostPage: number | undefined): void {
+  /** Drop the cross-page instructions `hit` names (by second host page and first virtual page). */
+  private dropCrossPage(hit: (secondHostPage: number, vpn: number) => boolean): void {
     if (this.crossPage.length === 0) return;
-    this.crossPage = this.crossPage.filter(([page, entry, second]) => {
-      if (secondHostPage !== undefined && second !== secondHostPage) return true;
+    this.crossPage = this.crossPage.filter(([page, entry, second, vpn]) => {
+      if (!hit(second, vpn)) return true;
       page.fill(0, entry, entry + CODE_STRIDE);
       page[CODE_VERSION]++;
       this.changes[0]!++;

@@ -371,7 +371,7 @@ export class Hart implements RareHart, CsrHart {
     page[e] = w0;
     page[e + 1] = d.imm;
     page[e + 2] = d.rm;
-    if (second >= 0) this.mem.code.noteCrossPageInstruction(page, e, second);
+    if (second >= 0) this.mem.code.noteCrossPageInstruction(page, e, second, Math.floor(pc / PAGE_SIZE));
     if (this.mem.code.probes.size !== 0 && this.mem.code.probes.has(host + off)) return markProbe(page, e);
     return w0;
   }

@@ -200,14 +200,14 @@ export class AddressSpace implements GuestMemory {
     }
     // The parent's harts may hold write translations of what is now copy-on-write.
     this.dropPages(0, USER_TOP / PAGE_SIZE);
-    this.mappingsChanged();
+    this.mappingsChanged(0, USER_TOP / PAGE_SIZE);
     return child;
   }
 
   /** Every mapping goes, every frame is let go of (the process exited or exec'd). */
   releaseAll(): void {
     this.release(0, USER_TOP / PAGE_SIZE);
-    this.mappingsChanged();
+    this.mappingsChanged(0, USER_TOP / PAGE_SIZE);
   }
 
   // ---- GuestMemory (the harts' side) ----
@@ -305,14 +305,15 @@ export class AddressSpace implements GuestMemory {
       this.sharedObjects.add(shared);
     }
     if (prot !== 0) this.accessiblePages += end - first;
-    this.mappingsChanged();
+    this.mappingsChanged(first, end);
   }
 
   unmap(addr: number, length: number): void {
     this.checkRange(addr, length);
     const first = addr / PAGE_SIZE;
-    this.release(first, first + pageCount(length));
-    this.mappingsChanged();
+    const end = first + pageCount(length);
+    this.release(first, end);
+    this.mappingsChanged(first, end);
   }
 
   /**
@@ -353,7 +354,7 @@ export class AddressSpace implements GuestMemory {
       this.dropPages(m.start, m.end);
     }
     for (const m of pieces) this.maps.insert({ ...m, prot });
-    this.mappingsChanged();
+    this.mappingsChanged(first, end);
   }
 
   /**
@@ -383,7 +384,8 @@ export class AddressSpace implements GuestMemory {
     for (const m of pieces) this.maps.insert({ ...m, start: m.start + delta, end: m.end + delta });
     for (let k = 0; k < moved.length; k += 2) this.setEntry(moved[k]! + delta, moved[k + 1]!);
     if (sharedGone) this.forgetUnmappedObjects();
-    this.mappingsChanged();
+    this.code.forgetCrossPage(first + delta, first + n + delta);
+    this.mappingsChanged(first, first + n);
   }
 
   /** Give back the frames of [addr, addr + length) (MADV_DONTNEED): the pages stay mapped and read as zero. */
@@ -395,7 +397,7 @@ export class AddressSpace implements GuestMemory {
     for (const m of this.maps.overlapping(first, end)) {
       this.dropPages(Math.max(m.start, first), Math.min(m.end, end));
     }
-    this.mappingsChanged();
+    this.mappingsChanged(first, end);
   }
 
   isMapped(addr: number, length = 1): boolean {
@@ -541,8 +543,9 @@ export class AddressSpace implements GuestMemory {
     for (const h of this.tlbHolders) h.dropPages(vpnFirst, vpnEnd);
   }
 
-  private mappingsChanged(): void {
-    this.code.forgetCrossPage();
+  /** The mappings of virtual pages [first, end) changed. */
+  private mappingsChanged(first: number, end: number): void {
+    this.code.forgetCrossPage(first, end);
     this.pool.generation++;
   }
 

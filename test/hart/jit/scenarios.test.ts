@@ -145,6 +145,61 @@ test("a compiled instruction across a page boundary runs its new version once it
   );
 });
 
+/** A loop whose `addi a0, a0, 5` lies across the boundary of CODE's first two pages, with an ECALL. */
+const CROSSING_LOOP: Line[] = [
+  ["addi", { rd: s3, rs1: 0, imm: 200 }],
+  ["addi", { rd: a0, rs1: 0, imm: 0 }],
+  ["jal", { rd: 0 }, "loop"],
+  ["org", { imm: 0xff6 }],
+  "loop:",
+  ["addi", { rd: s3, rs1: s3, imm: -1 }],
+  ["c.addi", { rd: a1, imm: 1 }],
+  ["c.addi", { rd: a1, imm: 1 }],
+  ["addi", { rd: a0, rs1: a0, imm: 5 }], // at 0xffe
+  ["addi", { rd: a7, rs1: 0, imm: 1 }],
+  ["ecall"],
+  ["bne", { rs1: s3, rs2: 0 }, "loop"],
+  ...EXIT,
+];
+
+test("mappings changed elsewhere leave a compiled instruction across a page boundary compiled", () => {
+  // every ECALL maps or unmaps a page beside the data: the instruction's pages keep their frames
+  const page = DATA + DATA_BYTES;
+  const syscall: Syscall = (m, n) => {
+    if (n % 2 === 1) m.mem.map(page, 4096, PROT_READ);
+    else m.mem.unmap(page, 4096);
+  };
+  const { m } = agree("mappings elsewhere", CROSSING_LOOP, setup(), syscall);
+  assert.equal(m.state.getX(a0), 200 * 5);
+  // (dropping the instruction at every change reset its page's counts and regions, so that the
+  // loop ran interpreted: 594 of 1405 instructions compiled)
+  const { retired } = m.hart.jit!.cache;
+  assert.ok(retired > 0.9 * m.hart.retired, `the loop runs compiled (${retired} of ${m.hart.retired})`);
+});
+
+test("a page remapped under the second half of a compiled instruction across the boundary", () => {
+  // after 100 iterations the second page is unmapped and mapped again, holding the second half of
+  // addi a0, a0, 9 instead; then the first page is remapped as it was, which must change nothing
+  const { code } = program(CROSSING_LOOP);
+  const patched = encode("addi", { rd: a0, rs1: a0, imm: 9 });
+  const second = code.slice(0x1000);
+  new DataView(second.buffer).setUint16(0, patched >>> 16, true);
+  const syscall: Syscall = (m, n) => {
+    if (n === 100) {
+      m.mem.unmap(CODE + 0x1000, 0x1000);
+      m.mem.map(CODE + 0x1000, 0x1000, PROT_READ | PROT_EXEC);
+      m.mem.write(CODE + 0x1000, second);
+    }
+    if (n === 150) {
+      m.mem.unmap(CODE, 0x1000);
+      m.mem.map(CODE, 0x1000, PROT_READ | PROT_EXEC);
+      m.mem.write(CODE, code.slice(0, 0x1000));
+    }
+  };
+  const { m } = agree("second page remapped", CROSSING_LOOP, setup(), syscall);
+  assert.equal(m.state.getX(a0), 100 * 5 + 100 * 9);
+});
+
 test("a compiled function patched by a store (and fence.i) runs its new instruction", () => {
   const lines: Line[] = [
     ["addi", { rd: s3, rs1: 0, imm: 200 }],
