@@ -32,6 +32,7 @@ import {
   JC_AT,
   JC_BYTES,
   JC_SIZE,
+  JC_WAYS,
   jcSet,
   MARK_AT,
   SAMPLE_AT,
@@ -594,13 +595,16 @@ export class HartJit implements TlbHolder {
 
   /**
    * Compiled code jumping to pc may continue in this region (slot) at `label`; left: the budget.
-   * The entry goes to way 0 of pc's set, whose entry moves to way 1 unless it was pc's.
+   * The entry goes to way 0 of pc's set; the ways before pc's (all but the last when pc has none)
+   * move down one.
    */
   private link(aw: Int32Array, pc: number, slot: number, label: number, left: number): void {
     const lo = pc | 0;
     const hi = Math.floor(pc / TWO32) | 0;
-    const e = JC_W + jcSet(lo) * 2 * JC_WORDS;
-    if (aw[e] !== lo || aw[e + 1] !== hi) aw.copyWithin(e + JC_WORDS, e, e + JC_WORDS);
+    const e = JC_W + jcSet(lo) * JC_WAYS * JC_WORDS;
+    let way = 0;
+    while (way < JC_WAYS - 1 && (aw[e + way * JC_WORDS] !== lo || aw[e + way * JC_WORDS + 1] !== hi)) way++;
+    if (way > 0) aw.copyWithin(e + JC_WORDS, e, e + way * JC_WORDS);
     aw[e] = lo;
     aw[e + 1] = hi;
     aw[e + 2] = slot;

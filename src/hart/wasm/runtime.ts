@@ -22,6 +22,7 @@ import {
   JC_LABEL,
   JC_SET_MASK,
   JC_SLOT,
+  JC_WAYS,
   MARK_AT,
   SAMPLE_AT,
   SLOT_AT,
@@ -159,16 +160,20 @@ function chainingEntry(f: FunctionBody, run: number): FunctionBody {
   f.loop();
   const { code, pc, mark } = callRegion(f, run);
   f.localGet(code).i32Eqz().if_(); // Exit.JUMP
-  // pc's set: area + JC_AT + jcSet(pc low word) * 2 * JC_BYTES, with the shift by s + 1 (s = log2
-  // JC_BYTES) taken into jcSet's shifts: ((x >>> 1) ^ (x >>> 12)) & mask) << (s + 1) is
-  // ((x << s) ^ (x >>> (11 - s))) & (mask << (s + 1)) (the mask drops the low s + 1 bits)
-  const s = Math.log2(JC_BYTES);
-  f.localGet(pc).i32WrapI64().localTee(lo).i32Const(s).op(Op.i32_shl);
+  // pc's set: area + JC_AT + jcSet(pc low word) * JC_WAYS * JC_BYTES, with the shift by k = log2
+  // (JC_WAYS * JC_BYTES) taken into jcSet's shifts: ((x >>> 1) ^ (x >>> 12)) & mask) << k is
+  // ((x << (k - 1)) ^ (x >>> (12 - k))) & (mask << k) (the mask drops the low k bits)
+  const k = Math.log2(JC_WAYS * JC_BYTES);
+  f.localGet(pc)
+    .i32WrapI64()
+    .localTee(lo)
+    .i32Const(k - 1)
+    .op(Op.i32_shl);
   f.localGet(lo)
-    .i32Const(11 - s)
+    .i32Const(12 - k)
     .op(Op.i32_shr_u)
     .op(Op.i32_xor);
-  f.i32Const(JC_SET_MASK << (s + 1))
+  f.i32Const(JC_SET_MASK << k)
     .i32And()
     .localGet(AREA)
     .i32Add()
@@ -183,11 +188,11 @@ function chainingEntry(f: FunctionBody, run: number): FunctionBody {
       .i32And();
   };
   f.block(); // ent is pc's entry, of this generation
-  matches();
-  f.brIf(0);
-  f.localGet(ent).i32Const(JC_BYTES).i32Add().localSet(ent);
-  matches();
-  f.brIf(0);
+  for (let way = 0; way < JC_WAYS; way++) {
+    if (way > 0) f.localGet(ent).i32Const(JC_BYTES).i32Add().localSet(ent);
+    matches();
+    f.brIf(0);
+  }
   f.br(1); // a miss: back to the run loop
   f.end();
   // a sample of the chained jumps goes through the run loop, which merges regions that jump into

@@ -138,6 +138,42 @@ test("two targets in one set of the jump cache both stay chained", () => {
   assert.ok(cache.entries < 200, `${cache.entries} entries from the run loop`);
 });
 
+test("four targets in one set of the jump cache all stay chained", () => {
+  // a call each to four functions on four pages, each placed where its entry shares the first
+  // one's set: with two ways per set, the calls evicted one another at every call
+  const names = ["f", "g", "h", "k"];
+  const offsets = names.map((_, i) => {
+    let o = 0x1000 * (i + 1);
+    while (jcSet(CODE + o) !== jcSet(CODE + 0x1000)) o += 2;
+    return o;
+  });
+  const lines: Line[] = [
+    ["addi", { rd: s3, rs1: 0, imm: 2000 }],
+    "loop:",
+    ...names.map((n): Line => ["jal", { rd: ra }, n]),
+    ["addi", { rd: s3, rs1: s3, imm: -1 }],
+    ["bne", { rs1: s3, rs2: 0 }, "loop"],
+    ["addi", { rd: a7, rs1: 0, imm: 93 }],
+    ["ecall"],
+    ...names.flatMap((n, i): Line[] => [
+      ["org", { imm: offsets[i]! }],
+      `${n}:`,
+      ["addi", { rd: t0, rs1: t0, imm: i + 1 }],
+      ["jalr", { rd: 0, rs1: ra, imm: 0 }],
+    ]),
+  ];
+  const { code } = program(lines);
+  const ref = machine(code, false);
+  const refSteps = runToEnd(ref, [1 << 30]);
+  const m = machine(code, { ...EAGER, maxGrows: 0 });
+  assert.deepEqual(runToEnd(m, [1 << 30]), refSteps);
+  assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length));
+  assert.equal(m.state.getX(t0), 2000 * 10);
+  const cache = m.hart.jit!.cache;
+  // 2000 iterations: a miss per call would be 8000 entries
+  assert.ok(cache.entries < 200, `${cache.entries} entries from the run loop`);
+});
+
 test("chained regions still merge: the run loop counts a sample of the chained jumps", () => {
   const { code } = program(CALLS);
   const ref = machine(code, false);
