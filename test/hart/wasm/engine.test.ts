@@ -11,7 +11,7 @@ import { ENGINE_AREA, ENGINE_ZONE } from "../../../src/hart/ram.js";
 import { HartState } from "../../../src/hart/state.js";
 import { jcSet } from "../../../src/hart/wasm/layout.js";
 import { AddressSpace } from "../../../src/linux-user/address-space.js";
-import { a0, a7, ra, s3, t0 } from "../abi-registers.js";
+import { a0, a1, a7, ra, s3, t0, t1, t2, t3 } from "../abi-registers.js";
 import {
   CODE,
   DATA,
@@ -172,6 +172,53 @@ test("four targets in one set of the jump cache all stay chained", () => {
   const cache = m.hart.jit!.cache;
   // 2000 iterations: a miss per call would be 8000 entries
   assert.ok(cache.entries < 200, `${cache.entries} entries from the run loop`);
+});
+
+test("a region compiled beside chained ones leaves their chains in place", () => {
+  // every 64 iterations the loop starts calling a new function (one of 32), which becomes hot and
+  // is compiled: the chains between the loop, f and g need not start anew for it
+  const lines: Line[] = [
+    ["addi", { rd: s3, rs1: 0, imm: 0 }],
+    ["lui", { rd: t3, imm: CODE + 0x3000 }],
+    "loop:",
+    ["jal", { rd: ra }, "f"],
+    ["srli", { rd: t1, rs1: s3, imm: 6 }],
+    ["slli", { rd: t1, rs1: t1, imm: 4 }],
+    ["add", { rd: t1, rs1: t1, rs2: t3 }],
+    ["jalr", { rd: ra, rs1: t1, imm: 0 }],
+    ["jal", { rd: ra }, "g"],
+    ["addi", { rd: s3, rs1: s3, imm: 1 }],
+    ["addi", { rd: t0, rs1: 0, imm: 2047 }],
+    ["bge", { rs1: t0, rs2: s3 }, "loop"],
+    ["addi", { rd: a7, rs1: 0, imm: 93 }],
+    ["ecall"],
+    ["org", { imm: 0x1000 }],
+    "f:",
+    ["addi", { rd: t2, rs1: t2, imm: 1 }],
+    ["jalr", { rd: 0, rs1: ra, imm: 0 }],
+    ["org", { imm: 0x2000 }],
+    "g:",
+    ["slli", { rd: t0, rs1: t2, imm: 1 }],
+    ["jalr", { rd: 0, rs1: ra, imm: 0 }],
+    ...Array.from({ length: 32 }, (_, k): Line[] => [
+      ["org", { imm: 0x3000 + 16 * k }],
+      ["addi", { rd: a1, rs1: a1, imm: k }],
+      ["jalr", { rd: 0, rs1: ra, imm: 0 }],
+    ]).flat(),
+  ];
+  const { code } = program(lines);
+  const ref = machine(code, false);
+  const refSteps = runToEnd(ref, [1 << 30]);
+  const m = machine(code, { ...EAGER, maxGrows: 0 });
+  assert.deepEqual(runToEnd(m, [1 << 30]), refSteps);
+  assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length));
+  assert.equal(m.state.getX(a1), 64 * ((31 * 32) / 2));
+  const cache = m.hart.jit!.cache;
+  assert.ok(cache.compiled >= 32, `each function compiled (${cache.compiled} regions)`);
+  // each new function: its first calls, and the returns from them, through the run loop (111
+  // entries in all); starting the chains anew at each compile sent every other target there once
+  // more after each (273)
+  assert.ok(cache.entries < 32 * 5, `${cache.entries} entries from the run loop`);
 });
 
 test("chained regions still merge: the run loop counts a sample of the chained jumps", () => {
