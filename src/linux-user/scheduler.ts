@@ -57,6 +57,8 @@ export function runProcess(p: LinuxProcess): ExitStatus {
     }
     const now = p.clock.monotonicNs();
     let chosen: Thread | undefined;
+    // every other thread was looked at (its wait settled) before the chosen one: none can run
+    let othersWait = false;
     for (let n = 0; n < threads.length; n++) {
       const i = (cursor + n) % threads.length;
       const t = threads[i]!;
@@ -66,6 +68,7 @@ export function runProcess(p: LinuxProcess): ExitStatus {
       if (!t.wait && !t.exited && !t.process.exit && !t.process.stopped) {
         chosen = t;
         cursor = i + 1;
+        othersWait = n === threads.length - 1;
         break;
       }
     }
@@ -80,7 +83,8 @@ export function runProcess(p: LinuxProcess): ExitStatus {
       chosen.hart.clearReservation();
       current = chosen;
     }
-    runSlice(chosen.process, chosen, traps, loneQuanta(k, p, threads.length));
+    const slice = sliceOf(k, p, threads, othersWait);
+    runSlice(chosen.process, chosen, traps, slice.quanta, slice.untilSyscall);
     for (const q of k.live()) fireTimers(q);
     const limit = p.options.maxInstructions;
     if (limit !== undefined && p.clock.retired >= limit && p.exit?.hostCode === undefined) {
@@ -238,29 +242,56 @@ function pastObjectEnd(sig: PendingSignal, addr: number): PendingSignal {
 }
 
 /**
- * Quanta a thread runs in one slice when it is the run's only thread: then the end of a quantum
- * has nothing to switch to, and a slice of many quanta retires the same instructions with the same
- * results, without leaving compiled code every quantum (sha256 of bench/throughput.ts: 229,000
- * returns to the run loop for 2.2 G instructions, 0.82 s -> 0.57 s with 64 quanta a slice).
+ * Quanta a thread runs in one slice when no other thread can run meanwhile: then the end of a
+ * quantum has nothing to switch to, and a slice of many quanta retires the same instructions with
+ * the same results, without leaving compiled code every quantum (sha256 of bench/throughput.ts:
+ * 229,000 returns to the run loop for 2.2 G instructions, 0.82 s -> 0.57 s with 64 quanta a slice).
  */
 const LONE_SLICE_QUANTA = 64;
 
 /**
- * How many quanta the next slice may run: LONE_SLICE_QUANTA for the only thread of the run (of
- * `threads` live ones), unless an interval timer is armed (fireTimers looks at it after each
- * slice) — and never past the quantum at which the instruction limit (maxInstructions) stops the run.
+ * The next slice of the chosen thread, of the run's live `threads`: how many quanta it may run, and
+ * whether it ends at its next syscall. One quantum while another thread may run (round-robin), or an
+ * interval timer is armed (fireTimers looks at it after each slice). When every other thread waits
+ * (`othersWait`: each was looked at, its wait settled, this turn), only time or a syscall of the
+ * chosen thread's can end their waits (a futex wake, a write to a pipe, a signal, an exit):
+ * LONE_SLICE_QUANTA, ending at its next syscall and before the first of their deadlines. (zstd's I/O
+ * thread waits on a futex nearly all the time: one quantum a slice cost its main thread 29k returns
+ * from compiled code to the run loop.) Never past the quantum at which the instruction limit
+ * (maxInstructions) stops the run.
  */
-function loneQuanta(k: Kernel, first: LinuxProcess, threads: number): number {
-  if (threads !== 1) return 1;
-  for (const q of k.live()) for (const timer of q.itimers) if (timer.deadline !== undefined) return 1;
+function sliceOf(
+  k: Kernel,
+  first: LinuxProcess,
+  threads: readonly Thread[],
+  othersWait: boolean,
+): { quanta: number; untilSyscall: boolean } {
+  const one = { quanta: 1, untilSyscall: false };
+  if (!othersWait) return one;
+  for (const q of k.live()) for (const timer of q.itimers) if (timer.deadline !== undefined) return one;
+  const quantum = first.options.quantum;
+  let quanta = LONE_SLICE_QUANTA;
+  for (const t of threads) {
+    // (a stopped process's timeouts wait for its SIGCONT, which only a syscall sends)
+    const deadline = t.process.stopped ? undefined : t.wait?.deadline;
+    if (deadline === undefined) continue;
+    // at 1 ns per instruction; the host's clock does not follow the guest's instructions
+    if (first.clock.wall) return one;
+    quanta = Math.min(quanta, Math.ceil((deadline - first.clock.monotonicNs()) / quantum));
+  }
   const limit = first.options.maxInstructions;
-  if (limit === undefined) return LONE_SLICE_QUANTA;
-  const quanta = Math.ceil((limit - first.clock.retired) / first.options.quantum);
-  return Math.max(1, Math.min(LONE_SLICE_QUANTA, quanta));
+  if (limit !== undefined) quanta = Math.min(quanta, Math.ceil((limit - first.clock.retired) / quantum));
+  return { quanta: Math.max(1, quanta), untilSyscall: threads.length > 1 };
 }
 
-/** Run one thread for up to `quanta` quanta. */
-function runSlice(p: LinuxProcess, t: Thread, traps: LinuxTraps, quanta: number): void {
+/** Run one thread for up to `quanta` quanta (and with `untilSyscall`, up to its next syscall). */
+function runSlice(
+  p: LinuxProcess,
+  t: Thread,
+  traps: LinuxTraps,
+  quanta: number,
+  untilSyscall: boolean,
+): void {
   // back from a syscall that waited: it returns (hooks) before signals move the pc
   if (t.syscall !== undefined) resumeSyscall(p, t);
   if (t.hart.retired === 0) threadStarts(p, t);
@@ -275,6 +306,6 @@ function runSlice(p: LinuxProcess, t: Thread, traps: LinuxTraps, quanta: number)
     left -= n;
     if (stop === Stop.BUDGET) {
       if (n === 0) return;
-    } else if (stop === Stop.ECALL && traps.yielded) return;
+    } else if (stop === Stop.ECALL && (traps.yielded || untilSyscall)) return;
   }
 }

@@ -486,3 +486,66 @@ test("a signal interrupts a blocking read: EINTR, or a restart with SA_RESTART",
     assert.equal(qemu([prog]).stdout, r.stdout);
   });
 });
+
+const LONE_C = String.raw`
+#include <pthread.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile unsigned long spin;
+static long late;
+static int p[2];
+
+static long now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+static void *sleeper(void *arg) {
+  (void)arg;
+  long deadline = now() + 1000000;
+  struct timespec d = {0, 1000000};
+  nanosleep(&d, 0);
+  late = now() - deadline;
+  return 0;
+}
+
+static void *reader(void *arg) {
+  char c;
+  (void)arg;
+  return (void *)(long)read(p[0], &c, 1);
+}
+
+static void work(void) {
+  /* ~20M instructions without a syscall */
+  for (unsigned long i = 0; i < 5000000; i++) spin += i;
+}
+
+int main(void) {
+  pthread_t t;
+  void *got;
+  pthread_create(&t, 0, sleeper, 0);
+  work(); /* the sleeper's timeout passes meanwhile */
+  pthread_join(t, 0);
+  printf("woke %s\n", late >= 0 && late < 2 * 10000 ? "within two quanta of its deadline" : "late");
+  pipe(p);
+  pthread_create(&t, 0, reader, 0);
+  work(); /* the reader waits all along */
+  write(p[1], "x", 1);
+  pthread_join(t, &got);
+  printf("the reader read %ld\n", (long)got);
+  return 0;
+}
+`;
+
+test("a thread whose others all wait runs long slices, cut at their deadlines", { skip: needCC }, () => {
+  const prog = buildC("lone", LONE_C, ["-static", "-O2", "-pthread"]);
+  const r = hartscope(["run", "--stats", prog]);
+  assert.equal(r.stdout, "woke within two quanta of its deadline\nthe reader read 1\n");
+  // ~40M instructions, 10000 a quantum: with the reader waiting, a slice of one quantum each
+  // would leave compiled code 2000 times
+  const entries = Number(/([0-9]+) entries/.exec(r.stderr)?.[1]);
+  assert.ok(entries < 1000, `${entries} entries from the run loop`);
+});
