@@ -184,12 +184,18 @@ function usesFp(op: number, imm: number): boolean {
 
 const SLOTS = 64;
 /**
- * Side exits after which a region checks its accesses one by one however much it ran: a group of
- * accesses checked as one span fails whenever the span crosses a page, and a recursive function's
- * saves and restores at sp cross at the same depths on every call (sort 400000: 160k side exits,
- * each with the rest of its block interpreted; rebuilt, run-loop entries 185k -> 58k, CPU -7%).
+ * Side exits at a shared TLB check whose first access the TLB holds, after which a region checks its
+ * accesses one by one if they came at least one per SPAN_EXIT_INSNS instructions it ran: such a check
+ * failed because the span of its accesses crosses a page. It fails whenever the base comes back
+ * there, as a recursive function's saves and restores at sp do at the same depths on every call
+ * (sort 400000: 160k side exits, each with the rest of its block interpreted; rebuilt, run-loop
+ * entries 185k -> 58k, CPU -7%; busybox sed's stack frame across a page: 4096 a region when every
+ * side exit counted, with 4096 the bound for regions that ran much). A side exit costs about as
+ * much as a thousand compiled instructions; a walk through memory crosses a page now and then
+ * (lz4's input: once per ~40k instructions), where one check for several accesses is worth more.
  */
-const GROUPED_EXITS = 4096;
+const SPAN_EXITS = 256;
+const SPAN_EXIT_INSNS = 8192;
 /** the run loop's budget at most (a small integer to V8, which are under 2^30) */
 const CHUNK = 1 << 29;
 
@@ -458,11 +464,6 @@ export class HartJit implements TlbHolder {
           this.flow[FLOW_STOP] = Stop.HOOK_ERROR;
           return left;
         }
-        const exits = ++from.sideExits;
-        if (exits >= 512 && from.grouped && (exits * 32 > from.executed || exits >= GROUPED_EXITS)) {
-          // Its shared TLB checks keep failing (accesses near a page end): check one by one.
-          this.install(this.rebuild(from, false), [from]);
-        }
         // (through the page lookup's cache, as for pc: a translation per side exit cost hashtab's
         // 470k of them ~4% of its time)
         const vpnTo = Math.floor(to / PAGE_SIZE);
@@ -472,6 +473,16 @@ export class HartJit implements TlbHolder {
         if (at !== undefined) {
           if (at.page[CODE_VERSION] !== at.version) at.reset();
           const e = (to - at.pageVA) >> 1;
+          if (
+            from.grouped &&
+            from.valid &&
+            this.tlb.covers(r, at.page, e * CODE_STRIDE) &&
+            ++from.spanExits >= SPAN_EXITS &&
+            from.spanExits * SPAN_EXIT_INSNS > from.executed &&
+            from.current()
+          ) {
+            this.install(this.rebuild(from, false), [from]);
+          }
           this.tlb.fill(hart.mmu, r, at.page, e * CODE_STRIDE);
           stretch = at.stretch(e);
         }

@@ -22,9 +22,9 @@ export class Region {
   /** instructions it retired (a chain's, when it was the chain's last region: the run loop's count) */
   // (a double from the start, as CodeCache.retired: passing 2^30 changed every Region's map)
   executed = -0;
-  /** whether its accesses share TLB checks; side exits it took */
+  /** whether its accesses share TLB checks; side exits at such a check whose first access hit */
   grouped = true;
-  sideExits = 0;
+  spanExits = 0;
   /** crossings at which merging is considered next */
   nextCheck: number;
   /** merges this region's code went through */

@@ -93,14 +93,27 @@ export class DataTlb implements TlbHolder {
     const amo = sem?.kind === "amo";
     const size = sem?.kind === "lr" || amo ? sem.size : sem?.kind === "sc" ? -sem.size : ACCESS_SIZE[op]!;
     if (size === 0) return;
-    const imm = page[e + 1]!;
-    const a = rs1Of(w0) << 1;
-    const blo = r[a]!;
-    const lo = (blo + imm) | 0;
-    const hi = (r[a + 1]! + (imm >> 31) + (lo >>> 0 < blo >>> 0 ? 1 : 0)) | 0;
+    const lo = addressLow(r, w0, page[e + 1]!);
     if ((lo & PAGE_MASK) > PAGE_SIZE - Math.abs(size)) return;
+    const hi = addressHigh(r, w0, page[e + 1]!, lo);
     this.fillEntry(mmu, lo, hi, size);
     if (amo) this.fillEntry(mmu, lo, hi, -size);
+  }
+
+  /**
+   * Whether the entry compiled code checks for the load or store at entry e of `page` (registers
+   * r) holds its page, the access within it. (A shared check of several accesses that failed
+   * though its first one's holds: their span crosses a page.)
+   */
+  covers(r: Int32Array, page: Int32Array, e: number): boolean {
+    const w0 = page[e]!;
+    const size = ACCESS_SIZE[opOf(w0)]!;
+    if (size === 0) return false;
+    const lo = addressLow(r, w0, page[e + 1]!);
+    if ((lo & PAGE_MASK) > PAGE_SIZE - Math.abs(size)) return false;
+    const i = ((lo >>> PAGE_SHIFT) & this.mask) * ENTRY_WORDS + (size > 0 ? R_TAG : W_TAG);
+    const t = this.t;
+    return t[i] === (lo & ~PAGE_MASK) && t[i + 1] === addressHigh(r, w0, page[e + 1]!, lo);
   }
 
   /** The read entry (size > 0) or the write entry (size < 0) of the page of (lo, hi). */
@@ -120,4 +133,15 @@ export class DataTlb implements TlbHolder {
       t[i + W_BASE] = base - page;
     }
   }
+}
+
+/** The low word of rs1 + imm, the address of the access of instruction w0 (registers r). */
+function addressLow(r: Int32Array, w0: number, imm: number): number {
+  return (r[rs1Of(w0) << 1]! + imm) | 0;
+}
+
+/** Its high word, given the low one (`lo`): the carry out of the low words' sum. */
+function addressHigh(r: Int32Array, w0: number, imm: number, lo: number): number {
+  const a = rs1Of(w0) << 1;
+  return (r[a + 1]! + (imm >> 31) + (lo >>> 0 < r[a]! >>> 0 ? 1 : 0)) | 0;
 }
