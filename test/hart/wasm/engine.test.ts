@@ -18,6 +18,7 @@ import {
   DATA_BYTES,
   EAGER,
   type Line,
+  type Machine,
   machine,
   program,
   runToEnd,
@@ -46,6 +47,19 @@ const CALLS: Line[] = [
   ["xor", { rd: a0, rs1: a0, rs2: 0 }],
   ["jalr", { rd: 0, rs1: ra, imm: 0 }],
 ];
+
+/**
+ * Run `code` compiled with chained regions that never merge (each function stays a region of its
+ * own, so jumps between them go through the jump cache): it must end as the interpreter's run does.
+ */
+function chainedAsInterpreted(code: Uint8Array): Machine {
+  const ref = machine(code, false);
+  const refSteps = runToEnd(ref, [1 << 30]);
+  const m = machine(code, { ...EAGER, maxGrows: 0 });
+  assert.deepEqual(runToEnd(m, [1 << 30]), refSteps);
+  assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length));
+  return m;
+}
 
 test("a wasm hart's state lives in guest RAM's memory, and moves back out when the hart goes", () => {
   const mem = new AddressSpace(1 << 24);
@@ -128,11 +142,7 @@ test("two targets in one set of the jump cache both stay chained", () => {
   );
   const { code, at } = program(lines as Line[]);
   assert.equal(jcSet(CODE + at.f!), jcSet(CODE + at.g!), "f and g share a set");
-  const ref = machine(code, false);
-  const refSteps = runToEnd(ref, [1 << 30]);
-  const m = machine(code, { ...EAGER, maxGrows: 0 });
-  assert.deepEqual(runToEnd(m, [1 << 30]), refSteps);
-  assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length));
+  const m = chainedAsInterpreted(code);
   const cache = m.hart.jit!.cache;
   // 2000 iterations: a miss per call would be 4000 entries
   assert.ok(cache.entries < 200, `${cache.entries} entries from the run loop`);
@@ -163,11 +173,7 @@ test("four targets in one set of the jump cache all stay chained", () => {
     ]),
   ];
   const { code } = program(lines);
-  const ref = machine(code, false);
-  const refSteps = runToEnd(ref, [1 << 30]);
-  const m = machine(code, { ...EAGER, maxGrows: 0 });
-  assert.deepEqual(runToEnd(m, [1 << 30]), refSteps);
-  assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length));
+  const m = chainedAsInterpreted(code);
   assert.equal(m.state.getX(t0), 2000 * 10);
   const cache = m.hart.jit!.cache;
   // 2000 iterations: a miss per call would be 8000 entries
@@ -207,11 +213,7 @@ test("a region compiled beside chained ones leaves their chains in place", () =>
     ]).flat(),
   ];
   const { code } = program(lines);
-  const ref = machine(code, false);
-  const refSteps = runToEnd(ref, [1 << 30]);
-  const m = machine(code, { ...EAGER, maxGrows: 0 });
-  assert.deepEqual(runToEnd(m, [1 << 30]), refSteps);
-  assert.deepEqual(snapshot(m, code.length), snapshot(ref, code.length));
+  const m = chainedAsInterpreted(code);
   assert.equal(m.state.getX(a1), 64 * ((31 * 32) / 2));
   const cache = m.hart.jit!.cache;
   assert.ok(cache.compiled >= 32, `each function compiled (${cache.compiled} regions)`);
