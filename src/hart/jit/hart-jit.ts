@@ -311,6 +311,11 @@ export class HartJit implements TlbHolder {
     // the run loop counts in int32 (and like the interpreter, runs 11 instructions for 10.5)
     budget = Math.ceil(budget);
     let stop = STOP_BUDGET;
+    if (this.cache.compiled === 0) {
+      const chunk = Math.min(budget, CHUNK);
+      budget -= chunk - this.stepChunk(chunk);
+      stop = this.flow[FLOW_STOP]!;
+    }
     for (; budget > CHUNK && stop === STOP_BUDGET; budget -= CHUNK) stop = this.runChunk(CHUNK);
     if (stop === STOP_BUDGET) stop = this.runChunk(budget);
     // (here, not after runChunk's loop: code after a loop that V8 optimizes on the stack (OSR)
@@ -540,11 +545,46 @@ export class HartJit implements TlbHolder {
       this.flow[FLOW_ENTER] = 1;
       return left;
     }
+    return this.step(code, idx, left);
+  }
+
+  /** A step at entry idx of code, where no region runs from: counted, and compiled once hot. */
+  private step(code: PageCode, idx: number, left: number): number {
     if (++code.counts[idx]! === this.options.hot) {
       this.compileNew(code, idx);
       if (code.entryRegion[idx] !== undefined) return left;
     }
     return this.interpretFor(Math.min(code.stretch(idx), left), left);
+  }
+
+  /**
+   * The run loop while the memory has no region yet: steps alone. Apart from runChunk, since V8
+   * optimizes a loop while it runs (OSR), from the feedback so far: runChunk's code, optimized
+   * before any region ran, was thrown away at the first one. Returns the budget left (FLOW_STOP set).
+   */
+  private stepChunk(budget: number): number {
+    const hart = this.hart;
+    const r = hart.state.r;
+    const flow = this.flow;
+    flow[FLOW_STOP] = STOP_BUDGET;
+    let left = budget;
+    while (left > 0 && this.cache.compiled === 0) {
+      const pc = r[PC + 1]! * TWO32 + (r[PC]! >>> 0);
+      const vpn = Math.floor(pc / PAGE_SIZE);
+      const slot = vpn & (SLOTS - 1);
+      const code = this.tags[slot] === vpn ? this.codes[slot] : undefined;
+      const idx = (pc - vpn * PAGE_SIZE) >> 1;
+      // (anything else than a step at a decoded, current entry: the slow path)
+      left =
+        code !== undefined &&
+        (pc & 1) === 0 &&
+        code.page[CODE_VERSION] === code.version &&
+        hart.skipProbeAt === -1
+          ? this.step(code, idx, left)
+          : this.slow(NOT_ENTERED, pc, code, idx, left, undefined, 0, undefined, 1);
+      if (flow[FLOW_STOP] !== STOP_BUDGET) break;
+    }
+    return left;
   }
 
   /** The interpreter runs up to n instructions; the budget left after them (FLOW_STOP set). */
