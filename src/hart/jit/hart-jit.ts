@@ -449,50 +449,7 @@ export class HartJit implements TlbHolder {
       // compiled code returned other than by a jump (region `ran` left, `done` instructions retired)
       const r = hart.state.r;
       const from = ran!;
-      if (exit < 0) {
-        // A side exit: the interpreter runs the rest of the block from the instruction at its
-        // pc, so that the run continues at the start of a block (one that is compiled).
-        const x = -1 - exit;
-        const to = from.exitPc[x]!;
-        r[PC] = to | 0;
-        r[PC + 1] = Math.floor(to / TWO32) | 0;
-        const n = done + from.exitRetired[x]!;
-        this.cache.retired += from.exitRetired[x]!;
-        hart.retired += n;
-        left -= n;
-        from.executed += n;
-        // its probe fired in compiled code already: the interpreter must not fire it again
-        if (from.exitFired[x] === 1) hart.skipProbeAt = to;
-        if (this.hookStopped) {
-          // before the probed instruction, which the next run executes without firing again
-          this.hookStopped = false;
-          this.flow[FLOW_STOP] = Stop.HOOK_ERROR;
-          return left;
-        }
-        // (through the page lookup's cache, as for pc: a translation per side exit cost hashtab's
-        // 470k of them ~4% of its time)
-        const vpnTo = Math.floor(to / PAGE_SIZE);
-        const slotTo = vpnTo & (SLOTS - 1);
-        const at = this.tags[slotTo] === vpnTo ? this.codes[slotTo] : this.lookup(to, vpnTo);
-        let stretch = 1;
-        if (at !== undefined) {
-          if (at.page[CODE_VERSION] !== at.version) at.reset();
-          const e = (to - at.pageVA) >> 1;
-          if (
-            from.grouped &&
-            from.valid &&
-            this.tlb.covers(r, at.page, e * CODE_STRIDE) &&
-            ++from.spanExits >= SPAN_EXITS &&
-            from.spanExits * SPAN_EXIT_INSNS > from.executed &&
-            from.current()
-          ) {
-            this.install(this.rebuild(from, false), [from]);
-          }
-          this.tlb.fill(hart.mmu, r, at.page, e * CODE_STRIDE);
-          stretch = at.stretch(e);
-        }
-        return this.interpretFor(Math.min(left, stretch), left);
-      }
+      if (exit < 0) return this.sideExit(-1 - exit, from, done, left);
       hart.retired += done;
       left -= done;
       if (exit === Exit.RARE) {
@@ -585,6 +542,56 @@ export class HartJit implements TlbHolder {
       if (flow[FLOW_STOP] !== STOP_BUDGET) break;
     }
     return left;
+  }
+
+  /**
+   * After side exit x of region `from` (`done` instructions retired before its block): the
+   * interpreter runs the rest of the block from the instruction at its pc, so that the run
+   * continues at the start of a block (one that is compiled). (Apart from slow: V8 optimizes each
+   * apart, and throws away only this one's code when one of its paths first runs.)
+   */
+  private sideExit(x: number, from: Region, done: number, left: number): number {
+    const hart = this.hart;
+    const r = hart.state.r;
+    const to = from.exitPc[x]!;
+    r[PC] = to | 0;
+    r[PC + 1] = Math.floor(to / TWO32) | 0;
+    const n = done + from.exitRetired[x]!;
+    this.cache.retired += from.exitRetired[x]!;
+    hart.retired += n;
+    left -= n;
+    from.executed += n;
+    // its probe fired in compiled code already: the interpreter must not fire it again
+    if (from.exitFired[x] === 1) hart.skipProbeAt = to;
+    if (this.hookStopped) {
+      // before the probed instruction, which the next run executes without firing again
+      this.hookStopped = false;
+      this.flow[FLOW_STOP] = Stop.HOOK_ERROR;
+      return left;
+    }
+    // (through the page lookup's cache, as for pc: a translation per side exit cost hashtab's
+    // 470k of them ~4% of its time)
+    const vpnTo = Math.floor(to / PAGE_SIZE);
+    const slotTo = vpnTo & (SLOTS - 1);
+    const at = this.tags[slotTo] === vpnTo ? this.codes[slotTo] : this.lookup(to, vpnTo);
+    let stretch = 1;
+    if (at !== undefined) {
+      if (at.page[CODE_VERSION] !== at.version) at.reset();
+      const e = (to - at.pageVA) >> 1;
+      if (
+        from.grouped &&
+        from.valid &&
+        this.tlb.covers(r, at.page, e * CODE_STRIDE) &&
+        ++from.spanExits >= SPAN_EXITS &&
+        from.spanExits * SPAN_EXIT_INSNS > from.executed &&
+        from.current()
+      ) {
+        this.install(this.rebuild(from, false), [from]);
+      }
+      this.tlb.fill(hart.mmu, r, at.page, e * CODE_STRIDE);
+      stretch = at.stretch(e);
+    }
+    return this.interpretFor(Math.min(left, stretch), left);
   }
 
   /** The interpreter runs up to n instructions; the budget left after them (FLOW_STOP set). */
