@@ -860,17 +860,20 @@ export class HartJit implements TlbHolder {
    * 31k times, each hot target once after each.)
    */
   private install(region: Region, replaced: readonly Region[]): void {
+    let handed = false;
     for (const b of region.blocks) {
       const pg = region.pages[b.page]!;
       pg.compiled[b.start] = 1;
       const owner = pg.entryRegion[b.start];
       if (owner === undefined || replaced.includes(owner) || !owner.valid) {
-        if (owner !== undefined) this.unchain();
+        handed ||= owner !== undefined;
         pg.entryRegion[b.start] = region;
         pg.entryLabel[b.start] = b.label;
         pg.entryLen[b.start] = b.len;
       }
     }
+    // (once: each new generation brings the wrap, which clears every entry, nearer)
+    if (handed) this.unchain();
     for (const old of replaced) this.drop(old);
   }
 }
