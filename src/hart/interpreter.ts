@@ -142,6 +142,12 @@ const off = pc - pageVA; if (off >= 0 && off < ${PAGE_SIZE}) { e = (off * 2) | 0
 }
 
 /**
+ * The generated interpreter's function name: unique, so that V8's traces (--trace-deopt, --trace-opt,
+ * profiles) tell it from the run loop's methods named interpret.
+ */
+export const INTERPRETER_NAME = "generatedInterpreter";
+
+/**
  * The interpreter's source text; `fpOff`: the one that runs while mstatus.FS is Off, where FP loads
  * and stores take the rare path (which finds them illegal).
  */
@@ -154,7 +160,7 @@ export function interpreterSource(fpOff = false): string {
   return `"use strict";
 ${JS_RUNTIME_PRELUDE}
 const NO_PAGE = RT.NO_PAGE, executeRare = RT.executeRare;
-return function interpret(hart, budget) {
+return function ${INTERPRETER_NAME}(hart, budget) {
   const mmu = hart.mmu, r = hart.state.r, view = hart.mem.view, bounce = hart.mem.bounce;
   let pc = r[${PC + 1}] * ${TWO32} + (r[${PC}] >>> 0);
   let page = NO_PAGE, pageVA = 0, pageHost = 0;
