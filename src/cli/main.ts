@@ -46,6 +46,9 @@ commands:
       -E NAME=VALUE     set a variable in the guest's environment (repeatable, as qemu's -E)
       -U NAME           remove a variable from the guest's environment (repeatable)
       --clear-env       start the guest's environment empty, not from the host's
+      -g, --gdb PORT    wait for gdb on 127.0.0.1:PORT (0: a free port, printed) before the
+                        first instruction, as qemu-riscv64 -g: in gdb-multiarch, 'target remote
+                        :PORT'; breakpoints, steps, registers, memory, threads, signals
   trace [OPTIONS] [RUN OPTIONS] PROG [ARGS...]
                                  run a program under a D script, like dtrace -c
       -n 'DESC [/PRED/] { ACTIONS }'   a probe description or a clause (repeatable)
@@ -185,6 +188,10 @@ export function parseRunArgs(args: string[], env: NodeJS.ProcessEnv = process.en
         break;
       case "--jit-hot":
         o.jitHot = parseJitHot(name, value(name, inline));
+        break;
+      case "-g":
+      case "--gdb":
+        o.gdb = integer(name, value(name, inline), 0, 65535);
         break;
       default:
         throw new UsageError(`unknown option '${a}' for run (try hartscope --help)`);

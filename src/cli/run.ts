@@ -4,7 +4,7 @@
 import { statSync } from "node:fs";
 import { parseElf } from "../elf/elf.js";
 import { type ExitStatus, LinuxProcess } from "../linux-user/process.js";
-import { runProcess } from "../linux-user/scheduler.js";
+import { runProcess, UserRun } from "../linux-user/scheduler.js";
 import { readProgram, UsageError } from "./errors.js";
 import { type JitChoice, jitStatsLine, machineJit } from "./jit-option.js";
 import { err } from "./output.js";
@@ -22,6 +22,8 @@ export interface RunOptions extends JitChoice {
   args: string[];
   /** environment as NAME=VALUE strings; default: the host's */
   env?: string[];
+  /** -g PORT: serve gdb on this TCP port of the loopback interface (0: any free one) */
+  gdb?: number;
 }
 
 /**
@@ -84,7 +86,7 @@ export function shellStatus(s: ExitStatus): number {
   return s.code ?? 0;
 }
 
-export function runCommand(o: RunOptions): number {
+export function runCommand(o: RunOptions): number | Promise<number> {
   requireDir("--root", o.root);
   if (o.sysroot !== undefined) requireDir("--sysroot", o.sysroot);
   const bytes = readProgram(o.prog);
@@ -110,7 +112,30 @@ export function runCommand(o: RunOptions): number {
     );
   }
   const start = process.hrtime.bigint();
-  const status = runProcess(p);
+  if (o.gdb !== undefined) return runUnderGdb(p, o.gdb).then((status) => ended(o, p, status, start));
+  return ended(o, p, runProcess(p), start);
+}
+
+/** The run under gdb (gdb/): it starts stopped, before the first instruction. */
+async function runUnderGdb(p: LinuxProcess, port: number): Promise<ExitStatus> {
+  const { serveGdb } = await import("../gdb/server.js");
+  const { UserTarget } = await import("../gdb/user-target.js");
+  const run = new UserRun(p);
+  const target = new UserTarget(run, p);
+  await serveGdb(
+    target,
+    target.first(),
+    port,
+    (at) => err(`hartscope: waiting for gdb on 127.0.0.1:${at} (gdb-multiarch: target remote :${at})`),
+    (line) => err(`hartscope: gdb: ${line}`),
+  );
+  // gdb is gone (detached, killed the program, or saw it end): the rest runs on
+  while (run.turn());
+  return run.status();
+}
+
+/** Report how the run ended (and --stats); the shell's status. */
+function ended(o: RunOptions, p: LinuxProcess, status: ExitStatus, start: bigint): number {
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (status.message) err(`hartscope: ${status.message}`);
   if (o.stats) {

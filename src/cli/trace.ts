@@ -155,7 +155,10 @@ export function parseTraceArgs(args: string[], parseRun: (args: string[]) => Run
       "trace: missing program (usage: hartscope trace [-n D]... [-s FILE] [-c 'PROG ARGS' | PROG [ARGS...]])",
     );
   if (o.scripts.length === 0 && !o.list) throw new UsageError("trace: give a script with -n or -s");
-  return { ...o, run: parseRun([...runArgs, "--", ...rest]) };
+  const run = parseRun([...runArgs, "--", ...rest]);
+  if (run.gdb !== undefined)
+    throw new UsageError("trace: -g/--gdb is run's (gdb and a D script together are not supported)");
+  return { ...o, run };
 }
 
 /** The program's source text and the name errors use. */

@@ -79,9 +79,9 @@ export class Hart implements RareHart, CsrHart {
   retired = -0;
   /** who is called at probed instructions */
   probes: ProbeSink | undefined;
-  /** what the last probe hook threw (Stop.HOOK_ERROR) */
+  /** what the last probe hook threw (Stop.PROBE), undefined when its sink asked to stop */
   hookError: unknown = undefined;
-  /** after Stop.HOOK_ERROR: the pc whose probe the next run does not fire again */
+  /** after Stop.PROBE: the pc whose probe the next run does not fire again */
   skipProbeAt = -1;
   /** the block compiler running this hart's hot code; undefined: every instruction is interpreted */
   readonly jit: HartJit | undefined;
@@ -323,17 +323,22 @@ export class Hart implements RareHart, CsrHart {
 
   // ---- called by the interpreter ----
 
-  /** Call the probe sink for the instruction at pc; false (and hookError set) when it threw. */
+  /**
+   * Call the probe sink for the instruction at pc; false when the hart stops before it (Stop.PROBE):
+   * the sink asked to (hookError undefined) or threw (hookError set).
+   */
   fireProbe(pc: number): boolean {
     if (this.probes === undefined) return true;
+    let stopped: boolean;
     try {
-      this.probes.instruction(this.observer);
-      return true;
+      stopped = !this.probes.instruction(this.observer);
+      this.hookError = undefined;
     } catch (e) {
       this.hookError = e;
-      this.skipProbeAt = pc;
-      return false;
+      stopped = true;
     }
+    if (stopped) this.skipProbeAt = pc;
+    return !stopped;
   }
 
   /** Record an illegal-instruction trap at pc (tval = its bits); returns Rare.TRAP. */

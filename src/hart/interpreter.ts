@@ -198,7 +198,7 @@ ${cases.join("\n")}
             r[${PC}] = pc | 0; r[${PC + 1}] = Math.floor(pc / ${TWO32}) | 0;
             hart.retired += n; budget -= n; n = 0;
             if (pc === skipAt) skipAt = -1;
-            else if (!hart.fireProbe(pc)) { stop = ${Stop.HOOK_ERROR}; break outer; }
+            else if (!hart.fireProbe(pc)) { stop = ${Stop.PROBE}; break outer; }
             w0 = page[e];
             if (w0 === 0) {
               w0 = hart.decodeInto(page, e, pageHost, e >> 1, pc);

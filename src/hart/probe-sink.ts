@@ -24,8 +24,12 @@ export interface HartView {
 }
 
 export interface ProbeSink {
-  /** The probed instruction at view.pc is about to execute. The view is valid during the call only. */
-  instruction(view: HartView): void;
+  /**
+   * The probed instruction at view.pc is about to execute. The view is valid during the call only.
+   * Returns false to stop the hart before it (Stop.PROBE: a debugger's breakpoint); the next run
+   * executes it without calling the sink again.
+   */
+  instruction(view: HartView): boolean;
   /**
    * Optional, for speed: the hooks of probed address pc as one object, the same object while pc stays
    * probed (undefined when it is not). Compiled code holds it and calls it directly, with no lookup
@@ -39,5 +43,5 @@ export interface ProbeSite {
   /** the sink it belongs to (a hart whose sink changed calls its new sink instead) */
   readonly sink: ProbeSink;
   /** As `sink.instruction(view)` at this address, but it never throws: the sink keeps its hooks' errors. */
-  fire(view: HartView): void;
+  fire(view: HartView): boolean;
 }

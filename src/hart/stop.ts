@@ -16,10 +16,11 @@ export const Stop = {
    */
   FAULT: 3,
   /**
-   * a probe hook threw: the error is in `Hart.hookError`, pc at the probed instruction, which has
-   * not executed; the next run executes it without firing its probe again
+   * a probe stopped the hart before the probed instruction (pc), which has not executed: its sink
+   * asked to stop (a debugger's breakpoint: `Hart.hookError` undefined) or threw (the error is in
+   * `Hart.hookError`); the next run executes it without firing its probe again
    */
-  HOOK_ERROR: 4,
+  PROBE: 4,
 } as const;
 export type StopCode = (typeof Stop)[keyof typeof Stop];
 

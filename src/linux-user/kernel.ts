@@ -12,6 +12,7 @@ import { Machine } from "../machine/machine.js";
 import { Prng } from "../machine/prng.js";
 import { AddressSpace } from "./address-space.js";
 import { GuestClock } from "./clock.js";
+import type { DebugWatch } from "./debug-watch.js";
 import { processExits } from "./events.js";
 import type { LinuxProcess, ProcessOptions, Thread } from "./process.js";
 import { sendToProcess } from "./signal-delivery.js";
@@ -33,6 +34,8 @@ export class Kernel {
   readonly processes = new Map<number, LinuxProcess>();
   /** the thread on each hart */
   readonly hartThreads = new Map<Hart, Thread>();
+  /** a debugger attached to the run (hartscope run -g): asked about signals, and pauses the run */
+  debug: DebugWatch | undefined = undefined;
   /** syscalls already reported as unimplemented */
   readonly warned = new Set<number>();
   /** counter for Wait.seq: futex waiters of every process wake first come, first served */

@@ -38,64 +38,102 @@ const hex = (n: number) => `0x${n.toString(16)}`;
  * status is `p`'s. Orphans left blocked forever once `p` has ended end with the run, quietly.
  */
 export function runProcess(p: LinuxProcess): ExitStatus {
-  const k = p.kernel;
-  const traps = new LinuxTraps(k);
-  p.machine.env = traps;
-  let cursor = 0;
-  let current: Thread | undefined;
-  for (;;) {
-    finishEnded(k, p, current);
+  const run = new UserRun(p);
+  while (run.turn());
+  return run.status();
+}
+
+/**
+ * A run of `p` and the processes it makes (runProcess), a turn of the scheduler at a time, so that
+ * a debugger (gdb/) can stop it between turns and in them (Kernel.debug), step one thread, and go on.
+ */
+export class UserRun {
+  private readonly k: Kernel;
+  private readonly traps: LinuxTraps;
+  private cursor = 0;
+  /** the thread that ran last */
+  current: Thread | undefined;
+  private over = false;
+
+  constructor(readonly p: LinuxProcess) {
+    this.k = p.kernel;
+    this.traps = new LinuxTraps(this.k);
+    p.machine.env = this.traps;
+  }
+
+  /**
+   * One turn: a slice of the next thread that can run, or time passing while none can. With `step`,
+   * that thread's slice is one instruction; with `only`, no other thread runs (a debugger resumed
+   * those alone), and when none of them can run, the turn does nothing. False once the run is over
+   * (then `status()`).
+   */
+  turn(step?: Thread, only?: ReadonlySet<Thread>): boolean {
+    if (this.over) return false;
+    const { k, p } = this;
+    finishEnded(k, p, this.current);
     if (p.exit && !p.zombie) {
-      k.finish(p, current?.process === p ? current : undefined);
+      k.finish(p, this.current?.process === p ? this.current : undefined);
       // a reason of hartscope's own (deadlock, --strict, the instruction limit) ends everything
-      if (p.exit.hostCode !== undefined) break;
+      if (p.exit.hostCode !== undefined) return this.end();
     }
     const threads = k.runnableThreads();
     if (threads.length === 0) {
       if (!p.exit) p.exit = { code: 0 };
-      break;
+      return this.end();
     }
     const now = p.clock.monotonicNs();
     let chosen: Thread | undefined;
     // every other thread was looked at (its wait settled) before the chosen one: none can run
     let othersWait = false;
     for (let n = 0; n < threads.length; n++) {
-      const i = (cursor + n) % threads.length;
+      const i = (this.cursor + n) % threads.length;
       const t = threads[i]!;
       // a stopped process's threads neither run nor end their waits until SIGCONT (job control)
-      if (t.process.stopped) continue;
+      if (t.process.stopped || (only !== undefined && !only.has(t))) continue;
       if (t.wait) settleWait(t.process, t, now);
       if (!t.wait && !t.exited && !t.process.exit && !t.process.stopped) {
         chosen = t;
-        cursor = i + 1;
+        this.cursor = i + 1;
         othersWait = n === threads.length - 1;
         break;
       }
     }
     if (!chosen) {
-      if (!idle(k, p)) break;
-      continue;
+      // (threads the debugger holds may be what the others wait for: no deadlock to declare)
+      if (only !== undefined && threads.some((t) => !only.has(t))) return true;
+      return idle(k, p) || this.end();
     }
-    if (current !== chosen) {
+    if (this.current !== chosen) {
       // Another thread may have written what this one reserved: its SC must fail (Unprivileged
       // ISA, "Load-Reserved/Store-Conditional": a reservation may be lost on a context switch).
-      current?.hart.clearReservation();
+      this.current?.hart.clearReservation();
       chosen.hart.clearReservation();
-      current = chosen;
+      this.current = chosen;
     }
     const slice = sliceOf(k, p, threads, othersWait);
-    runSlice(chosen.process, chosen, traps, slice.quanta, slice.untilSyscall);
+    const budget = chosen === step ? 1 : p.options.quantum * slice.quanta;
+    runSlice(chosen.process, chosen, this.traps, budget, slice.untilSyscall);
     for (const q of k.live()) fireTimers(q);
     const limit = p.options.maxInstructions;
     if (limit !== undefined && p.clock.retired >= limit && p.exit?.hostCode === undefined) {
       p.exit = { hostCode: 2, message: `stopped after ${p.clock.retired} instructions (limit ${limit})` };
     }
+    return true;
   }
-  for (const q of k.live()) {
-    q.exit ??= { signal: 9 };
-    k.finish(q, undefined);
+
+  /** How the run's first process ended (once turn() returned false). */
+  status(): ExitStatus {
+    return this.p.exit!;
   }
-  return p.exit!;
+
+  private end(): false {
+    for (const q of this.k.live()) {
+      q.exit ??= { signal: 9 };
+      this.k.finish(q, undefined);
+    }
+    this.over = true;
+    return false;
+  }
 }
 
 /**
@@ -284,20 +322,24 @@ function sliceOf(
   return { quanta: Math.max(1, quanta), untilSyscall: threads.length > 1 };
 }
 
-/** Run one thread for up to `quanta` quanta (and with `untilSyscall`, up to its next syscall). */
+/**
+ * Run one thread for up to `budget` instructions (and with `untilSyscall`, up to its next syscall),
+ * or until its debugger stops the run (a breakpoint: Stop.PROBE; a signal: Kernel.debug).
+ */
 function runSlice(
   p: LinuxProcess,
   t: Thread,
   traps: LinuxTraps,
-  quanta: number,
+  budget: number,
   untilSyscall: boolean,
 ): void {
+  const debug = p.kernel.debug;
   // back from a syscall that waited: it returns (hooks) before signals move the pc
   if (t.syscall !== undefined) resumeSyscall(p, t);
   if (t.hart.retired === 0) threadStarts(p, t);
   deliverSignals(p, t);
-  let left = p.options.quantum * quanta;
-  while (left > 0 && !p.exit && !t.exited && !t.wait && !p.stopped) {
+  let left = budget;
+  while (left > 0 && !p.exit && !t.exited && !t.wait && !p.stopped && !debug?.stopped) {
     const hart = t.hart;
     const before = hart.retired;
     traps.yielded = false;
@@ -306,6 +348,7 @@ function runSlice(
     left -= n;
     if (stop === Stop.BUDGET) {
       if (n === 0) return;
-    } else if (stop === Stop.ECALL && (traps.yielded || untilSyscall)) return;
+    } else if (stop === Stop.PROBE) return;
+    else if (stop === Stop.ECALL && (traps.yielded || untilSyscall)) return;
   }
 }

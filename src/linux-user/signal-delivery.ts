@@ -211,6 +211,15 @@ export function deliverSignals(p: LinuxProcess, t: Thread): void {
     }
     const sig = t.pending.splice(i, 1)[0]!;
     const s = sig.signo;
+    const debug = p.kernel.debug;
+    if (debug !== undefined && s !== SIGKILL) {
+      const verdict = debug.signal(t, sig);
+      if (verdict === "discard") continue;
+      if (verdict === "stop") {
+        t.pending.splice(i, 0, sig);
+        return;
+      }
+    }
     const a = p.sigactions[s]!;
     if (a.handler === SIG_IGN && s !== SIGKILL && s !== SIGSTOP) {
       signalDiscarded(p, t, s);

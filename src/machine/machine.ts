@@ -183,8 +183,9 @@ export class Machine implements ProbeHost {
   /**
    * One run step: the hart goes back to the guest (trap-return hooks, if it left at a trap), runs
    * up to `budget` instructions, firing events as their time comes, and, when it stops at a trap,
-   * the trap-entry hooks fire and the environment handles it. Returns the stop: BUDGET, or the
-   * trap (ECALL, EBREAK, FAULT) after the environment handled it.
+   * the trap-entry hooks fire and the environment handles it. Returns the stop: BUDGET, the
+   * trap (ECALL, EBREAK, FAULT) after the environment handled it, or PROBE where a hook asked to
+   * stop (Probes.stop) before the probed instruction.
    */
   runHart(hart: Hart, budget: number): StopCode {
     if (this.running !== undefined) {
@@ -228,7 +229,9 @@ export class Machine implements ProbeHost {
           // nothing could run, or the hart waits in WFI: the caller lets time pass or runs another
           if (n === 0 || hart.wfi) return stop;
           continue;
-        case Stop.HOOK_ERROR:
+        case Stop.PROBE:
+          // a hook asked to stop here (Probes.stop): the caller decides when the hart goes on
+          if (hart.hookError === undefined) return stop;
           // a ProbeSink other than the machine's let a hook throw; the run goes on
           this.probes.recordHartError(hart, hart.hookError);
           continue;

@@ -119,17 +119,22 @@ class Site implements ProbeSite {
     readonly probe: string,
   ) {}
 
-  fire(view: HartView): void {
+  fire(view: HartView): boolean {
     const hooks = this.hooks;
+    const sink = this.sink;
+    sink.stopAsked = false;
     for (let i = 0; i < hooks.length; i++) {
       const h = hooks[i]!;
       if (!h.active) continue;
       try {
         h.fn(view);
       } catch (e) {
-        this.sink.instructionError(h, view, e);
+        sink.instructionError(h, view, e);
       }
     }
+    if (!sink.stopAsked) return true;
+    sink.stopAsked = false;
+    return false;
   }
 }
 
@@ -141,6 +146,8 @@ export class Probes implements ProbeSink {
   readonly errors: HookError[] = [];
   /** every error, including those no longer kept */
   errorCount = 0;
+  /** an instruction hook of the site firing now called stop() */
+  stopAsked = false;
 
   private readonly byPc = new Map<number, Site>();
   private trapEntry: Hook<TrapEntryHook>[] = [];
@@ -347,8 +354,17 @@ export class Probes implements ProbeSink {
   // ---- firing ----
 
   /** ProbeSink: the probed instruction at view.pc is about to execute. */
-  instruction(view: HartView): void {
-    this.byPc.get(view.pc)?.fire(view);
+  instruction(view: HartView): boolean {
+    return this.byPc.get(view.pc)?.fire(view) ?? true;
+  }
+
+  /**
+   * Called by an instruction hook: the hart stops before the instruction (Stop.PROBE, which
+   * Machine.runHart returns), once every hook of its address has run; the next run executes it
+   * without firing them again. A debugger's breakpoint.
+   */
+  stop(): void {
+    this.stopAsked = true;
   }
 
   /** ProbeSink: the hooks of pc, for harts to call directly (the same object while pc is probed). */
@@ -423,7 +439,7 @@ export class Probes implements ProbeSink {
     }
   }
 
-  /** A hook's error that reached the machine another way (Stop.HOOK_ERROR from a hart). */
+  /** A hook's error that reached the machine another way (Stop.PROBE from a hart). */
   recordHartError(hart: Hart, error: unknown): void {
     const view = hart.view();
     this.record({

@@ -2,7 +2,7 @@
 // exact retired count whichever engine ran the code before it; a hook whose side effects drop the
 // probed instruction's decoded entry (here: a store to the code page through the kernel's view,
 // which a HartView cannot do) does not make the guest execute a dropped entry; a hook that throws
-// stops the run with Stop.HOOK_ERROR before the instruction, and the next run executes it without
+// stops the run with Stop.PROBE before the instruction, and the next run executes it without
 // firing again, with the same final state as a run without probes.
 
 import assert from "node:assert/strict";
@@ -42,6 +42,7 @@ function probedRun(
       assert.equal(v.pc, PROBED);
       retired.push(v.retired);
       hook(v, ++fired, m);
+      return true;
     },
   };
   assert.ok(m.hart.setProbe(PROBED, true));
@@ -88,6 +89,7 @@ test("a hook that throws stops before the instruction; the next run goes on with
       instruction() {
         fired++;
         if (fired % 100 === 0) throw new Error(`hook failure ${fired}`);
+        return true;
       },
     };
     m.hart.setProbe(PROBED, true);
@@ -95,7 +97,7 @@ test("a hook that throws stops before the instruction; the next run goes on with
     for (let guard = 0; guard < 1000; guard++) {
       const before = m.hart.retired;
       const stop = m.hart.run(1_000_000);
-      if (stop === Stop.HOOK_ERROR) {
+      if (stop === Stop.PROBE) {
         errors++;
         assert.match(String(m.hart.hookError), /hook failure/);
         assert.equal(m.state.pc, PROBED, "stopped at the probed instruction");
@@ -140,6 +142,7 @@ test("a probed load whose translation keeps missing in compiled code fires once 
     m.hart.probes = {
       instruction(v) {
         seen.push(v.retired);
+        return true;
       },
     };
     m.hart.setProbe(CODE + prog.at.loop!, true);
@@ -164,6 +167,7 @@ test("a probe a hook places fires from then on, interpreted and compiled alike",
       instruction(v) {
         seen.push(`${v.pc === PROBED ? "add" : "addi"} ${v.retired}`);
         if (v.pc === PROBED && v.retired === 1 + 3 * 999) m.hart.setProbe(NEXT, true);
+        return true;
       },
     };
     m.hart.setProbe(PROBED, true);

@@ -374,6 +374,7 @@ for (const [engine, jit] of ENGINES) {
       instruction(v) {
         assert.equal(v.pc, RAM + at.loop!);
         fired++;
+        return true;
       },
     };
     assert.ok(b.hart.setProbe(RAM + at.loop!, true));

@@ -217,7 +217,7 @@ export class HartJit implements TlbHolder {
   private chainFs = -1;
   /** table slots released then (another hart may have dropped or replaced a region this one links) */
   private chainReleased = -1;
-  /** a probe's hook threw in compiled code: its side exit is a HOOK_ERROR stop */
+  /** a probe stopped the hart in compiled code: its side exit is a PROBE stop */
   private hookStopped = false;
   /**
    * What the run loop's slow path tells it (runChunk): [FLOW_STOP] why the run ends (STOP_BUDGET:
@@ -261,9 +261,14 @@ export class HartJit implements TlbHolder {
         r[PC] = pc | 0;
         r[PC + 1] = Math.floor(pc / TWO32) | 0;
         hart.retired += retired;
-        let ok = true;
-        if (site !== null && site.sink === hart.probes) site.fire(view);
-        else ok = hart.fireProbe(pc);
+        let ok: boolean;
+        if (site !== null && site.sink === hart.probes) {
+          ok = site.fire(view);
+          if (!ok) {
+            hart.hookError = undefined;
+            hart.skipProbeAt = pc;
+          }
+        } else ok = hart.fireProbe(pc);
         hart.retired -= retired;
         if (!ok) this.hookStopped = true;
         return ok;
@@ -566,7 +571,7 @@ export class HartJit implements TlbHolder {
     if (this.hookStopped) {
       // before the probed instruction, which the next run executes without firing again
       this.hookStopped = false;
-      this.flow[FLOW_STOP] = Stop.HOOK_ERROR;
+      this.flow[FLOW_STOP] = Stop.PROBE;
       return left;
     }
     // (through the page lookup's cache, as for pc: a translation per side exit cost hashtab's

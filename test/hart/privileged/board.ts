@@ -252,7 +252,7 @@ export function runSystem(b: Board, o: RunOptions = {}): void {
       if (b.hart.wfi) o.onWfi?.(b);
       continue;
     }
-    if (stop === Stop.HOOK_ERROR) throw new Error("hook error");
+    if (stop === Stop.PROBE) throw new Error("hook error");
     const h = b.hart;
     b.traps.push({ cause: h.cause, tval: h.tval, epc: b.state.pc, from: h.priv, retired: h.retired });
     b.hart.takeTrap();

@@ -1,0 +1,138 @@
+// The gdb stub's transport: one TCP connection on the loopback interface (as qemu-riscv64 -g
+// PORT), bytes into packets (packets.ts) into the session (session.ts). While the machine runs, it
+// runs in slices of a few milliseconds between which the socket is read, so that gdb's Ctrl-C
+// stops it. (A guest blocked reading the terminal holds the host's thread: Ctrl-C waits for it.)
+
+import { createServer, type Socket } from "node:net";
+import { PacketReader } from "./packets.js";
+import { type After, GdbSession } from "./session.js";
+import type { DebugTarget, StopEvent } from "./target.js";
+
+/** How long the machine runs between two looks at the socket. */
+const SLICE_MS = 20;
+
+/**
+ * Listen on 127.0.0.1:`port` (0: any free port), tell `announce` the port, serve one gdb until it
+ * kills or detaches the program, disconnects, or the program ends; resolves then. The target is
+ * released (breakpoints removed) whatever happens; the caller runs what is left of the run.
+ */
+export function serveGdb(
+  target: DebugTarget,
+  first: StopEvent,
+  port: number,
+  announce: (port: number) => void,
+  log: (line: string) => void,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", (e) => reject(new Error(`gdb: cannot listen on 127.0.0.1:${port}: ${e.message}`)));
+    server.listen(port, "127.0.0.1", () => {
+      const address = server.address();
+      announce(typeof address === "object" && address !== null ? address.port : port);
+    });
+    server.once("connection", (socket) => {
+      server.close(); // one debugger per run
+      new Connection(target, first, socket, log, (e) => (e === undefined ? resolve() : reject(e))).start();
+    });
+  });
+}
+
+class Connection {
+  private readonly reader = new PacketReader();
+  private readonly session: GdbSession;
+  private running = false;
+  private interrupted = false;
+  private done = false;
+  /** packets that came while the machine ran (all-stop: handled at the next stop) */
+  private queued: ReturnType<PacketReader["feed"]> = [];
+
+  constructor(
+    private readonly target: DebugTarget,
+    first: StopEvent,
+    private readonly socket: Socket,
+    private readonly log: (line: string) => void,
+    /** called once: with the error that ended the run, if one did */
+    private readonly onDone: (error?: unknown) => void,
+  ) {
+    this.session = new GdbSession(target, (b) => this.write(b), log, first);
+  }
+
+  start(): void {
+    this.socket.setNoDelay(true);
+    this.socket.on("data", (bytes) => this.arrived(bytes));
+    // gdb gone without k or D: the program runs on to its end, its output kept
+    this.socket.on("close", () => this.finish("detach"));
+    this.socket.on("error", (e) => {
+      this.log(`connection lost: ${e.message}`);
+      this.finish("detach");
+    });
+  }
+
+  private write(bytes: Buffer): void {
+    if (!this.socket.destroyed) this.socket.write(bytes);
+  }
+
+  private arrived(bytes: Buffer): void {
+    for (const inc of this.reader.feed(bytes)) {
+      if (this.done) return;
+      if (this.running) {
+        if (inc.kind === "interrupt") this.interrupted = true;
+        else this.queued.push(inc);
+        continue;
+      }
+      this.act(this.session.receive(inc));
+    }
+  }
+
+  private act(after: After): void {
+    if (after === "resume") {
+      this.running = true;
+      setImmediate(() => this.runSlice());
+    } else if (after === "kill" || after === "detach") {
+      this.finish(after);
+      this.socket.end();
+    }
+  }
+
+  private runSlice(): void {
+    if (this.done) return;
+    let ev: StopEvent | undefined;
+    try {
+      ev = this.interrupted ? this.target.interrupt() : this.target.runFor(SLICE_MS);
+    } catch (e) {
+      // hartscope's own failure: main reports it, as it does without gdb
+      this.socket.destroy();
+      this.finish("kill", e);
+      return;
+    }
+    this.interrupted = false;
+    if (ev === undefined) {
+      setImmediate(() => this.runSlice());
+      return;
+    }
+    this.running = false;
+    this.session.stopped(ev);
+    if (ev.kind !== "stopped") {
+      // the debugged process ended: gdb has its status, and the run goes on without it
+      this.finish("detach");
+      return;
+    }
+    const queued = this.queued;
+    this.queued = [];
+    for (const inc of queued) {
+      if (this.running || this.done) {
+        this.queued.push(inc);
+        continue;
+      }
+      this.act(this.session.receive(inc));
+    }
+  }
+
+  private finish(how: "kill" | "detach", error?: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.running = false;
+    this.target.release(how);
+    this.onDone(error);
+  }
+}

@@ -1,0 +1,47 @@
+// What gdb's remote protocol needs of a machine (session.ts speaks the protocol; user-target.ts is
+// the user-mode machine). Thread ids are the protocol's: positive; signals are Linux's numbers.
+
+import type { HartState } from "../hart/state.js";
+
+/** Why the machine stopped, as a stop reply tells gdb. */
+export type StopEvent =
+  /** a thread stopped: at a breakpoint (swbreak), after a step, interrupted, or with a signal to deliver */
+  | { kind: "stopped"; tid: number; signal: number; swbreak?: boolean }
+  /** the debugged process exited with this code */
+  | { kind: "exited"; code: number }
+  /** the debugged process was ended by this signal */
+  | { kind: "terminated"; signal: number };
+
+/** One action of a resume (vCont): tid -1 is every thread no other action names. */
+export interface ResumeAction {
+  tid: number;
+  step: boolean;
+  /** the signal to deliver (a thread stopped with a signal: 0 discards it) */
+  signal: number;
+}
+
+export interface DebugTarget {
+  /** live threads of the debugged process, in creation order */
+  threads(): number[];
+  /** a thread's registers, or undefined if it is not a live thread of the process */
+  registers(tid: number): HartState | undefined;
+  /** `length` bytes of virtual memory at `addr` as far as they are readable (fewer at an unmapped page) */
+  readMemory(addr: number, length: number): Uint8Array;
+  /** write `bytes` at `addr` (whatever the pages' protections, as ptrace does); false at an unmapped page */
+  writeMemory(addr: number, bytes: Uint8Array): boolean;
+  /** a breakpoint at addr: undefined, or why it cannot be placed */
+  setBreakpoint(addr: number): string | undefined;
+  clearBreakpoint(addr: number): void;
+  /** the process's auxiliary vector as it lies on its stack (gdb finds a PIE's load address in it) */
+  auxv(): Uint8Array | undefined;
+  /** signals (Linux numbers) delivered without a stop (QPassSignals) */
+  passSignals(signals: ReadonlySet<number>): void;
+  /** Go on from the last stop, as `actions` say. */
+  resume(actions: readonly ResumeAction[]): void;
+  /** Run for about `ms` of host time: the stop, or undefined if the machine is still running. */
+  runFor(ms: number): StopEvent | undefined;
+  /** Stop the running machine (gdb's Ctrl-C): the stop to report. */
+  interrupt(): StopEvent;
+  /** gdb is gone: `kill` ends the process, `detach` lets it run on without breakpoints. */
+  release(how: "kill" | "detach"): void;
+}
