@@ -70,6 +70,7 @@ proc-files    glibc    proc-files.c
 proc-pids     glibc    proc-pids.c
 proc-jobs     glibc    proc-jobs.c                                          -lpthread
 proc-shared   glibc    proc-shared.c                                        -lpthread
+debuggee      glibc    debuggee.c                                           -lpthread
 '
 
 mkdir -p "$OUT"

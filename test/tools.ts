@@ -42,6 +42,7 @@ const SPECS = {
   nm: { command: "riscv64-linux-gnu-nm", env: "HARTSCOPE_TEST_NM", pkg: "binutils-riscv64-linux-gnu" },
   qemuSystem: { command: "qemu-system-riscv64", env: "HARTSCOPE_TEST_QEMU_SYSTEM", pkg: "qemu-system-misc" },
   dtc: { command: "dtc", env: "HARTSCOPE_TEST_DTC", pkg: "device-tree-compiler" },
+  gdb: { command: "gdb-multiarch", env: "HARTSCOPE_TEST_GDB", pkg: "gdb-multiarch" },
   // firmware: directories of Debian's packages, there when the file the tests boot is
   opensbi: {
     command: "/usr/lib/riscv64-linux-gnu/opensbi/generic",

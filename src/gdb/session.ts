@@ -101,7 +101,7 @@ export class GdbSession {
       case "p": {
         const n = number(p.slice(1), "register number");
         const bytes = readRegister(this.state(this.gThread), n);
-        if (bytes === undefined) throw new BadPacket(`no register ${n}`);
+        if (bytes === undefined) throw new BadPacket(`no register 0x${hex(n)}`);
         return toHex(bytes);
       }
       case "P": {

@@ -1,0 +1,107 @@
+// hartscope run -g at the protocol's level, with a bare client (stub.ts): what gdb would rarely
+// send — bad packets, unmapped memory, unknown threads —, gdb's Ctrl-C while the program runs,
+// and a debugger that vanishes without a word.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { parseElf } from "../../src/elf/elf.js";
+import { GUEST_BIN } from "../linux-user/guest.js";
+import { RspClient, startStub } from "./stub.js";
+
+/** Bytes of the `g` packet: x0..x31 and pc, f0..f31 (8 each), fflags, frm, fcsr (4 each). */
+const G_BYTES = 65 * 8 + 3 * 4;
+const TID = "3e8"; // the first process's pid and main thread: 1000
+
+/** debuggee's global `counter`, from its symbol table (as gdb finds it) */
+const COUNTER = (() => {
+  const elf = parseElf(readFileSync(`${GUEST_BIN}debuggee`), "debuggee");
+  const sym = elf.symbols.find((s) => s.name === "counter");
+  if (sym === undefined) throw new Error("debuggee has no symbol 'counter'");
+  return Number(sym.value);
+})();
+
+test("gdb stub: bad packets get an error reply and a line naming the packet; the program is unharmed", async () => {
+  const stub = await startStub("hello");
+  const c = await RspClient.connect(stub.port);
+  assert.match(
+    await c.ask("qSupported:multiprocess+;swbreak+"),
+    /PacketSize=[0-9a-f]+;.*qXfer:features:read\+/,
+  );
+  assert.equal(await c.ask("?"), `T05thread:${TID};`, "stopped before the first instruction");
+  assert.equal(await c.ask("qfThreadInfo"), `m${TID}`);
+  assert.equal(await c.ask("qsThreadInfo"), "l");
+  assert.equal((await c.ask("g")).length, 2 * G_BYTES);
+  const pc = await c.ask("p20");
+  assert.match(pc, /^[0-9a-f]{16}$/);
+  // the target description names the registers gdb's RISC-V support looks for
+  const xml = await c.ask("qXfer:features:read:target.xml:0,ffff");
+  assert.match(xml, /^l<\?xml/);
+  assert.match(xml, /<feature name="org.gnu.gdb.riscv.cpu">/);
+  assert.match(xml, /name="fcsr" bitsize="32" type="int" regnum="68"/);
+
+  assert.equal(await c.ask("m10000,zz"), "E01");
+  assert.equal(await c.ask("m0,8"), "E14", "page 0 is not mapped");
+  assert.equal(await c.ask("M0,2:0102"), "E14");
+  assert.equal(await c.ask("M10000,2:01"), "E01", "one byte for two");
+  assert.equal(await c.ask("Z0,0,2"), "E01", "a breakpoint where nothing is mapped");
+  // (a thread that ended meanwhile: gdb asks, and is told, without a line on the log)
+  assert.equal(await c.ask("Hg7777"), "E01", "no such thread");
+  assert.equal(await c.ask("T7777"), "E01");
+  assert.equal(await c.ask("vCont;x"), "E01");
+  assert.equal(await c.ask("p99"), "E01", "no register 0x99");
+  assert.equal(await c.ask("Z2,10000,8"), "", "watchpoints: gdb single-steps for them");
+  assert.equal(await c.ask("qNoSuchThing"), "", "unknown packets: not supported");
+  c.send("g", true);
+  assert.equal(await c.next(), "-", "a wrong checksum asks for the packet again");
+  assert.equal(await c.ask("k"), "X09");
+  c.close();
+  const end = await stub.ended;
+  assert.equal(end.status, 137, end.stderr);
+  assert.equal(end.stdout, "", "killed before its first instruction");
+  for (const line of [
+    "hartscope: gdb: bad packet 'm10000,zz': length 'zz' is not a hex number",
+    "hartscope: gdb: breakpoint at 0x0: cannot probe 0x0: not mapped executable",
+    "hartscope: gdb: bad packet 'p99': no register 0x99",
+    "hartscope: gdb: bad packet 'vCont;x': unknown action 'x'",
+    "hartscope: gdb: bad checksum",
+  ]) {
+    assert.ok(end.stderr.includes(line), `${line}\nin\n${end.stderr}`);
+  }
+});
+
+test("gdb stub: Ctrl-C stops a program that never stops, which goes on after it", async () => {
+  const stub = await startStub("debuggee", ["spin"]);
+  const c = await RspClient.connect(stub.port);
+  assert.equal(await c.ask("QStartNoAckMode"), "OK");
+  const counter = async () => {
+    // `counter` is a global of debuggee: its address from the symbol gdb would read
+    const reply = await c.ask(`m${COUNTER.toString(16)},8`);
+    return Buffer.from(reply, "hex").readBigUInt64LE();
+  };
+  c.send("vCont;c");
+  await new Promise((r) => setTimeout(r, 300));
+  c.raw("\x03");
+  assert.equal(await c.next(), `T02thread:${TID};`, "SIGINT, as gdb names an interrupt");
+  const first = await counter();
+  assert.ok(first > 1000n, `the loop ran: counter ${first}`);
+  assert.equal(await counter(), first, "stopped means stopped");
+  c.send("c");
+  await new Promise((r) => setTimeout(r, 200));
+  c.raw("\x03");
+  assert.match(await c.next(), /^T02thread:/);
+  assert.ok((await counter()) > first, "and goes on after it");
+  c.send("k");
+  c.close();
+  assert.equal((await stub.ended).status, 137);
+});
+
+test("gdb stub: a debugger that disconnects without k or D leaves the program to run to its end", async () => {
+  const stub = await startStub("debuggee");
+  const c = await RspClient.connect(stub.port);
+  assert.equal(await c.ask("?"), `T05thread:${TID};`);
+  c.close();
+  const end = await stub.ended;
+  assert.equal(end.status, 42, end.stderr);
+  assert.match(end.stdout, /^line 0: 10\n.*counter: 3\n$/s, "its output is all there");
+});
