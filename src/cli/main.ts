@@ -81,6 +81,8 @@ commands:
       --disk FILE       a virtio-blk disk (repeatable); the guest's writes stay in memory
       --disk-write      write the guest's disk writes through to the files
       --stats           print instructions retired, time, MIPS and the JIT's figures at exit
+      -g, --gdb PORT    wait for gdb on 127.0.0.1:PORT before the first instruction, as
+                        qemu-system-riscv64 -s -S: each hart is a thread of gdb's
       --jit off|on|wasm, --jit-hot N   as for run
     exit status: the finisher's (pass 0, fail CODE) or HTIF's; 1 with a message when every hart
     waits for an interrupt that can never come

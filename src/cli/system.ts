@@ -39,6 +39,8 @@ export interface SystemOptions extends JitChoice {
   dtbOut?: string;
   disks: string[];
   diskWrite: boolean;
+  /** -g PORT: serve gdb on this TCP port of the loopback interface (0: any free one) */
+  gdb?: number;
 }
 
 function integer(opt: string, v: string, min: number, max: number): number {
@@ -145,6 +147,10 @@ export function parseSystemArgs(args: string[], env: NodeJS.ProcessEnv = {}): Sy
       case "--stats":
         flag();
         o.stats = true;
+        break;
+      case "-g":
+      case "--gdb":
+        o.gdb = integer(name, value(), 0, 65535);
         break;
       case "--jit":
         Object.assign(o, parseJit(name, value()));
@@ -300,7 +306,8 @@ export async function systemCommand(o: SystemOptions): Promise<number> {
     }
     if (o.serial.kind === "stdio") input = new ConsoleInput((b) => sys.uart.receive(b));
     const start = process.hrtime.bigint();
-    const outcome = await runConsole(sys, input);
+    if (o.gdb !== undefined) await underGdb(sys, o.gdb);
+    const outcome = sys.outcome ?? (await runConsole(sys, input));
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     if (outcome.message) err(`hartscope: ${outcome.message}`);
     if (o.stats) {
@@ -317,6 +324,20 @@ export async function systemCommand(o: SystemOptions): Promise<number> {
     input?.close();
     if (serialFd !== undefined) closeSync(serialFd);
   }
+}
+
+/** Serve gdb (gdb/) until it detaches, kills the machine or sees it end; the console works meanwhile. */
+async function underGdb(sys: FullSystem, port: number): Promise<void> {
+  const { serveGdb } = await import("../gdb/server.js");
+  const { SystemTarget } = await import("../gdb/system-target.js");
+  const target = new SystemTarget(sys);
+  await serveGdb(
+    target,
+    target.first(),
+    port,
+    (at) => err(`hartscope: waiting for gdb on 127.0.0.1:${at} (gdb-multiarch: target remote :${at})`),
+    (line) => err(`hartscope: gdb: ${line}`),
+  );
 }
 
 /** Run in slices, visiting the event loop between them so console input arrives. */

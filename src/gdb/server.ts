@@ -1,5 +1,5 @@
 // The gdb stub's transport: one TCP connection on the loopback interface (as qemu-riscv64 -g
-// PORT), bytes into packets (packets.ts) into the session (session.ts). While the machine runs, it
+// PORT and qemu-system-riscv64 -gdb tcp::PORT), bytes into packets (packets.ts) into the session (session.ts). While the machine runs, it
 // runs in slices of a few milliseconds between which the socket is read, so that gdb's Ctrl-C
 // stops it. (A guest blocked reading the terminal holds the host's thread: Ctrl-C waits for it.)
 
@@ -10,6 +10,8 @@ import type { DebugTarget, StopEvent } from "./target.js";
 
 /** How long the machine runs between two looks at the socket. */
 const SLICE_MS = 20;
+/** How long an idle machine (every hart in WFI, nothing due) waits before it is run again. */
+const IDLE_MS = 10;
 
 /**
  * Listen on 127.0.0.1:`port` (0: any free port), tell `announce` the port, serve one gdb until it
@@ -96,7 +98,7 @@ class Connection {
 
   private runSlice(): void {
     if (this.done) return;
-    let ev: StopEvent | undefined;
+    let ev: StopEvent | "idle" | undefined;
     try {
       ev = this.interrupted ? this.target.interrupt() : this.target.runFor(SLICE_MS);
     } catch (e) {
@@ -108,6 +110,11 @@ class Connection {
     this.interrupted = false;
     if (ev === undefined) {
       setImmediate(() => this.runSlice());
+      return;
+    }
+    if (ev === "idle") {
+      // waiting for console input: look again soon, without spinning
+      setTimeout(() => this.runSlice(), IDLE_MS);
       return;
     }
     this.running = false;

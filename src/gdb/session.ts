@@ -115,7 +115,7 @@ export class GdbSession {
       case "m": {
         const [a, l] = split(p.slice(1), ",", "m addr,length");
         const length = Math.min(number(l, "length"), MAX_PACKET / 2);
-        const bytes = t.readMemory(number(a, "address"), length);
+        const bytes = t.readMemory(number(a, "address"), length, this.thread(this.gThread));
         return bytes.length === 0 && length > 0 ? E_FAULT : toHex(bytes);
       }
       case "M": {
@@ -124,7 +124,7 @@ export class GdbSession {
         const bytes = fromHex(data);
         if (bytes === undefined || bytes.length !== number(l, "length"))
           throw new BadPacket("the bytes are not `length` bytes of hex");
-        return t.writeMemory(number(a, "address"), bytes) ? "OK" : E_FAULT;
+        return t.writeMemory(number(a, "address"), bytes, this.thread(this.gThread)) ? "OK" : E_FAULT;
       }
       case "X": {
         const colon = raw.indexOf(0x3a);
@@ -133,7 +133,9 @@ export class GdbSession {
         const bytes = raw.subarray(colon + 1);
         if (bytes.length !== number(l, "length")) throw new BadPacket("the bytes are not `length` long");
         if (bytes.length === 0) return "OK"; // gdb's probe for X support
-        return t.writeMemory(number(a, "address"), Uint8Array.from(bytes)) ? "OK" : E_FAULT;
+        return t.writeMemory(number(a, "address"), Uint8Array.from(bytes), this.thread(this.gThread))
+          ? "OK"
+          : E_FAULT;
       }
       case "Z":
       case "z":

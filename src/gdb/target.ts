@@ -25,10 +25,13 @@ export interface DebugTarget {
   threads(): number[];
   /** a thread's registers, or undefined if it is not a live thread of the process */
   registers(tid: number): HartState | undefined;
-  /** `length` bytes of virtual memory at `addr` as far as they are readable (fewer at an unmapped page) */
-  readMemory(addr: number, length: number): Uint8Array;
+  /**
+   * `length` bytes of virtual memory at `addr` as thread `tid` sees it, as far as they are readable
+   * (fewer at an unmapped page)
+   */
+  readMemory(addr: number, length: number, tid: number): Uint8Array;
   /** write `bytes` at `addr` (whatever the pages' protections, as ptrace does); false at an unmapped page */
-  writeMemory(addr: number, bytes: Uint8Array): boolean;
+  writeMemory(addr: number, bytes: Uint8Array, tid: number): boolean;
   /** a breakpoint at addr: undefined, or why it cannot be placed */
   setBreakpoint(addr: number): string | undefined;
   clearBreakpoint(addr: number): void;
@@ -38,8 +41,11 @@ export interface DebugTarget {
   passSignals(signals: ReadonlySet<number>): void;
   /** Go on from the last stop, as `actions` say. */
   resume(actions: readonly ResumeAction[]): void;
-  /** Run for about `ms` of host time: the stop, or undefined if the machine is still running. */
-  runFor(ms: number): StopEvent | undefined;
+  /**
+   * Run for about `ms` of host time: the stop, undefined if the machine is still running, or "idle"
+   * when it waits for input (the full system's console) and need not be run again at once.
+   */
+  runFor(ms: number): StopEvent | "idle" | undefined;
   /** Stop the running machine (gdb's Ctrl-C): the stop to report. */
   interrupt(): StopEvent;
   /** gdb is gone: `kill` ends the process, `detach` lets it run on without breakpoints. */

@@ -395,6 +395,31 @@ export class Mmu implements TlbHolder {
     return out;
   }
 
+  /**
+   * Write `bytes` at va as a debugger does (gdb's memory writes in the full system): through this
+   * hart's translation as a read would see it, whatever the pages' write permissions, changing no
+   * TLB, A/D bit or trap state; decoded instructions the write covers are dropped. False (nothing
+   * written) when any byte is not in RAM.
+   */
+  poke(va: number, bytes: Uint8Array): boolean {
+    const at: number[] = [];
+    for (let done = 0; done < bytes.length; ) {
+      const a = va + done;
+      const base = this.translate(a | 0, Math.floor(a / TWO32) | 0, ACCESS_READ, true);
+      if (base < 0) return false;
+      at.push(base + (a % PAGE_SIZE));
+      done += Math.min(bytes.length - done, PAGE_SIZE - (a % PAGE_SIZE));
+    }
+    let done = 0;
+    for (const host of at) {
+      const n = Math.min(bytes.length - done, PAGE_SIZE - (host % PAGE_SIZE));
+      this.mem.bytes.set(bytes.subarray(done, done + n), host);
+      if (this.mem.code.codePageIfAny(host) !== undefined) this.mem.code.noteCodeWrite(host, n);
+      done += n;
+    }
+    return true;
+  }
+
   // ---- traps ----
 
   /** Record the trap a failed translation means; returns -1. */

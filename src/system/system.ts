@@ -114,6 +114,14 @@ const CHUNK = 4096;
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
+/** What a debugger (gdb/system-target.ts) asks of a step: which harts run, and which by one instruction. */
+export interface StepControl {
+  /** only these harts (indices) run; the others keep still */
+  only?: ReadonlySet<number>;
+  /** this hart's turns are one instruction long */
+  single?: number;
+}
+
 export class FullSystem {
   readonly bus: Bus;
   readonly mem: PhysicalMemory;
@@ -149,6 +157,8 @@ export class FullSystem {
   /** each hart's reserved word (LR/SC) when its last turn ended */
   private readonly reserved: (string | undefined)[] = [];
   private ended: Outcome | undefined;
+  /** a probe's hook stopped a hart (Stop.PROBE: a debugger's breakpoint): step returns */
+  private paused = false;
 
   constructor(c: SystemConfig) {
     if (!Number.isInteger(c.harts) || c.harts < 1 || c.harts > MAX_HARTS) {
@@ -325,7 +335,13 @@ export class FullSystem {
     return this.ended;
   }
 
-  private end(o: Outcome): void {
+  /** The index of the hart whose turn was last (-1 before the first). */
+  get lastHart(): number {
+    return this.lastTurn;
+  }
+
+  /** End the run now with `o` (a debugger killed it). */
+  end(o: Outcome): void {
     this.ended ??= o;
   }
 
@@ -345,12 +361,14 @@ export class FullSystem {
   /**
    * Run about `budget` instructions (all harts together). Returns the outcome once the run has
    * ended, "idle" when every hart waits for an interrupt no event will bring (only input can), or
-   * undefined to be called again.
+   * undefined to be called again (also at once when a probe's hook stopped a hart). A debugger's
+   * `control` holds harts still, or runs one by single instructions.
    */
-  step(budget: number): Outcome | "idle" | undefined {
+  step(budget: number, control?: StepControl): Outcome | "idle" | undefined {
     const m = this.machine;
     const stopAt = m.retired + budget;
-    while (this.ended === undefined && m.retired < stopAt) {
+    this.paused = false;
+    while (this.ended === undefined && m.retired < stopAt && !this.paused) {
       if (m.now() >= this.timeoutNs) {
         this.end({
           status: EXIT_TIMEOUT,
@@ -360,23 +378,25 @@ export class FullSystem {
       }
       let ran = false;
       const n = this.hartList.length;
-      for (let k = 0; k < n && this.ended === undefined; k++) {
+      for (let k = 0; k < n && this.ended === undefined && !this.paused; k++) {
         if (this.resetPending) this.reset();
         const i = (this.next + k) % n;
         const hart = this.hartList[i]!;
+        if (control?.only !== undefined && !control.only.has(i)) continue;
         if (this.sbi !== undefined && !this.sbi.runnable(i)) continue;
         if (this.asleep[i]) {
           if (hart.waiting()) continue;
           this.asleep[i] = false;
         }
         ran = true;
-        this.turn(i, hart);
+        this.turn(i, hart, i === control?.single ? 1 : this.quantumOfTurn());
       }
       this.next = (this.next + 1) % n;
       if (this.resetPending && this.ended === undefined) {
         this.reset();
         continue;
       }
+      if (this.paused) break;
       if (!ran && this.ended === undefined) {
         const wake = this.wakeTime();
         if (wake === Number.POSITIVE_INFINITY) return "idle";
@@ -393,8 +413,8 @@ export class FullSystem {
     return this.ended;
   }
 
-  /** Hart i's turn: up to a quantum, cut short by a WFI or the run's end. */
-  private turn(i: number, hart: Hart): void {
+  /** Hart i's turn: up to `length` instructions, cut short by a WFI or the run's end. */
+  private turn(i: number, hart: Hart, length: number): void {
     if (this.lastTurn !== i) {
       // Other harts ran since this one's last turn: its reservation is lost if they changed the
       // reserved word (the A extension lets an SC fail whenever another hart stored there; a
@@ -405,12 +425,12 @@ export class FullSystem {
       if (this.reserved[i] !== undefined && this.reserved[i] !== reservedWord(hart)) hart.clearReservation();
       this.lastTurn = i;
     }
-    this.runTurn(i, hart);
+    this.runTurn(i, hart, length);
     this.reserved[i] = reservedWord(hart);
   }
 
-  private runTurn(i: number, hart: Hart): void {
-    let left = this.quantumOfTurn();
+  private runTurn(i: number, hart: Hart, length: number): void {
+    let left = length;
     while (left > 0 && this.ended === undefined && !this.resetPending) {
       if (this.sbi !== undefined && !this.sbi.runnable(i)) return;
       const before = hart.retired;
@@ -418,6 +438,10 @@ export class FullSystem {
       const stop = this.machine.runHart(hart, Math.min(left, CHUNK));
       const ran = hart.retired - before;
       left -= ran;
+      if (stop === Stop.PROBE) {
+        this.paused = true;
+        return;
+      }
       if (stop === Stop.BUDGET) {
         this.stuck[i] = 0;
         if (hart.wfi) {

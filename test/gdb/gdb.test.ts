@@ -5,9 +5,11 @@
 // hartscope alone: qemu-riscv64 7.2's stub loses gdb in the threads case, and loads PIEs elsewhere.
 
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { skipWithout } from "../tools.js";
-import { normalized, underGdb } from "./stub.js";
+import { killChildren, normalized, underGdb } from "./stub.js";
+
+after(killChildren);
 
 const needGdbAndQemu = { skip: skipWithout("gdb", "qemu") };
 const needGdb = { skip: skipWithout("gdb") };

@@ -4,10 +4,12 @@
 
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { parseElf } from "../../src/elf/elf.js";
 import { GUEST_BIN } from "../linux-user/guest.js";
-import { RspClient, startStub } from "./stub.js";
+import { killChildren, RspClient, startStub } from "./stub.js";
+
+after(killChildren);
 
 /** Bytes of the `g` packet: x0..x31 and pc, f0..f31 (8 each), fflags, frm, fcsr (4 each). */
 const G_BYTES = 65 * 8 + 3 * 4;

@@ -17,12 +17,22 @@ export interface Ended {
   stderr: string;
 }
 
+/** Children still running: a failed test leaves a stub waiting for gdb, which after() ends. */
+const running = new Set<ChildProcess>();
+
+/** Kill every child still running (node:test's after()). */
+export function killChildren(): void {
+  for (const p of running) p.kill("SIGKILL");
+}
+
 /** A child process whose output is collected; `ended` resolves when it exits. */
 function child(
   cmd: string,
   args: string[],
 ): { proc: ChildProcess; ended: Promise<Ended>; stderr: () => string } {
   const proc = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+  running.add(proc);
+  proc.on("exit", () => running.delete(proc));
   let stdout = "";
   let stderr = "";
   proc.stdout!.on("data", (b) => {
@@ -38,8 +48,13 @@ function child(
 }
 
 /** `hartscope run [runArgs] -g 0 guest/bin/PROG ARGS`, once it waits for gdb: its port. */
-export async function startStub(prog: string, args: string[] = [], runArgs: string[] = []) {
-  const c = child(process.execPath, [HARTSCOPE, "run", ...runArgs, "-g", "0", GUEST_BIN + prog, ...args]);
+export function startStub(prog: string, args: string[] = [], runArgs: string[] = []) {
+  return startHartscope(["run", ...runArgs, "-g", "0", GUEST_BIN + prog, ...args]);
+}
+
+/** hartscope with `args` (which ask for gdb on port 0), once it waits for gdb: its port. */
+export async function startHartscope(args: string[]) {
+  const c = child(process.execPath, [HARTSCOPE, ...args]);
   const port = await new Promise<number>((resolve, reject) => {
     const look = () => {
       const m = /waiting for gdb on 127\.0\.0\.1:(\d+)/.exec(c.stderr());
@@ -176,6 +191,12 @@ export async function underGdb(
       ...args,
     ]).ended;
   }
+  const gdb = await gdbBatch(port, GUEST_BIN + prog, commands);
+  return { gdb, program: await program };
+}
+
+/** gdb-multiarch -batch on `file`, connected to 127.0.0.1:`port`, running `commands`: what it printed. */
+export async function gdbBatch(port: number, file: string, commands: string[]): Promise<string> {
   const script = join(tmpdir(), `hartscope-gdb-${process.pid}-${port}.gdb`);
   writeFileSync(
     script,
@@ -191,9 +212,8 @@ export async function underGdb(
       "",
     ].join("\n"),
   );
-  const g = child(tool("gdb"), ["-nx", "-batch", "-x", script, GUEST_BIN + prog]);
-  const gdb = await g.ended;
-  return { gdb: gdb.stdout + gdb.stderr, program: await program };
+  const g = await child(tool("gdb"), ["-nx", "-batch", "-x", script, file]).ended;
+  return g.stdout + g.stderr;
 }
 
 /**

@@ -1,0 +1,138 @@
+// The full system as gdb sees it (`hartscope system -g PORT`, as qemu-system-riscv64 -s -S): each
+// hart a thread (gdb's thread N is hart N-1), all-stop. Memory is read and written at virtual
+// addresses through the selected hart's translation as it is now (physical while it translates
+// none: M-mode firmware, bare metal). Breakpoints are instruction probes, as in user mode, placed
+// through the translation of the moment: an address not mapped yet cannot take one.
+
+import type { Hart } from "../hart/hart.js";
+import { PAGE_SIZE } from "../hart/page.js";
+import type { HartState } from "../hart/state.js";
+import { SIGINT, SIGTRAP } from "../linux-user/signals.js";
+import { ProbeError, type Registration } from "../machine/probes.js";
+import type { FullSystem, StepControl } from "../system/system.js";
+import type { DebugTarget, ResumeAction, StopEvent } from "./target.js";
+
+/** Instructions a step of the system runs between two looks at the clock. */
+const STEP_BUDGET = 1 << 16;
+
+export class SystemTarget implements DebugTarget {
+  private stopped = true;
+  private event: StopEvent = { kind: "stopped", tid: 1, signal: SIGTRAP };
+  private readonly breakpoints = new Map<number, Registration>();
+  private control: StepControl | undefined;
+  private stepping: { hart: Hart; retired: number } | undefined;
+
+  constructor(private readonly sys: FullSystem) {}
+
+  /** The stop before the first instruction (hart 0). */
+  first(): StopEvent {
+    return this.event;
+  }
+
+  threads(): number[] {
+    return this.sys.harts().map((_, i) => i + 1);
+  }
+
+  registers(tid: number): HartState | undefined {
+    return this.hart(tid)?.state;
+  }
+
+  readMemory(addr: number, length: number, tid: number): Uint8Array {
+    const hart = this.hart(tid);
+    const parts: Uint8Array[] = [];
+    for (let done = 0; hart !== undefined && done < length; ) {
+      const a = addr + done;
+      const n = Math.min(length - done, PAGE_SIZE - (a % PAGE_SIZE));
+      const bytes = hart.mmu.peek(a, n);
+      if (bytes === undefined) break;
+      parts.push(bytes);
+      done += n;
+    }
+    return Buffer.concat(parts);
+  }
+
+  writeMemory(addr: number, bytes: Uint8Array, tid: number): boolean {
+    return this.hart(tid)?.mmu.poke(addr, bytes) ?? false;
+  }
+
+  setBreakpoint(addr: number): string | undefined {
+    if (this.breakpoints.has(addr)) return undefined;
+    const probes = this.sys.machine.probes;
+    try {
+      const hook = probes.onInstruction(addr, (view) => {
+        if (this.stopped) return;
+        this.stop({ kind: "stopped", tid: view.id + 1, signal: SIGTRAP, swbreak: true });
+        probes.stop();
+      });
+      this.breakpoints.set(addr, hook);
+      return undefined;
+    } catch (e) {
+      if (e instanceof ProbeError) return e.message;
+      throw e;
+    }
+  }
+
+  clearBreakpoint(addr: number): void {
+    this.breakpoints.get(addr)?.remove();
+    this.breakpoints.delete(addr);
+  }
+
+  auxv(): undefined {
+    return undefined;
+  }
+
+  passSignals(): void {
+    // a machine has no signals to pass
+  }
+
+  resume(actions: readonly ResumeAction[]): void {
+    const all = actions.some((a) => a.tid === -1);
+    const step = actions.find((a) => a.step);
+    const single = step === undefined ? undefined : this.hart(step.tid);
+    this.stepping = single && { hart: single, retired: single.retired };
+    this.control = {
+      only: all ? undefined : new Set(actions.map((a) => a.tid - 1)),
+      single: single === undefined ? undefined : step!.tid - 1,
+    };
+    this.stopped = false;
+  }
+
+  runFor(ms: number): StopEvent | "idle" | undefined {
+    const end = performance.now() + ms;
+    for (;;) {
+      // a step runs a round of turns: the stepped hart's is one instruction
+      const r = this.sys.step(this.stepping !== undefined ? 1 : STEP_BUDGET, this.control);
+      if (this.stopped) return this.event;
+      if (r !== undefined && r !== "idle") return this.stop({ kind: "exited", code: r.status });
+      const s = this.stepping;
+      if (s !== undefined && s.hart.retired > s.retired)
+        return this.stop({ kind: "stopped", tid: s.hart.id + 1, signal: SIGTRAP });
+      if (r === "idle") return "idle";
+      if (performance.now() >= end) return undefined;
+    }
+  }
+
+  interrupt(): StopEvent {
+    return this.stop({ kind: "stopped", tid: Math.max(0, this.sys.lastHart) + 1, signal: SIGINT });
+  }
+
+  release(how: "kill" | "detach"): void {
+    for (const r of this.breakpoints.values()) r.remove();
+    this.breakpoints.clear();
+    if (how === "kill") this.sys.end({ status: 1, message: "gdb killed the machine" });
+    this.control = undefined;
+    this.stepping = undefined;
+    this.stopped = false;
+  }
+
+  private stop(ev: StopEvent): StopEvent {
+    this.stopped = true;
+    this.event = ev;
+    this.stepping = undefined;
+    return ev;
+  }
+
+  private hart(tid: number): Hart | undefined {
+    return this.sys.harts()[tid - 1];
+  }
+}
