@@ -1,7 +1,8 @@
-// The gdb stub's transport: one TCP connection on the loopback interface (as qemu-riscv64 -g
-// PORT and qemu-system-riscv64 -gdb tcp::PORT), bytes into packets (packets.ts) into the session (session.ts). While the machine runs, it
-// runs in slices of a few milliseconds between which the socket is read, so that gdb's Ctrl-C
-// stops it. (A guest blocked reading the terminal holds the host's thread: Ctrl-C waits for it.)
+// The gdb stub's transport: one TCP connection on the loopback interface (as qemu-riscv64 -g PORT
+// and qemu-system-riscv64 -gdb tcp::PORT), bytes into packets (packets.ts) into the session
+// (session.ts). While the machine runs, it runs in slices of a few milliseconds between which the
+// socket is read, so that gdb's Ctrl-C stops it. (A user-mode guest blocked reading the terminal
+// holds the host's thread: Ctrl-C waits for it.)
 
 import { createServer, type Socket } from "node:net";
 import { PacketReader } from "./packets.js";
