@@ -7,11 +7,16 @@
 import { F, FCSR, type HartState, PC } from "../hart/state.js";
 import { F_NAMES, X_NAMES } from "../isa/disasm.js";
 
+/** gdb's number of CSR `num` */
+export function csrRegnum(num: number): number {
+  return 65 + num;
+}
+
 export const PC_REGNUM = 32;
 const F0_REGNUM = 33;
-const FFLAGS_REGNUM = 66;
-const FRM_REGNUM = 67;
-const FCSR_REGNUM = 68;
+const FFLAGS_REGNUM = csrRegnum(1);
+const FRM_REGNUM = csrRegnum(2);
+const FCSR_REGNUM = csrRegnum(3);
 
 /** gdb's register numbers in `g` order, with their sizes in bytes. */
 export const REGISTERS: readonly { regnum: number; size: number }[] = [
@@ -22,15 +27,22 @@ export const REGISTERS: readonly { regnum: number; size: number }[] = [
   { regnum: FCSR_REGNUM, size: 4 },
 ];
 
-const reg = (name: string, regnum: number, bits: number, type: string) =>
+export const reg = (name: string, regnum: number, bits: number, type: string) =>
   `<reg name="${name}" bitsize="${bits}" type="${type}" regnum="${regnum}"/>`;
 
-/** The target description: rv64 with the F and D extensions' registers. */
-export const TARGET_XML = [
-  '<?xml version="1.0"?>',
-  '<!DOCTYPE target SYSTEM "gdb-target.dtd">',
-  '<target version="1.0">',
-  "<architecture>riscv:rv64</architecture>",
+/** The target description: rv64 with the F and D extensions' registers, and `more` features. */
+export const targetXml = (...more: string[]) =>
+  [
+    '<?xml version="1.0"?>',
+    '<!DOCTYPE target SYSTEM "gdb-target.dtd">',
+    '<target version="1.0">',
+    "<architecture>riscv:rv64</architecture>",
+    ...BASE_FEATURES,
+    ...more,
+    "</target>",
+  ].join("\n");
+
+const BASE_FEATURES = [
   '<feature name="org.gnu.gdb.riscv.cpu">',
   ...X_NAMES.map((n, i) => reg(n, i, 64, i === 1 ? "code_ptr" : i === 2 || i === 8 ? "data_ptr" : "int")),
   reg("pc", PC_REGNUM, 64, "code_ptr"),
@@ -42,8 +54,7 @@ export const TARGET_XML = [
   reg("frm", FRM_REGNUM, 32, "int"),
   reg("fcsr", FCSR_REGNUM, 32, "int"),
   "</feature>",
-  "</target>",
-].join("\n");
+];
 
 /** The state words (low, high) behind a 64-bit register number, or undefined for the FP CSRs. */
 function wordsOf(regnum: number): number | undefined {

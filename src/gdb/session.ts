@@ -6,7 +6,7 @@
 
 import { SIGKILL } from "../linux-user/signals.js";
 import { framePacket, fromHex, hexNumber, type Incoming, MAX_PACKET, toHex } from "./packets.js";
-import { readAll, readRegister, TARGET_XML, writeAll, writeRegister } from "./registers.js";
+import { readAll, writeAll } from "./registers.js";
 import { gdbSignal, linuxSignal } from "./signals.js";
 import type { DebugTarget, ResumeAction, StopEvent } from "./target.js";
 
@@ -100,7 +100,7 @@ export class GdbSession {
       }
       case "p": {
         const n = number(p.slice(1), "register number");
-        const bytes = readRegister(this.state(this.gThread), n);
+        const bytes = this.target.readRegister(this.thread(this.gThread), n);
         if (bytes === undefined) throw new BadPacket(`no register 0x${hex(n)}`);
         return toHex(bytes);
       }
@@ -108,7 +108,7 @@ export class GdbSession {
         const [n, v] = split(p.slice(1), "=", "P n=value");
         const bytes = fromHex(v);
         const regnum = number(n, "register number");
-        if (bytes === undefined || !writeRegister(this.state(this.gThread), regnum, bytes))
+        if (bytes === undefined || !this.target.writeRegister(this.thread(this.gThread), regnum, bytes))
           throw new BadPacket(`register ${regnum} is not ${v.length / 2} bytes of hex`);
         return "OK";
       }
@@ -251,7 +251,7 @@ export class GdbSession {
       t.passSignals(signals);
       return "OK";
     }
-    if (p.startsWith("qXfer:features:read:target.xml:")) return xfer(Buffer.from(TARGET_XML), p);
+    if (p.startsWith("qXfer:features:read:target.xml:")) return xfer(Buffer.from(t.targetXml()), p);
     if (p.startsWith("qXfer:auxv:read::")) {
       const auxv = t.auxv();
       return auxv === undefined ? E_ARGS : xfer(Buffer.from(auxv), p);

@@ -4,16 +4,31 @@
 // none: M-mode firmware, bare metal). Breakpoints are instruction probes, as in user mode, placed
 // through the translation of the moment: an address not mapped yet cannot take one.
 
+import { peekableCsrs, peekCsr, pokeCsr } from "../hart/csr.js";
 import type { Hart } from "../hart/hart.js";
 import { PAGE_SIZE } from "../hart/page.js";
 import type { HartState } from "../hart/state.js";
 import { SIGINT, SIGTRAP } from "../linux-user/signals.js";
 import { ProbeError, type Registration } from "../machine/probes.js";
 import type { FullSystem, StepControl } from "../system/system.js";
+import { csrRegnum, readRegister, reg, targetXml, writeRegister } from "./registers.js";
 import type { DebugTarget, ResumeAction, StopEvent } from "./target.js";
 
 /** Instructions a step of the system runs between two looks at the clock. */
 const STEP_BUDGET = 1 << 16;
+
+/** gdb's number of its virtual register `priv` (the privilege mode), after the 4096 CSRs */
+const PRIV_REGNUM = csrRegnum(4096);
+
+/** The base registers, every CSR the hart has (gdb's names are the spec's), and the privilege mode. */
+const SYSTEM_XML = targetXml(
+  [
+    '<feature name="org.gnu.gdb.riscv.csr">',
+    ...peekableCsrs().map(([num, name]) => reg(name, csrRegnum(num), 64, "int")),
+    "</feature>",
+  ].join("\n"),
+  `<feature name="org.gnu.gdb.riscv.virtual">${reg("priv", PRIV_REGNUM, 64, "int")}</feature>`,
+);
 
 export class SystemTarget implements DebugTarget {
   private stopped = true;
@@ -35,6 +50,30 @@ export class SystemTarget implements DebugTarget {
 
   registers(tid: number): HartState | undefined {
     return this.hart(tid)?.state;
+  }
+
+  readRegister(tid: number, regnum: number): Uint8Array | undefined {
+    const hart = this.hart(tid);
+    if (hart === undefined) return undefined;
+    const base = readRegister(hart.state, regnum);
+    if (base !== undefined) return base;
+    const value = new Int32Array(2);
+    if (regnum === PRIV_REGNUM) value[0] = hart.priv;
+    else if (!peekCsr(hart, regnum - csrRegnum(0), value)) return undefined;
+    return new Uint8Array(value.buffer);
+  }
+
+  writeRegister(tid: number, regnum: number, bytes: Uint8Array): boolean {
+    const hart = this.hart(tid);
+    if (hart === undefined) return false;
+    if (writeRegister(hart.state, regnum, bytes)) return true;
+    if (bytes.length !== 8 || regnum === PRIV_REGNUM) return false;
+    const v = new DataView(bytes.buffer, bytes.byteOffset, 8);
+    return pokeCsr(hart, regnum - csrRegnum(0), v.getInt32(0, true), v.getInt32(4, true));
+  }
+
+  targetXml(): string {
+    return SYSTEM_XML;
   }
 
   readMemory(addr: number, length: number, tid: number): Uint8Array {

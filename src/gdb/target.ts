@@ -23,8 +23,14 @@ export interface ResumeAction {
 export interface DebugTarget {
   /** live threads of the debugged process, in creation order */
   threads(): number[];
-  /** a thread's registers, or undefined if it is not a live thread of the process */
+  /** a thread's registers, or undefined if it is not a live thread of the process (the `g` packet's) */
   registers(tid: number): HartState | undefined;
+  /** register `regnum` of a thread as little-endian bytes, or undefined if it has none such */
+  readRegister(tid: number, regnum: number): Uint8Array | undefined;
+  /** set register `regnum` of a thread; false if it has none such, or `bytes` are not its size */
+  writeRegister(tid: number, regnum: number, bytes: Uint8Array): boolean;
+  /** the target description (registers.ts: targetXml) */
+  targetXml(): string;
   /**
    * `length` bytes of virtual memory at `addr` as thread `tid` sees it, as far as they are readable
    * (fewer at an unmapped page)

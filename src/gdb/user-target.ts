@@ -16,6 +16,7 @@ import type { UserRun } from "../linux-user/scheduler.js";
 import { killProcess, sendToThread } from "../linux-user/signal-delivery.js";
 import { SI_USER, SIGINT, SIGKILL, SIGTRAP } from "../linux-user/signals.js";
 import { ProbeError, type Registration } from "../machine/probes.js";
+import { readRegister, targetXml, writeRegister } from "./registers.js";
 import type { DebugTarget, ResumeAction, StopEvent } from "./target.js";
 
 export class UserTarget implements DebugTarget, DebugWatch {
@@ -52,6 +53,20 @@ export class UserTarget implements DebugTarget, DebugWatch {
 
   registers(tid: number): HartState | undefined {
     return this.thread(tid)?.state;
+  }
+
+  readRegister(tid: number, regnum: number): Uint8Array | undefined {
+    const s = this.registers(tid);
+    return s && readRegister(s, regnum);
+  }
+
+  writeRegister(tid: number, regnum: number, bytes: Uint8Array): boolean {
+    const s = this.registers(tid);
+    return s !== undefined && writeRegister(s, regnum, bytes);
+  }
+
+  targetXml(): string {
+    return targetXml();
   }
 
   readMemory(addr: number, length: number): Uint8Array {

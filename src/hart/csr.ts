@@ -146,3 +146,32 @@ export function accessCsr(
   h.translationChanged(isPmpCsr(num));
   return afterCsrWrite(h, num, pc, fsBefore);
 }
+
+/**
+ * CSR `num` as a debugger reads it (gdb's CSR registers in the full system): whatever the hart's
+ * privilege, changing nothing; false for a CSR the hart does not have or an FP CSR (gdb has those
+ * as FP registers).
+ */
+export function peekCsr(h: CsrHart, num: number, value: Int32Array): boolean {
+  const def = CSRS.get(num);
+  if (def === undefined || def.kind !== "reg") return false;
+  def.read(h, value);
+  return true;
+}
+
+/**
+ * Write CSR `num` as a debugger does: under the CSR's WARL rules, whatever the hart's privilege;
+ * translation is looked at again (satp, mstatus, PMP). False for a CSR pokeCsr cannot write.
+ */
+export function pokeCsr(h: CsrHart, num: number, lo: number, hi: number): boolean {
+  const def = CSRS.get(num);
+  if (def === undefined || def.kind !== "reg" || def.write === undefined) return false;
+  def.write(h, lo, hi);
+  h.translationChanged(isPmpCsr(num));
+  return true;
+}
+
+/** The numbers and names of the CSRs peekCsr reads. */
+export function peekableCsrs(): [number, string][] {
+  return [...CSRS].filter(([, d]) => d.kind === "reg").map(([n, d]) => [n, d.name]);
+}

@@ -25,6 +25,11 @@ test("gdb on the full system: four harts as threads, a breakpoint each of them h
     "continue",
     "info registers pc",
     "p $a0 == $_thread - 1",
+    // the CSRs and the privilege mode, as gdb's RISC-V support names them
+    "info registers misa priv",
+    "p $mhartid == $_thread - 1",
+    "set $mscratch = 0x1234",
+    "p/x $mscratch",
     "stepi",
     "continue",
     "continue",
@@ -39,8 +44,10 @@ test("gdb on the full system: four harts as threads, a breakpoint each of them h
   // every hart reaches kmain once, with its hartid (thread - 1) in a0
   const hits = [...gdb.matchAll(/Thread (\d) hit Breakpoint 1, 0x0+8000007e in kmain/g)].map((m) => m[1]);
   assert.equal(new Set(hits).size, 4, gdb);
-  assert.doesNotMatch(gdb, /\$\d+ = 0/, "a0 holds each hart's id");
+  assert.doesNotMatch(gdb, /\$\d+ = 0\n/, "a0 and mhartid hold each hart's id");
   assert.match(gdb, /0x0+80000080 in kmain \(\)/, "stepi");
+  assert.match(gdb, /misa +0x800000000014112d\tRV64ACDFIMSU\npriv +0x3\tprv:3 \[Machine\]/);
+  assert.match(gdb, /\$\d+ = 0x1234/);
   assert.match(gdb, /\[Inferior 1 \(Remote target\) exited normally\]/);
   assert.equal(end.status, 0, end.stderr);
   assert.match(end.stdout, /hart 3 round 2\nall 4 harts done\n$/);
