@@ -100,6 +100,18 @@ test(
 );
 
 test(
+  "gdb: detach takes the breakpoints out and the program runs to its end, as under qemu",
+  needGdbAndQemu,
+  async () => {
+    const h = await sameAsQemu("debuggee", [], ["break add", "continue", "bt 1", "detach"]);
+    assert.match(h.gdb, /Breakpoint 1, add \(a=a@entry=0, b=b@entry=10\)/);
+    assert.match(h.gdb, /\[Inferior 1 \(Remote target\) detached\]/);
+    assert.equal(h.program.status, 42);
+    assert.match(h.program.stdout, /^line 0: 10\nline 1: 11\nline 2: 12\n.*counter: 3\n$/s);
+  },
+);
+
+test(
   "gdb: faults and signals stop the program before their delivery, as under qemu",
   needGdbAndQemu,
   async () => {
