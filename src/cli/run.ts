@@ -122,13 +122,7 @@ async function runUnderGdb(p: LinuxProcess, port: number): Promise<ExitStatus> {
   const { UserTarget } = await import("../gdb/user-target.js");
   const run = new UserRun(p);
   const target = new UserTarget(run, p);
-  await serveGdb(
-    target,
-    target.first(),
-    port,
-    (at) => err(`hartscope: waiting for gdb on 127.0.0.1:${at} (gdb-multiarch: target remote :${at})`),
-    (line) => err(`hartscope: gdb: ${line}`),
-  );
+  await serveGdb(target, target.first(), port, err);
   // gdb is gone (detached, killed the program, or saw it end): the rest runs on
   while (run.turn());
   return run.status();

@@ -331,13 +331,7 @@ async function underGdb(sys: FullSystem, port: number): Promise<void> {
   const { serveGdb } = await import("../gdb/server.js");
   const { SystemTarget } = await import("../gdb/system-target.js");
   const target = new SystemTarget(sys);
-  await serveGdb(
-    target,
-    target.first(),
-    port,
-    (at) => err(`hartscope: waiting for gdb on 127.0.0.1:${at} (gdb-multiarch: target remote :${at})`),
-    (line) => err(`hartscope: gdb: ${line}`),
-  );
+  await serveGdb(target, target.first(), port, err);
 }
 
 /** Run in slices, visiting the event loop between them so console input arrives. */

@@ -15,17 +15,20 @@ const SLICE_MS = 20;
 const IDLE_MS = 10;
 
 /**
- * Listen on 127.0.0.1:`port` (0: any free port), tell `announce` the port, serve one gdb until it
+ * Listen on 127.0.0.1:`port` (0: any free port), say where on `say` (stderr), serve one gdb until it
  * kills or detaches the program, disconnects, or the program ends; resolves then. The target is
- * released (breakpoints removed) whatever happens; the caller runs what is left of the run.
+ * released (breakpoints removed) whatever happens; the caller runs what is left of the run. A
+ * client's bad packets are named on `say` too.
  */
 export function serveGdb(
   target: DebugTarget,
   first: StopEvent,
   port: number,
-  announce: (port: number) => void,
-  log: (line: string) => void,
+  say: (line: string) => void,
 ): Promise<void> {
+  const announce = (at: number) =>
+    say(`hartscope: waiting for gdb on 127.0.0.1:${at} (gdb-multiarch: target remote :${at})`);
+  const log = (line: string) => say(`hartscope: gdb: ${line}`);
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", (e) => reject(new Error(`gdb: cannot listen on 127.0.0.1:${port}: ${e.message}`)));

@@ -9,8 +9,8 @@ import type { Hart } from "../hart/hart.js";
 import { PAGE_SIZE } from "../hart/page.js";
 import type { HartState } from "../hart/state.js";
 import { SIGINT, SIGTRAP } from "../linux-user/signals.js";
-import { ProbeError, type Registration } from "../machine/probes.js";
 import type { FullSystem, StepControl } from "../system/system.js";
+import { Breakpoints } from "./breakpoints.js";
 import { csrRegnum, readRegister, reg, targetXml, writeRegister } from "./registers.js";
 import type { DebugTarget, ResumeAction, StopEvent } from "./target.js";
 
@@ -33,11 +33,17 @@ const SYSTEM_XML = targetXml(
 export class SystemTarget implements DebugTarget {
   private stopped = true;
   private event: StopEvent = { kind: "stopped", tid: 1, signal: SIGTRAP };
-  private readonly breakpoints = new Map<number, Registration>();
+  private readonly breakpoints: Breakpoints;
   private control: StepControl | undefined;
   private stepping: { hart: Hart; retired: number } | undefined;
 
-  constructor(private readonly sys: FullSystem) {}
+  constructor(private readonly sys: FullSystem) {
+    this.breakpoints = new Breakpoints(sys.machine.probes, (view) => {
+      if (this.stopped) return false;
+      this.stop({ kind: "stopped", tid: view.id + 1, signal: SIGTRAP, swbreak: true });
+      return true;
+    });
+  }
 
   /** The stop before the first instruction (hart 0). */
   first(): StopEvent {
@@ -95,25 +101,11 @@ export class SystemTarget implements DebugTarget {
   }
 
   setBreakpoint(addr: number): string | undefined {
-    if (this.breakpoints.has(addr)) return undefined;
-    const probes = this.sys.machine.probes;
-    try {
-      const hook = probes.onInstruction(addr, (view) => {
-        if (this.stopped) return;
-        this.stop({ kind: "stopped", tid: view.id + 1, signal: SIGTRAP, swbreak: true });
-        probes.stop();
-      });
-      this.breakpoints.set(addr, hook);
-      return undefined;
-    } catch (e) {
-      if (e instanceof ProbeError) return e.message;
-      throw e;
-    }
+    return this.breakpoints.set(addr);
   }
 
   clearBreakpoint(addr: number): void {
-    this.breakpoints.get(addr)?.remove();
-    this.breakpoints.delete(addr);
+    this.breakpoints.clear(addr);
   }
 
   auxv(): undefined {
@@ -156,8 +148,7 @@ export class SystemTarget implements DebugTarget {
   }
 
   release(how: "kill" | "detach"): void {
-    for (const r of this.breakpoints.values()) r.remove();
-    this.breakpoints.clear();
+    this.breakpoints.clearAll();
     if (how === "kill") this.sys.end({ status: 1, message: "gdb killed the machine" });
     this.control = undefined;
     this.stepping = undefined;

@@ -15,7 +15,7 @@ import type { LinuxProcess, PendingSignal, Thread } from "../linux-user/process.
 import type { UserRun } from "../linux-user/scheduler.js";
 import { killProcess, sendToThread } from "../linux-user/signal-delivery.js";
 import { SI_USER, SIGINT, SIGKILL, SIGTRAP } from "../linux-user/signals.js";
-import { ProbeError, type Registration } from "../machine/probes.js";
+import { Breakpoints } from "./breakpoints.js";
 import { readRegister, targetXml, writeRegister } from "./registers.js";
 import type { DebugTarget, ResumeAction, StopEvent } from "./target.js";
 
@@ -23,7 +23,7 @@ export class UserTarget implements DebugTarget, DebugWatch {
   /** DebugWatch: the run is paused for gdb */
   stopped = true;
   private event: StopEvent;
-  private readonly breakpoints = new Map<number, Registration>();
+  private readonly breakpoints: Breakpoints;
   private pass: ReadonlySet<number> = new Set();
   /** what becomes of the signal a thread stopped with, once gdb resumed it */
   private readonly verdicts = new Map<Thread, SignalVerdict>();
@@ -38,6 +38,12 @@ export class UserTarget implements DebugTarget, DebugWatch {
     private readonly p: LinuxProcess,
   ) {
     p.kernel.debug = this;
+    this.breakpoints = new Breakpoints(p.machine.probes, (view) => {
+      // a forked child runs the same code: only the debugged process stops
+      if (this.stopped || this.thread(view.id) === undefined) return false;
+      this.stop({ kind: "stopped", tid: view.id, signal: SIGTRAP, swbreak: true });
+      return true;
+    });
     // before the first instruction, as a program gdb starts stops after its exec
     this.event = { kind: "stopped", tid: p.threads[0]!.tid, signal: SIGTRAP };
   }
@@ -97,30 +103,11 @@ export class UserTarget implements DebugTarget, DebugWatch {
   }
 
   setBreakpoint(addr: number): string | undefined {
-    if (this.breakpoints.has(addr)) return undefined;
-    const probes = this.p.machine.probes;
-    try {
-      const hook = probes.onInstruction(
-        addr,
-        (view) => {
-          // a forked child runs the same code: only the debugged process stops
-          if (this.stopped || this.thread(view.id) === undefined) return;
-          this.stop({ kind: "stopped", tid: view.id, signal: SIGTRAP, swbreak: true });
-          probes.stop();
-        },
-        this.p.threads[0]?.tid,
-      );
-      this.breakpoints.set(addr, hook);
-      return undefined;
-    } catch (e) {
-      if (e instanceof ProbeError) return e.message;
-      throw e;
-    }
+    return this.breakpoints.set(addr, this.p.threads[0]?.tid);
   }
 
   clearBreakpoint(addr: number): void {
-    this.breakpoints.get(addr)?.remove();
-    this.breakpoints.delete(addr);
+    this.breakpoints.clear(addr);
   }
 
   auxv(): Uint8Array | undefined {
@@ -182,8 +169,7 @@ export class UserTarget implements DebugTarget, DebugWatch {
   }
 
   release(how: "kill" | "detach"): void {
-    for (const r of this.breakpoints.values()) r.remove();
-    this.breakpoints.clear();
+    this.breakpoints.clearAll();
     if (how === "kill") killProcess(this.p, SIGKILL);
     // a signal gdb stopped the process with is delivered, as PTRACE_DETACH with it does
     else if (this.signalled !== undefined) this.verdicts.set(this.signalled, "deliver");
