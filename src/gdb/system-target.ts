@@ -2,13 +2,16 @@
 // hart a thread (gdb's thread N is hart N-1), all-stop. Memory is read and written at virtual
 // addresses through the selected hart's translation as it is now (physical while it translates
 // none: M-mode firmware, bare metal). Breakpoints are instruction probes, as in user mode, placed
-// through the translation of the moment: an address not mapped yet cannot take one.
+// through the translation of the moment; one at an address no translation maps executable yet (a
+// kernel's, before its page tables) waits, and is placed the moment a hart's translation changes
+// to map it (satp, a mode change, SFENCE.VMA), before that hart's next instruction.
 
 import { peekableCsrs, peekCsr, pokeCsr } from "../hart/csr.js";
 import type { Hart } from "../hart/hart.js";
 import { PAGE_SIZE } from "../hart/page.js";
 import type { HartState } from "../hart/state.js";
 import { SIGINT, SIGTRAP } from "../linux-user/signals.js";
+import type { Registration } from "../machine/probes.js";
 import type { FullSystem, StepControl } from "../system/system.js";
 import { Breakpoints } from "./breakpoints.js";
 import { csrRegnum, readRegister, reg, targetXml, writeRegister } from "./registers.js";
@@ -34,6 +37,9 @@ export class SystemTarget implements DebugTarget {
   private stopped = true;
   private event: StopEvent = { kind: "stopped", tid: 1, signal: SIGTRAP };
   private readonly breakpoints: Breakpoints;
+  /** breakpoints at addresses no translation mapped executable yet */
+  private readonly pending = new Set<number>();
+  private watchTranslation: Registration | undefined;
   private control: StepControl | undefined;
   private stepping: { hart: Hart; retired: number } | undefined;
 
@@ -101,11 +107,26 @@ export class SystemTarget implements DebugTarget {
   }
 
   setBreakpoint(addr: number): string | undefined {
-    return this.breakpoints.set(addr);
+    const why = this.breakpoints.set(addr);
+    if (why === undefined || !/not mapped executable/.test(why)) return why;
+    // placed once a hart's translation maps it (a kernel's address before its page tables do)
+    this.pending.add(addr);
+    this.watchTranslation ??= this.sys.machine.probes.onTranslationChange(() => this.placePending());
+    return undefined;
   }
 
   clearBreakpoint(addr: number): void {
     this.breakpoints.clear(addr);
+    this.pending.delete(addr);
+  }
+
+  /** Place the pending breakpoints a hart's new translation maps (before it runs on). */
+  private placePending(): void {
+    for (const addr of this.pending) if (this.breakpoints.set(addr) === undefined) this.pending.delete(addr);
+    if (this.pending.size === 0) {
+      this.watchTranslation?.remove();
+      this.watchTranslation = undefined;
+    }
   }
 
   auxv(): undefined {
@@ -149,6 +170,9 @@ export class SystemTarget implements DebugTarget {
 
   release(how: "kill" | "detach"): void {
     this.breakpoints.clearAll();
+    this.pending.clear();
+    this.watchTranslation?.remove();
+    this.watchTranslation = undefined;
     if (how === "kill") this.sys.end({ status: 1, message: "gdb killed the machine" });
     this.control = undefined;
     this.stepping = undefined;

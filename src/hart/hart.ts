@@ -287,12 +287,15 @@ export class Hart implements RareHart, CsrHart {
   }
 
   translationChanged(pmp = false): void {
-    if (this.mmu.contextChanged(pmp)) this.jit?.flush();
+    if (!this.mmu.contextChanged(pmp)) return;
+    this.jit?.flush();
+    this.probes?.translationChanged?.();
   }
 
   fenceTranslations(vpn?: number): void {
     if (this.mmu.fence(vpn)) this.jit?.flush();
     else this.jit?.flush(vpn);
+    this.probes?.translationChanged?.();
   }
 
   /** A pin rose during a device access: true (the interrupt recorded) when one is takeable now. */

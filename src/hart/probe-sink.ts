@@ -36,6 +36,11 @@ export interface ProbeSink {
    * per firing.
    */
   site?(pc: number): ProbeSite | undefined;
+  /**
+   * Optional: the hart's translation may map code it did not (a satp write, a mode change, an
+   * SFENCE.VMA after new page-table entries): a debugger places breakpoints it could not place yet.
+   */
+  translationChanged?(): void;
 }
 
 /** The hooks of one probed address (ProbeSink.site). */

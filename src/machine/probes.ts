@@ -32,7 +32,8 @@ export type HookKind =
   | "syscall-entry"
   | "syscall-return"
   | "tick"
-  | "timer";
+  | "timer"
+  | "translation";
 
 /** A hook that threw: which one, where and when. */
 export interface HookError {
@@ -156,6 +157,7 @@ export class Probes implements ProbeSink {
   private syscallReturn: Hook<SyscallReturnHook>[] = [];
   private ticks: Tick[] = [];
   private errorListeners: ((e: HookError) => void)[] = [];
+  private translation: Hook<() => void>[] = [];
   /** each hart's own clock: events at hart.retired (ns at 1 per instruction) */
   private readonly hartQueues = new Map<Hart, EventQueue>();
 
@@ -295,6 +297,32 @@ export class Probes implements ProbeSink {
     };
     handle = this.host.events.schedule(this.host.now() + intervalNs, fire);
     return h;
+  }
+
+  /**
+   * Run `hook` when a hart's translation may map code it did not (satp, a mode change, SFENCE.VMA),
+   * in the hart's run, before its next instruction: gdb places the breakpoints it could not place yet.
+   */
+  onTranslationChange(hook: () => void): Registration {
+    const h = new Hook(hook, "translation", (x) => {
+      this.translation = without(this.translation, x);
+    });
+    this.translation = [...this.translation, h];
+    return h;
+  }
+
+  /** ProbeSink: a hart's translation changed (see onTranslationChange). */
+  translationChanged(): void {
+    const hooks = this.translation;
+    for (let i = 0; i < hooks.length; i++) {
+      const h = hooks[i]!;
+      if (!h.active) continue;
+      try {
+        h.fn();
+      } catch (e) {
+        this.recordError("translation", h, this.host.current()?.view(), e);
+      }
+    }
   }
 
   /** Call `listener` with each hook error as it happens (the tracer's ERROR probe). */

@@ -76,6 +76,40 @@ test("gdb on the full system: a conditional breakpoint, and memory written throu
   assert.match(end.stdout, /^Hallo from a RISC-V virt machine\r?\n/);
 });
 
+test("gdb on the full system: breakpoints at virtual addresses before the page tables map them", {
+  skip: skipWithout("gdb"),
+}, async () => {
+  // paging.c (S-mode, the built-in SBI firmware): VA(4) = 0x40004000 becomes executable in its
+  // page-fault handler, and 0x40005ffc is a function written on a page mapped after an SFENCE.VMA
+  const stub = await startHartscope(["system", "--kernel", `${KERNELS}paging`, "-g", "0"]);
+  const gdb = await gdbBatch(stub.port, `${KERNELS}paging`, [
+    "break *0x40004000",
+    "break *0x40005ffc",
+    "continue",
+    "info registers priv",
+    "x/i $pc",
+    "continue",
+    "x/2i $pc",
+    "delete",
+    "continue",
+  ]);
+  const end = await stub.ended;
+  assert.match(
+    gdb,
+    /Breakpoint 1, 0x0+40004000 in \?\? \(\)\npriv +0x1\tprv:1 \[Supervisor\]\n=> 0x40004000:\tret/,
+  );
+  assert.match(
+    gdb,
+    /Breakpoint 2, 0x0+40005ffc in \?\? \(\)\n=> 0x40005ffc:\tnop\n +0x40005ffe:\tadd\ta0,a0,291/,
+  );
+  assert.equal(end.status, 0, end.stderr);
+  assert.match(
+    end.stdout,
+    /ran code on a page made executable after the fault\r?\nstraddling instruction: 0x100 \+ 0x123 = 547\r?\n/,
+  );
+  assert.match(end.stdout, /faults = 5\r?\ndone\r?\n$/);
+});
+
 test("gdb on the full system: Ctrl-C while every hart waits in WFI; bad packets named", async () => {
   const stub = await system("idle");
   const c = await RspClient.connect(stub.port);
