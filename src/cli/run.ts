@@ -118,11 +118,15 @@ export function runCommand(o: RunOptions): number | Promise<number> {
 
 /** The run under gdb (gdb/): it starts stopped, before the first instruction. */
 async function runUnderGdb(p: LinuxProcess, port: number): Promise<ExitStatus> {
-  const { serveGdb } = await import("../gdb/server.js");
+  const { ListenError, serveGdb } = await import("../gdb/server.js");
   const { UserTarget } = await import("../gdb/user-target.js");
   const run = new UserRun(p);
   const target = new UserTarget(run, p);
-  await serveGdb(target, target.first(), port, err);
+  try {
+    await serveGdb(target, target.first(), port, err);
+  } catch (e) {
+    throw e instanceof ListenError ? new UsageError(`-g ${port}: ${e.message}`) : e;
+  }
   // gdb is gone (detached, killed the program, or saw it end): the rest runs on
   while (run.turn());
   return run.status();

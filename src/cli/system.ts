@@ -328,10 +328,14 @@ export async function systemCommand(o: SystemOptions): Promise<number> {
 
 /** Serve gdb (gdb/) until it detaches, kills the machine or sees it end; the console works meanwhile. */
 async function underGdb(sys: FullSystem, port: number): Promise<void> {
-  const { serveGdb } = await import("../gdb/server.js");
+  const { ListenError, serveGdb } = await import("../gdb/server.js");
   const { SystemTarget } = await import("../gdb/system-target.js");
   const target = new SystemTarget(sys);
-  await serveGdb(target, target.first(), port, err);
+  try {
+    await serveGdb(target, target.first(), port, err);
+  } catch (e) {
+    throw e instanceof ListenError ? new UsageError(`-g ${port}: ${e.message}`) : e;
+  }
 }
 
 /** Run in slices, visiting the event loop between them so console input arrives. */

@@ -9,6 +9,16 @@ import { PacketReader } from "./packets.js";
 import { type After, GdbSession } from "./session.js";
 import type { DebugTarget, StopEvent } from "./target.js";
 
+/** The port cannot be listened on: a user's error (the command line's), not hartscope's. */
+export class ListenError extends Error {
+  override name = "ListenError";
+}
+
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: "the port is in use",
+  EACCES: "permission denied (ports below 1024 need root)",
+};
+
 /** How long the machine runs between two looks at the socket. */
 const SLICE_MS = 20;
 /** How long an idle machine (every hart in WFI, nothing due) waits before it is run again. */
@@ -31,7 +41,13 @@ export function serveGdb(
   const log = (line: string) => say(`hartscope: gdb: ${line}`);
   return new Promise((resolve, reject) => {
     const server = createServer();
-    server.once("error", (e) => reject(new Error(`gdb: cannot listen on 127.0.0.1:${port}: ${e.message}`)));
+    server.once("error", (e: NodeJS.ErrnoException) =>
+      reject(
+        new ListenError(
+          `cannot listen for gdb on 127.0.0.1:${port}: ${LISTEN_ERRORS[e.code ?? ""] ?? e.message}`,
+        ),
+      ),
+    );
     server.listen(port, "127.0.0.1", () => {
       const address = server.address();
       announce(typeof address === "object" && address !== null ? address.port : port);

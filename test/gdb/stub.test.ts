@@ -3,10 +3,12 @@
 // and a debugger that vanishes without a word.
 
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { after, test } from "node:test";
 import { parseElf } from "../../src/elf/elf.js";
-import { GUEST_BIN } from "../linux-user/guest.js";
+import { GUEST_BIN, HARTSCOPE, hartscope } from "../linux-user/guest.js";
 import { killChildren, RspClient, startStub } from "./stub.js";
 
 after(killChildren);
@@ -106,4 +108,36 @@ test("gdb stub: a debugger that disconnects without k or D leaves the program to
   const end = await stub.ended;
   assert.equal(end.status, 42, end.stderr);
   assert.match(end.stdout, /^line 0: 10\n.*counter: 3\n$/s, "its output is all there");
+});
+
+test("gdb stub: a port in use, or out of range, is the command line's error", async () => {
+  const busy = createServer();
+  await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+  const port = (busy.address() as AddressInfo).port;
+  try {
+    // (spawnSync would hold this process's event loop, and with it the listening socket: async)
+    for (const args of [
+      ["run", "-g", String(port), `${GUEST_BIN}hello`],
+      ["system", "--bios", "none", "--kernel", `${GUEST_BIN}../kernels/bin/hello`, "-g", String(port)],
+    ]) {
+      const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
+        const c = spawn(process.execPath, [HARTSCOPE, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+        let stderr = "";
+        c.stderr.on("data", (b) => {
+          stderr += b;
+        });
+        c.on("close", (status) => resolve({ status, stderr }));
+      });
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(
+        r.stderr,
+        `hartscope: -g ${port}: cannot listen for gdb on 127.0.0.1:${port}: the port is in use\n`,
+      );
+    }
+  } finally {
+    busy.close();
+  }
+  const bad = hartscope(["run", "-g", "65536", `${GUEST_BIN}hello`]);
+  assert.equal(bad.status, 1);
+  assert.equal(bad.stderr, "hartscope: -g must be an integer from 0 to 65535 (got '65536')\n");
 });
