@@ -100,6 +100,41 @@ test("gdb stub: Ctrl-C stops a program that never stops, which goes on after it"
   assert.equal((await stub.ended).status, 137);
 });
 
+for (const jit of ["on", "off"]) {
+  test(`gdb stub: a breakpoint placed in a loop that is already running compiled stops it exactly (--jit ${jit})`, async () => {
+    // debuggee spin: 10580 ld a5,0(a4); 10582 addi a5,a5,1; 10584 sd a5,0(a4); 10586 j 10580
+    const stub = await startStub("debuggee", ["spin"], ["--jit", jit]);
+    const c = await RspClient.connect(stub.port);
+    const counter = async () =>
+      Buffer.from(await c.ask(`m${COUNTER.toString(16)},8`), "hex").readBigUInt64LE();
+    const a5 = async () => Buffer.from(await c.ask("pf"), "hex").readBigUInt64LE();
+    c.send("c");
+    await new Promise((r) => setTimeout(r, 300));
+    c.raw("\x03");
+    assert.match(await c.next(), /^T02thread:/);
+    assert.equal(await c.ask("Z0,10584,2"), "OK");
+    let last = 0n;
+    for (let round = 0; round < 3; round++) {
+      c.send("c");
+      assert.equal(await c.next(), `T05thread:${TID};swbreak:;`);
+      assert.equal(await c.ask("p20"), Buffer.from([0x84, 0x05, 0x01, 0, 0, 0, 0, 0]).toString("hex"));
+      const n = await counter();
+      // before the store: a5 holds the next value, memory the last
+      assert.equal(await a5(), n + 1n, `round ${round}`);
+      if (round > 0) assert.equal(n, last + 1n, "one iteration between two hits");
+      last = n;
+    }
+    assert.equal(await c.ask("z0,10584,2"), "OK");
+    c.send("c");
+    await new Promise((r) => setTimeout(r, 100));
+    c.raw("\x03");
+    assert.match(await c.next(), /^T02thread:/);
+    assert.ok((await counter()) > last + 1000n, "without the breakpoint it runs free again");
+    c.send("k");
+    c.close();
+    await stub.ended;
+  });
+}
 test("gdb stub: a debugger that disconnects without k or D leaves the program to run to its end", async () => {
   const stub = await startStub("debuggee");
   const c = await RspClient.connect(stub.port);
