@@ -4,7 +4,8 @@
 // a signal the process is about to act on stops the run first, as ptrace's signal-delivery stop
 // does, and gdb's resume says whether it is delivered (C sig) or discarded (c): a fault discarded
 // runs its instruction again. Single steps run one instruction of the stepped thread; the other
-// threads run their turns meanwhile. Other processes of the run (forked children) are not
+// threads run their turns meanwhile, unless the resume holds them (a vCont naming only the stepped
+// thread, as gdb steps over a breakpoint). Other processes of the run (forked children) are not
 // debugged: they run on, and breakpoints do not stop them.
 
 import { PAGE_SIZE } from "../hart/page.js";
@@ -27,7 +28,7 @@ export class UserTarget implements DebugTarget, DebugWatch {
   private pass: ReadonlySet<number> = new Set();
   /** what becomes of the signal a thread stopped with, once gdb resumed it */
   private readonly verdicts = new Map<Thread, SignalVerdict>();
-  /** the thread that stopped with a signal still pending (signalStop), as the last stop reported */
+  /** the thread the last stop reported with a signal still pending (see `signal`) */
   private signalled: Thread | undefined;
   private stepping: { thread: Thread; retired: number } | undefined;
   /** the threads the last resume named, when it did not resume every thread (vCont;s:1 alone) */
