@@ -5,7 +5,7 @@
 // holds the host's thread: Ctrl-C waits for it.)
 
 import { createServer, type Socket } from "node:net";
-import { PacketReader } from "./packets.js";
+import { type Incoming, PacketReader } from "./packets.js";
 import { type After, GdbSession } from "./session.js";
 import type { DebugTarget, StopEvent } from "./target.js";
 
@@ -66,7 +66,7 @@ class Connection {
   private interrupted = false;
   private done = false;
   /** packets that came while the machine ran (all-stop: handled at the next stop) */
-  private queued: ReturnType<PacketReader["feed"]> = [];
+  private queued: Incoming[] = [];
 
   constructor(
     private readonly target: DebugTarget,
@@ -102,7 +102,17 @@ class Connection {
         else this.queued.push(inc);
         continue;
       }
+      this.handle(inc);
+    }
+  }
+
+  /** A packet while the machine is stopped; hartscope's own failure in it ends the run, reported. */
+  private handle(inc: Incoming): void {
+    try {
       this.act(this.session.receive(inc));
+    } catch (e) {
+      this.socket.destroy();
+      this.finish("kill", e);
     }
   }
 
@@ -151,7 +161,7 @@ class Connection {
         this.queued.push(inc);
         continue;
       }
-      this.act(this.session.receive(inc));
+      this.handle(inc);
     }
   }
 
