@@ -233,7 +233,7 @@ export class GdbSession {
   private query(p: string): string | Buffer {
     const t = this.target;
     if (p.startsWith("qSupported"))
-      return `PacketSize=${hex(MAX_PACKET)};qXfer:features:read+;qXfer:auxv:read+;QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+;QPassSignals+`;
+      return `PacketSize=${hex(MAX_PACKET)};qXfer:features:read+;qXfer:auxv:read+;qXfer:threads:read+;QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+;QPassSignals+`;
     if (p === "QStartNoAckMode") return "OK";
     if (p === "qfThreadInfo") return `m${t.threads().map(hex).join(",")}`;
     if (p === "qsThreadInfo") return "l";
@@ -252,12 +252,23 @@ export class GdbSession {
       return "OK";
     }
     if (p.startsWith("qXfer:features:read:target.xml:")) return xfer(Buffer.from(t.targetXml()), p);
+    if (p.startsWith("qXfer:threads:read::")) return xfer(Buffer.from(threadsXml(t), "utf8"), p);
     if (p.startsWith("qXfer:auxv:read::")) {
       const auxv = t.auxv();
       return auxv === undefined ? E_ARGS : xfer(Buffer.from(auxv), p);
     }
     return "";
   }
+}
+
+/** The threads as qXfer:threads:read lists them: ids, and names where the target has them. */
+function threadsXml(t: DebugTarget): string {
+  const attr = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  const rows = t.threads().map((tid) => {
+    const name = t.threadName(tid);
+    return `<thread id="${hex(tid)}"${name === undefined ? "" : ` name="${attr(name)}"`}/>`;
+  });
+  return `<?xml version="1.0"?>\n<threads>\n${rows.join("\n")}\n</threads>\n`;
 }
 
 /** A packet whose arguments are wrong: the reply, and why (for the log). */

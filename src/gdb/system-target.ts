@@ -60,6 +60,10 @@ export class SystemTarget implements DebugTarget {
     return this.sys.harts().map((_, i) => i + 1);
   }
 
+  threadName(): undefined {
+    return undefined;
+  }
+
   registers(tid: number): HartState | undefined {
     return this.hart(tid)?.state;
   }

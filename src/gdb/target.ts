@@ -23,6 +23,8 @@ export interface ResumeAction {
 export interface DebugTarget {
   /** live threads of the debugged process, in creation order */
   threads(): number[];
+  /** a thread's name, as `info threads` shows it (qXfer:threads:read), if it has one */
+  threadName(tid: number): string | undefined;
   /** a thread's registers, or undefined if it is not a live thread of the process (the `g` packet's) */
   registers(tid: number): HartState | undefined;
   /** register `regnum` of a thread as little-endian bytes, or undefined if it has none such */

@@ -13,6 +13,7 @@ import type { HartState } from "../hart/state.js";
 import { GuestFault } from "../linux-user/address-space.js";
 import type { DebugWatch, SignalVerdict } from "../linux-user/debug-watch.js";
 import type { LinuxProcess, PendingSignal, Thread } from "../linux-user/process.js";
+import { threadName } from "../linux-user/procfs.js";
 import type { UserRun } from "../linux-user/scheduler.js";
 import { killProcess, sendToThread } from "../linux-user/signal-delivery.js";
 import { SI_USER, SIGINT, SIGKILL, SIGTRAP } from "../linux-user/signals.js";
@@ -56,6 +57,11 @@ export class UserTarget implements DebugTarget, DebugWatch {
 
   threads(): number[] {
     return this.live().map((t) => t.tid);
+  }
+
+  threadName(tid: number): string | undefined {
+    const t = this.thread(tid);
+    return t && threadName(t);
   }
 
   registers(tid: number): HartState | undefined {

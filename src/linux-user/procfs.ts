@@ -11,7 +11,7 @@ import { HostFile, MemoryFile, OpenFile } from "./files.js";
 import type { Kernel } from "./kernel.js";
 import { TASK_SIZE } from "./layout.js";
 import { O_RDONLY } from "./open-flags.js";
-import type { LinuxProcess } from "./process.js";
+import type { LinuxProcess, Thread } from "./process.js";
 import type { Vma } from "./vma.js";
 
 /** The ISA Linux prints for the harts hartscope emulates (RV64GC with Zba/Zbb). */
@@ -119,6 +119,14 @@ export function processIdsOf(
     }
     return { pid: q.pid, ppid: q.ppid, execname: comm(q) };
   };
+}
+
+/**
+ * A thread's name as Linux keeps it (its task comm): its own, set by prctl(PR_SET_NAME), else the
+ * process's (which a new thread inherits).
+ */
+export function threadName(t: Thread): string {
+  return t.name.slice(0, 15) || comm(t.process);
 }
 
 /** The command name Linux keeps (task comm): the main thread's name, at most 15 bytes. */

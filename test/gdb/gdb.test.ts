@@ -152,9 +152,9 @@ test(
         "continue",
       ],
     );
-    assert.equal(h.gdb.match(/Thread \d+ hit Breakpoint 1, worker \(arg=/g)?.length, 2, h.gdb);
+    assert.equal(h.gdb.match(/Thread \d+ "debuggee" hit Breakpoint 1, worker \(arg=/g)?.length, 2, h.gdb);
     assert.match(h.gdb, /\[New Thread 1001\]/);
-    assert.match(h.gdb, /\* 2 +Thread 1001 +worker \(arg=0x0\)/);
+    assert.match(h.gdb, /\* 2 +Thread 1001 "debuggee" +worker \(arg=0x0\)/, "named as Linux names it");
     assert.match(h.gdb, /\[Inferior 1 \(Remote target\) exited with code 052\]/);
     assert.equal(
       h.program.stdout,

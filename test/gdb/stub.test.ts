@@ -36,6 +36,11 @@ test("gdb stub: bad packets get an error reply and a line naming the packet; the
   assert.equal(await c.ask("qfThreadInfo"), `m${TID}`);
   assert.equal(await c.ask("qsThreadInfo"), "l");
   assert.equal((await c.ask("g")).length, 2 * G_BYTES);
+  // thread names as Linux keeps them (the program's, inherited by its threads)
+  assert.match(
+    await c.ask("qXfer:threads:read::0,fff"),
+    new RegExp(`^l<\\?xml.*<thread id="${TID}" name="hello"/>`, "s"),
+  );
   const pc = await c.ask("p20");
   assert.match(pc, /^[0-9a-f]{16}$/);
   // the target description names the registers gdb's RISC-V support looks for
