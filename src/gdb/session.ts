@@ -100,7 +100,7 @@ export class GdbSession {
       }
       case "p": {
         const n = number(p.slice(1), "register number");
-        const bytes = this.target.readRegister(this.thread(this.gThread), n);
+        const bytes = t.readRegister(this.thread(this.gThread), n);
         if (bytes === undefined) throw new BadPacket(`no register 0x${hex(n)}`);
         return toHex(bytes);
       }
@@ -108,8 +108,8 @@ export class GdbSession {
         const [n, v] = split(p.slice(1), "=", "P n=value");
         const bytes = fromHex(v);
         const regnum = number(n, "register number");
-        if (bytes === undefined || !this.target.writeRegister(this.thread(this.gThread), regnum, bytes))
-          throw new BadPacket(`register ${regnum} is not ${v.length / 2} bytes of hex`);
+        if (bytes === undefined || !t.writeRegister(this.thread(this.gThread), regnum, bytes))
+          throw new BadPacket(`no register 0x${hex(regnum)} of ${v.length / 2} bytes`);
         return "OK";
       }
       case "m": {
