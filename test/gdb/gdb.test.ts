@@ -133,25 +133,24 @@ test(
 );
 
 test(
-  "gdb: threads — a breakpoint in each worker, info threads, stepping over a breakpoint while others wait",
+  "gdb: threads — a breakpoint in each worker, info threads, stepping over a breakpoint while others wait; the same again",
   needGdb,
   async () => {
-    const h = await underGdb(
-      "hartscope",
-      "debuggee",
-      [],
-      [
-        "handle SIGUSR1 nostop noprint pass",
-        "break worker",
-        "continue",
-        "info threads",
-        "continue",
-        "thread 1",
-        "bt 1",
-        "delete",
-        "continue",
-      ],
-    );
+    const commands = [
+      "handle SIGUSR1 nostop noprint pass",
+      "break worker",
+      "continue",
+      "info threads",
+      "continue",
+      "thread 1",
+      "bt 1",
+      "info registers pc sp a0",
+      "delete",
+      "continue",
+    ];
+    const h = await underGdb("hartscope", "debuggee", [], commands);
+    // virtual time and the deterministic scheduler: the same commands, the same session
+    assert.equal((await underGdb("hartscope", "debuggee", [], commands)).gdb, h.gdb, "a second session");
     assert.equal(h.gdb.match(/Thread \d+ "debuggee" hit Breakpoint 1, worker \(arg=/g)?.length, 2, h.gdb);
     assert.match(h.gdb, /\[New Thread 1001\]/);
     assert.match(h.gdb, /\* 2 +Thread 1001 "debuggee" +worker \(arg=0x0\)/, "named as Linux names it");
