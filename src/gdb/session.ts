@@ -233,7 +233,7 @@ export class GdbSession {
   private query(p: string): string | Buffer {
     const t = this.target;
     if (p.startsWith("qSupported"))
-      return `PacketSize=${hex(MAX_PACKET)};qXfer:features:read+;qXfer:auxv:read+;qXfer:threads:read+;QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+;QPassSignals+`;
+      return `PacketSize=${hex(MAX_PACKET)};qXfer:features:read+;qXfer:auxv:read+;qXfer:threads:read+;qXfer:exec-file:read+;QStartNoAckMode+;swbreak+;hwbreak+;vContSupported+;QPassSignals+`;
     if (p === "QStartNoAckMode") return "OK";
     if (p === "qfThreadInfo") return `m${t.threads().map(hex).join(",")}`;
     if (p === "qsThreadInfo") return "l";
@@ -253,6 +253,10 @@ export class GdbSession {
     }
     if (p.startsWith("qXfer:features:read:target.xml:")) return xfer(Buffer.from(t.targetXml()), p);
     if (p.startsWith("qXfer:threads:read::")) return xfer(Buffer.from(threadsXml(t), "utf8"), p);
+    if (p.startsWith("qXfer:exec-file:read:")) {
+      const file = t.execFile();
+      return file === undefined ? E_ARGS : xfer(Buffer.from(file, "utf8"), p);
+    }
     if (p.startsWith("qXfer:auxv:read::")) {
       const auxv = t.auxv();
       return auxv === undefined ? E_ARGS : xfer(Buffer.from(auxv), p);

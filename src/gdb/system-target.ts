@@ -137,6 +137,11 @@ export class SystemTarget implements DebugTarget {
     return undefined;
   }
 
+  /** (firmware and kernel are two files: gdb is told which to read) */
+  execFile(): undefined {
+    return undefined;
+  }
+
   passSignals(): void {
     // a machine has no signals to pass
   }

@@ -45,6 +45,8 @@ export interface DebugTarget {
   clearBreakpoint(addr: number): void;
   /** the process's auxiliary vector as it lies on its stack (gdb finds a PIE's load address in it) */
   auxv(): Uint8Array | undefined;
+  /** the host path of the program being debugged, for a gdb started without one (qXfer:exec-file) */
+  execFile(): string | undefined;
   /** signals (Linux numbers) delivered without a stop (QPassSignals) */
   passSignals(signals: ReadonlySet<number>): void;
   /** Go on from the last stop, as `actions` say. */

@@ -8,6 +8,7 @@
 // thread, as gdb steps over a breakpoint). Other processes of the run (forked children) are not
 // debugged: they run on, and breakpoints do not stop them.
 
+import { resolve } from "node:path";
 import { PAGE_SIZE } from "../hart/page.js";
 import type { HartState } from "../hart/state.js";
 import { GuestFault } from "../linux-user/address-space.js";
@@ -126,6 +127,10 @@ export class UserTarget implements DebugTarget, DebugWatch {
       out.setBigUint64(16 * i + 8, BigInt(value), true);
     });
     return new Uint8Array(out.buffer);
+  }
+
+  execFile(): string {
+    return resolve(this.p.exeHostPath);
   }
 
   passSignals(signals: ReadonlySet<number>): void {

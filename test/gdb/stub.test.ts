@@ -9,7 +9,8 @@ import { type AddressInfo, createServer } from "node:net";
 import { after, test } from "node:test";
 import { parseElf } from "../../src/elf/elf.js";
 import { GUEST_BIN, HARTSCOPE, hartscope } from "../linux-user/guest.js";
-import { killChildren, RspClient, startStub } from "./stub.js";
+import { skipWithout } from "../tools.js";
+import { gdbBatch, killChildren, RspClient, startStub } from "./stub.js";
 
 after(killChildren);
 
@@ -180,4 +181,14 @@ test("gdb stub: a port in use, or out of range, is the command line's error", as
   const bad = hartscope(["run", "-g", "65536", `${GUEST_BIN}hello`]);
   assert.equal(bad.status, 1);
   assert.equal(bad.stderr, "hartscope: -g must be an integer from 0 to 65535 (got '65536')\n");
+});
+
+test("gdb started without the program's file asks the stub for it (qXfer:exec-file:read)", {
+  skip: skipWithout("gdb"),
+}, async () => {
+  const stub = await startStub("debuggee");
+  const gdb = await gdbBatch(stub.port, undefined, ["break add", "continue", "p limit", "kill"]);
+  assert.match(gdb, /Breakpoint 1, add \(a=a@entry=0, b=b@entry=10\) at src\/debuggee\.c:15/);
+  assert.match(gdb, /\$1 = 3/, "its symbols too");
+  assert.equal((await stub.ended).status, 137);
 });

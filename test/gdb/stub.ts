@@ -195,8 +195,11 @@ export async function underGdb(
   return { gdb, program: await program };
 }
 
-/** gdb-multiarch -batch on `file`, connected to 127.0.0.1:`port`, running `commands`: what it printed. */
-export async function gdbBatch(port: number, file: string, commands: string[]): Promise<string> {
+/**
+ * gdb-multiarch -batch on `file` (none: gdb asks the stub which), connected to 127.0.0.1:`port`,
+ * running `commands`: what it printed.
+ */
+export async function gdbBatch(port: number, file: string | undefined, commands: string[]): Promise<string> {
   const script = join(tmpdir(), `hartscope-gdb-${process.pid}-${port}.gdb`);
   writeFileSync(
     script,
@@ -212,7 +215,8 @@ export async function gdbBatch(port: number, file: string, commands: string[]): 
       "",
     ].join("\n"),
   );
-  const g = await child(tool("gdb"), ["-nx", "-batch", "-x", script, file]).ended;
+  const g = await child(tool("gdb"), ["-nx", "-batch", "-x", script, ...(file === undefined ? [] : [file])])
+    .ended;
   return g.stdout + g.stderr;
 }
 
