@@ -6,6 +6,7 @@ import { parseElf } from "../elf/elf.js";
 import { type ExitStatus, LinuxProcess } from "../linux-user/process.js";
 import { runProcess, UserRun } from "../linux-user/scheduler.js";
 import { readProgram, UsageError } from "./errors.js";
+import { serveGdbOption } from "./gdb-option.js";
 import { type JitChoice, jitStatsLine, machineJit } from "./jit-option.js";
 import { err } from "./output.js";
 
@@ -118,15 +119,9 @@ export function runCommand(o: RunOptions): number | Promise<number> {
 
 /** The run under gdb (gdb/): it starts stopped, before the first instruction. */
 async function runUnderGdb(p: LinuxProcess, port: number): Promise<ExitStatus> {
-  const { ListenError, serveGdb } = await import("../gdb/server.js");
   const { UserTarget } = await import("../gdb/user-target.js");
   const run = new UserRun(p);
-  const target = new UserTarget(run, p);
-  try {
-    await serveGdb(target, target.first(), port, err);
-  } catch (e) {
-    throw e instanceof ListenError ? new UsageError(`-g ${port}: ${e.message}`) : e;
-  }
+  await serveGdbOption(new UserTarget(run, p), port);
   // gdb is gone (detached, killed the program, or saw it end): the rest runs on
   while (run.turn());
   return run.status();

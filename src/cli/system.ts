@@ -15,6 +15,7 @@ import {
   type Outcome,
 } from "../system/system.js";
 import { readProgram, UsageError } from "./errors.js";
+import { serveGdbOption } from "./gdb-option.js";
 import { type JitChoice, jitFromEnv, jitStatsLine, machineJit, parseJit, parseJitHot } from "./jit-option.js";
 import { err, writeFd } from "./output.js";
 
@@ -328,14 +329,8 @@ export async function systemCommand(o: SystemOptions): Promise<number> {
 
 /** Serve gdb (gdb/) until it detaches, kills the machine or sees it end; the console works meanwhile. */
 async function underGdb(sys: FullSystem, port: number): Promise<void> {
-  const { ListenError, serveGdb } = await import("../gdb/server.js");
   const { SystemTarget } = await import("../gdb/system-target.js");
-  const target = new SystemTarget(sys);
-  try {
-    await serveGdb(target, target.first(), port, err);
-  } catch (e) {
-    throw e instanceof ListenError ? new UsageError(`-g ${port}: ${e.message}`) : e;
-  }
+  await serveGdbOption(new SystemTarget(sys), port);
 }
 
 /** Run in slices, visiting the event loop between them so console input arrives. */

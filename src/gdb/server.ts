@@ -30,12 +30,7 @@ const IDLE_MS = 10;
  * released (breakpoints removed) whatever happens; the caller runs what is left of the run. A
  * client's bad packets are named on `say` too.
  */
-export function serveGdb(
-  target: DebugTarget,
-  first: StopEvent,
-  port: number,
-  say: (line: string) => void,
-): Promise<void> {
+export function serveGdb(target: DebugTarget, port: number, say: (line: string) => void): Promise<void> {
   const announce = (at: number) =>
     say(`hartscope: waiting for gdb on 127.0.0.1:${at} (gdb-multiarch: target remote :${at})`);
   const log = (line: string) => say(`hartscope: gdb: ${line}`);
@@ -54,7 +49,7 @@ export function serveGdb(
     });
     server.once("connection", (socket) => {
       server.close(); // one debugger per run
-      new Connection(target, first, socket, log, (e) => (e === undefined ? resolve() : reject(e))).start();
+      new Connection(target, socket, log, (e) => (e === undefined ? resolve() : reject(e))).start();
     });
   });
 }
@@ -70,13 +65,12 @@ class Connection {
 
   constructor(
     private readonly target: DebugTarget,
-    first: StopEvent,
     private readonly socket: Socket,
     private readonly log: (line: string) => void,
     /** called once: with the error that ended the run, if one did */
     private readonly onDone: (error?: unknown) => void,
   ) {
-    this.session = new GdbSession(target, (b) => this.write(b), log, first);
+    this.session = new GdbSession(target, (b) => this.write(b), log, target.first());
   }
 
   start(): void {

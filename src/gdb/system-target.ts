@@ -8,14 +8,13 @@
 
 import { peekableCsrs, peekCsr, pokeCsr } from "../hart/csr.js";
 import type { Hart } from "../hart/hart.js";
-import { PAGE_SIZE } from "../hart/page.js";
 import type { HartState } from "../hart/state.js";
 import { SIGINT, SIGTRAP } from "../linux-user/signals.js";
 import type { Registration } from "../machine/probes.js";
 import type { FullSystem, StepControl } from "../system/system.js";
 import { Breakpoints } from "./breakpoints.js";
 import { csrRegnum, readRegister, reg, targetXml, writeRegister } from "./registers.js";
-import type { DebugTarget, ResumeAction, StopEvent } from "./target.js";
+import { type DebugTarget, type ResumeAction, readPages, type StopEvent } from "./target.js";
 
 /** Instructions a step of the system runs between two looks at the clock. */
 const STEP_BUDGET = 1 << 16;
@@ -94,16 +93,7 @@ export class SystemTarget implements DebugTarget {
 
   readMemory(addr: number, length: number, tid: number): Uint8Array {
     const hart = this.hart(tid);
-    const parts: Uint8Array[] = [];
-    for (let done = 0; hart !== undefined && done < length; ) {
-      const a = addr + done;
-      const n = Math.min(length - done, PAGE_SIZE - (a % PAGE_SIZE));
-      const bytes = hart.mmu.peek(a, n);
-      if (bytes === undefined) break;
-      parts.push(bytes);
-      done += n;
-    }
-    return Buffer.concat(parts);
+    return readPages(addr, length, (at, n) => hart?.mmu.peek(at, n));
   }
 
   writeMemory(addr: number, bytes: Uint8Array, tid: number): boolean {

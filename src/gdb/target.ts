@@ -1,6 +1,7 @@
 // What gdb's remote protocol needs of a machine (session.ts speaks the protocol; user-target.ts is
 // the user-mode machine). Thread ids are the protocol's: positive; signals are Linux's numbers.
 
+import { PAGE_SIZE } from "../hart/page.js";
 import type { HartState } from "../hart/state.js";
 
 /** Why the machine stopped, as a stop reply tells gdb. */
@@ -21,6 +22,8 @@ export interface ResumeAction {
 }
 
 export interface DebugTarget {
+  /** the stop the machine is at when gdb connects: before its first instruction */
+  first(): StopEvent;
   /** live threads of the debugged process, in creation order */
   threads(): number[];
   /** a thread's name, as `info threads` shows it (qXfer:threads:read), if it has one */
@@ -60,4 +63,25 @@ export interface DebugTarget {
   interrupt(): StopEvent;
   /** gdb is gone: `kill` ends the process, `detach` lets it run on without breakpoints. */
   release(how: "kill" | "detach"): void;
+}
+
+/**
+ * `length` bytes of memory at `addr` as far as they are readable (DebugTarget.readMemory): a page at
+ * a time through `read`, which gives that page's part or undefined when it cannot be read.
+ */
+export function readPages(
+  addr: number,
+  length: number,
+  read: (at: number, n: number) => Uint8Array | undefined,
+): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let done = 0; done < length; ) {
+    const at = addr + done;
+    const n = Math.min(length - done, PAGE_SIZE - (at % PAGE_SIZE));
+    const bytes = read(at, n);
+    if (bytes === undefined) break;
+    parts.push(bytes);
+    done += n;
+  }
+  return Buffer.concat(parts);
 }

@@ -9,7 +9,6 @@
 // debugged: they run on, and breakpoints do not stop them.
 
 import { resolve } from "node:path";
-import { PAGE_SIZE } from "../hart/page.js";
 import type { HartState } from "../hart/state.js";
 import { GuestFault } from "../linux-user/address-space.js";
 import type { DebugWatch, SignalVerdict } from "../linux-user/debug-watch.js";
@@ -20,7 +19,7 @@ import { killProcess, sendToThread } from "../linux-user/signal-delivery.js";
 import { SI_USER, SIGINT, SIGKILL, SIGTRAP } from "../linux-user/signals.js";
 import { Breakpoints } from "./breakpoints.js";
 import { readRegister, targetXml, writeRegister } from "./registers.js";
-import type { DebugTarget, ResumeAction, StopEvent } from "./target.js";
+import { type DebugTarget, type ResumeAction, readPages, type StopEvent } from "./target.js";
 
 export class UserTarget implements DebugTarget, DebugWatch {
   /** DebugWatch: the run is paused for gdb */
@@ -84,20 +83,14 @@ export class UserTarget implements DebugTarget, DebugWatch {
   }
 
   readMemory(addr: number, length: number): Uint8Array {
-    const parts: Uint8Array[] = [];
-    let done = 0;
-    while (done < length) {
-      const a = addr + done;
-      const n = Math.min(length - done, PAGE_SIZE - (a % PAGE_SIZE));
+    return readPages(addr, length, (at, n) => {
       try {
-        parts.push(this.p.mem.read(a, n));
+        return this.p.mem.read(at, n);
       } catch (e) {
-        if (e instanceof GuestFault) break;
+        if (e instanceof GuestFault) return undefined;
         throw e;
       }
-      done += n;
-    }
-    return Buffer.concat(parts);
+    });
   }
 
   writeMemory(addr: number, bytes: Uint8Array): boolean {

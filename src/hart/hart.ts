@@ -332,16 +332,22 @@ export class Hart implements RareHart, CsrHart {
    */
   fireProbe(pc: number): boolean {
     if (this.probes === undefined) return true;
-    let stopped: boolean;
     try {
-      stopped = !this.probes.instruction(this.observer);
-      this.hookError = undefined;
+      if (this.probes.instruction(this.observer)) return true;
+      this.probeStopped(pc, undefined);
     } catch (e) {
-      this.hookError = e;
-      stopped = true;
+      this.probeStopped(pc, e);
     }
-    if (stopped) this.skipProbeAt = pc;
-    return !stopped;
+    return false;
+  }
+
+  /**
+   * The hart stops before the probed instruction at pc (Stop.PROBE): its sink asked to (error
+   * undefined) or threw `error`. The next run executes it without firing the probe again.
+   */
+  probeStopped(pc: number, error: unknown): void {
+    this.hookError = error;
+    this.skipProbeAt = pc;
   }
 
   /** Record an illegal-instruction trap at pc (tval = its bits); returns Rare.TRAP. */

@@ -14,6 +14,8 @@ import { gdbBatch, killChildren, RspClient, startStub } from "./stub.js";
 
 after(killChildren);
 
+const needGdb = { skip: skipWithout("gdb") };
+
 /** Bytes of the `g` packet: x0..x31 and pc, f0..f31 (8 each), fflags, frm, fcsr (4 each). */
 const G_BYTES = 65 * 8 + 3 * 4;
 const TID = "3e8"; // the first process's pid and main thread: 1000
@@ -183,12 +185,14 @@ test("gdb stub: a port in use, or out of range, is the command line's error", as
   assert.equal(bad.stderr, "hartscope: -g must be an integer from 0 to 65535 (got '65536')\n");
 });
 
-test("gdb started without the program's file asks the stub for it (qXfer:exec-file:read)", {
-  skip: skipWithout("gdb"),
-}, async () => {
-  const stub = await startStub("debuggee");
-  const gdb = await gdbBatch(stub.port, undefined, ["break add", "continue", "p limit", "kill"]);
-  assert.match(gdb, /Breakpoint 1, add \(a=a@entry=0, b=b@entry=10\) at src\/debuggee\.c:15/);
-  assert.match(gdb, /\$1 = 3/, "its symbols too");
-  assert.equal((await stub.ended).status, 137);
-});
+test(
+  "gdb started without the program's file asks the stub for it (qXfer:exec-file:read)",
+  needGdb,
+  async () => {
+    const stub = await startStub("debuggee");
+    const gdb = await gdbBatch(stub.port, undefined, ["break add", "continue", "p limit", "kill"]);
+    assert.match(gdb, /Breakpoint 1, add \(a=a@entry=0, b=b@entry=10\) at src\/debuggee\.c:15/);
+    assert.match(gdb, /\$1 = 3/, "its symbols too");
+    assert.equal((await stub.ended).status, 137);
+  },
+);

@@ -264,10 +264,7 @@ export class HartJit implements TlbHolder {
         let ok: boolean;
         if (site !== null && site.sink === hart.probes) {
           ok = site.fire(view);
-          if (!ok) {
-            hart.hookError = undefined;
-            hart.skipProbeAt = pc;
-          }
+          if (!ok) hart.probeStopped(pc, undefined);
         } else ok = hart.fireProbe(pc);
         hart.retired -= retired;
         if (!ok) this.hookStopped = true;
